@@ -1,0 +1,91 @@
+/* gimp-restore: the restore pipeline (public API of core/ for hosts).
+ *
+ * Hosts (the GIMP plug-in, the gimp-restore command, benchmarks) hand the
+ * engine a float image with an explicit row stride and a soft mask, and get
+ * back a restored copy.  The engine plans tiles that cover the masked
+ * pixels (halo from the model's receptive field, sizes aligned to
+ * 2^depth), runs the network only there, blends overlapping tiles, applies
+ * post-processing inside the mask, and composites
+ *   out = m * restored + (1 - m) * original
+ * so every pixel with m == 0 comes back bit-identical.
+ */
+#pragma once
+
+#include <glib.h>
+#include "restore-unet.h"
+
+G_BEGIN_DECLS
+
+#define RESTORE_ERROR (restore_error_quark ())
+GQuark restore_error_quark (void);
+
+typedef enum
+{
+  RESTORE_ERROR_INVALID,    /* bad argument: sizes, ranges */
+  RESTORE_ERROR_EMPTY_MASK, /* the mask selects nothing */
+  RESTORE_ERROR_CANCELLED,  /* the cancel flag was set */
+  RESTORE_ERROR_NO_MODEL,   /* unknown model name or none installed */
+  RESTORE_ERROR_COUNT
+} RestoreError;
+
+/* Pixels: non-linear (gamma) colour values 0..1, channels interleaved.
+ * channels: 1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA.
+ * rowstride is in floats (>= width * channels). */
+typedef struct
+{
+  float *data;
+  int    width;
+  int    height;
+  int    channels;
+  gsize  rowstride;
+} RestoreImage;
+
+/* Soft mask, 0 = keep, 1 = restore; rowstride in floats (>= width). */
+typedef struct
+{
+  const float *data;
+  int          width;
+  int          height;
+  gsize        rowstride;
+} RestoreMask;
+
+/* Called from the calling thread with the fraction done, 0..1. */
+typedef void (*RestoreProgressFunc) (double fraction, gpointer user_data);
+
+typedef struct
+{
+  double              denoise;       /* 0..1 */
+  double              sharpen;       /* 0..1 */
+  int                 n_threads;     /* 0 = number of cores */
+  int                 tile_size;     /* 0 = default; rounded to 2^depth */
+  RestoreProgressFunc progress;      /* may be NULL */
+  gpointer            progress_data;
+  const gint         *cancel;        /* polled with g_atomic_int_get; may be NULL */
+} RestoreOptions;
+
+/* Fills @options with the defaults of the parameter table. */
+void     restore_options_init (RestoreOptions *options);
+
+/**
+ * restore_run:
+ * @models: one model, or for the automatic choice the models to choose
+ *          from (each damaged region goes to the model with the smallest
+ *          restore.max_radius that is at least the region's half-width,
+ *          from a distance transform of the mask; a model without
+ *          max_radius takes everything else)
+ * @src: the original; never written
+ * @dst: same size and channels as @src, not overlapping it
+ * Alpha is carried through (restored like colour inside the mask).  Gray
+ * images are restored through three equal channels and averaged back, so
+ * no colour cast appears.  On error or cancel @dst is undefined and the
+ * caller must discard it.
+ */
+gboolean restore_run (RestoreModel *const   *models,
+                      int                    n_models,
+                      const RestoreImage    *src,
+                      const RestoreMask     *mask,
+                      RestoreImage          *dst,
+                      const RestoreOptions  *options,
+                      GError               **error);
+
+G_END_DECLS

@@ -1,0 +1,105 @@
+/* gimp-restore: the U-Net and its forward pass.
+ *
+ * Tensor layout everywhere in core/: float32, NCHW with N = 1, row-major,
+ * so element (c, y, x) of a [C, H, W] tensor is data[(c * H + y) * W + x].
+ *
+ * The network (weights/recipe/model.py builds the same one in PyTorch).
+ * D = depth = len(unet.channels) - 1, C[i] = unet.channels[i],
+ * G = 2 when unet.gated else 1.  Every "conv" is a 3x3 convolution with
+ * zero padding equal to its dilation ("same" size), weight
+ * [G * C_out, C_in, 3, 3] and bias [G * C_out], followed by the activation
+ * act = unet.activation.  Gated: with a = output channels [0, C_out) and
+ * b = [C_out, 2 C_out), the result is act(a) * sigmoid(b).
+ *
+ *   input x [4, H, W]: channels 0..2 = (pixel * scale + offset) * (1 - m),
+ *                      channel 3 = m (the soft mask, 1 = damaged)
+ *   enc0.conv1  C_in 4      -> C[0]
+ *   enc0.conv2  C[0]        -> C[0]                        = e0
+ *   for i = 1..D:
+ *     enc{i}.conv1  stride 2, C[i-1] -> C[i]               (H/2^i, W/2^i)
+ *     enc{i}.conv2  C[i] -> C[i]                           = e_i
+ *   for k = 0..len(dilations)-1:
+ *     mid{k}.conv   dilation unet.dilations[k], C[D] -> C[D]
+ *   h = output of the above
+ *   for i = D..1:
+ *     dec{i}.conv1  on nearest-neighbour 2x upsampled h, C[i] -> C[i-1]
+ *     dec{i}.conv2  on concat (dec{i}.conv1 output, e_{i-1}) along channels,
+ *                   2 C[i-1] -> C[i-1]                     = h
+ *   out.conv    1x1, C[0] -> 3, no activation, weight [3, C[0], 1, 1], bias [3]
+ *   y = out.conv output (+ x[0..2] when unet.residual)
+ *   restored pixel = clamp ((y - offset) / scale, 0, 1)
+ *
+ * H and W of a forward pass must be multiples of 2^D.
+ * Tensor names: "<layer>.weight" and "<layer>.bias", e.g. "enc1.conv1.weight".
+ */
+#pragma once
+
+#include <glib.h>
+#include "restore-model.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  RESTORE_ACT_RELU,
+  RESTORE_ACT_LEAKY_RELU,  /* slope 0.2 */
+  RESTORE_ACT_ELU,         /* alpha 1 */
+  RESTORE_ACT_NONE,
+  RESTORE_ACT_COUNT
+} RestoreActivation;
+
+/* A loaded, validated network with its scratch workspace. */
+typedef struct _RestoreModel RestoreModel;
+
+/**
+ * restore_model_load:
+ * Loads a model file, validates the container, the metadata and every
+ * expected tensor's name and shape.  Returns a new model, free with
+ * restore_model_free(), or NULL with @error set.
+ */
+RestoreModel *restore_model_load            (const char   *path,
+                                             GError      **error);
+RestoreModel *restore_model_load_from_data  (const guint8 *data,
+                                             gsize         size,
+                                             GError      **error);
+void          restore_model_free            (RestoreModel *model);
+
+const char   *restore_model_get_name        (const RestoreModel *model);
+const char   *restore_model_get_description (const RestoreModel *model);
+const char   *restore_model_get_license     (const RestoreModel *model);
+int           restore_model_get_depth       (const RestoreModel *model);
+/* Context in pixels a tile needs on each side (unet.receptive_field). */
+int           restore_model_get_halo        (const RestoreModel *model);
+/* restore.max_radius, or 0 when the model does not set it. */
+double        restore_model_get_max_radius  (const RestoreModel *model);
+float         restore_model_get_norm_scale  (const RestoreModel *model);
+float         restore_model_get_norm_offset (const RestoreModel *model);
+/* Multiply-adds of one forward pass over a h x w tile. */
+double        restore_model_get_flops       (const RestoreModel *model,
+                                             int                 width,
+                                             int                 height);
+
+/**
+ * restore_model_forward:
+ * @input:  [4, height, width] network input as described above
+ * @output: [3, height, width] network output y (before de-normalising)
+ * Runs the network on one tile.  height and width must be multiples of
+ * 2^depth.  Scratch memory comes from the model's workspace, so a model
+ * runs one forward pass at a time.  Deterministic.
+ */
+gboolean      restore_model_forward         (RestoreModel *model,
+                                             const float  *input,
+                                             float        *output,
+                                             int           width,
+                                             int           height,
+                                             GError      **error);
+
+/* Same, with the plain reference convolution (tests only). */
+gboolean      restore_model_forward_reference (RestoreModel *model,
+                                               const float  *input,
+                                               float        *output,
+                                               int           width,
+                                               int           height,
+                                               GError      **error);
+
+G_END_DECLS
