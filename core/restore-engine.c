@@ -1,1 +1,496 @@
-/* placeholder: being written */
+/* gimp-restore: restore_run, the pipeline (see restore-engine.h).
+ *
+ * Steps: validate; find the mask's bounding box (the only pass over the
+ * whole mask); copy the source rows into the destination (the only pass
+ * over the whole image: a memcpy per row); for several models route every
+ * damaged region to one of them (restore-tile.c); plan the tiles of each
+ * model over its regions; run the network tile by tile and blend each
+ * tile straight into the destination:
+ *   dst += w * (post (m * restored + (1 - m) * src) - src)
+ * for the tile's core pixels with m > 0, where the blend weights w of all
+ * tiles sum to one.  Pixels with m == 0 keep the copied bytes.
+ *
+ * Per tile (window h x w, C colour channels: 1 for gray, 3 for RGB):
+ *   restored = clamp ((y - offset) / scale, 0, 1), gray = mean of the
+ *   three outputs; post-processing (restore-post.h) runs on the tile's
+ *   composite, whose halo gives the filters real surroundings.
+ * Alpha inside the mask is filled from the known alpha around it by
+ * normalised convolution: the mean of a * (1 - m) over (1 - m) in the
+ * smallest box (radius 2, 4, 8, ...) around the pixel that holds at least
+ * one known pixel's worth of weight; 1 (opaque) when the whole window is
+ * masked.  Alpha of damaged photos is almost always constant, which this
+ * reproduces exactly, and it costs nothing next to the network.
+ *
+ * Memory: the tiler's 28 T^2 bytes, plus per tile (C + 2) T^2 floats for
+ * the composite, mask and alpha tables; with several models 9 bytes per
+ * pixel of the mask's bounding box while routing, then 1 byte per pixel
+ * of it for the routing map.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "restore-engine.h"
+#include "restore-ops.h"
+#include "restore-params.h"
+#include "restore-post.h"
+#include "restore-tile.h"
+
+G_DEFINE_QUARK (restore-error-quark, restore_error)
+
+G_STATIC_ASSERT (RESTORE_ERROR_COUNT == 4);
+
+#define ENGINE_MAX_SIDE  (1 << 20)
+#define ENGINE_MAX_MODELS (RESTORE_TILE_NO_OWNER - 1)
+
+typedef struct
+{
+  const RestoreImage   *src;
+  RestoreImage         *dst;
+  const RestoreMask    *mask;
+  const RestoreOptions *options;
+  RestoreModel         *model;
+  float                 scale, offset;
+  const guint8         *owner;       /* routing map over the box, or NULL */
+  int                   box_x0, box_y0, box_w;
+  guint8                id;
+  int                   done, total;
+  /* per-tile scratch, sized for the largest window */
+  float                *comp;        /* [C, h, w] */
+  float                *m;           /* [h, w] */
+  double               *sat_a;       /* [(h + 1) (w + 1)] */
+  double               *sat_k;
+} EngineRun;
+
+static gboolean
+engine_cancelled (const RestoreOptions *options,
+                  GError              **error)
+{
+  if (options->cancel != NULL && g_atomic_int_get (options->cancel))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED,
+                   "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+engine_forward (const float *in,
+                float       *out,
+                int          w,
+                int          h,
+                gpointer     data,
+                GError     **error)
+{
+  EngineRun *run = data;
+
+  if (engine_cancelled (run->options, error))
+    return FALSE;
+  return restore_model_forward (run->model, in, out, w, h, error);
+}
+
+static inline float
+clamp01 (float v)
+{
+  return v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+}
+
+static double
+box_sum (const double *sat,
+         int           sw,
+         int           x0,
+         int           y0,
+         int           x1,
+         int           y1)
+{
+  return sat[(gsize) y1 * sw + x1] - sat[(gsize) y0 * sw + x1]
+         - sat[(gsize) y1 * sw + x0] + sat[(gsize) y0 * sw + x0];
+}
+
+static gboolean
+engine_sink (const RestoreTilePlan *plan,
+             const RestoreTile     *tile,
+             const float           *in,
+             const float           *out,
+             const float           *wx,
+             const float           *wy,
+             gpointer               data,
+             GError               **error)
+{
+  EngineRun          *run = data;
+  const RestoreImage *src = run->src;
+  RestoreImage       *dst = run->dst;
+  int                 ch = src->channels;
+  int                 nc = ch < 3 ? 1 : 3;
+  int                 alpha = (ch == 2 || ch == 4) ? ch - 1 : -1;
+  int                 cx0 = tile->x, cy0 = tile->y;
+  int                 cw = MIN (tile->x + tile->width, src->width) - cx0;
+  int                 chh = MIN (tile->y + tile->height, src->height) - cy0;
+  gsize               plane = (gsize) tile->width * tile->height;
+  gsize               cn = (gsize) cw * chh;
+  int                 x, y, c;
+
+  /* Composite of the restored tile over the original, [nc, chh, cw]. */
+  for (y = 0; y < chh; y++)
+    {
+      const float *s = src->data + (gsize) (y + cy0) * src->rowstride;
+
+      for (x = 0; x < cw; x++)
+        {
+          gsize        o = (gsize) y * tile->width + x;
+          gsize        i = (gsize) y * cw + x;
+          float        m = restore_mask_value (run->mask, x + cx0, y + cy0);
+          const float *p = s + (gsize) (x + cx0) * ch;
+          float        r[3];
+
+          for (c = 0; c < 3; c++)
+            r[c] = clamp01 ((out[c * plane + o] - run->offset) / run->scale);
+          run->m[i] = m;
+          if (nc == 1)
+            run->comp[i] = m * ((r[0] + r[1] + r[2]) / 3.0f) + (1.0f - m) * p[0];
+          else
+            for (c = 0; c < 3; c++)
+              run->comp[c * cn + i] = m * r[c] + (1.0f - m) * p[c];
+        }
+    }
+  restore_post_apply (run->comp, run->m, nc, cw, chh,
+                      run->options->denoise, run->options->sharpen);
+
+  /* Summed-area tables of a * (1 - m) and (1 - m) for the alpha fill. */
+  if (alpha >= 0)
+    {
+      int sw = cw + 1;
+
+      memset (run->sat_a, 0, sizeof (double) * sw);
+      memset (run->sat_k, 0, sizeof (double) * sw);
+      for (y = 0; y < chh; y++)
+        {
+          const float *s = src->data + (gsize) (y + cy0) * src->rowstride;
+          double       ra = 0.0, rk = 0.0;
+
+          run->sat_a[(gsize) (y + 1) * sw] = 0.0;
+          run->sat_k[(gsize) (y + 1) * sw] = 0.0;
+          for (x = 0; x < cw; x++)
+            {
+              double k = 1.0 - run->m[(gsize) y * cw + x];
+
+              ra += k * clamp01 (s[(gsize) (x + cx0) * ch + alpha]);
+              rk += k;
+              run->sat_a[(gsize) (y + 1) * sw + x + 1] = run->sat_a[(gsize) y * sw + x + 1] + ra;
+              run->sat_k[(gsize) (y + 1) * sw + x + 1] = run->sat_k[(gsize) y * sw + x + 1] + rk;
+            }
+        }
+    }
+
+  /* Blend the core into the destination where this model's mask is set. */
+  for (y = tile->y0; y < tile->y1; y++)
+    {
+      const float *s = src->data + (gsize) y * src->rowstride;
+      float       *d = dst->data + (gsize) y * dst->rowstride;
+      int          ty = y - cy0;
+
+      for (x = tile->x0; x < tile->x1; x++)
+        {
+          gsize  i = (gsize) ty * cw + (x - cx0);
+          float  m = run->m[i];
+          float  w;
+
+          if (!(m > 0.0f))
+            continue;
+          if (run->owner != NULL
+              && run->owner[(gsize) (y - run->box_y0) * run->box_w + (x - run->box_x0)] != run->id)
+            continue;
+          w = wx[x - tile->x0] * wy[y - tile->y0];
+          for (c = 0; c < nc; c++)
+            d[(gsize) x * ch + c] += w * (run->comp[c * cn + i] - s[(gsize) x * ch + c]);
+          if (alpha >= 0)
+            {
+              int    tx = x - cx0, sw = cw + 1, rad;
+              double fill = 1.0;
+              float  a = s[(gsize) x * ch + alpha];
+
+              for (rad = 2;; rad *= 2)
+                {
+                  int    bx0 = MAX (tx - rad, 0), bx1 = MIN (tx + rad + 1, cw);
+                  int    by0 = MAX (ty - rad, 0), by1 = MIN (ty + rad + 1, chh);
+                  double k = box_sum (run->sat_k, sw, bx0, by0, bx1, by1);
+
+                  if (k >= 1.0)
+                    {
+                      fill = box_sum (run->sat_a, sw, bx0, by0, bx1, by1) / k;
+                      break;
+                    }
+                  if (bx0 == 0 && by0 == 0 && bx1 == cw && by1 == chh)
+                    break;
+                }
+              d[(gsize) x * ch + alpha] += w * m * ((float) fill - clamp01 (a));
+            }
+        }
+    }
+
+  run->done++;
+  if (run->options->progress != NULL)
+    run->options->progress ((double) run->done / run->total,
+                            run->options->progress_data);
+  return !engine_cancelled (run->options, error);
+}
+
+static gboolean
+engine_check_args (const RestoreImage   *src,
+                   const RestoreMask    *mask,
+                   const RestoreImage   *dst,
+                   const RestoreOptions *options,
+                   GError              **error)
+{
+  gsize src_end, dst_end;
+
+  if (src->width < 1 || src->height < 1
+      || src->width > ENGINE_MAX_SIDE || src->height > ENGINE_MAX_SIDE)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "image size %d x %d is out of range (1 to %d pixels a side)",
+                   src->width, src->height, ENGINE_MAX_SIDE);
+      return FALSE;
+    }
+  if (src->channels < 1 || src->channels > 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "images must have 1 to 4 channels, got %d", src->channels);
+      return FALSE;
+    }
+  if (src->rowstride < (gsize) src->width * src->channels)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "image row stride %" G_GSIZE_FORMAT " is less than width x channels (%d x %d)",
+                   src->rowstride, src->width, src->channels);
+      return FALSE;
+    }
+  if (dst->width != src->width || dst->height != src->height
+      || dst->channels != src->channels)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the output (%d x %d, %d channels) does not match the input (%d x %d, %d channels)",
+                   dst->width, dst->height, dst->channels,
+                   src->width, src->height, src->channels);
+      return FALSE;
+    }
+  if (dst->rowstride < (gsize) dst->width * dst->channels)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "output row stride %" G_GSIZE_FORMAT " is less than width x channels (%d x %d)",
+                   dst->rowstride, dst->width, dst->channels);
+      return FALSE;
+    }
+  if (mask->width != src->width || mask->height != src->height)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the mask is %d x %d but the image is %d x %d",
+                   mask->width, mask->height, src->width, src->height);
+      return FALSE;
+    }
+  if (mask->rowstride < (gsize) mask->width)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "mask row stride %" G_GSIZE_FORMAT " is less than its width %d",
+                   mask->rowstride, mask->width);
+      return FALSE;
+    }
+  if (src->rowstride > G_MAXSIZE / sizeof (float) / src->height
+      || dst->rowstride > G_MAXSIZE / sizeof (float) / dst->height
+      || mask->rowstride > G_MAXSIZE / sizeof (float) / mask->height)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "row stride too large");
+      return FALSE;
+    }
+  src_end = (gsize) (src->height - 1) * src->rowstride + (gsize) src->width * src->channels;
+  dst_end = (gsize) (dst->height - 1) * dst->rowstride + (gsize) dst->width * dst->channels;
+  if ((const float *) dst->data < src->data + src_end
+      && (const float *) src->data < dst->data + dst_end)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the output buffer overlaps the input");
+      return FALSE;
+    }
+  if (!restore_param_check_double (RESTORE_PARAM_DENOISE, options->denoise, error)
+      || !restore_param_check_double (RESTORE_PARAM_SHARPEN, options->sharpen, error))
+    return FALSE;
+  if (options->n_threads < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the number of threads must be 0 (all cores) or more, got %d",
+                   options->n_threads);
+      return FALSE;
+    }
+  if (options->tile_size < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the tile size must be 0 (default) or more, got %d",
+                   options->tile_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * restore_run:
+ * See restore-engine.h.  Cost follows the damaged area: the network runs
+ * only on tiles whose core holds a masked pixel; the rest of the image is
+ * one memcpy per row and one read of the mask.
+ */
+gboolean
+restore_run (RestoreModel *const   *models,
+             int                    n_models,
+             const RestoreImage    *src,
+             const RestoreMask     *mask,
+             RestoreImage          *dst,
+             const RestoreOptions  *options,
+             GError               **error)
+{
+  RestoreOptions    defaults;
+  RestoreTilePlan **plans;
+  EngineRun         run;
+  guint8           *owner = NULL;
+  int               bx0 = G_MAXINT, by0 = G_MAXINT, bx1 = -1, by1 = -1;
+  int               x, y, k, total = 0;
+  gsize             max_area = 0;
+  gboolean          ok = TRUE;
+
+  g_return_val_if_fail (models != NULL && n_models >= 1, FALSE);
+  g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
+  g_return_val_if_fail (dst != NULL && dst->data != NULL, FALSE);
+  g_return_val_if_fail (mask != NULL && mask->data != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  for (k = 0; k < n_models; k++)
+    g_return_val_if_fail (models[k] != NULL, FALSE);
+
+  if (options == NULL)
+    {
+      restore_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!engine_check_args (src, mask, dst, options, error))
+    return FALSE;
+  if (n_models > ENGINE_MAX_MODELS)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "at most %d models can be chosen from, got %d",
+                   ENGINE_MAX_MODELS, n_models);
+      return FALSE;
+    }
+
+  /* Bounding box of the mask: the one read of the whole mask. */
+  for (y = 0; y < mask->height; y++)
+    {
+      const float *row = mask->data + (gsize) y * mask->rowstride;
+
+      for (x = 0; x < mask->width; x++)
+        if (row[x] > 0.0f)
+          {
+            bx0 = MIN (bx0, x);
+            bx1 = MAX (bx1, x + 1);
+            by0 = MIN (by0, y);
+            by1 = y + 1;
+          }
+    }
+  if (bx1 < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_EMPTY_MASK,
+                   "the selection is empty: select the damaged area first");
+      return FALSE;
+    }
+  if (engine_cancelled (options, error))
+    return FALSE;
+
+  /* Every pixel starts as an exact copy of the source. */
+  for (y = 0; y < src->height; y++)
+    memcpy (dst->data + (gsize) y * dst->rowstride,
+            src->data + (gsize) y * src->rowstride,
+            (gsize) src->width * src->channels * sizeof (float));
+
+  if (n_models > 1)
+    {
+      double *radius = g_new (double, n_models);
+
+      for (k = 0; k < n_models; k++)
+        radius[k] = restore_model_get_max_radius (models[k]);
+      owner = restore_tile_route (mask, bx0, by0, bx1, by1, radius, n_models,
+                                  options->cancel);
+      g_free (radius);
+      if (owner == NULL)
+        return !engine_cancelled (options, error);
+    }
+
+  plans = g_new0 (RestoreTilePlan *, n_models);
+  for (k = 0; k < n_models; k++)
+    {
+      RestoreMaskView view = { mask, bx0, by0, bx1, by1, owner, (guint8) k };
+      int             i;
+
+      plans[k] = restore_tile_plan_new (&view,
+                                        restore_model_get_halo (models[k]),
+                                        restore_model_get_depth (models[k]),
+                                        options->tile_size);
+      total += plans[k]->n_tiles;
+      for (i = 0; i < plans[k]->n_tiles; i++)
+        max_area = MAX (max_area, (gsize) plans[k]->tiles[i].width * plans[k]->tiles[i].height);
+    }
+
+  restore_ops_set_threads (options->n_threads > 0 ? options->n_threads
+                                                  : (int) g_get_num_processors ());
+
+  memset (&run, 0, sizeof run);
+  run.src = src;
+  run.dst = dst;
+  run.mask = mask;
+  run.options = options;
+  run.owner = owner;
+  run.box_x0 = bx0;
+  run.box_y0 = by0;
+  run.box_w = bx1 - bx0;
+  run.total = total;
+  run.comp = g_new (float, 3 * max_area);
+  run.m = g_new (float, max_area);
+  if (src->channels == 2 || src->channels == 4)
+    {
+      /* (w + 1) (h + 1) <= area + w + h + 1 <= 3 area + 1 */
+      run.sat_a = g_new (double, 3 * max_area + 1);
+      run.sat_k = g_new (double, 3 * max_area + 1);
+    }
+
+  if (options->progress != NULL)
+    options->progress (0.0, options->progress_data);
+  for (k = 0; k < n_models && ok; k++)
+    {
+      if (plans[k]->n_tiles == 0)
+        continue;
+      run.model = models[k];
+      run.id = (guint8) k;
+      run.scale = restore_model_get_norm_scale (models[k]);
+      run.offset = restore_model_get_norm_offset (models[k]);
+      if (!(fabsf (run.scale) > 0.0f) || !isfinite (run.scale) || !isfinite (run.offset))
+        {
+          g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                       "model '%s' has an unusable normalisation (scale %g, offset %g)",
+                       restore_model_get_name (models[k]), run.scale, run.offset);
+          ok = FALSE;
+          break;
+        }
+      ok = restore_tile_plan_run (plans[k], src, mask, run.scale, run.offset,
+                                  engine_forward, &run, engine_sink, &run, error);
+    }
+  if (ok && options->progress != NULL && run.done == run.total)
+    options->progress (1.0, options->progress_data);
+
+  for (k = 0; k < n_models; k++)
+    restore_tile_plan_free (plans[k]);
+  g_free (plans);
+  g_free (owner);
+  g_free (run.comp);
+  g_free (run.m);
+  g_free (run.sat_a);
+  g_free (run.sat_k);
+  return ok;
+}

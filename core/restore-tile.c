@@ -1,1 +1,657 @@
-/* placeholder: being written */
+/* gimp-restore: tile planning over the mask (see restore-tile.h for the
+ * scheme and its memory factor). */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "restore-tile.h"
+
+#define TILE_BLEND       16    /* r: cores overlap by 2 r pixels */
+#define TILE_MIN_STEP    64    /* smallest cell step S */
+#define TILE_MAX_SIZE    4096  /* largest window side */
+
+static int
+round_up (int value,
+          int align)
+{
+  return (value + align - 1) / align * align;
+}
+
+static inline gboolean
+view_selects (const RestoreMaskView *view,
+              int                    x,
+              int                    y)
+{
+  const RestoreMask *mask = view->mask;
+  float              v    = mask->data[(gsize) y * mask->rowstride + x];
+
+  if (!(v > 0.0f))
+    return FALSE;
+  if (view->owner != NULL)
+    {
+      gsize ow = (gsize) (view->rect_x1 - view->rect_x0);
+
+      return view->owner[(gsize) (y - view->rect_y0) * ow + (x - view->rect_x0)] == view->id;
+    }
+  return TRUE;
+}
+
+/* Cell boundaries along one dimension of size @size for the box [b0, b1). */
+static int *
+plan_edges (int  size,
+            int  tile,
+            int  step,
+            int  b0,
+            int  b1,
+            int *n_cells)
+{
+  int  len = b1 - b0;
+  int  n   = size <= tile ? 1 : (len + step - 1) / step;
+  int *edges;
+  int  i;
+
+  n = MAX (n, 1);
+  edges = g_new (int, n + 1);
+  for (i = 0; i <= n; i++)
+    edges[i] = b0 + (int) ((gint64) len * i / n);
+  *n_cells = n;
+  return edges;
+}
+
+/* Input window along one dimension for the core [c0, c1). */
+static void
+plan_window (int  size,
+             int  tile,
+             int  align,
+             int  halo,
+             int  c0,
+             int  c1,
+             int *pos,
+             int *len)
+{
+  int want = MIN (round_up (c1 - c0 + 2 * halo, align), tile);
+
+  if (size >= want)
+    {
+      int p = c0 - (want - (c1 - c0)) / 2;
+
+      *pos = CLAMP (p, 0, size - want);
+      *len = want;
+    }
+  else
+    {
+      *pos = 0;
+      *len = round_up (size, align);
+    }
+}
+
+/* For each coordinate of the box, the first and last cell whose core
+ * holds it. */
+static void
+plan_cover (const int *edges,
+            int        n,
+            int        blend,
+            int        b0,
+            int        b1,
+            int       *lo,
+            int       *hi)
+{
+  int i = 0;
+  int v;
+
+  for (v = b0; v < b1; v++)
+    {
+      while (i < n - 1 && v >= edges[i + 1])
+        i++;
+      lo[v - b0] = (i > 0 && v < edges[i] + blend) ? i - 1 : i;
+      hi[v - b0] = (i < n - 1 && v >= edges[i + 1] - blend) ? i + 1 : i;
+    }
+}
+
+/**
+ * restore_tile_plan_new:
+ * @view: the mask and the pixels of it to cover
+ * @halo: context in pixels a tile needs on each side
+ * @depth: the model's depth; window sides are multiples of 2^depth
+ * @tile_size: the largest window side, 0 for the default
+ * Plans the tiles that cover every selected pixel of @view.  Returns a
+ * new plan (n_tiles is 0 when nothing is selected); free it with
+ * restore_tile_plan_free().
+ */
+RestoreTilePlan *
+restore_tile_plan_new (const RestoreMaskView *view,
+                       int                    halo,
+                       int                    depth,
+                       int                    tile_size)
+{
+  const RestoreMask *mask;
+  RestoreTilePlan   *plan;
+  int                align, blend, t, t_min, step;
+  int                bx0, by0, bx1, by1;
+  int                x, y, i, j, n;
+  int               *col_lo, *col_hi, *row_lo, *row_hi;
+  guint8            *active;
+
+  g_return_val_if_fail (view != NULL && view->mask != NULL, NULL);
+  g_return_val_if_fail (depth >= 0 && depth <= 10, NULL);
+  mask = view->mask;
+  g_return_val_if_fail (view->rect_x0 >= 0 && view->rect_y0 >= 0
+                        && view->rect_x1 <= mask->width
+                        && view->rect_y1 <= mask->height, NULL);
+
+  align = 1 << depth;
+  blend = TILE_BLEND;
+  halo = MAX (halo, 0);
+  /* A halo too large for the biggest window is cut down: the tile loses
+   * some context rather than the run failing or memory exploding. */
+  halo = MIN (halo, (TILE_MAX_SIZE - 2 * blend - MAX (TILE_MIN_STEP, align)) / 2);
+  t_min = round_up (2 * halo + 2 * blend + MAX (TILE_MIN_STEP, align), align);
+  if (tile_size > 0)
+    t = round_up (MIN (tile_size, TILE_MAX_SIZE), align);
+  else
+    t = round_up (MAX (RESTORE_TILE_DEFAULT_SIZE, 4 * halo + 2 * blend), align);
+  t = MIN (MAX (t, t_min), round_up (TILE_MAX_SIZE, align));
+  step = t - 2 * halo - 2 * blend;
+
+  plan = g_new0 (RestoreTilePlan, 1);
+  plan->tile_size = t;
+  plan->halo = halo;
+  plan->align = align;
+  plan->blend = blend;
+  plan->image_width = mask->width;
+  plan->image_height = mask->height;
+
+  /* Bounding box of the selected pixels. */
+  bx0 = G_MAXINT, by0 = G_MAXINT, bx1 = -1, by1 = -1;
+  for (y = view->rect_y0; y < view->rect_y1; y++)
+    for (x = view->rect_x0; x < view->rect_x1; x++)
+      if (view_selects (view, x, y))
+        {
+          bx0 = MIN (bx0, x);
+          bx1 = MAX (bx1, x + 1);
+          by0 = MIN (by0, y);
+          by1 = y + 1;
+        }
+  if (bx1 < 0)
+    return plan;
+  plan->box_x0 = bx0, plan->box_y0 = by0, plan->box_x1 = bx1, plan->box_y1 = by1;
+
+  plan->col_edges = plan_edges (mask->width, t, step, bx0, bx1, &plan->n_cols);
+  plan->row_edges = plan_edges (mask->height, t, step, by0, by1, &plan->n_rows);
+
+  /* Mark the cells whose core holds a selected pixel. */
+  col_lo = g_new (int, bx1 - bx0);
+  col_hi = g_new (int, bx1 - bx0);
+  row_lo = g_new (int, by1 - by0);
+  row_hi = g_new (int, by1 - by0);
+  plan_cover (plan->col_edges, plan->n_cols, blend, bx0, bx1, col_lo, col_hi);
+  plan_cover (plan->row_edges, plan->n_rows, blend, by0, by1, row_lo, row_hi);
+  active = g_new0 (guint8, (gsize) plan->n_cols * plan->n_rows);
+  for (y = by0; y < by1; y++)
+    {
+      int r0 = row_lo[y - by0], r1 = row_hi[y - by0];
+
+      for (x = bx0; x < bx1; x++)
+        if (view_selects (view, x, y))
+          {
+            int c0 = col_lo[x - bx0], c1 = col_hi[x - bx0];
+
+            for (j = r0; j <= r1; j++)
+              for (i = c0; i <= c1; i++)
+                active[(gsize) j * plan->n_cols + i] = 1;
+          }
+    }
+
+  n = 0;
+  for (i = 0; i < plan->n_cols * plan->n_rows; i++)
+    n += active[i];
+  plan->tiles = g_new0 (RestoreTile, MAX (n, 1));
+  for (j = 0; j < plan->n_rows; j++)
+    for (i = 0; i < plan->n_cols; i++)
+      if (active[(gsize) j * plan->n_cols + i])
+        {
+          RestoreTile *tile = &plan->tiles[plan->n_tiles++];
+
+          tile->col = i;
+          tile->row = j;
+          tile->x0 = plan->col_edges[i] - (i > 0 ? blend : 0);
+          tile->x1 = plan->col_edges[i + 1] + (i < plan->n_cols - 1 ? blend : 0);
+          tile->y0 = plan->row_edges[j] - (j > 0 ? blend : 0);
+          tile->y1 = plan->row_edges[j + 1] + (j < plan->n_rows - 1 ? blend : 0);
+          plan_window (mask->width, t, align, halo, tile->x0, tile->x1,
+                       &tile->x, &tile->width);
+          plan_window (mask->height, t, align, halo, tile->y0, tile->y1,
+                       &tile->y, &tile->height);
+        }
+
+  g_free (active);
+  g_free (col_lo);
+  g_free (col_hi);
+  g_free (row_lo);
+  g_free (row_hi);
+  return plan;
+}
+
+/**
+ * restore_tile_plan_free:
+ * @plan: (nullable): a plan from restore_tile_plan_new()
+ */
+void
+restore_tile_plan_free (RestoreTilePlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->col_edges);
+  g_free (plan->row_edges);
+  g_free (plan->tiles);
+  g_free (plan);
+}
+
+static double
+ramp (double t)
+{
+  if (t <= 0.0)
+    return 0.0;
+  if (t >= 1.0)
+    return 1.0;
+  return 0.5 - 0.5 * cos (G_PI * t);
+}
+
+static void
+weights_1d (const int *edges,
+            int        n,
+            int        blend,
+            int        cell,
+            int        v0,
+            int        v1,
+            float     *w)
+{
+  int v;
+
+  for (v = v0; v < v1; v++)
+    {
+      double f = 1.0;
+
+      if (cell > 0)
+        f *= ramp ((v + 0.5 - (edges[cell] - blend)) / (2.0 * blend));
+      if (cell < n - 1)
+        f *= 1.0 - ramp ((v + 0.5 - (edges[cell + 1] - blend)) / (2.0 * blend));
+      w[v - v0] = (float) f;
+    }
+}
+
+/**
+ * restore_tile_get_weights:
+ * @wx: (out): [tile->x1 - tile->x0] blend weights along x
+ * @wy: (out): [tile->y1 - tile->y0] blend weights along y
+ * The weight of the tile's output at core pixel (x, y) is
+ * wx[x - x0] * wy[y - y0]; over all tiles of a plan they sum to one at
+ * every selected pixel.
+ */
+void
+restore_tile_get_weights (const RestoreTilePlan *plan,
+                          const RestoreTile     *tile,
+                          float                 *wx,
+                          float                 *wy)
+{
+  weights_1d (plan->col_edges, plan->n_cols, plan->blend, tile->col,
+              tile->x0, tile->x1, wx);
+  weights_1d (plan->row_edges, plan->n_rows, plan->blend, tile->row,
+              tile->y0, tile->y1, wy);
+}
+
+/**
+ * restore_tile_fill_input:
+ * @in: (out): [4, tile->height, tile->width] network input
+ * Builds the network input of a tile as restore-unet.h specifies:
+ * channels 0..2 = (pixel * @scale + @offset) * (1 - m), channel 3 = m.
+ * Gray is replicated to three channels, alpha is not used, pixels are
+ * clamped to 0..1 and the window's part outside the image replicates the
+ * nearest edge pixel.
+ */
+void
+restore_tile_fill_input (const RestoreTile  *tile,
+                         const RestoreImage *src,
+                         const RestoreMask  *mask,
+                         float               scale,
+                         float               offset,
+                         float              *in)
+{
+  gsize plane = (gsize) tile->width * tile->height;
+  int   gray  = src->channels < 3;
+  int   xx, yy;
+
+  for (yy = 0; yy < tile->height; yy++)
+    {
+      int          sy  = CLAMP (tile->y + yy, 0, src->height - 1);
+      const float *row = src->data + (gsize) sy * src->rowstride;
+      float       *o   = in + (gsize) yy * tile->width;
+
+      for (xx = 0; xx < tile->width; xx++)
+        {
+          int          sx = CLAMP (tile->x + xx, 0, src->width - 1);
+          const float *p  = row + (gsize) sx * src->channels;
+          float        m  = restore_mask_value (mask, sx, sy);
+          float        keep = 1.0f - m;
+          int          c;
+
+          for (c = 0; c < 3; c++)
+            {
+              float v = p[gray ? 0 : c];
+
+              v = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+              o[c * plane + xx] = (v * scale + offset) * keep;
+            }
+          o[3 * plane + xx] = m;
+        }
+    }
+}
+
+/**
+ * restore_tile_plan_run:
+ * @func: runs the network on one tile
+ * @sink: receives each tile's output and blend weights
+ * Runs @plan tile by tile, in order: fills the input from @src and
+ * @mask, calls @func, then @sink.  Returns FALSE with @error set as soon
+ * as @func or @sink fails.
+ */
+gboolean
+restore_tile_plan_run (const RestoreTilePlan *plan,
+                       const RestoreImage    *src,
+                       const RestoreMask     *mask,
+                       float                  scale,
+                       float                  offset,
+                       RestoreTileFunc        func,
+                       gpointer               func_data,
+                       RestoreTileSink        sink,
+                       gpointer               sink_data,
+                       GError               **error)
+{
+  gsize     max_area = 0;
+  int       max_core_w = 0, max_core_h = 0;
+  float    *in, *out, *wx, *wy;
+  gboolean  ok = TRUE;
+  int       k;
+
+  g_return_val_if_fail (plan != NULL && src != NULL && mask != NULL, FALSE);
+  g_return_val_if_fail (func != NULL && sink != NULL, FALSE);
+
+  for (k = 0; k < plan->n_tiles; k++)
+    {
+      const RestoreTile *tile = &plan->tiles[k];
+
+      max_area = MAX (max_area, (gsize) tile->width * tile->height);
+      max_core_w = MAX (max_core_w, tile->x1 - tile->x0);
+      max_core_h = MAX (max_core_h, tile->y1 - tile->y0);
+    }
+  if (plan->n_tiles == 0)
+    return TRUE;
+
+  in = g_new (float, 4 * max_area);
+  out = g_new (float, 3 * max_area);
+  wx = g_new (float, max_core_w);
+  wy = g_new (float, max_core_h);
+
+  for (k = 0; k < plan->n_tiles && ok; k++)
+    {
+      const RestoreTile *tile = &plan->tiles[k];
+
+      restore_tile_fill_input (tile, src, mask, scale, offset, in);
+      ok = func (in, out, tile->width, tile->height, func_data, error);
+      if (ok)
+        {
+          restore_tile_get_weights (plan, tile, wx, wy);
+          ok = sink (plan, tile, in, out, wx, wy, sink_data, error);
+        }
+    }
+
+  g_free (in);
+  g_free (out);
+  g_free (wx);
+  g_free (wy);
+  return ok;
+}
+
+/* Squared Euclidean distance transform of one line (Felzenszwalb and
+ * Huttenlocher's lower envelope of parabolas): @f in, @d out, both
+ * [n] with stride @stride; @v [n] and @z [n + 1] are scratch. */
+static void
+edt_1d (const float *f,
+        int          n,
+        gsize        stride,
+        float       *d,
+        int         *v,
+        double      *z)
+{
+  int k = 0, q;
+
+  v[0] = 0;
+  z[0] = -G_MAXDOUBLE;
+  z[1] = G_MAXDOUBLE;
+  for (q = 1; q < n; q++)
+    {
+      double fq = (double) f[q * stride] + (double) q * q;
+      double s;
+
+      for (;;)
+        {
+          int p = v[k];
+
+          s = (fq - ((double) f[p * stride] + (double) p * p)) / (2.0 * (q - p));
+          if (s > z[k])
+            break;
+          k--;   /* z[0] is -inf, so k stays >= 0 */
+        }
+      k++;
+      v[k] = q;
+      z[k] = s;
+      z[k + 1] = G_MAXDOUBLE;
+    }
+  k = 0;
+  for (q = 0; q < n; q++)
+    {
+      while (z[k + 1] < q)
+        k++;
+      d[q] = (float) ((double) (q - v[k]) * (q - v[k]) + f[v[k] * stride]);
+    }
+}
+
+static int
+uf_find (gint32 *parent,
+         gint32  i)
+{
+  while (parent[i] != i)
+    {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+  return i;
+}
+
+static void
+uf_union (gint32 *parent,
+          gint32  a,
+          gint32  b)
+{
+  a = uf_find (parent, a);
+  b = uf_find (parent, b);
+  if (a < b)
+    parent[b] = a;
+  else if (b < a)
+    parent[a] = b;
+}
+
+/**
+ * restore_tile_choose:
+ * @max_radius: [n_models] each model's restore.max_radius, 0 if unset
+ * @half_width: a region's half-width in pixels
+ * Returns the index of the model with the smallest max_radius that is at
+ * least @half_width, else the first model without max_radius (the general
+ * one), else the model with the largest max_radius.
+ */
+int
+restore_tile_choose (const double *max_radius,
+                     int           n_models,
+                     double        half_width)
+{
+  int best = -1, general = -1, largest = 0, i;
+
+  for (i = 0; i < n_models; i++)
+    {
+      if (max_radius[i] > 0.0)
+        {
+          if (max_radius[i] >= half_width
+              && (best < 0 || max_radius[i] < max_radius[best]))
+            best = i;
+        }
+      else if (general < 0)
+        general = i;
+      if (max_radius[i] > max_radius[largest])
+        largest = i;
+    }
+  if (best >= 0)
+    return best;
+  if (general >= 0)
+    return general;
+  return largest;
+}
+
+/**
+ * restore_tile_route:
+ * @x0, @y0, @x1, @y1: a rectangle holding every pixel with mask > 0
+ * @max_radius: [n_models] each model's restore.max_radius, 0 if unset
+ * @n_models: 1..254
+ * The automatic choice: computes the exact Euclidean distance from every
+ * masked pixel (mask > 0) to the nearest unmasked one, finds the
+ * 8-connected regions of masked pixels and routes each region, by its
+ * half-width (largest distance - 0.5), with restore_tile_choose().
+ * Returns a new [y1 - y0, x1 - x0] map of model indices,
+ * RESTORE_TILE_NO_OWNER where the mask is 0; free with g_free().  Memory:
+ * 9 bytes per pixel of the rectangle while it runs.  Returns NULL when
+ * @cancel is set meanwhile.
+ */
+guint8 *
+restore_tile_route (const RestoreMask *mask,
+                    int                x0,
+                    int                y0,
+                    int                x1,
+                    int                y1,
+                    const double      *max_radius,
+                    int                n_models,
+                    const gint        *cancel)
+{
+  int     bw = x1 - x0, bh = y1 - y0;
+  int     gw = bw + 2, gh = bh + 2, len = MAX (gw, gh);
+  gsize   n = (gsize) bw * bh;
+  float  *dist, *line;
+  double *z;
+  int    *v;
+  gint32 *parent;
+  float  *region_max;
+  guint8 *owner;
+  int     x, y;
+  gsize   i;
+
+  g_return_val_if_fail (mask != NULL && max_radius != NULL, NULL);
+  g_return_val_if_fail (n_models >= 1 && n_models < RESTORE_TILE_NO_OWNER, NULL);
+  g_return_val_if_fail (bw > 0 && bh > 0, NULL);
+
+#define CANCELLED() (cancel != NULL && g_atomic_int_get (cancel))
+
+  /* Distance grid with a one-pixel unmasked border around the rectangle. */
+  dist = g_new (float, (gsize) gw * gh);
+  for (y = 0; y < gh; y++)
+    for (x = 0; x < gw; x++)
+      {
+        int sx = x + x0 - 1, sy = y + y0 - 1;
+        gboolean fg = y > 0 && y < gh - 1 && x > 0 && x < gw - 1
+                      && mask->data[(gsize) sy * mask->rowstride + sx] > 0.0f;
+
+        dist[(gsize) y * gw + x] = fg ? 1e20f : 0.0f;
+      }
+  line = g_new (float, len);
+  v = g_new (int, len);
+  z = g_new (double, len + 1);
+  for (x = 1; x < gw - 1 && !CANCELLED (); x++)
+    {
+      edt_1d (dist + x, gh, (gsize) gw, line, v, z);
+      for (y = 0; y < gh; y++)
+        dist[(gsize) y * gw + x] = line[y];
+    }
+  for (y = 1; y < gh - 1 && !CANCELLED (); y++)
+    {
+      edt_1d (dist + (gsize) y * gw, gw, 1, line, v, z);
+      memcpy (dist + (gsize) y * gw, line, gw * sizeof (float));
+    }
+  g_free (line);
+  g_free (v);
+  g_free (z);
+
+  /* 8-connected regions by union-find; -1 marks unmasked pixels. */
+  parent = g_new (gint32, n);
+  for (y = 0; y < bh && !CANCELLED (); y++)
+    for (x = 0; x < bw; x++)
+      {
+        gint32 p = (gint32) ((gsize) y * bw + x);
+
+        if (!(dist[(gsize) (y + 1) * gw + x + 1] > 0.0f))
+          {
+            parent[p] = -1;
+            continue;
+          }
+        parent[p] = p;
+        if (x > 0 && parent[p - 1] >= 0)
+          uf_union (parent, p, p - 1);
+        if (y > 0)
+          {
+            gint32 up = p - bw;
+
+            if (parent[up] >= 0)
+              uf_union (parent, p, up);
+            if (x > 0 && parent[up - 1] >= 0)
+              uf_union (parent, p, up - 1);
+            if (x < bw - 1 && parent[up + 1] >= 0)
+              uf_union (parent, p, up + 1);
+          }
+      }
+  if (CANCELLED ())
+    {
+      g_free (dist);
+      g_free (parent);
+      return NULL;
+    }
+
+  /* Largest squared distance per region, kept at the region's root. */
+  region_max = g_new0 (float, n);
+  for (y = 0; y < bh; y++)
+    for (x = 0; x < bw; x++)
+      {
+        gsize p = (gsize) y * bw + x;
+
+        if (parent[p] >= 0)
+          {
+            gint32 r = uf_find (parent, (gint32) p);
+            float  d = dist[(gsize) (y + 1) * gw + x + 1];
+
+            region_max[r] = MAX (region_max[r], d);
+          }
+      }
+  g_free (dist);
+
+  owner = g_new (guint8, n);
+  for (i = 0; i < n; i++)
+    {
+      if (parent[i] < 0)
+        owner[i] = RESTORE_TILE_NO_OWNER;
+      else if ((gint32) i == parent[i])
+        owner[i] = (guint8) restore_tile_choose (max_radius, n_models,
+                                                 sqrt (region_max[i]) - 0.5);
+      else
+        owner[i] = owner[parent[i]];   /* parents have smaller indices: done */
+    }
+  g_free (region_max);
+  g_free (parent);
+  return owner;
+#undef CANCELLED
+}
