@@ -131,7 +131,7 @@ restore_tile_plan_new (const RestoreMaskView *view,
   int                bx0, by0, bx1, by1;
   int                x, y, i, j, n;
   int               *col_lo, *col_hi, *row_lo, *row_hi;
-  guint8            *active;
+  int               *cbox;
 
   g_return_val_if_fail (view != NULL && view->mask != NULL, NULL);
   g_return_val_if_fail (depth >= 0 && depth <= 10, NULL);
@@ -187,7 +187,9 @@ restore_tile_plan_new (const RestoreMaskView *view,
   row_hi = g_new (int, by1 - by0);
   plan_cover (plan->col_edges, plan->n_cols, blend, bx0, bx1, col_lo, col_hi);
   plan_cover (plan->row_edges, plan->n_rows, blend, by0, by1, row_lo, row_hi);
-  active = g_new0 (guint8, (gsize) plan->n_cols * plan->n_rows);
+  /* Per cell, the bounding box of the selected pixels in its core
+   * (x0, y0, x1, y1; x1 == 0 while none). */
+  cbox = g_new0 (int, 4 * (gsize) plan->n_cols * plan->n_rows);
   for (y = by0; y < by1; y++)
     {
       int r0 = row_lo[y - by0], r1 = row_hi[y - by0];
@@ -199,33 +201,49 @@ restore_tile_plan_new (const RestoreMaskView *view,
 
             for (j = r0; j <= r1; j++)
               for (i = c0; i <= c1; i++)
-                active[(gsize) j * plan->n_cols + i] = 1;
+                {
+                  int *b = cbox + 4 * ((gsize) j * plan->n_cols + i);
+
+                  if (b[2] == 0)
+                    {
+                      b[0] = x, b[1] = y, b[2] = x + 1, b[3] = y + 1;
+                      continue;
+                    }
+                  b[0] = MIN (b[0], x);
+                  b[2] = MAX (b[2], x + 1);
+                  b[3] = y + 1;
+                }
           }
     }
 
   n = 0;
   for (i = 0; i < plan->n_cols * plan->n_rows; i++)
-    n += active[i];
+    n += cbox[4 * i + 2] > 0;
   plan->tiles = g_new0 (RestoreTile, MAX (n, 1));
   for (j = 0; j < plan->n_rows; j++)
     for (i = 0; i < plan->n_cols; i++)
-      if (active[(gsize) j * plan->n_cols + i])
-        {
-          RestoreTile *tile = &plan->tiles[plan->n_tiles++];
+      {
+        const int   *b = cbox + 4 * ((gsize) j * plan->n_cols + i);
+        RestoreTile *tile;
 
-          tile->col = i;
-          tile->row = j;
-          tile->x0 = plan->col_edges[i] - (i > 0 ? blend : 0);
-          tile->x1 = plan->col_edges[i + 1] + (i < plan->n_cols - 1 ? blend : 0);
-          tile->y0 = plan->row_edges[j] - (j > 0 ? blend : 0);
-          tile->y1 = plan->row_edges[j + 1] + (j < plan->n_rows - 1 ? blend : 0);
-          plan_window (mask->width, t, align, halo, tile->x0, tile->x1,
-                       &tile->x, &tile->width);
-          plan_window (mask->height, t, align, halo, tile->y0, tile->y1,
-                       &tile->y, &tile->height);
-        }
+        if (b[2] == 0)
+          continue;
+        /* The core shrinks to the selected pixels in it: only they are
+         * written, and the weights still come from the cell edges. */
+        tile = &plan->tiles[plan->n_tiles++];
+        tile->col = i;
+        tile->row = j;
+        tile->x0 = b[0];
+        tile->y0 = b[1];
+        tile->x1 = b[2];
+        tile->y1 = b[3];
+        plan_window (mask->width, t, align, halo, tile->x0, tile->x1,
+                     &tile->x, &tile->width);
+        plan_window (mask->height, t, align, halo, tile->y0, tile->y1,
+                     &tile->y, &tile->height);
+      }
 
-  g_free (active);
+  g_free (cbox);
   g_free (col_lo);
   g_free (col_hi);
   g_free (row_lo);

@@ -6,14 +6,16 @@
  * otherwise ceil (box / S) cells of nearly equal size, where the step
  * S = T - 2 * halo - 2 * r (T the tile size, r the blend radius).  Each
  * cell grows by r pixels across every boundary it shares with a
- * neighbouring cell: its "core", the pixels the tile writes.  Across a
- * shared boundary the two cores overlap by 2 r pixels and blend with a
+ * neighbouring cell: its core.  Across a shared boundary the two cores
+ * overlap by 2 r pixels and blend with a
  * raised-cosine ramp, w = 0.5 - 0.5 cos (pi t), whose two halves sum to
  * exactly one; the 2-D weight is the product of the two 1-D ramps, so the
  * weights of all tiles form a partition of unity and no normalising pass
  * is needed.  A cell whose core holds no mask pixel is skipped; every
  * masked pixel still gets total weight one, because any tile with a
- * non-zero weight there has that pixel in its core.
+ * non-zero weight there has that pixel in its core.  A tile's core then
+ * shrinks to the bounding box of the selected pixels in it (the only
+ * pixels it writes); its weights still come from the cell edges.
  *
  * A tile's input window is its core plus the model's halo on each side,
  * rounded up to a multiple of 2^depth and capped at T, so small defects
@@ -64,7 +66,8 @@ typedef struct
 typedef struct
 {
   int x, y, width, height;  /* input window; may reach past the image */
-  int x0, y0, x1, y1;       /* core [x0, x1) x [y0, y1), inside the image */
+  int x0, y0, x1, y1;       /* core [x0, x1) x [y0, y1): the selected
+                             * pixels' box within the cell's core */
   int col, row;             /* the cell in the plan's grid */
 } RestoreTile;
 
