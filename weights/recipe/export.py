@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""gimp-restore: export trained U-Nets (or random-init test models) as GRST files.
+
+  export.py ckpt CKPT --out weights/NAME.grst [--vector tests/data/NAME-vector.grst]
+  export.py tiny OUTDIR        random-init tiny-plain / tiny-gated models + vectors
+
+Every written file is read back: checksum, metadata, tensors, and the
+forward pass of the re-read weights must reproduce the vector output.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import grst  # noqa: E402
+from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, make_input  # noqa: E402
+
+VECTOR_SIZE = 64
+PROJECT_LICENSE = "GPL-3.0-or-later"
+
+
+def default_receptive_field(model, cap=None):
+    r = model.receptive_radius()
+    if cap is not None:
+        r = min(r, cap)
+    f = 2 ** model.depth
+    return (r + f - 1) // f * f
+
+
+def model_metadata(model, name, description, license_, training,
+                   receptive_field, max_radius=None):
+    md = [
+        ("general.architecture", grst.string("unet")),
+        ("general.name", grst.string(name)),
+        ("general.description", grst.string(description)),
+        ("general.license", grst.string(license_)),
+        ("general.training", grst.string(training)),
+        ("unet.in_channels", grst.u32(4)),
+        ("unet.out_channels", grst.u32(3)),
+        ("unet.channels", grst.u32_array(model.channels)),
+        ("unet.dilations", grst.u32_array(model.dilations)),
+        ("unet.gated", grst.u32(1 if model.gated else 0)),
+        ("unet.activation", grst.string(model.activation)),
+        ("unet.residual", grst.u32(1 if model.residual else 0)),
+        ("unet.receptive_field", grst.u32(receptive_field)),
+        ("norm.scale", grst.f32(NORM_SCALE)),
+        ("norm.offset", grst.f32(NORM_OFFSET)),
+    ]
+    if max_radius is not None:
+        md.append(("restore.max_radius", grst.f32(max_radius)))
+    return md
+
+
+def model_tensors(model):
+    return [(k, v.detach().cpu().float().numpy()) for k, v in model.state_dict().items()]
+
+
+def _smooth_noise(rng, h, w, cell):
+    g = rng.random((h // cell + 2, w // cell + 2, 3)).astype(np.float32)
+    t = torch.from_numpy(g).permute(2, 0, 1)[None]
+    t = torch.nn.functional.interpolate(t, size=(h + 2 * cell, w + 2 * cell),
+                                        mode="bicubic", align_corners=False)
+    return t[0, :, cell:cell + h, cell:cell + w].numpy()
+
+
+def synthetic_picture(seed, size=VECTOR_SIZE):
+    """A deterministic photo-like test picture [3,H,W] in 0..1: smooth shading,
+    an edge, texture and grain."""
+    rng = np.random.default_rng(seed)
+    h = w = size
+    img = 0.55 * _smooth_noise(rng, h, w, 32) + 0.25 * _smooth_noise(rng, h, w, 8)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    edge = (xx * 0.8 + yy * 0.35 > 0.6 * w).astype(np.float32)
+    img = img + 0.15 * edge[None] * np.array([0.9, 0.6, 0.3], np.float32)[:, None, None]
+    img = img + 0.02 * rng.standard_normal((3, h, w)).astype(np.float32)
+    return np.clip(img, 0.0, 1.0).astype(np.float32)
+
+
+def vector_mask(seed, size=VECTOR_SIZE):
+    """A soft mask [1,H,W]: a slanted 3 px scratch with feathered edges, a
+    dust speck and a blob-shaped hole."""
+    rng = np.random.default_rng(seed + 1000)
+    h = w = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # slanted scratch: distance to a line through (w*0.2, 0) with a slight curve
+    cx = w * 0.2 + yy * 0.45 + 3.0 * np.sin(yy / 9.0)
+    d = np.abs(xx - cx) * 0.9
+    m = np.clip(2.0 - d, 0.0, 1.0)                    # 1 inside |d|<1, ramp to 0 at 2
+    # dust speck
+    m = np.maximum(m, np.clip(2.5 - np.hypot(xx - w * 0.75, yy - h * 0.2), 0, 1))
+    # blob: a noisy disc
+    r = 7.0 + 2.0 * np.sin(np.arctan2(yy - h * 0.7, xx - w * 0.65) * 3 + rng.random() * 6)
+    m = np.maximum(m, (np.hypot(xx - w * 0.65, yy - h * 0.7) < r).astype(np.float32))
+    return m[None].astype(np.float32)
+
+
+def vector_input(seed=1, picture=None):
+    rgb = synthetic_picture(seed) if picture is None else picture
+    mask = vector_mask(seed)
+    x = make_input(torch.from_numpy(rgb)[None], torch.from_numpy(mask)[None])
+    return x.contiguous()
+
+
+def write_vector(model, name, path, x):
+    model.eval()
+    with torch.no_grad():
+        y = model(x)
+    md = [("general.architecture", grst.string("test-vector")),
+          ("general.name", grst.string(name + "-vector")),
+          ("vector.model", grst.string(name))]
+    grst.write(path, md, [("input", x.numpy()), ("output", y.numpy())])
+    return y
+
+
+def verify(model_path, vector_path=None):
+    """Re-reads the files, rebuilds the model from the file alone and checks
+    tensors and, when given, the vector.  Raises on any mismatch."""
+    meta, tensors = grst.read(model_path)
+    for key in ("general.architecture", "general.name", "general.description",
+                "general.license", "general.training", "unet.in_channels",
+                "unet.out_channels", "unet.channels", "unet.dilations", "unet.gated",
+                "unet.activation", "unet.residual", "unet.receptive_field",
+                "norm.scale", "norm.offset"):
+        if key not in meta:
+            raise ValueError("%s: missing %s" % (model_path, key))
+    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"],
+                    bool(meta["unet.gated"]), meta["unet.activation"],
+                    bool(meta["unet.residual"]))
+    sd = m.state_dict()
+    if set(sd) != set(tensors):
+        raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
+    for k in sd:
+        if tuple(sd[k].shape) != tensors[k].shape:
+            raise ValueError("shape of %s differs" % k)
+    m.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    err = None
+    if vector_path:
+        vmeta, vt = grst.read(vector_path)
+        if vmeta.get("general.architecture") != "test-vector" or \
+                vmeta.get("vector.model") != meta["general.name"]:
+            raise ValueError("bad vector metadata")
+        m.eval()
+        with torch.no_grad():
+            y = m(torch.from_numpy(vt["input"])).numpy()
+        err = float(np.abs(y - vt["output"]).max())
+        if err > 1e-5:
+            raise ValueError("vector mismatch %g" % err)
+    return meta, err
+
+
+def export_model(model, path, name, description, license_, training,
+                 receptive_field, max_radius=None, vector_path=None, picture=None):
+    model = model.float().eval()
+    md = model_metadata(model, name, description, license_, training,
+                        receptive_field, max_radius)
+    size = grst.write(path, md, model_tensors(model))
+    if vector_path:
+        write_vector(model, name, vector_path, vector_input(1, picture))
+    meta, err = verify(path, vector_path)
+    print("wrote %s (%d bytes, %d params, receptive_field %d)%s" % (
+        path, size, sum(p.numel() for p in model.parameters()), receptive_field,
+        "" if err is None else ", vector %s max err %.2g" % (vector_path, err)))
+
+
+def cmd_tiny(args):
+    os.makedirs(args.outdir, exist_ok=True)
+    specs = [("tiny-plain", dict(channels=(8, 16, 32), dilations=(), gated=False,
+                                  activation="leaky_relu", residual=False), 11),
+             ("tiny-gated", dict(channels=(8, 16, 32), dilations=(2,), gated=True,
+                                  activation="elu", residual=True), 12)]
+    for name, cfg, seed in specs:
+        torch.manual_seed(seed)
+        model = RestoreUNet(**cfg)
+        # random init, with non-trivial biases so every term is exercised
+        with torch.no_grad():
+            for k, p in model.named_parameters():
+                if k.endswith(".bias"):
+                    p.uniform_(-0.1, 0.1)
+            model.out.conv.weight.normal_(0, 0.1)
+        export_model(model, os.path.join(args.outdir, name + ".grst"), name,
+                     "Random-init %s test model (not trained)" % name,
+                     "CC0-1.0", "untrained: random initialisation, seed %d" % seed,
+                     default_receptive_field(model),
+                     max_radius=3.0 if name == "tiny-plain" else None,
+                     vector_path=os.path.join(args.outdir, name + "-vector.grst"))
+
+
+def load_picture(path, seed=1):
+    """A 64x64 crop of a photo, deterministic, [3,H,W] in 0..1."""
+    from PIL import Image
+    im = Image.open(path).convert("RGB")
+    s = min(im.size)
+    im = im.crop(((im.size[0] - s) // 2, (im.size[1] - s) // 2,
+                  (im.size[0] + s) // 2, (im.size[1] + s) // 2))
+    im = im.resize((256, 256), Image.BICUBIC)
+    a = np.asarray(im, dtype=np.float32) / 255.0
+    a = a[96:96 + VECTOR_SIZE, 96:96 + VECTOR_SIZE]
+    return np.ascontiguousarray(a.transpose(2, 0, 1))
+
+
+def cmd_ckpt(args):
+    ck = torch.load(args.ckpt, map_location="cpu")
+    cfg = ck["config"]
+    model = RestoreUNet(**cfg)
+    state = ck.get("ema") if args.use_ema and ck.get("ema") else ck["model"]
+    model.load_state_dict(state)
+    info = ck.get("export", {})
+    name = args.name or info.get("name")
+    rf = args.receptive_field or info.get("receptive_field") or default_receptive_field(model)
+    training = info.get("training", "") + " Steps %d." % ck.get("step", 0)
+    if ck.get("val_psnr") is not None:
+        training += " Held-out masked PSNR %.2f dB." % ck["val_psnr"]
+    picture = load_picture(args.photo) if args.photo else None
+    export_model(model, args.out, name, info.get("description", name),
+                 info.get("license", PROJECT_LICENSE), training.strip(), rf,
+                 info.get("max_radius"), args.vector, picture)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("tiny")
+    t.add_argument("outdir")
+    c = sub.add_parser("ckpt")
+    c.add_argument("ckpt")
+    c.add_argument("--out", required=True)
+    c.add_argument("--vector")
+    c.add_argument("--name")
+    c.add_argument("--photo", help="photo for the vector input (default: synthetic)")
+    c.add_argument("--receptive-field", type=int)
+    c.add_argument("--use-ema", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    if args.cmd == "tiny":
+        cmd_tiny(args)
+    else:
+        cmd_ckpt(args)
+
+
+if __name__ == "__main__":
+    main()
