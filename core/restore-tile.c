@@ -59,10 +59,11 @@ plan_edges (int  size,
   return edges;
 }
 
-/* Input window along one dimension for the core [c0, c1). */
+/* Input window along one dimension for the core [c0, c1): the core plus
+ * the halo, both ends on multiples of @align, cut at the image (whose
+ * size is first rounded up to @align: that part is padding). */
 static void
 plan_window (int  size,
-             int  tile,
              int  align,
              int  halo,
              int  c0,
@@ -70,20 +71,11 @@ plan_window (int  size,
              int *pos,
              int *len)
 {
-  int want = MIN (round_up (c1 - c0 + 2 * halo, align), tile);
+  int lo = MAX (c0 - halo, 0) / align * align;
+  int hi = MIN (round_up (c1 + halo, align), round_up (size, align));
 
-  if (size >= want)
-    {
-      int p = c0 - (want - (c1 - c0)) / 2;
-
-      *pos = CLAMP (p, 0, size - want);
-      *len = want;
-    }
-  else
-    {
-      *pos = 0;
-      *len = round_up (size, align);
-    }
+  *pos = lo;
+  *len = hi - lo;
 }
 
 /* For each coordinate of the box, the first and last cell whose core
@@ -145,14 +137,15 @@ restore_tile_plan_new (const RestoreMaskView *view,
   halo = MAX (halo, 0);
   /* A halo too large for the biggest window is cut down: the tile loses
    * some context rather than the run failing or memory exploding. */
-  halo = MIN (halo, (TILE_MAX_SIZE - 2 * blend - MAX (TILE_MIN_STEP, align)) / 2);
-  t_min = round_up (2 * halo + 2 * blend + MAX (TILE_MIN_STEP, align), align);
+  halo = MIN (halo, (TILE_MAX_SIZE - 2 * blend - 2 * align - MAX (TILE_MIN_STEP, align)) / 2);
+  t_min = round_up (2 * halo + 2 * blend + 2 * align + MAX (TILE_MIN_STEP, align), align);
   if (tile_size > 0)
     t = round_up (MIN (tile_size, TILE_MAX_SIZE), align);
   else
     t = round_up (MAX (RESTORE_TILE_DEFAULT_SIZE, 4 * halo + 2 * blend), align);
   t = MIN (MAX (t, t_min), round_up (TILE_MAX_SIZE, align));
-  step = t - 2 * halo - 2 * blend;
+  /* Aligning both ends of a window may add up to 2 (align - 1). */
+  step = t - 2 * halo - 2 * blend - 2 * align;
 
   plan = g_new0 (RestoreTilePlan, 1);
   plan->tile_size = t;
@@ -237,9 +230,9 @@ restore_tile_plan_new (const RestoreMaskView *view,
         tile->y0 = b[1];
         tile->x1 = b[2];
         tile->y1 = b[3];
-        plan_window (mask->width, t, align, halo, tile->x0, tile->x1,
+        plan_window (mask->width, align, halo, tile->x0, tile->x1,
                      &tile->x, &tile->width);
-        plan_window (mask->height, t, align, halo, tile->y0, tile->y1,
+        plan_window (mask->height, align, halo, tile->y0, tile->y1,
                      &tile->y, &tile->height);
       }
 

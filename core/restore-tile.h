@@ -4,7 +4,7 @@
  * cut into a grid of cells: along a dimension that fits in one tile
  * (image size <= tile size) there is a single cell spanning the box,
  * otherwise ceil (box / S) cells of nearly equal size, where the step
- * S = T - 2 * halo - 2 * r (T the tile size, r the blend radius).  Each
+ * S = T - 2 halo - 2 r - 2 align (T the tile size, r the blend radius).  Each
  * cell grows by r pixels across every boundary it shares with a
  * neighbouring cell: its core.  Across a shared boundary the two cores
  * overlap by 2 r pixels and blend with a
@@ -18,11 +18,13 @@
  * pixels it writes); its weights still come from the cell edges.
  *
  * A tile's input window is its core plus the model's halo on each side,
- * rounded up to a multiple of 2^depth and capped at T, so small defects
- * get small windows.  At the image borders the window shifts inward and
- * stays full size; along a dimension smaller than the window the window
- * starts at 0 and the missing pixels are filled by replicating the edge
- * (pixel and mask alike).
+ * with both ends on multiples of 2^depth (so the network's stride-2
+ * sampling grid is the same in every tile and a tiled run equals a
+ * whole-image run), cut at the image edges, where the network's zero
+ * padding stands in for the missing context exactly as in a whole-image
+ * run.  Small defects get small windows.  Where the image size is not a
+ * multiple of 2^depth the last window reaches past it and the missing
+ * pixels replicate the edge (pixel and mask alike).
  *
  * Planning is O(pixels of the mask's bounding box) plus one pass over the
  * search rectangle for the box; each masked pixel marks the (at most four)
