@@ -135,6 +135,10 @@ gboolean             restore_file_get_f32        (const RestoreFile *file,
                                                   float             *value);
 const char          *restore_file_get_string     (const RestoreFile *file,
                                                   const char        *key);
+/* Tensors in file order (additive): index < restore_file_get_n_tensors (). */
+guint                restore_file_get_n_tensors  (const RestoreFile *file);
+const RestoreTensor *restore_file_get_tensor_nth (const RestoreFile *file,
+                                                  guint              index);
 /* Returns the array and sets *count, or NULL when the key is absent or not a u32 array. */
 const guint32       *restore_file_get_u32_array  (const RestoreFile *file,
                                                   const char        *key,

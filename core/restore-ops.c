@@ -1,1 +1,466 @@
-/* placeholder: being written */
+/* gimp-restore: tensor operations (layout in restore-ops.h).
+ *
+ * The convolution is im2col + one cblas_sgemm per band of output rows:
+ *   col    [K = c_in * kernel * kernel, band]   (rows of K, band columns)
+ *   output [c_out, band] = weight [c_out, K] x col [K, band]
+ * Bands bound the scratch to COL_FLOATS_MAX floats while each sgemm stays
+ * large enough to run near the library's peak.  A 1x1 stride-1 conv
+ * multiplies the input directly.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "restore-ops.h"
+
+/* im2col scratch bound: 4 Mi floats (16 MiB) */
+#define COL_FLOATS_MAX ((gsize) 4 * 1024 * 1024)
+
+static const char *const op_names[] =
+{
+  "conv2d", "conv2d_reference", "activate", "gate", "upsample2x"
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (op_names) == RESTORE_OP_COUNT);
+
+static const char *const activation_names[] =
+{
+  "relu", "leaky_relu", "elu", "none"
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (activation_names) == RESTORE_ACT_COUNT);
+
+static int current_threads = 0;
+
+/**
+ * restore_op_get_name:
+ * Returns the name of @op, or NULL when @op is out of range.
+ */
+const char *
+restore_op_get_name (RestoreOp op)
+{
+  if ((guint) op >= RESTORE_OP_COUNT)
+    return NULL;
+  return op_names[op];
+}
+
+/**
+ * restore_activation_get_name:
+ * Returns the name of @act ("relu", ...), or NULL when out of range.
+ */
+const char *
+restore_activation_get_name (RestoreActivation act)
+{
+  if ((guint) act >= RESTORE_ACT_COUNT)
+    return NULL;
+  return activation_names[act];
+}
+
+/**
+ * restore_activation_from_name:
+ * Sets *@act from its name; returns FALSE for an unknown name.
+ */
+gboolean
+restore_activation_from_name (const char        *name,
+                              RestoreActivation *act)
+{
+  g_return_val_if_fail (act != NULL, FALSE);
+
+  if (! name)
+    return FALSE;
+  for (int i = 0; i < RESTORE_ACT_COUNT; i++)
+    if (strcmp (name, activation_names[i]) == 0)
+      {
+        *act = (RestoreActivation) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * restore_ops_set_threads:
+ * @n: OpenBLAS threads, at least 1
+ * Sets the thread count explicitly (results are deterministic for a
+ * given count).  Returns the previous count.
+ */
+int
+restore_ops_set_threads (int n)
+{
+  int previous = restore_ops_get_threads ();
+
+  g_return_val_if_fail (n >= 1, previous);
+  openblas_set_num_threads (n);
+  current_threads = n;
+  return previous;
+}
+
+/**
+ * restore_ops_get_threads:
+ * Returns the OpenBLAS thread count in use.
+ */
+int
+restore_ops_get_threads (void)
+{
+  if (current_threads <= 0)
+    current_threads = openblas_get_num_threads ();
+  return current_threads;
+}
+
+/**
+ * restore_ops_conv_out_size:
+ * Returns the output length of a "same"-padded convolution along one axis.
+ */
+int
+restore_ops_conv_out_size (int in,
+                           int kernel,
+                           int stride,
+                           int dilation)
+{
+  int pad = dilation * (kernel - 1) / 2;
+
+  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+}
+
+static int
+band_rows (int c_in,
+           int kernel,
+           int h_out,
+           int w_out)
+{
+  gsize k = (gsize) c_in * kernel * kernel;
+  gsize rows = COL_FLOATS_MAX / (k * (gsize) w_out);
+
+  return (int) CLAMP (rows, 1, (gsize) h_out);
+}
+
+/**
+ * restore_ops_conv2d_col_floats:
+ * Returns the floats of scratch restore_ops_conv2d() needs for this shape.
+ */
+gsize
+restore_ops_conv2d_col_floats (int c_in,
+                               int kernel,
+                               int stride,
+                               int dilation,
+                               int height,
+                               int width)
+{
+  int h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  int w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+
+  if (kernel == 1 && stride == 1)
+    return 0;
+  return (gsize) c_in * kernel * kernel *
+         (gsize) band_rows (c_in, kernel, h_out, w_out) * w_out;
+}
+
+static inline float
+activate_one (float             x,
+              RestoreActivation act)
+{
+  switch (act)
+    {
+    case RESTORE_ACT_RELU:       return x > 0.0f ? x : 0.0f;
+    case RESTORE_ACT_LEAKY_RELU: return x >= 0.0f ? x : 0.2f * x;
+    case RESTORE_ACT_ELU:        return x > 0.0f ? x : expm1f (x);
+    default:                     return x;
+    }
+}
+
+/**
+ * restore_ops_activate:
+ * Applies @act to @n values in place.
+ */
+void
+restore_ops_activate (float             *data,
+                      gsize              n,
+                      RestoreActivation  act)
+{
+  switch (act)
+    {
+    case RESTORE_ACT_RELU:
+      for (gsize i = 0; i < n; i++)
+        data[i] = data[i] > 0.0f ? data[i] : 0.0f;
+      break;
+    case RESTORE_ACT_LEAKY_RELU:
+      for (gsize i = 0; i < n; i++)
+        data[i] = data[i] >= 0.0f ? data[i] : 0.2f * data[i];
+      break;
+    case RESTORE_ACT_ELU:
+      for (gsize i = 0; i < n; i++)
+        data[i] = data[i] > 0.0f ? data[i] : expm1f (data[i]);
+      break;
+    default:
+      break;
+    }
+}
+
+/**
+ * restore_ops_bias_activate:
+ * @data: @channels planes, plane c at data + c * @stride
+ * Adds bias[c] (when @bias is not NULL) to @plane values of each plane and
+ * applies @act, in one pass.
+ */
+void
+restore_ops_bias_activate (float             *data,
+                           gsize              stride,
+                           const float       *bias,
+                           int                channels,
+                           gsize              plane,
+                           RestoreActivation  act)
+{
+  for (int c = 0; c < channels; c++)
+    {
+      float *p = data + (gsize) c * stride;
+      float  b = bias ? bias[c] : 0.0f;
+
+      switch (act)
+        {
+        case RESTORE_ACT_RELU:
+          for (gsize i = 0; i < plane; i++)
+            {
+              float v = p[i] + b;
+              p[i] = v > 0.0f ? v : 0.0f;
+            }
+          break;
+        case RESTORE_ACT_LEAKY_RELU:
+          for (gsize i = 0; i < plane; i++)
+            {
+              float v = p[i] + b;
+              p[i] = v >= 0.0f ? v : 0.2f * v;
+            }
+          break;
+        case RESTORE_ACT_ELU:
+          for (gsize i = 0; i < plane; i++)
+            {
+              float v = p[i] + b;
+              p[i] = v > 0.0f ? v : expm1f (v);
+            }
+          break;
+        default:
+          if (b != 0.0f)
+            for (gsize i = 0; i < plane; i++)
+              p[i] += b;
+          break;
+        }
+    }
+}
+
+/**
+ * restore_ops_gate:
+ * output[c] = act (raw[c]) * sigmoid (raw[channels + c]), c < @channels.
+ */
+void
+restore_ops_gate (const float       *raw,
+                  int                channels,
+                  gsize              plane,
+                  RestoreActivation  act,
+                  float             *output)
+{
+  gsize n = (gsize) channels * plane;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      float a = activate_one (raw[i], act);
+      float b = raw[n + i];
+
+      output[i] = a / (1.0f + expf (-b));
+    }
+}
+
+/**
+ * restore_ops_upsample2x:
+ * Nearest-neighbour upsampling: output (c, y, x) = input (c, y/2, x/2).
+ */
+void
+restore_ops_upsample2x (const float *input,
+                        int          channels,
+                        int          height,
+                        int          width,
+                        float       *output)
+{
+  int w2 = 2 * width;
+
+  for (int c = 0; c < channels; c++)
+    for (int y = 0; y < height; y++)
+      {
+        const float *src = input + ((gsize) c * height + y) * width;
+        float       *dst = output + ((gsize) c * 2 * height + 2 * y) * w2;
+
+        for (int x = 0; x < width; x++)
+          dst[2 * x] = dst[2 * x + 1] = src[x];
+        memcpy (dst + w2, dst, (gsize) w2 * sizeof (float));
+      }
+}
+
+/* col [c_in * k * k, (y1 - y0) * w_out]: rows (c, ky, kx), columns the
+ * output pixels of rows y0..y1-1. */
+static void
+im2col_band (const float *input,
+             int          c_in,
+             int          height,
+             int          width,
+             int          kernel,
+             int          stride,
+             int          dilation,
+             int          w_out,
+             int          y0,
+             int          y1,
+             float       *col)
+{
+  int   pad = dilation * (kernel - 1) / 2;
+  gsize n = (gsize) (y1 - y0) * w_out;
+
+  for (int c = 0; c < c_in; c++)
+    for (int ky = 0; ky < kernel; ky++)
+      for (int kx = 0; kx < kernel; kx++)
+        {
+          const float *plane = input + (gsize) c * height * width;
+          float       *row = col + (((gsize) c * kernel + ky) * kernel + kx) * n;
+          int          dx = kx * dilation - pad;
+          /* output columns whose input column lies inside [0, width) */
+          int          x0 = dx >= 0 ? 0 : (-dx + stride - 1) / stride;
+          int          x1 = width - dx <= 0 ? 0 :
+                            MIN (w_out, (width - dx + stride - 1) / stride);
+
+          x0 = MIN (x0, w_out);
+          x1 = MAX (x1, x0);
+          for (int oy = y0; oy < y1; oy++)
+            {
+              float *dst = row + (gsize) (oy - y0) * w_out;
+              int    iy = oy * stride + ky * dilation - pad;
+
+              if (iy < 0 || iy >= height)
+                {
+                  memset (dst, 0, (gsize) w_out * sizeof (float));
+                  continue;
+                }
+              const float *src = plane + (gsize) iy * width;
+
+              if (x0 > 0)
+                memset (dst, 0, (gsize) x0 * sizeof (float));
+              if (stride == 1)
+                {
+                  if (x1 > x0)
+                    memcpy (dst + x0, src + x0 + dx,
+                            (gsize) (x1 - x0) * sizeof (float));
+                }
+              else
+                {
+                  for (int ox = x0; ox < x1; ox++)
+                    dst[ox] = src[ox * stride + dx];
+                }
+              if (x1 < w_out)
+                memset (dst + x1, 0, (gsize) (w_out - x1) * sizeof (float));
+            }
+        }
+}
+
+/**
+ * restore_ops_conv2d:
+ * See restore-ops.h.
+ */
+void
+restore_ops_conv2d (const float       *input,
+                    int                c_in,
+                    int                height,
+                    int                width,
+                    const float       *weight,
+                    const float       *bias,
+                    int                c_out,
+                    int                kernel,
+                    int                stride,
+                    int                dilation,
+                    RestoreActivation  act,
+                    float             *output,
+                    float             *col)
+{
+  int   h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  int   w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+  gsize n = (gsize) h_out * w_out;
+  int   k = c_in * kernel * kernel;
+  int   rows;
+
+  g_return_if_fail (input != NULL && weight != NULL && output != NULL);
+  g_return_if_fail (c_in > 0 && c_out > 0 && kernel > 0 && stride > 0 &&
+                    dilation > 0 && h_out > 0 && w_out > 0);
+
+  if (kernel == 1 && stride == 1)
+    {
+      /* output [c_out, n] = weight [c_out, c_in] x input [c_in, n] */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   c_out, (int) n, c_in, 1.0f, weight, c_in,
+                   input, (int) n, 0.0f, output, (int) n);
+      restore_ops_bias_activate (output, n, bias, c_out, n, act);
+      return;
+    }
+
+  g_return_if_fail (col != NULL);
+  rows = band_rows (c_in, kernel, h_out, w_out);
+  for (int y0 = 0; y0 < h_out; y0 += rows)
+    {
+      int   y1 = MIN (y0 + rows, h_out);
+      gsize band = (gsize) (y1 - y0) * w_out;
+      float *dst = output + (gsize) y0 * w_out;
+
+      im2col_band (input, c_in, height, width, kernel, stride, dilation,
+                   w_out, y0, y1, col);
+      /* dst [c_out, band] (row stride n) = weight [c_out, k] x col [k, band] */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   c_out, (int) band, k, 1.0f, weight, k,
+                   col, (int) band, 0.0f, dst, (int) n);
+      restore_ops_bias_activate (dst, n, bias, c_out, band, act);
+    }
+}
+
+/**
+ * restore_ops_conv2d_reference:
+ * See restore-ops.h.
+ */
+void
+restore_ops_conv2d_reference (const float       *input,
+                              int                c_in,
+                              int                height,
+                              int                width,
+                              const float       *weight,
+                              const float       *bias,
+                              int                c_out,
+                              int                kernel,
+                              int                stride,
+                              int                dilation,
+                              RestoreActivation  act,
+                              float             *output)
+{
+  int pad = dilation * (kernel - 1) / 2;
+  int h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  int w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+
+  g_return_if_fail (input != NULL && weight != NULL && output != NULL);
+
+  for (int co = 0; co < c_out; co++)
+    for (int oy = 0; oy < h_out; oy++)
+      for (int ox = 0; ox < w_out; ox++)
+        {
+          double sum = bias ? bias[co] : 0.0;
+
+          for (int ci = 0; ci < c_in; ci++)
+            for (int ky = 0; ky < kernel; ky++)
+              {
+                int iy = oy * stride + ky * dilation - pad;
+
+                if (iy < 0 || iy >= height)
+                  continue;
+                for (int kx = 0; kx < kernel; kx++)
+                  {
+                    int ix = ox * stride + kx * dilation - pad;
+
+                    if (ix < 0 || ix >= width)
+                      continue;
+                    sum += (double) weight[(((gsize) co * c_in + ci) * kernel + ky) * kernel + kx] *
+                           input[((gsize) ci * height + iy) * width + ix];
+                  }
+              }
+          output[((gsize) co * h_out + oy) * w_out + ox] =
+            activate_one ((float) sum, act);
+        }
+}

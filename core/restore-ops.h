@@ -1,0 +1,122 @@
+/* gimp-restore: the tensor operations of the forward pass (private to core/).
+ *
+ * Tensors are float32 NCHW with N = 1 (see restore-unet.h): element
+ * (c, y, x) of a [C, H, W] tensor is data[(c * H + y) * W + x].
+ * Convolutions are square (kernel x kernel) with zero padding of
+ * dilation * (kernel - 1) / 2 on every side ("same" size for stride 1).
+ */
+#pragma once
+
+#include <glib.h>
+#include "restore-unet.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  RESTORE_OP_CONV2D,
+  RESTORE_OP_CONV2D_REFERENCE,
+  RESTORE_OP_ACTIVATE,
+  RESTORE_OP_GATE,
+  RESTORE_OP_UPSAMPLE2X,
+  RESTORE_OP_COUNT
+} RestoreOp;
+
+const char *restore_op_get_name            (RestoreOp          op);
+
+/* "relu", "leaky_relu", "elu", "none"; NULL for an invalid value. */
+const char *restore_activation_get_name    (RestoreActivation  act);
+/* Parses a name as written by restore_activation_get_name(). */
+gboolean    restore_activation_from_name   (const char        *name,
+                                            RestoreActivation *act);
+
+/* Sets the number of OpenBLAS threads (n >= 1); returns the previous. */
+int         restore_ops_set_threads        (int                n);
+int         restore_ops_get_threads        (void);
+
+/* Output size of one spatial dimension. */
+int         restore_ops_conv_out_size      (int in,
+                                            int kernel,
+                                            int stride,
+                                            int dilation);
+
+/* Floats of im2col scratch restore_ops_conv2d() needs (0 for the 1x1
+ * stride-1 shortcut).  The scratch is banded, so it is bounded. */
+gsize       restore_ops_conv2d_col_floats  (int c_in,
+                                            int kernel,
+                                            int stride,
+                                            int dilation,
+                                            int height,
+                                            int width);
+
+/**
+ * restore_ops_conv2d:
+ * @input:  [c_in, height, width]
+ * @weight: [c_out, c_in, kernel, kernel]
+ * @bias:   (nullable) [c_out]
+ * @output: [c_out, h_out, w_out], must not overlap @input
+ * @col:    scratch of restore_ops_conv2d_col_floats() floats (may be NULL
+ *          when that is 0)
+ * 2-D convolution as im2col + cblas_sgemm, bias and activation fused
+ * into one pass over each band of the output.
+ */
+void        restore_ops_conv2d             (const float       *input,
+                                            int                c_in,
+                                            int                height,
+                                            int                width,
+                                            const float       *weight,
+                                            const float       *bias,
+                                            int                c_out,
+                                            int                kernel,
+                                            int                stride,
+                                            int                dilation,
+                                            RestoreActivation  act,
+                                            float             *output,
+                                            float             *col);
+
+/* Same result with plain nested loops (double accumulation); for tests. */
+void        restore_ops_conv2d_reference   (const float       *input,
+                                            int                c_in,
+                                            int                height,
+                                            int                width,
+                                            const float       *weight,
+                                            const float       *bias,
+                                            int                c_out,
+                                            int                kernel,
+                                            int                stride,
+                                            int                dilation,
+                                            RestoreActivation  act,
+                                            float             *output);
+
+/* data[i] = act (data[i]) for n values. */
+void        restore_ops_activate           (float             *data,
+                                            gsize              n,
+                                            RestoreActivation  act);
+
+/* Adds bias[c] to each of @channels planes of @plane values, then act. */
+void        restore_ops_bias_activate      (float             *data,
+                                            gsize              stride,
+                                            const float       *bias,
+                                            int                channels,
+                                            gsize              plane,
+                                            RestoreActivation  act);
+
+/**
+ * restore_ops_gate:
+ * @raw:    [2 * channels, plane]: a = [0, channels), b = [channels, 2 channels)
+ * @output: [channels, plane] = act (a) * sigmoid (b); may equal @raw
+ */
+void        restore_ops_gate               (const float       *raw,
+                                            int                channels,
+                                            gsize              plane,
+                                            RestoreActivation  act,
+                                            float             *output);
+
+/* Nearest-neighbour 2x: [channels, height, width] -> [channels, 2h, 2w]. */
+void        restore_ops_upsample2x         (const float       *input,
+                                            int                channels,
+                                            int                height,
+                                            int                width,
+                                            float             *output);
+
+G_END_DECLS
