@@ -496,6 +496,75 @@ test_engine_big_small_mask (void)
   restore_model_free (model);
 }
 
+/* The composite: out = m * restored + (1 - m) * src for a soft mask,
+ * with a toy model that restores everything to 1. */
+static void
+test_engine_composite (void)
+{
+  RestoreModel *model = load_toy ("one", 0.0, 1.0f);
+  RestoreImage  src = make_image (4, 2, 9), dst = make_dst (4, 0);
+  float        *m = g_new0 (float, W * H);
+  RestoreMask   mask = { m, W, H, W };
+  int           x, y, c;
+
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      m[y * W + x] = (x > 20 && x < 130) ? (float) ((x % 7) / 6.0) : 0.0f;
+  run_ok (&model, 1, &src, &mask, &dst, 64);
+  for (y = 0; y < H; y++)
+    for (x = 0; x < W; x++)
+      for (c = 0; c < 3; c++)
+        {
+          float mm = m[y * W + x];
+          float s = src.data[y * src.rowstride + 4 * x + c];
+
+          g_assert_cmpfloat_with_epsilon (dst.data[y * dst.rowstride + 4 * x + c],
+                                          mm * 1.0f + (1.0f - mm) * s, 1e-6);
+        }
+  g_free (m);
+  g_free (src.data);
+  g_free (dst.data);
+  restore_model_free (model);
+}
+
+/* Images smaller than a tile and than 2^depth: padded, never crash. */
+static void
+test_engine_tiny (void)
+{
+  static const struct { int w, h; } sizes[] = { { 1, 1 }, { 3, 5 }, { 5, 3 }, { 2, 33 } };
+  RestoreModel *model = load_tiny ();
+  guint         i;
+
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int          w = sizes[i].w, h = sizes[i].h, ch;
+
+      for (ch = 1; ch <= 4; ch++)
+        {
+          RestoreImage src = { g_new (float, w * h * ch), w, h, ch, (gsize) w * ch };
+          RestoreImage dst = { g_new (float, w * h * ch), w, h, ch, (gsize) w * ch };
+          float       *m = g_new0 (float, w * h);
+          RestoreMask  mask = { m, w, h, w };
+          int          k;
+
+          for (k = 0; k < w * h * ch; k++)
+            src.data[k] = (float) (k % 5) / 4.0f;
+          m[w * h / 2] = 1.0f;
+          run_ok (&model, 1, &src, &mask, &dst, 0);
+          for (k = 0; k < w * h; k++)
+            if (m[k] == 0.0f)
+              g_assert_true (memcmp (src.data + k * ch, dst.data + k * ch,
+                                     sizeof (float) * ch) == 0);
+            else
+              g_assert_true (isfinite (dst.data[k * ch]));
+          g_free (src.data);
+          g_free (dst.data);
+          g_free (m);
+        }
+    }
+  restore_model_free (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -507,6 +576,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/engine/progress-cancel", test_engine_progress_cancel);
   g_test_add_func ("/pipeline/engine/errors", test_engine_errors);
   g_test_add_func ("/pipeline/engine/routing", test_engine_routing);
+  g_test_add_func ("/pipeline/engine/composite", test_engine_composite);
+  g_test_add_func ("/pipeline/engine/tiny", test_engine_tiny);
   g_test_add_func ("/pipeline/engine/big-small-mask", test_engine_big_small_mask);
   return g_test_run ();
 }
