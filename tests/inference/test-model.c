@@ -191,6 +191,43 @@ test_valid_from_path (void)
   sample_clear (&s);
 }
 
+/* The fuzz seeds (fuzz/make-seeds.py) stay valid: containers load, and
+ * the two model seeds load as networks. */
+static void
+test_valid_fuzz_seeds (void)
+{
+  static const char *const seeds[] =
+  {
+    "seed-empty.grst", "seed-vector.grst", "seed-plain.grst", "seed-gated.grst"
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+    {
+      char         *path = g_test_build_filename (G_TEST_DIST, "..", "fuzz",
+                                                  "corpus", seeds[i], NULL);
+      GError       *error = NULL;
+      RestoreFile  *file = restore_file_load (path, &error);
+      RestoreModel *model;
+
+      g_assert_no_error (error);
+      restore_file_free (file);
+      model = restore_model_load (path, &error);
+      if (i >= 2)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (restore_model_get_depth (model), ==, i == 2 ? 2 : 1);
+          restore_model_free (model);
+        }
+      else
+        {
+          g_assert_error (error, RESTORE_MODEL_ERROR,
+                          RESTORE_MODEL_ERROR_METADATA);
+          g_clear_error (&error);
+        }
+      g_free (path);
+    }
+}
+
 static void
 test_reject_too_large (void)
 {
@@ -791,6 +828,7 @@ main (int    argc,
   g_test_add_func ("/core/model/valid/empty", test_valid_empty);
   g_test_add_func ("/core/model/valid/from-path", test_valid_from_path);
 
+  g_test_add_func ("/core/model/valid/fuzz-seeds", test_valid_fuzz_seeds);
   g_test_add_func ("/core/model/reject/too-large", test_reject_too_large);
   g_test_add_func ("/core/model/reject/bad-magic", test_reject_bad_magic);
   g_test_add_func ("/core/model/reject/too-short", test_reject_too_short);
