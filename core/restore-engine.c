@@ -406,9 +406,13 @@ restore_run (RestoreModel *const   *models,
 
   /* Every pixel starts as an exact copy of the source. */
   for (y = 0; y < src->height; y++)
-    memcpy (dst->data + (gsize) y * dst->rowstride,
-            src->data + (gsize) y * src->rowstride,
-            (gsize) src->width * src->channels * sizeof (float));
+    {
+      if (y % 256 == 0 && engine_cancelled (options, error))
+        return FALSE;
+      memcpy (dst->data + (gsize) y * dst->rowstride,
+              src->data + (gsize) y * src->rowstride,
+              (gsize) src->width * src->channels * sizeof (float));
+    }
 
   if (n_models > 1)
     {
@@ -427,10 +431,13 @@ restore_run (RestoreModel *const   *models,
   for (k = 0; k < n_models; k++)
     {
       RestoreMaskView view = { mask, bx0, by0, bx1, by1, owner, (guint8) k };
+      /* The filters of post-processing reach a little further. */
+      gboolean        post = options->denoise > 0.0 || options->sharpen > 0.0;
+      int             halo = restore_model_get_halo (models[k])
+                             + (post ? RESTORE_POST_MARGIN : 0);
       int             i;
 
-      plans[k] = restore_tile_plan_new (&view,
-                                        restore_model_get_halo (models[k]),
+      plans[k] = restore_tile_plan_new (&view, halo,
                                         restore_model_get_depth (models[k]),
                                         options->tile_size);
       total += plans[k]->n_tiles;

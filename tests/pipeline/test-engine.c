@@ -271,6 +271,50 @@ test_engine_tiled (void)
     worst = MAX (worst, fabs (one.data[i] - many.data[i]));
   g_test_message ("tiled vs one tile: max difference %g", worst);
   g_assert_cmpfloat (worst, <, 1e-4);
+
+  g_free (src.data);
+  g_free (one.data);
+  g_free (many.data);
+  g_free (m);
+  restore_model_free (model);
+}
+
+/* The same with post-processing, whose filters get their own margin, on
+ * an image big enough for several tiles. */
+static void
+test_engine_tiled_post (void)
+{
+  RestoreModel  *model = load_tiny ();
+  int            w = 420, h = 300, x, y;
+  gsize          n = (gsize) w * h * 3;
+  RestoreImage   src = { g_new (float, n), w, h, 3, (gsize) w * 3 };
+  RestoreImage   one = { g_new (float, n), w, h, 3, (gsize) w * 3 };
+  RestoreImage   many = { g_new (float, n), w, h, 3, (gsize) w * 3 };
+  float         *m = g_new0 (float, (gsize) w * h);
+  RestoreMask    mask = { m, w, h, w };
+  RestoreOptions options;
+  GRand         *rand = g_rand_new_with_seed (12);
+  double         worst = 0.0;
+  gsize          i;
+
+  for (i = 0; i < n; i++)
+    src.data[i] = (float) (0.5 + 0.3 * sin (i * 0.001) + 0.1 * g_rand_double (rand));
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      if (hypot (x - 200, y - 150) < 120 || (y > 20 && y < 26))
+        m[y * w + x] = 1.0f;
+  restore_options_init (&options);
+  options.denoise = 0.7;
+  options.sharpen = 0.4;
+  options.tile_size = 2048;
+  g_assert_true (restore_run (&model, 1, &src, &mask, &one, &options, NULL));
+  options.tile_size = 64;
+  g_assert_true (restore_run (&model, 1, &src, &mask, &many, &options, NULL));
+  for (i = 0; i < n; i++)
+    worst = MAX (worst, fabs (one.data[i] - many.data[i]));
+  g_test_message ("with post-processing: max difference %g", worst);
+  g_assert_cmpfloat (worst, <, 1e-4);
+  g_rand_free (rand);
   g_free (src.data);
   g_free (one.data);
   g_free (many.data);
@@ -573,6 +617,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/engine/gray", test_engine_gray);
   g_test_add_func ("/pipeline/engine/alpha", test_engine_alpha);
   g_test_add_func ("/pipeline/engine/tiled", test_engine_tiled);
+  g_test_add_func ("/pipeline/engine/tiled-post", test_engine_tiled_post);
   g_test_add_func ("/pipeline/engine/progress-cancel", test_engine_progress_cancel);
   g_test_add_func ("/pipeline/engine/errors", test_engine_errors);
   g_test_add_func ("/pipeline/engine/routing", test_engine_routing);
