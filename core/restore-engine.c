@@ -423,8 +423,11 @@ restore_run (RestoreModel *const   *models,
       owner = restore_tile_route (mask, bx0, by0, bx1, by1, radius, n_models,
                                   options->cancel);
       g_free (radius);
-      if (owner == NULL)
-        return !engine_cancelled (options, error);
+      if (owner == NULL)   /* only when cancelled */
+        {
+          g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED, "cancelled");
+          return FALSE;
+        }
     }
 
   plans = g_new0 (RestoreTilePlan *, n_models);
