@@ -209,7 +209,7 @@ static void
 test_registry_default_dirs (void)
 {
   char **dirs = restore_registry_default_dirs ("/opt/thing/bin");
-  char  *here = g_get_current_dir ();
+  char  *here = g_strdup (g_test_get_dir (G_TEST_BUILT));
   char  *expect;
 
   g_assert_cmpint (g_strv_length (dirs), ==, 2);
