@@ -233,16 +233,20 @@ read_metadata (RestoreModel  *model,
   if (model->scale == 0.0f)
     return metadata_error (error, "metadata 'norm.scale' is 0");
 
+  /* optional, but when present it must be a finite f32 >= 0 */
   model->max_radius = 0.0f;
-  if (restore_file_get_string (file, "restore.max_radius") ||
-      restore_file_get_u32_array (file, "restore.max_radius", &value))
-    return metadata_error (error, "metadata 'restore.max_radius' must be f32");
-  if (restore_file_get_f32 (file, "restore.max_radius", &model->max_radius) &&
-      (! isfinite (model->max_radius) || model->max_radius < 0.0f))
-    return metadata_error (error, "metadata 'restore.max_radius' must be a "
-                           "finite number >= 0");
-  if (restore_file_get_u32 (file, "restore.max_radius", &value))
-    return metadata_error (error, "metadata 'restore.max_radius' must be f32");
+  if (restore_file_get_f32 (file, "restore.max_radius", &model->max_radius))
+    {
+      if (! isfinite (model->max_radius) || model->max_radius < 0.0f)
+        return metadata_error (error, "metadata 'restore.max_radius' must be "
+                               "a finite number >= 0");
+    }
+  else if (restore_file_get_string (file, "restore.max_radius") ||
+           restore_file_get_u32 (file, "restore.max_radius", &value) ||
+           restore_file_get_u32_array (file, "restore.max_radius", &value))
+    {
+      return metadata_error (error, "metadata 'restore.max_radius' must be f32");
+    }
   return TRUE;
 }
 
