@@ -528,19 +528,134 @@ restore_tile_choose (const double *max_radius,
   return largest;
 }
 
+typedef struct
+{
+  int y, x0, x1;   /* masked pixels [x0, x1) of row y */
+} Run;
+
+#define ROUTE_BLOCK   256
+#define ROUTE_MAX_CAP 1024
+
+/* Largest squared distance (capped at @cap^2) to an unmasked pixel over
+ * the pixels of each region, kept at the region's root run.  Blocks of
+ * ROUTE_BLOCK x ROUTE_BLOCK pixels that hold a run are transformed with a
+ * border of @cap pixels: a distance up to @cap is found within the
+ * border, a longer one comes out longer than @cap either way. */
+static gboolean
+route_distances (const RestoreMask *mask,
+                 int                x0,
+                 int                x1,
+                 const Run         *runs,
+                 const int         *row_first,
+                 int                y0,
+                 int                y1,
+                 gint32            *parent,
+                 float             *region_max,
+                 int                cap,
+                 const gint        *cancel)
+{
+  int      side = ROUTE_BLOCK + 2 * cap;
+  int      n_cols = (x1 - x0 + ROUTE_BLOCK - 1) / ROUTE_BLOCK;
+  float    cap2 = (float) cap * cap;
+  float   *f = g_new (float, (gsize) side * side);
+  float   *line = g_new (float, side);
+  int     *v = g_new (int, side);
+  double  *z = g_new (double, side + 1);
+  guint8  *active = g_new (guint8, n_cols);
+  gboolean ok = TRUE;
+  int      band, col, r;
+
+  for (band = y0; band < y1 && ok; band += ROUTE_BLOCK)
+    {
+      int band_end = MIN (band + ROUTE_BLOCK, y1);
+      int ra = row_first[band - y0], rb = row_first[band_end - y0];
+
+      if (ra == rb)
+        continue;
+      memset (active, 0, n_cols);
+      for (r = ra; r < rb; r++)
+        {
+          int c;
+
+          for (c = (runs[r].x0 - x0) / ROUTE_BLOCK; c <= (runs[r].x1 - 1 - x0) / ROUTE_BLOCK; c++)
+            active[c] = 1;
+        }
+      for (col = 0; col < n_cols && ok; col++)
+        {
+          int bx = x0 + col * ROUTE_BLOCK, bx_end = MIN (bx + ROUTE_BLOCK, x1);
+          int ex = bx - cap, ey = band - cap;
+          int ew = bx_end - bx + 2 * cap, eh = band_end - band + 2 * cap;
+          int x, y;
+
+          if (!active[col])
+            continue;
+          if (cancel != NULL && g_atomic_int_get (cancel))
+            {
+              ok = FALSE;
+              break;
+            }
+          /* Outside the image counts as unmasked, as for the planner. */
+          for (y = 0; y < eh; y++)
+            for (x = 0; x < ew; x++)
+              {
+                int sx = x + ex, sy = y + ey;
+
+                f[(gsize) y * ew + x] =
+                  (sx >= 0 && sy >= 0 && sx < mask->width && sy < mask->height
+                   && mask->data[(gsize) sy * mask->rowstride + sx] > 0.0f)
+                    ? 1e20f : 0.0f;
+              }
+          for (x = 0; x < ew; x++)
+            {
+              edt_1d (f + x, eh, (gsize) ew, line, v, z);
+              for (y = 0; y < eh; y++)
+                f[(gsize) y * ew + x] = line[y];
+            }
+          for (y = cap; y < eh - cap; y++)
+            {
+              edt_1d (f + (gsize) y * ew, ew, 1, line, v, z);
+              memcpy (f + (gsize) y * ew, line, ew * sizeof (float));
+            }
+          for (r = ra; r < rb; r++)
+            {
+              int    lo = MAX (runs[r].x0, bx), hi = MIN (runs[r].x1, bx_end);
+              gint32 root;
+
+              if (lo >= hi)
+                continue;
+              root = uf_find (parent, r);
+              for (x = lo; x < hi; x++)
+                {
+                  float d = f[(gsize) (runs[r].y - ey) * ew + (x - ex)];
+
+                  region_max[root] = MAX (region_max[root], MIN (d, cap2));
+                }
+            }
+        }
+    }
+  g_free (f);
+  g_free (line);
+  g_free (v);
+  g_free (z);
+  g_free (active);
+  return ok;
+}
+
 /**
  * restore_tile_route:
  * @x0, @y0, @x1, @y1: a rectangle holding every pixel with mask > 0
  * @max_radius: [n_models] each model's restore.max_radius, 0 if unset
  * @n_models: 1..254
- * The automatic choice: computes the exact Euclidean distance from every
- * masked pixel (mask > 0) to the nearest unmasked one, finds the
- * 8-connected regions of masked pixels and routes each region, by its
- * half-width (largest distance - 0.5), with restore_tile_choose().
- * Returns a new [y1 - y0, x1 - x0] map of model indices,
- * RESTORE_TILE_NO_OWNER where the mask is 0; free with g_free().  Memory:
- * 9 bytes per pixel of the rectangle while it runs.  Returns NULL when
- * @cancel is set meanwhile.
+ * The automatic choice: finds the 8-connected regions of masked pixels
+ * (mask > 0) as runs joined by union-find, measures each region's
+ * half-width as its largest exact Euclidean distance to an unmasked pixel
+ * minus 0.5, and routes it with restore_tile_choose().  Distances only
+ * matter up to the largest max_radius, so they are computed capped, in
+ * blocks around the runs (Felzenszwalb-Huttenlocher per block).  Returns
+ * a new [y1 - y0, x1 - x0] map of model indices, RESTORE_TILE_NO_OWNER
+ * where the mask is 0; free with g_free().  Memory: that map (1 byte per
+ * pixel of the rectangle), 24 bytes per run and one block of floats.
+ * Returns NULL when @cancel is set meanwhile.
  */
 guint8 *
 restore_tile_route (const RestoreMask *mask,
@@ -553,116 +668,102 @@ restore_tile_route (const RestoreMask *mask,
                     const gint        *cancel)
 {
   int     bw = x1 - x0, bh = y1 - y0;
-  int     gw = bw + 2, gh = bh + 2, len = MAX (gw, gh);
-  gsize   n = (gsize) bw * bh;
-  float  *dist, *line;
-  double *z;
-  int    *v;
+  GArray *run_array;
+  Run    *runs;
+  int    *row_first;
+  int     n_runs, x, y, r, prev_a = 0, prev_b = 0;
+  double  rmax = 0.0;
   gint32 *parent;
   float  *region_max;
-  guint8 *owner;
-  int     x, y;
-  gsize   i;
+  guint8 *region_owner, *owner;
 
   g_return_val_if_fail (mask != NULL && max_radius != NULL, NULL);
   g_return_val_if_fail (n_models >= 1 && n_models < RESTORE_TILE_NO_OWNER, NULL);
   g_return_val_if_fail (bw > 0 && bh > 0, NULL);
+  g_return_val_if_fail (x0 >= 0 && y0 >= 0 && x1 <= mask->width && y1 <= mask->height, NULL);
 
-#define CANCELLED() (cancel != NULL && g_atomic_int_get (cancel))
+  if (cancel != NULL && g_atomic_int_get (cancel))
+    return NULL;
 
-  /* Distance grid with a one-pixel unmasked border around the rectangle. */
-  dist = g_new (float, (gsize) gw * gh);
-  for (y = 0; y < gh; y++)
-    for (x = 0; x < gw; x++)
-      {
-        int sx = x + x0 - 1, sy = y + y0 - 1;
-        gboolean fg = y > 0 && y < gh - 1 && x > 0 && x < gw - 1
-                      && mask->data[(gsize) sy * mask->rowstride + sx] > 0.0f;
-
-        dist[(gsize) y * gw + x] = fg ? 1e20f : 0.0f;
-      }
-  line = g_new (float, len);
-  v = g_new (int, len);
-  z = g_new (double, len + 1);
-  for (x = 1; x < gw - 1 && !CANCELLED (); x++)
+  /* Runs of masked pixels, row by row. */
+  run_array = g_array_new (FALSE, FALSE, sizeof (Run));
+  row_first = g_new (int, bh + 1);
+  for (y = y0; y < y1; y++)
     {
-      edt_1d (dist + x, gh, (gsize) gw, line, v, z);
-      for (y = 0; y < gh; y++)
-        dist[(gsize) y * gw + x] = line[y];
-    }
-  for (y = 1; y < gh - 1 && !CANCELLED (); y++)
-    {
-      edt_1d (dist + (gsize) y * gw, gw, 1, line, v, z);
-      memcpy (dist + (gsize) y * gw, line, gw * sizeof (float));
-    }
-  g_free (line);
-  g_free (v);
-  g_free (z);
+      const float *row = mask->data + (gsize) y * mask->rowstride;
 
-  /* 8-connected regions by union-find; -1 marks unmasked pixels. */
-  parent = g_new (gint32, n);
-  for (y = 0; y < bh && !CANCELLED (); y++)
-    for (x = 0; x < bw; x++)
-      {
-        gint32 p = (gint32) ((gsize) y * bw + x);
-
-        if (!(dist[(gsize) (y + 1) * gw + x + 1] > 0.0f))
+      row_first[y - y0] = (int) run_array->len;
+      for (x = x0; x < x1; x++)
+        if (row[x] > 0.0f)
           {
-            parent[p] = -1;
-            continue;
-          }
-        parent[p] = p;
-        if (x > 0 && parent[p - 1] >= 0)
-          uf_union (parent, p, p - 1);
-        if (y > 0)
-          {
-            gint32 up = p - bw;
+            Run run = { y, x, x + 1 };
 
-            if (parent[up] >= 0)
-              uf_union (parent, p, up);
-            if (x > 0 && parent[up - 1] >= 0)
-              uf_union (parent, p, up - 1);
-            if (x < bw - 1 && parent[up + 1] >= 0)
-              uf_union (parent, p, up + 1);
+            while (run.x1 < x1 && row[run.x1] > 0.0f)
+              run.x1++;
+            g_array_append_val (run_array, run);
+            x = run.x1;
           }
-      }
-  if (CANCELLED ())
+    }
+  row_first[bh] = (int) run_array->len;
+  n_runs = (int) run_array->len;
+  runs = (Run *) run_array->data;
+
+  /* 8-connected regions: a run joins the runs of the row above that
+   * overlap it or touch it diagonally. */
+  parent = g_new (gint32, MAX (n_runs, 1));
+  for (y = 0; y < bh; y++)
     {
-      g_free (dist);
+      int a = row_first[y], b = row_first[y + 1], i = prev_a;
+
+      for (r = a; r < b; r++)
+        {
+          int j;
+
+          parent[r] = r;
+          while (i < prev_b && runs[i].x1 < runs[r].x0)
+            i++;
+          for (j = i; j < prev_b && runs[j].x0 <= runs[r].x1; j++)
+            uf_union (parent, r, j);
+        }
+      prev_a = a;
+      prev_b = b;
+    }
+
+  region_max = g_new0 (float, MAX (n_runs, 1));
+  for (r = 0; r < n_models; r++)
+    if (isfinite (max_radius[r]))
+      rmax = MAX (rmax, max_radius[r]);
+  if (rmax > 0.0
+      && !route_distances (mask, x0, x1, runs, row_first, y0, y1, parent,
+                           region_max, (int) MIN (ceil (rmax + 0.5) + 1.0, ROUTE_MAX_CAP),
+                           cancel))
+    {
+      g_array_free (run_array, TRUE);
+      g_free (row_first);
       g_free (parent);
+      g_free (region_max);
       return NULL;
     }
 
-  /* Largest squared distance per region, kept at the region's root. */
-  region_max = g_new0 (float, n);
-  for (y = 0; y < bh; y++)
-    for (x = 0; x < bw; x++)
-      {
-        gsize p = (gsize) y * bw + x;
-
-        if (parent[p] >= 0)
-          {
-            gint32 r = uf_find (parent, (gint32) p);
-            float  d = dist[(gsize) (y + 1) * gw + x + 1];
-
-            region_max[r] = MAX (region_max[r], d);
-          }
-      }
-  g_free (dist);
-
-  owner = g_new (guint8, n);
-  for (i = 0; i < n; i++)
+  region_owner = g_new (guint8, MAX (n_runs, 1));
+  owner = g_new (guint8, (gsize) bw * bh);
+  memset (owner, RESTORE_TILE_NO_OWNER, (gsize) bw * bh);
+  for (r = 0; r < n_runs; r++)
     {
-      if (parent[i] < 0)
-        owner[i] = RESTORE_TILE_NO_OWNER;
-      else if ((gint32) i == parent[i])
-        owner[i] = (guint8) restore_tile_choose (max_radius, n_models,
-                                                 sqrt (region_max[i]) - 0.5);
-      else
-        owner[i] = owner[parent[i]];   /* parents have smaller indices: done */
+      gint32 root = uf_find (parent, r);
+
+      if (root == r)
+        region_owner[r] = (guint8) restore_tile_choose (max_radius, n_models,
+                                                        sqrt (region_max[r]) - 0.5);
+      /* Roots have the smallest index of their region: already chosen. */
+      memset (owner + (gsize) (runs[r].y - y0) * bw + (runs[r].x0 - x0),
+              region_owner[root], runs[r].x1 - runs[r].x0);
     }
-  g_free (region_max);
+
+  g_array_free (run_array, TRUE);
+  g_free (row_first);
   g_free (parent);
+  g_free (region_max);
+  g_free (region_owner);
   return owner;
-#undef CANCELLED
 }

@@ -624,6 +624,87 @@ test_tile_route_exact (void)
   scene_free (s);
 }
 
+/* Routing on a mask wider than the distance blocks, against a brute-force
+ * reference: flood-fill regions, capped distance by direct search. */
+static void
+test_tile_route_brute (void)
+{
+  const int     w = 700, h = 420, cap = 8;
+  const double  radii[] = { 1.0, 0.0, 2.5, 4.0 };
+  Scene        *s = scene_new (w, h, 21);
+  GRand        *rand = g_rand_new_with_seed (21);
+  int          *label = g_new (int, w * h), *stack = g_new (int, w * h);
+  double       *region_max = g_new0 (double, w * h);
+  guint8       *owner;
+  int           k, x, y, n_regions = 0;
+
+  for (k = 0; k < 25; k++)
+    scene_disc (s, g_rand_int_range (rand, 0, w), g_rand_int_range (rand, 0, h),
+                g_rand_double_range (rand, 0.5, 7.0), 1.0f);
+  for (k = 0; k < 6; k++)   /* long lines of width 1..6 across block edges */
+    {
+      int width = 1 + k, y0 = g_rand_int_range (rand, 0, h - 8);
+
+      for (y = y0; y < y0 + width; y++)
+        for (x = 30 * k; x < w - 20; x++)
+          s->mask[y * w + x] = 0.5f;
+    }
+  owner = restore_tile_route (&s->m, 0, 0, w, h, radii, 4, NULL);
+
+  for (k = 0; k < w * h; k++)
+    label[k] = -1;
+  for (k = 0; k < w * h; k++)
+    if (s->mask[k] > 0.0f && label[k] < 0)
+      {
+        int top = 0;
+
+        label[k] = n_regions;
+        stack[top++] = k;
+        while (top > 0)
+          {
+            int p = stack[--top], px = p % w, py = p / w, dx, dy;
+            double d2 = (double) cap * cap;
+
+            for (dy = -cap; dy <= cap; dy++)
+              for (dx = -cap; dx <= cap; dx++)
+                {
+                  int qx = px + dx, qy = py + dy;
+
+                  if (qx < 0 || qy < 0 || qx >= w || qy >= h || s->mask[qy * w + qx] == 0.0f)
+                    d2 = MIN (d2, (double) dx * dx + dy * dy);
+                }
+            region_max[n_regions] = MAX (region_max[n_regions], d2);
+            for (dy = -1; dy <= 1; dy++)
+              for (dx = -1; dx <= 1; dx++)
+                {
+                  int qx = px + dx, qy = py + dy;
+
+                  if (qx >= 0 && qy >= 0 && qx < w && qy < h
+                      && s->mask[qy * w + qx] > 0.0f && label[qy * w + qx] < 0)
+                    {
+                      label[qy * w + qx] = n_regions;
+                      stack[top++] = qy * w + qx;
+                    }
+                }
+          }
+        n_regions++;
+      }
+  g_test_message ("%d regions", n_regions);
+  g_assert_cmpint (n_regions, >, 10);
+  for (k = 0; k < w * h; k++)
+    if (label[k] < 0)
+      g_assert_cmpint (owner[k], ==, RESTORE_TILE_NO_OWNER);
+    else
+      g_assert_cmpint (owner[k], ==,
+                       restore_tile_choose (radii, 4, sqrt (region_max[label[k]]) - 0.5));
+  g_free (owner);
+  g_free (label);
+  g_free (stack);
+  g_free (region_max);
+  g_rand_free (rand);
+  scene_free (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -639,5 +720,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/tile/choose", test_tile_choose);
   g_test_add_func ("/pipeline/tile/route", test_tile_route);
   g_test_add_func ("/pipeline/tile/route-exact", test_tile_route_exact);
+  g_test_add_func ("/pipeline/tile/route-brute", test_tile_route_brute);
   return g_test_run ();
 }
