@@ -21,10 +21,11 @@
  * masked.  Alpha of damaged photos is almost always constant, which this
  * reproduces exactly, and it costs nothing next to the network.
  *
- * Memory: the tiler's 28 T^2 bytes, plus per tile (C + 2) T^2 floats for
- * the composite, mask and alpha tables; with several models 9 bytes per
- * pixel of the mask's bounding box while routing, then 1 byte per pixel
- * of it for the routing map.
+ * Memory: the tiler's 28 T^2 bytes, plus (C + 1) T^2 floats for the
+ * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
+ * tables; with several models the routing map, 1 byte per pixel of the
+ * mask's bounding box, plus 24 bytes per run of masked pixels while it is
+ * made.  Nothing else grows with the image.
  */
 #include "config.h"
 
