@@ -30,7 +30,17 @@ static const char *const activation_names[] =
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (activation_names) == RESTORE_ACT_COUNT);
 
-static int current_threads = 0;
+/* threads for OpenBLAS and for im2col */
+#define THREADS_MAX          64
+/* below this many floats im2col stays on the calling thread */
+#define PARALLEL_FLOATS_MIN  ((gsize) 64 * 1024)
+
+static int          current_threads = 0;
+static GThreadPool *im2col_pool = NULL;
+G_LOCK_DEFINE_STATIC (pool);
+
+static void im2col_worker (gpointer data,
+                           gpointer user_data);
 
 /**
  * restore_op_get_name:
@@ -79,9 +89,10 @@ restore_activation_from_name (const char        *name,
 
 /**
  * restore_ops_set_threads:
- * @n: OpenBLAS threads, at least 1
- * Sets the thread count explicitly (results are deterministic for a
- * given count).  Returns the previous count.
+ * @n: threads, at least 1 (at most 64)
+ * Sets the thread count of OpenBLAS and of the im2col workers explicitly
+ * (results are deterministic for a given count).  Returns the previous
+ * count.
  */
 int
 restore_ops_set_threads (int n)
@@ -89,8 +100,15 @@ restore_ops_set_threads (int n)
   int previous = restore_ops_get_threads ();
 
   g_return_val_if_fail (n >= 1, previous);
+  n = MIN (n, THREADS_MAX);
   openblas_set_num_threads (n);
-  current_threads = n;
+  G_LOCK (pool);
+  if (n > 1 && ! im2col_pool)
+    im2col_pool = g_thread_pool_new (im2col_worker, NULL, n - 1, FALSE, NULL);
+  else if (im2col_pool)
+    g_thread_pool_set_max_threads (im2col_pool, MAX (n - 1, 1), NULL);
+  g_atomic_int_set (&current_threads, n);
+  G_UNLOCK (pool);
   return previous;
 }
 
@@ -101,9 +119,9 @@ restore_ops_set_threads (int n)
 int
 restore_ops_get_threads (void)
 {
-  if (current_threads <= 0)
-    current_threads = openblas_get_num_threads ();
-  return current_threads;
+  int n = g_atomic_int_get (&current_threads);
+
+  return n > 0 ? n : openblas_get_num_threads ();
 }
 
 /**
@@ -294,7 +312,7 @@ restore_ops_upsample2x (const float *input,
 }
 
 /* col [c_in * k * k, (y1 - y0) * w_out]: rows (c, ky, kx), columns the
- * output pixels of rows y0..y1-1. */
+ * output pixels of rows y0..y1-1.  Fills the rows of channels c0..c1-1. */
 static void
 im2col_band (const float *input,
              int          c_in,
@@ -306,12 +324,14 @@ im2col_band (const float *input,
              int          w_out,
              int          y0,
              int          y1,
+             int          c0,
+             int          c1,
              float       *col)
 {
   int   pad = dilation * (kernel - 1) / 2;
   gsize n = (gsize) (y1 - y0) * w_out;
 
-  for (int c = 0; c < c_in; c++)
+  for (int c = c0; c < c1; c++)
     for (int ky = 0; ky < kernel; ky++)
       for (int kx = 0; kx < kernel; kx++)
         {
@@ -354,6 +374,100 @@ im2col_band (const float *input,
                 memset (dst + x1, 0, (gsize) (w_out - x1) * sizeof (float));
             }
         }
+}
+
+/* im2col is pure data movement, so splitting it over threads by input
+ * channel leaves results bit-identical.  The pool has threads - 1
+ * workers; the calling thread does one share itself. */
+typedef struct
+{
+  GMutex mutex;
+  GCond  cond;
+  int    pending;
+} Batch;
+
+typedef struct
+{
+  Batch       *batch;
+  const float *input;
+  int          c_in, height, width, kernel, stride, dilation, w_out;
+  int          y0, y1, c0, c1;
+  float       *col;
+} Im2colJob;
+
+static void
+im2col_job_run (Im2colJob *job)
+{
+  im2col_band (job->input, job->c_in, job->height, job->width, job->kernel,
+               job->stride, job->dilation, job->w_out, job->y0, job->y1,
+               job->c0, job->c1, job->col);
+}
+
+static void
+im2col_worker (gpointer data,
+               gpointer user_data)
+{
+  Im2colJob *job = data;
+
+  im2col_job_run (job);
+  g_mutex_lock (&job->batch->mutex);
+  if (--job->batch->pending == 0)
+    g_cond_signal (&job->batch->cond);
+  g_mutex_unlock (&job->batch->mutex);
+}
+
+static void
+im2col_parallel (const float *input,
+                 int          c_in,
+                 int          height,
+                 int          width,
+                 int          kernel,
+                 int          stride,
+                 int          dilation,
+                 int          w_out,
+                 int          y0,
+                 int          y1,
+                 float       *col)
+{
+  Im2colJob jobs[THREADS_MAX];
+  Batch     batch;
+  gsize     floats = (gsize) c_in * kernel * kernel * (gsize) (y1 - y0) * w_out;
+  int       n = MIN (MIN (g_atomic_int_get (&current_threads), c_in),
+                     THREADS_MAX);
+
+  if (! im2col_pool || n <= 1 || floats < PARALLEL_FLOATS_MIN)
+    n = 1;
+  g_mutex_init (&batch.mutex);
+  g_cond_init (&batch.cond);
+  batch.pending = n - 1;
+  for (int i = 0; i < n; i++)
+    {
+      Im2colJob *job = &jobs[i];
+
+      job->batch = &batch;
+      job->input = input;
+      job->c_in = c_in;
+      job->height = height;
+      job->width = width;
+      job->kernel = kernel;
+      job->stride = stride;
+      job->dilation = dilation;
+      job->w_out = w_out;
+      job->y0 = y0;
+      job->y1 = y1;
+      job->c0 = (int) ((gint64) c_in * i / n);
+      job->c1 = (int) ((gint64) c_in * (i + 1) / n);
+      job->col = col;
+      if (i > 0)
+        g_thread_pool_push (im2col_pool, job, NULL);
+    }
+  im2col_job_run (&jobs[0]);
+  g_mutex_lock (&batch.mutex);
+  while (batch.pending > 0)
+    g_cond_wait (&batch.cond, &batch.mutex);
+  g_mutex_unlock (&batch.mutex);
+  g_mutex_clear (&batch.mutex);
+  g_cond_clear (&batch.cond);
 }
 
 /**
@@ -403,8 +517,8 @@ restore_ops_conv2d (const float       *input,
       gsize band = (gsize) (y1 - y0) * w_out;
       float *dst = output + (gsize) y0 * w_out;
 
-      im2col_band (input, c_in, height, width, kernel, stride, dilation,
-                   w_out, y0, y1, col);
+      im2col_parallel (input, c_in, height, width, kernel, stride, dilation,
+                       w_out, y0, y1, col);
       /* dst [c_out, band] (row stride n) = weight [c_out, k] x col [k, band] */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
                    c_out, (int) band, k, 1.0f, weight, k,

@@ -264,6 +264,33 @@ test_determinism (void)
   g_rand_free (rand);
 }
 
+/* im2col split over threads by input channel (uneven shares) */
+static void
+test_conv_threads (void)
+{
+  static const ConvCase cases[] =
+  {
+    { "s1", 7, 5, 96, 100, 3, 1, 1, RESTORE_ACT_RELU },
+    { "s2", 11, 6, 128, 96, 3, 2, 1, RESTORE_ACT_NONE },
+    { "d4", 5, 4, 120, 128, 3, 1, 4, RESTORE_ACT_ELU },
+  };
+  int previous = restore_ops_set_threads (3);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      /* each band holds more than 64 Ki floats, so the split happens */
+      g_assert_cmpuint (restore_ops_conv2d_col_floats (cases[i].c_in, 3,
+                                                       cases[i].stride,
+                                                       cases[i].dilation,
+                                                       cases[i].height,
+                                                       cases[i].width),
+                        >, 64 * 1024);
+      test_conv (&cases[i]);
+    }
+  restore_ops_set_threads (previous);
+  g_assert_cmpint (restore_ops_get_threads (), ==, previous);
+}
+
 /* Not a pass/fail check: prints conv and raw sgemm GFLOP/s for a 3x3
  * 64->64 conv on 256x256 (run with -m perf). */
 static void
@@ -286,24 +313,30 @@ test_perf (void)
       g_test_skip ("run with -m perf");
       goto done;
     }
-  restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
-                      RESTORE_ACT_RELU, out, band);
-  t0 = g_get_monotonic_time ();
-  for (int r = 0; r < reps; r++)
-    restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
-                        RESTORE_ACT_RELU, out, band);
-  conv_s = (g_get_monotonic_time () - t0) / 1e6 / reps;
-  t0 = g_get_monotonic_time ();
-  for (int r = 0; r < reps; r++)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, h * w, c * 9,
-                 1.0f, weight, c * 9, col, h * w, 0.0f, out, h * w);
-  gemm_s = (g_get_monotonic_time () - t0) / 1e6 / reps;
-  g_test_minimized_result (conv_s, "conv 3x3 64->64 256x256: %.2f GFLOP/s "
-                           "(%.1f ms); sgemm same shape: %.2f GFLOP/s (%.1f ms); "
-                           "ratio %.0f%%; threads %d",
-                           flops / conv_s / 1e9, conv_s * 1e3,
-                           flops / gemm_s / 1e9, gemm_s * 1e3,
-                           100.0 * gemm_s / conv_s, restore_ops_get_threads ());
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      int previous = restore_ops_set_threads (threads);
+
+      restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
+                          RESTORE_ACT_RELU, out, band);
+      t0 = g_get_monotonic_time ();
+      for (int r = 0; r < reps; r++)
+        restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
+                            RESTORE_ACT_RELU, out, band);
+      conv_s = (g_get_monotonic_time () - t0) / 1e6 / reps;
+      t0 = g_get_monotonic_time ();
+      for (int r = 0; r < reps; r++)
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, c, h * w,
+                     c * 9, 1.0f, weight, c * 9, col, h * w, 0.0f, out, h * w);
+      gemm_s = (g_get_monotonic_time () - t0) / 1e6 / reps;
+      g_test_minimized_result (conv_s, "conv 3x3 64->64 256x256: %.2f GFLOP/s "
+                               "(%.1f ms); sgemm same shape: %.2f GFLOP/s "
+                               "(%.1f ms); ratio %.0f%%; threads %d",
+                               flops / conv_s / 1e9, conv_s * 1e3,
+                               flops / gemm_s / 1e9, gemm_s * 1e3,
+                               100.0 * gemm_s / conv_s, threads);
+      restore_ops_set_threads (previous);
+    }
 done:
   g_free (input);
   g_free (weight);
@@ -324,6 +357,7 @@ main (int    argc,
   for (gsize i = 0; i < G_N_ELEMENTS (conv_cases); i++)
     g_test_add_data_func (conv_cases[i].path, &conv_cases[i], test_conv);
   g_test_add_func ("/core/conv/reference-by-hand", test_conv_reference_by_hand);
+  g_test_add_func ("/core/conv/threads", test_conv_threads);
   g_test_add_func ("/core/ops/activations", test_activations);
   g_test_add_func ("/core/ops/gate", test_gate);
   g_test_add_func ("/core/ops/upsample2x", test_upsample);
