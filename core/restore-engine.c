@@ -358,6 +358,7 @@ restore_run (RestoreModel *const   *models,
   int               x, y, k, total = 0;
   gsize             max_area = 0;
   gboolean          ok = TRUE;
+  int               previous_threads;
 
   g_return_val_if_fail (models != NULL && n_models >= 1, FALSE);
   g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
@@ -449,8 +450,9 @@ restore_run (RestoreModel *const   *models,
         max_area = MAX (max_area, (gsize) plans[k]->tiles[i].width * plans[k]->tiles[i].height);
     }
 
-  restore_ops_set_threads (options->n_threads > 0 ? options->n_threads
-                                                  : (int) g_get_num_processors ());
+  previous_threads = restore_ops_set_threads (options->n_threads > 0
+                                              ? options->n_threads
+                                              : (int) g_get_num_processors ());
 
   memset (&run, 0, sizeof run);
   run.src = src;
@@ -495,6 +497,7 @@ restore_run (RestoreModel *const   *models,
   if (ok && options->progress != NULL && run.done == run.total)
     options->progress (1.0, options->progress_data);
 
+  restore_ops_set_threads (previous_threads);
   for (k = 0; k < n_models; k++)
     restore_tile_plan_free (plans[k]);
   g_free (plans);
