@@ -205,7 +205,7 @@ def cmd_ckpt(args):
     ck = torch.load(args.ckpt, map_location="cpu")
     cfg = ck["config"]
     model = RestoreUNet(**cfg)
-    state = ck.get("ema") if args.use_ema and ck.get("ema") else ck["model"]
+    state = ck["model"] if args.raw or not ck.get("ema") else ck["ema"]
     model.load_state_dict(state)
     info = ck.get("export", {})
     name = args.name or info.get("name")
@@ -232,7 +232,7 @@ def main():
     c.add_argument("--name")
     c.add_argument("--photo", help="photo for the vector input (default: synthetic)")
     c.add_argument("--receptive-field", type=int)
-    c.add_argument("--use-ema", action="store_true")
+    c.add_argument("--raw", action="store_true", help="export the raw weights, not the EMA")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.cmd == "tiny":
