@@ -153,23 +153,20 @@ def _fill_poly(mask, pts):
 
 
 def _scratch_curve(rng, h, w):
-    """A smooth random curve: a random walk of the heading angle, integrated
-    with a fixed step, starting anywhere in the image."""
+    """A gently bent line: a straight chord at a random angle, displaced
+    sideways by the sum of two half-sine waves (unlike a random walk, the
+    bend is smooth over the whole length)."""
     length = rng.uniform(0.15, 0.9) * max(h, w)
-    step = 3.0
-    n = max(4, int(length / step))
-    x, y = rng.uniform(0, w), rng.uniform(0, h)
-    heading = rng.uniform(0, 2 * math.pi)
-    turn = 0.0
-    curl = rng.uniform(0.002, 0.03)
-    pts = []
-    for _ in range(n):
-        pts.append((x, y))
-        turn = 0.85 * turn + rng.normal(0.0, curl)
-        heading += turn
-        x += step * math.cos(heading)
-        y += step * math.sin(heading)
-    return np.array(pts)
+    ang = rng.uniform(0, math.pi)
+    mx, my = rng.uniform(0, w), rng.uniform(0, h)
+    t = np.linspace(-0.5, 0.5, max(8, int(length / 3)))
+    side = np.zeros_like(t)
+    for k in (1, 2, 3):
+        side += rng.uniform(0, 0.12) * length / k * np.sin(math.pi * k * (t + 0.5) + rng.uniform(0, math.pi))
+    ux, uy = math.cos(ang), math.sin(ang)
+    x = mx + t * length * ux - side * uy
+    y = my + t * length * uy + side * ux
+    return np.stack([x, y], axis=1)
 
 
 def mask_scratches(rng, h, w):
