@@ -119,6 +119,8 @@ int
 LLVMFuzzerInitialize (int    *argc,
                       char ***argv)
 {
+  /* a g_return_if_fail () or a warning inside the core is a bug too */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   restore_ops_set_threads (1);
   return 0;
 }
