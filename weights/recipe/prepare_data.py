@@ -327,6 +327,7 @@ def main():
             bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
             im = Image.alpha_composite(bg, im)
         im = im.convert("RGB")
+        im.info.pop("icc_profile", None)   # pixels are used as sRGB
         if max(im.size) > MAX_SIDE:
             s = MAX_SIDE / max(im.size)
             im = im.resize((max(1, round(im.size[0] * s)), max(1, round(im.size[1] * s))),

@@ -157,7 +157,7 @@ def main():
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--steps", type=int, default=60000,
-                    help="length of the cosine learning-rate schedule")
+                    help="length of the cosine learning-rate schedule; training stops there")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
@@ -238,7 +238,7 @@ def main():
     t_start = t0
     acc = np.zeros(4)
     n_acc = 0
-    while True:
+    while step < args.steps:
         rng = np.random.default_rng([args.seed, step])
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(step, args.steps) / args.steps)))
         for g in opt.param_groups:
@@ -276,7 +276,9 @@ def main():
         if args.stop_after and time.time() - t_start > args.stop_after:
             save()
             log(fh, "stopping after %.0f s at step %d" % (time.time() - t_start, step))
-            break
+            return
+    save()
+    log(fh, "finished: step %d of %d" % (step, args.steps))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+#!/bin/sh
+# gimp-restore: the whole training recipe, from Debian packages to the shipped models.
+#
+#   sh weights/recipe/run.sh            (from the repository root)
+#
+# Environment:
+#   DEBS=DIR        take the .deb files from DIR instead of downloading them
+#   THREADS=N       torch threads per training job (default 1)
+#   SCRATCH_STEPS, GENERAL_STEPS   length of each run (defaults below)
+#   PARALLEL=1      train both models at the same time (needs 2 free cores)
+# Everything large (packages, photos, checkpoints) stays in weights/work/ (git-ignored).
+# A training job that is stopped resumes from its checkpoint when run again.
+set -eu
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3
+R=weights/recipe
+W=weights/work
+THREADS=${THREADS:-1}
+SCRATCH_STEPS=${SCRATCH_STEPS:-30000}
+GENERAL_STEPS=${GENERAL_STEPS:-15000}
+mkdir -p "$W"
+
+# 1. photos
+if [ -n "${DEBS:-}" ]; then
+  $PY $R/prepare_data.py --debs "$DEBS"
+else
+  $PY $R/prepare_data.py --download --debs "$W/debs"
+fi
+
+# 2. training (CPU)
+scratch() {
+  $PY $R/train.py --name scratch --channels 16,32,64,128 --mix thin --crop 128 \
+    --batch 8 --steps "$SCRATCH_STEPS" --threads "$THREADS" --max-radius 5 \
+    --receptive-field 48
+}
+general() {
+  $PY $R/train.py --name general --channels 24,48,96,192,192 --dilations 2,4 \
+    --mix general --crop 160 --batch 4 --steps "$GENERAL_STEPS" --threads "$THREADS" \
+    --receptive-field 128
+}
+if [ "${PARALLEL:-0}" = 1 ]; then
+  scratch > "$W/scratch.out" 2>&1 &
+  general > "$W/general.out" 2>&1
+  wait
+else
+  scratch
+  general
+fi
+
+# 3. export (EMA weights) with the parity vectors
+VEC_PHOTO="$W/photos/gc-erase-kingfisher.png"
+$PY $R/export.py ckpt "$W/ckpt-scratch.pt" --out weights/scratch.grst \
+  --vector tests/data/scratch-vector.grst --photo "$VEC_PHOTO"
+$PY $R/export.py ckpt "$W/ckpt-general.pt" --out weights/general.grst \
+  --vector tests/data/general-vector.grst --photo "$VEC_PHOTO"
+# random-init test models (fixed seeds)
+$PY $R/export.py tiny tests/data
