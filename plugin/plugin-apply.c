@@ -1,0 +1,331 @@
+/* gimp-restore plug-in: pixels between GIMP and the core (see plugin-apply.h). */
+#include "config.h"
+
+#include <string.h>
+
+#include <libgimp/gimp.h>
+#include <glib/gi18n-lib.h>
+
+#include "restore-params.h"
+#include "restore-registry.h"
+#include "plugin-apply.h"
+
+G_DEFINE_QUARK (gimp-restore-plugin-error-quark, plugin_error)
+
+RestoreRegistry *
+plugin_registry (void)
+{
+  static RestoreRegistry *registry = NULL;
+
+  if (registry == NULL)
+    {
+      char  *exe = g_file_read_link ("/proc/self/exe", NULL);
+      char  *dir = exe ? g_path_get_dirname (exe) : NULL;
+      char **dirs = restore_registry_default_dirs (dir);
+
+      registry = restore_registry_new ((const char *const *) dirs);
+      g_strfreev (dirs);
+      g_free (dir);
+      g_free (exe);
+    }
+  return registry;
+}
+
+int
+plugin_models_load (const char     *model_name,
+                    RestoreModel ***models,
+                    int            *halo,
+                    GError        **error)
+{
+  int n = restore_registry_load (plugin_registry (), model_name, models, error);
+  int i;
+
+  *halo = 0;
+  for (i = 0; i < n; i++)
+    *halo = MAX (*halo, restore_model_get_halo ((*models)[i]));
+  return n;
+}
+
+void
+plugin_models_free (RestoreModel **models,
+                    int            n_models)
+{
+  int i;
+
+  for (i = 0; i < n_models; i++)
+    restore_model_free (models[i]);
+  g_free (models);
+}
+
+gboolean
+plugin_apply_check (gint32   image_ID,
+                    gint32   drawable_ID,
+                    int     *x,
+                    int     *y,
+                    int     *w,
+                    int     *h,
+                    GError **error)
+{
+  if (! gimp_item_is_valid (drawable_ID) || ! gimp_item_is_drawable (drawable_ID))
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
+                   _("The drawable is not valid."));
+      return FALSE;
+    }
+  if (gimp_item_is_group (drawable_ID))
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_GROUP,
+                   _("Cannot restore a layer group: choose one of its layers."));
+      return FALSE;
+    }
+  if (gimp_drawable_is_indexed (drawable_ID))
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_INDEXED,
+                   _("Indexed images cannot be restored: convert the image to "
+                     "RGB or grayscale first (Image → Mode)."));
+      return FALSE;
+    }
+  if (gimp_selection_is_empty (image_ID))
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NO_SELECTION,
+                   _("Select the damaged area first."));
+      return FALSE;
+    }
+  if (! gimp_drawable_mask_intersect (drawable_ID, x, y, w, h)
+      || *w <= 0 || *h <= 0)
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_OUTSIDE,
+                   _("The selection does not touch the active layer."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static const Babl *
+region_format (gint32 drawable_ID,
+               int   *channels)
+{
+  gboolean alpha = gimp_drawable_has_alpha (drawable_ID);
+
+  if (gimp_drawable_is_gray (drawable_ID))
+    {
+      *channels = alpha ? 2 : 1;
+      return babl_format (alpha ? "Y'A float" : "Y' float");
+    }
+  *channels = alpha ? 4 : 3;
+  return babl_format (alpha ? "R'G'B'A float" : "R'G'B' float");
+}
+
+PluginRegion *
+plugin_region_read (gint32   image_ID,
+                    gint32   drawable_ID,
+                    int      margin,
+                    int      max_side,
+                    GError **error)
+{
+  PluginRegion *r;
+  GeglBuffer   *buffer, *selection;
+  int           sx, sy, sw, sh, ox, oy, dw, dh, channels;
+  int           x0, y0, x1, y1;
+
+  if (! plugin_apply_check (image_ID, drawable_ID, &sx, &sy, &sw, &sh, error))
+    return NULL;
+
+  dw = gimp_drawable_width (drawable_ID);
+  dh = gimp_drawable_height (drawable_ID);
+  x0 = MAX (0, sx - margin);
+  y0 = MAX (0, sy - margin);
+  x1 = MIN (dw, sx + sw + margin);
+  y1 = MIN (dh, sy + sh + margin);
+  if (max_side > 0)
+    {
+      int cx = sx + sw / 2, cy = sy + sh / 2;
+
+      if (x1 - x0 > max_side)
+        {
+          x0 = CLAMP (cx - max_side / 2, 0, MAX (0, dw - max_side));
+          x1 = MIN (dw, x0 + max_side);
+        }
+      if (y1 - y0 > max_side)
+        {
+          y0 = CLAMP (cy - max_side / 2, 0, MAX (0, dh - max_side));
+          y1 = MIN (dh, y0 + max_side);
+        }
+    }
+
+  r = g_new0 (PluginRegion, 1);
+  r->x = x0;
+  r->y = y0;
+  r->width = x1 - x0;
+  r->height = y1 - y0;
+  r->format = region_format (drawable_ID, &channels);
+  r->image.width = r->width;
+  r->image.height = r->height;
+  r->image.channels = channels;
+  r->image.rowstride = (gsize) r->width * channels;
+  r->image.data = g_new (float, r->image.rowstride * r->height);
+  r->mask = g_new (float, (gsize) r->width * r->height);
+
+  buffer = gimp_drawable_get_buffer (drawable_ID);
+  gegl_buffer_get (buffer, GEGL_RECTANGLE (r->x, r->y, r->width, r->height),
+                   1.0, r->format, r->image.data, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  g_object_unref (buffer);
+
+  /* The selection channel is in image coordinates. */
+  gimp_drawable_offsets (drawable_ID, &ox, &oy);
+  selection = gimp_drawable_get_buffer (gimp_image_get_selection (image_ID));
+  gegl_buffer_get (selection,
+                   GEGL_RECTANGLE (r->x + ox, r->y + oy, r->width, r->height),
+                   1.0, babl_format ("Y float"), r->mask, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  g_object_unref (selection);
+  return r;
+}
+
+void
+plugin_region_free (PluginRegion *region)
+{
+  if (region == NULL)
+    return;
+  g_free (region->image.data);
+  g_free (region->mask);
+  g_free (region);
+}
+
+static void
+apply_progress (double   fraction,
+                gpointer user_data)
+{
+  gimp_progress_update (fraction);
+}
+
+/* Writes the pixels of @out where the mask is non-zero, run by run, so
+ * that every other pixel of @buffer keeps its exact stored value. */
+static void
+write_masked_runs (GeglBuffer         *buffer,
+                   const PluginRegion *region,
+                   const RestoreImage *out)
+{
+  int y;
+
+  for (y = 0; y < region->height; y++)
+    {
+      const float *m = region->mask + (gsize) y * region->width;
+      int          x = 0;
+
+      while (x < region->width)
+        {
+          int start;
+
+          while (x < region->width && m[x] <= 0.0f)
+            x++;
+          start = x;
+          while (x < region->width && m[x] > 0.0f)
+            x++;
+          if (x > start)
+            gegl_buffer_set (buffer,
+                             GEGL_RECTANGLE (region->x + start, region->y + y,
+                                             x - start, 1),
+                             0, region->format,
+                             out->data + y * out->rowstride
+                               + (gsize) start * out->channels,
+                             GEGL_AUTO_ROWSTRIDE);
+        }
+    }
+}
+
+gint32
+plugin_apply_run (gint32       image_ID,
+                  gint32       drawable_ID,
+                  const char  *model_name,
+                  double       denoise,
+                  double       sharpen,
+                  GError     **error)
+{
+  RestoreModel  **models = NULL;
+  PluginRegion   *region;
+  RestoreImage    out;
+  RestoreMask     mask;
+  RestoreOptions  options;
+  GeglBuffer     *src, *dst;
+  char           *name;
+  gint32          layer;
+  int             n_models, halo, ox, oy;
+
+  if (! restore_param_check_double (RESTORE_PARAM_DENOISE, denoise, error)
+      || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, sharpen, error))
+    return -1;
+  if (! plugin_apply_check (image_ID, drawable_ID, &ox, &oy, &ox, &oy, error))
+    return -1;
+  n_models = plugin_models_load (model_name, &models, &halo, error);
+  if (n_models == 0)
+    return -1;
+
+  region = plugin_region_read (image_ID, drawable_ID, halo, 0, error);
+  if (region == NULL)
+    {
+      plugin_models_free (models, n_models);
+      return -1;
+    }
+
+  out = region->image;
+  out.data = g_new (float, out.rowstride * out.height);
+  mask.data = region->mask;
+  mask.width = region->width;
+  mask.height = region->height;
+  mask.rowstride = region->width;
+  restore_options_init (&options);
+  options.denoise = denoise;
+  options.sharpen = sharpen;
+  options.progress = apply_progress;
+
+  gimp_progress_init (_("Restoring the selection"));
+  if (! restore_run (models, n_models, &region->image, &mask, &out, &options,
+                     error))
+    {
+      g_free (out.data);
+      plugin_region_free (region);
+      plugin_models_free (models, n_models);
+      return -1;
+    }
+
+  /* Only now does the image change: one undo group, a copy of the source
+   * with the restored pixels over it, just above the source. */
+  if (model_name == NULL || model_name[0] == '\0')
+    name = g_strdup (_("Restored"));
+  else
+    name = g_strdup_printf (_("Restored (%s)"),
+                            n_models == 1
+                              ? restore_model_get_name (models[0]) : model_name);
+
+  gimp_image_undo_group_start (image_ID);
+  layer = gimp_layer_new (image_ID, name,
+                          gimp_drawable_width (drawable_ID),
+                          gimp_drawable_height (drawable_ID),
+                          gimp_drawable_type_with_alpha (drawable_ID),
+                          100.0, GIMP_LAYER_MODE_NORMAL);
+  gimp_image_insert_layer (image_ID, layer,
+                           gimp_item_get_parent (drawable_ID),
+                           gimp_image_get_item_position (image_ID, drawable_ID));
+  gimp_drawable_offsets (drawable_ID, &ox, &oy);
+  gimp_layer_set_offsets (layer, ox, oy);
+
+  src = gimp_drawable_get_buffer (drawable_ID);
+  dst = gimp_drawable_get_buffer (layer);
+  gegl_buffer_copy (src, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  write_masked_runs (dst, region, &out);
+  gegl_buffer_flush (dst);
+  g_object_unref (dst);
+  g_object_unref (src);
+  gimp_drawable_update (layer, 0, 0,
+                        gimp_drawable_width (layer), gimp_drawable_height (layer));
+  gimp_image_undo_group_end (image_ID);
+  gimp_progress_update (1.0);
+
+  g_free (name);
+  g_free (out.data);
+  plugin_region_free (region);
+  plugin_models_free (models, n_models);
+  return layer;
+}

@@ -1,0 +1,87 @@
+/* gimp-restore plug-in: pixels between GIMP and the core.
+ *
+ * One path serves the final render and the dialog's preview: read a
+ * rectangle of a drawable and the selection into core buffers, run
+ * restore_run, and (final render only) write the result as a new layer.
+ */
+#pragma once
+
+#include <libgimp/gimp.h>
+
+#include "restore-engine.h"
+#include "restore-registry.h"
+
+G_BEGIN_DECLS
+
+#define PLUGIN_ERROR (plugin_error_quark ())
+GQuark plugin_error_quark (void);
+
+typedef enum
+{
+  PLUGIN_ERROR_NO_SELECTION,
+  PLUGIN_ERROR_OUTSIDE,
+  PLUGIN_ERROR_INDEXED,
+  PLUGIN_ERROR_GROUP,
+  PLUGIN_ERROR_NOT_LAYER,
+  PLUGIN_ERROR_COUNT
+} PluginError;
+
+/* A rectangle of a drawable with its selection, in core buffers. */
+typedef struct
+{
+  int          x, y, width, height;  /* in drawable coordinates */
+  RestoreImage image;                /* owns its data */
+  float       *mask;                 /* [height * width], owned */
+  const Babl  *format;               /* float format the pixels were read in */
+} PluginRegion;
+
+/* Checks that @drawable_ID of @image_ID can be restored: not indexed, not a
+ * group, a selection exists and touches the drawable.  Returns the selection
+ * bounds inside the drawable in @x, @y, @w, @h. */
+gboolean plugin_apply_check      (gint32   image_ID,
+                                  gint32   drawable_ID,
+                                  int     *x,
+                                  int     *y,
+                                  int     *w,
+                                  int     *h,
+                                  GError **error);
+
+/* Reads the selection bounds grown by @margin (clamped to the drawable),
+ * optionally capped to a @max_side x @max_side window centred on the
+ * selection (0 = no cap; the preview uses it).  Free with
+ * plugin_region_free(). */
+PluginRegion *plugin_region_read (gint32   image_ID,
+                                  gint32   drawable_ID,
+                                  int      margin,
+                                  int      max_side,
+                                  GError **error);
+void          plugin_region_free (PluginRegion *region);
+
+/**
+ * plugin_apply_run:
+ * Restores the selected part of @drawable_ID with @model_name ("" for
+ * automatic) and adds the result as a new layer just above the drawable,
+ * in one undo group.  Nothing in the image changes unless it succeeds.
+ * Returns the new layer's ID or -1 with @error set.
+ */
+gint32        plugin_apply_run   (gint32                 image_ID,
+                                  gint32                 drawable_ID,
+                                  const char            *model_name,
+                                  double                 denoise,
+                                  double                 sharpen,
+                                  GError               **error);
+
+/* The registry of the models installed beside this plug-in (created on
+ * first use, lives as long as the process). */
+RestoreRegistry *plugin_registry  (void);
+
+/* Loads the models for @model_name, returns how many (0 on error) and the
+ * largest halo of them in @halo.  Free with plugin_models_free(). */
+int           plugin_models_load (const char     *model_name,
+                                  RestoreModel ***models,
+                                  int            *halo,
+                                  GError        **error);
+void          plugin_models_free (RestoreModel  **models,
+                                  int             n_models);
+
+G_END_DECLS
