@@ -219,6 +219,38 @@ def cmd_ckpt(args):
                  info.get("max_radius"), args.vector, picture)
 
 
+def cmd_summary(args):
+    """Training figures for the model cards, from a checkpoint and its log."""
+    import re
+    ck = torch.load(args.ckpt, map_location="cpu")
+    name = ck["export"]["name"]
+    log = os.path.join(os.path.dirname(args.ckpt), "train-%s.log" % name)
+    secs, losses, vals, spstep = 0.0, [], [], []
+    for line in open(log):
+        m = re.search(r"step (\d+) loss ([\d.]+) .* ([\d.]+) s/step", line)
+        if m:
+            spstep.append(float(m.group(3)))
+            losses.append((int(m.group(1)), float(m.group(2))))
+        m = re.search(r"step (\d+) val masked PSNR \(EMA\) ([\d.]+) dB", line)
+        if m:
+            vals.append((int(m.group(1)), float(m.group(2))))
+    # wall time: logged s/step times the 20 steps each line covers, up to the checkpoint
+    every = ck.get("args", {}).get("log_every", 20)
+    secs = sum(spstep[:ck["step"] // every]) * every
+    model = RestoreUNet(**ck["config"])
+    print("name %s" % name)
+    print("config %r" % ck["config"])
+    print("parameters %d" % sum(p.numel() for p in model.parameters()))
+    print("steps %d" % ck["step"])
+    print("train wall time %.1f h (%.2f s/step mean, %.2f last)" % (
+        secs / 3600, secs / max(1, ck["step"]), spstep[-1] if spstep else 0))
+    tail = [l for st, l in losses if st <= ck["step"]][-10:]
+    if tail:
+        print("loss (mean of the last %d log lines) %.4f" % (len(tail), sum(tail) / len(tail)))
+    for st, v in vals[-5:]:
+        print("val masked PSNR at step %d: %.2f dB" % (st, v))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -233,10 +265,14 @@ def main():
     c.add_argument("--photo", help="photo for the vector input (default: synthetic)")
     c.add_argument("--receptive-field", type=int)
     c.add_argument("--raw", action="store_true", help="export the raw weights, not the EMA")
+    sm = sub.add_parser("summary")
+    sm.add_argument("ckpt")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.cmd == "tiny":
         cmd_tiny(args)
+    elif args.cmd == "summary":
+        cmd_summary(args)
     else:
         cmd_ckpt(args)
 
