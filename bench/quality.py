@@ -357,10 +357,12 @@ def method_specs(args):
     specs = []
     exe = args.gimp_restore
     if exe:
-        specs.append(('ours (auto)', 'cmd', [exe, '--mask', '{mask}', '{input}', '{output}']))
+        # One thread per command: --jobs processes run side by side.
+        base = [exe, '--quiet', '--threads', '1']
+        specs.append(('ours (auto)', 'cmd', base + ['--mask', '{mask}', '{input}', '{output}']))
         for name in args.models:
             specs.append(('ours (%s)' % name, 'cmd',
-                          [exe, '--model', name, '--mask', '{mask}', '{input}', '{output}']))
+                          base + ['--model', name, '--mask', '{mask}', '{input}', '{output}']))
     for i, cmd in enumerate(args.ours or []):
         label = 'ours-cmd' if len(args.ours) == 1 else 'ours-cmd%d' % (i + 1)
         specs.append((label, 'cmd', shlex.split(cmd)))
@@ -649,7 +651,8 @@ def main(argv=None):
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             for line in res.stdout.decode(errors='replace').splitlines():
                 tok = line.split()
-                if tok and not line.startswith(' ') and not tok[0].endswith(':'):
+                if (tok and not line.startswith(' ') and not tok[0].endswith(':')
+                        and tok[0] != 'auto'):
                     args.models.append(tok[0])
         else:
             args.models = [m for m in sel.split(',') if m]

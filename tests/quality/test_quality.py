@@ -67,7 +67,7 @@ def main():
             t0 = time.monotonic()
             try:
                 restored = quality.run_command(
-                    [exe, '--mask', '{mask}', '{input}', '{output}'],
+                    [exe, '--quiet', '--mask', '{mask}', '{input}', '{output}'],
                     damaged, mask, case_dir, 'ours')
             except Exception as e:
                 failed += 1
