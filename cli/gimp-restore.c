@@ -1,0 +1,418 @@
+/* gimp-restore: restore damaged photos from the command line.
+ *
+ *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X]
+ *                --mask MASK INPUT OUTPUT
+ *   gimp-restore --list-models
+ *
+ * Errors are one line on stderr, "gimp-restore: <reason>", with exit
+ * status 1 (130 when interrupted).  The output is written only when the
+ * whole restore succeeded.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gi18n.h>
+
+#include "restore-engine.h"
+#include "restore-params.h"
+#include "restore-registry.h"
+
+#include "image-io.h"
+
+#define CLI_EXIT_FAILURE   1
+#define CLI_EXIT_CANCELLED 130
+#define CLI_MAX_THREADS    1024
+
+/* Set from the SIGINT/SIGTERM handler, polled by the engine and the
+ * writer. */
+static gint cli_cancel = 0;
+
+typedef struct
+{
+  char    *values[RESTORE_PARAM_COUNT];  /* from the parameter table */
+  char    *mask;
+  int      threads;
+  gboolean list_models;
+  gboolean version;
+  gboolean quiet;
+  char   **files;
+} CliArgs;
+
+typedef struct
+{
+  gboolean shown;
+  int      last_percent;
+} CliProgress;
+
+static void
+cli_signal_handler (int signum)
+{
+  g_atomic_int_set (&cli_cancel, 1);
+}
+
+static void
+cli_install_signals (void)
+{
+  struct sigaction action;
+
+  memset (&action, 0, sizeof action);
+  action.sa_handler = cli_signal_handler;
+  sigemptyset (&action.sa_mask);
+  sigaction (SIGINT, &action, NULL);
+  sigaction (SIGTERM, &action, NULL);
+}
+
+/* One line on stderr; a progress line in the way is cleared first. */
+static int
+cli_fail (CliProgress *progress,
+          int          status,
+          const char  *format,
+          ...) G_GNUC_PRINTF (3, 4);
+
+static int
+cli_fail (CliProgress *progress,
+          int          status,
+          const char  *format,
+          ...)
+{
+  va_list args;
+  char   *message;
+  char   *nl;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  /* Keep it to one line whatever the message holds. */
+  while ((nl = strpbrk (message, "\r\n")) != NULL)
+    *nl = ' ';
+  if (progress != NULL && progress->shown)
+    fputs ("\r\033[K", stderr);
+  fprintf (stderr, "gimp-restore: %s\n", message);
+  g_free (message);
+  return status;
+}
+
+static void
+cli_progress (double   fraction,
+              gpointer user_data)
+{
+  CliProgress *progress = user_data;
+  int          percent = (int) (CLAMP (fraction, 0.0, 1.0) * 100.0);
+
+  if (percent == progress->last_percent)
+    return;
+  progress->last_percent = percent;
+  progress->shown = TRUE;
+  fprintf (stderr, "\r%s %3d%%", _("Restoring"), percent);
+  fflush (stderr);
+}
+
+static char *
+cli_exe_dir (void)
+{
+  char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  char *dir;
+
+  if (exe == NULL)
+    return NULL;
+  dir = g_path_get_dirname (exe);
+  g_free (exe);
+  return dir;
+}
+
+static RestoreRegistry *
+cli_registry_new (void)
+{
+  char            *exe_dir = cli_exe_dir ();
+  char           **dirs = restore_registry_default_dirs (exe_dir);
+  RestoreRegistry *registry = restore_registry_new ((const char *const *) dirs);
+
+  g_strfreev (dirs);
+  g_free (exe_dir);
+  return registry;
+}
+
+static int
+cli_list_models (void)
+{
+  RestoreRegistry *registry = cli_registry_new ();
+  int              n = restore_registry_count (registry);
+  int              width = (int) strlen ("auto");
+
+  for (int i = 0; i < n; i++)
+    width = MAX (width, (int) strlen (restore_registry_get (registry, i)->name));
+  printf ("%-*s  %s\n", width, "auto", _("Automatic: picks per damaged region"));
+  for (int i = 0; i < n; i++)
+    {
+      const RestoreModelInfo *info = restore_registry_get (registry, i);
+
+      printf ("%-*s  %s\n", width, info->name,
+              info->description ? info->description : "");
+    }
+  restore_registry_free (registry);
+  if (fflush (stdout) != 0)
+    return cli_fail (NULL, CLI_EXIT_FAILURE, "cannot write the list: %s",
+                     g_strerror (errno));
+  return EXIT_SUCCESS;
+}
+
+/* Parses a double option from the parameter table and checks its range
+ * there. */
+static gboolean
+cli_parse_double (RestoreParamId id,
+                  const char    *text,
+                  double        *value,
+                  GError       **error)
+{
+  char *end = NULL;
+
+  if (text == NULL)
+    {
+      *value = restore_params[id].def;
+      return TRUE;
+    }
+  *value = g_ascii_strtod (text, &end);
+  if (text[0] == '\0' || end == NULL || *end != '\0')
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--%s needs a number between %g and %g, got '%s'",
+                   restore_params[id].name, restore_params[id].min,
+                   restore_params[id].max, text);
+      return FALSE;
+    }
+  return restore_param_check_double (id, *value, error);
+}
+
+static GOptionEntry *
+cli_option_entries (CliArgs *args)
+{
+  GPtrArray *entries = g_ptr_array_new ();
+  GOptionEntry fixed[] = {
+    { "mask", 0, 0, G_OPTION_ARG_FILENAME, &args->mask,
+      N_("Mask image, same size as INPUT: white = damaged, black = keep"), N_("MASK") },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads,
+      N_("Threads to use (default 0 = all cores)"), N_("N") },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args->quiet,
+      N_("Do not show progress"), NULL },
+    { "list-models", 0, 0, G_OPTION_ARG_NONE, &args->list_models,
+      N_("List the installed models and exit"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &args->version,
+      N_("Show the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args->files,
+      NULL, N_("INPUT OUTPUT") },
+  };
+  GOptionEntry *out;
+  int           n;
+
+  /* The settings come from the one parameter table. */
+  for (int id = 0; id < RESTORE_PARAM_COUNT; id++)
+    {
+      const RestoreParamSpec *spec = &restore_params[id];
+      GOptionEntry           *e = g_new0 (GOptionEntry, 1);
+
+      e->long_name = spec->name;
+      e->arg = G_OPTION_ARG_STRING;
+      e->arg_data = &args->values[id];
+      e->description = spec->blurb;
+      if (spec->type == RESTORE_PARAM_TYPE_DOUBLE)
+        e->arg_description = g_strdup_printf ("%.*f..%.*f (%.*f)",
+                                              spec->digits > 0 ? 1 : 0, spec->min,
+                                              spec->digits > 0 ? 1 : 0, spec->max,
+                                              spec->digits > 0 ? 1 : 0, spec->def);
+      else
+        e->arg_description = g_strdup ("NAME|FILE");
+      g_ptr_array_add (entries, e);
+    }
+  n = (int) entries->len;
+  out = g_new0 (GOptionEntry, n + G_N_ELEMENTS (fixed) + 1);
+  for (int i = 0; i < n; i++)
+    {
+      out[i] = *(GOptionEntry *) g_ptr_array_index (entries, i);
+      g_free (g_ptr_array_index (entries, i));
+    }
+  memcpy (out + n, fixed, sizeof fixed);
+  g_ptr_array_free (entries, TRUE);
+  return out;
+}
+
+static void
+cli_option_entries_free (GOptionEntry *entries)
+{
+  for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
+    g_free ((char *) entries[i].arg_description);
+  g_free (entries);
+}
+
+static int
+cli_restore (const CliArgs *args)
+{
+  const char      *input = args->files[0];
+  const char      *output = args->files[1];
+  const char      *model_name = args->values[RESTORE_PARAM_MODEL];
+  RestoreIoImage  *image = NULL;
+  RestoreIoImage  *mask_image = NULL;
+  RestoreIoImage  *result = NULL;
+  float           *mask = NULL;
+  RestoreRegistry *registry = NULL;
+  RestoreModel   **models = NULL;
+  int              n_models = 0;
+  RestoreOptions   options;
+  CliProgress      progress = { FALSE, -1 };
+  GError          *error = NULL;
+  int              status = EXIT_SUCCESS;
+
+  restore_options_init (&options);
+  if (!cli_parse_double (RESTORE_PARAM_DENOISE, args->values[RESTORE_PARAM_DENOISE],
+                         &options.denoise, &error)
+      || !cli_parse_double (RESTORE_PARAM_SHARPEN, args->values[RESTORE_PARAM_SHARPEN],
+                            &options.sharpen, &error))
+    goto fail;
+  if (args->threads < 0 || args->threads > CLI_MAX_THREADS)
+    {
+      g_set_error (&error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--threads must be between 0 and %d, got %d",
+                   CLI_MAX_THREADS, args->threads);
+      goto fail;
+    }
+  options.n_threads = args->threads;
+  options.cancel = &cli_cancel;
+  if (!args->quiet && isatty (STDERR_FILENO))
+    {
+      options.progress = cli_progress;
+      options.progress_data = &progress;
+    }
+
+  /* Everything that can be checked cheaply is checked before the work. */
+  if (model_name != NULL && strcmp (model_name, "auto") == 0)
+    model_name = "";
+  if (!restore_io_format_from_name (output, &(RestoreIoFormat) { 0 }, &error))
+    goto fail;
+  image = restore_io_image_load (input, &error);
+  if (image == NULL)
+    goto fail;
+  if (!restore_io_check_output (output, image->channels, &error))
+    goto fail;
+  mask_image = restore_io_image_load (args->mask, &error);
+  if (mask_image == NULL)
+    goto fail;
+  mask = restore_io_mask_from_image (mask_image, image->width, image->height, &error);
+  if (mask == NULL)
+    goto fail;
+  g_clear_pointer (&mask_image, restore_io_image_free);
+
+  registry = cli_registry_new ();
+  n_models = restore_registry_load (registry, model_name, &models, &error);
+  if (n_models == 0)
+    goto fail;
+
+  result = restore_io_image_new (image->width, image->height, image->channels,
+                                 image->bit_depth);
+  if (result == NULL)
+    {
+      g_set_error (&error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "not enough memory for a %dx%d result", image->width, image->height);
+      goto fail;
+    }
+  {
+    RestoreImage src = { image->data, image->width, image->height, image->channels,
+                         (gsize) image->width * image->channels };
+    RestoreImage dst = { result->data, result->width, result->height, result->channels,
+                         (gsize) result->width * result->channels };
+    RestoreMask  m = { mask, image->width, image->height, image->width };
+
+    if (!restore_run ((RestoreModel *const *) models, n_models, &src, &m, &dst,
+                      &options, &error))
+      goto fail;
+  }
+  if (progress.shown)
+    fputs ("\r\033[K", stderr);
+  progress.shown = FALSE;
+  if (!restore_io_image_save (result, output, &cli_cancel, &error))
+    goto fail;
+  goto done;
+
+fail:
+  if (g_atomic_int_get (&cli_cancel))
+    status = cli_fail (&progress, CLI_EXIT_CANCELLED, "cancelled");
+  else
+    status = cli_fail (&progress, CLI_EXIT_FAILURE, "%s",
+                       error ? error->message : "unknown error");
+
+done:
+  g_clear_error (&error);
+  for (int i = 0; i < n_models; i++)
+    restore_model_free (models[i]);
+  g_free (models);
+  if (registry != NULL)
+    restore_registry_free (registry);
+  g_free (mask);
+  restore_io_image_free (mask_image);
+  restore_io_image_free (image);
+  restore_io_image_free (result);
+  return status;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  CliArgs         args = { { NULL } };
+  GOptionContext *context;
+  GOptionEntry   *entries;
+  GError         *error = NULL;
+  int             status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("gimp-restore");
+  cli_install_signals ();
+
+  entries = cli_option_entries (&args);
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context,
+    _("Restores the damaged areas of a photo that MASK marks (scratches, dust,\n"
+      "tears) and writes the result to OUTPUT (.png, .jpg or .tif).\n"
+      "\n"
+      "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] --mask MASK INPUT OUTPUT\n"
+      "  gimp-restore --list-models"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "%s (see --help)", error->message);
+  else if (args.version)
+    {
+      printf ("gimp-restore %s\n", RESTORE_VERSION);
+      status = EXIT_SUCCESS;
+    }
+  else if (args.list_models)
+    status = cli_list_models ();
+  else if (args.files == NULL || g_strv_length (args.files) != 2)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE,
+                       "expected INPUT and OUTPUT, got %u file name%s (see --help)",
+                       args.files ? g_strv_length (args.files) : 0,
+                       args.files && g_strv_length (args.files) == 1 ? "" : "s");
+  else if (args.mask == NULL)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "--mask MASK is required (see --help)");
+  else
+    status = cli_restore (&args);
+
+  g_clear_error (&error);
+  g_option_context_free (context);
+  cli_option_entries_free (entries);
+  for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
+    g_free (args.values[i]);
+  g_free (args.mask);
+  g_strfreev (args.files);
+  return status;
+}

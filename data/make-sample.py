@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Makes the bundled sample: a damaged photograph and its damage mask.
+
+    /usr/bin/python3 data/make-sample.py PHOTO [OUTDIR]
+
+PHOTO is seeding_by_Clements_Engelhardt.jpg from Debian's
+lomiri-wallpapers-16.04 package (CC0-1.0, see data/README.md).  Writes
+OUTDIR/sample-damaged.png (the photo downscaled to 1200 px wide with
+scratches, dust and a small tear painted in) and OUTDIR/sample-mask.png
+(white where the damage is).  Fixed seed: the files are reproducible.
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+WIDTH = 1200
+SEED = 20240
+
+
+def bent_line(rng, w, h, length, cx=None, cy=None):
+    """Points of a gently bent scratch of about @length pixels."""
+    cx = rng.uniform(0.05, 0.95) * w if cx is None else cx
+    cy = rng.uniform(0.05, 0.95) * h if cy is None else cy
+    angle = rng.uniform(0, math.pi)
+    bend = rng.uniform(-0.6, 0.6) / max(length, 1)
+    n = max(int(length / 6), 4)
+    pts = []
+    x, y = cx - math.cos(angle) * length / 2, cy - math.sin(angle) * length / 2
+    for _ in range(n + 1):
+        pts.append((x, y))
+        angle += bend * 6 + rng.normal(0, 0.015)
+        x += math.cos(angle) * length / n
+        y += math.sin(angle) * length / n
+    return pts
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    out = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
+    rng = np.random.default_rng(SEED)
+
+    photo = Image.open(sys.argv[1]).convert('RGB')
+    h = round(photo.height * WIDTH / photo.width)
+    photo = photo.resize((WIDTH, h), Image.LANCZOS)
+    w = WIDTH
+
+    paint = Image.new('L', (w, h), 0)      # how strongly damage covers
+    colour = Image.new('L', (w, h), 0)     # 255 = light damage, 0 = dark
+    dp, dc = ImageDraw.Draw(paint), ImageDraw.Draw(colour)
+
+    # Long scratches (light, as on a print) and a few dark ones.
+    for i in range(9):
+        pts = bent_line(rng, w, h, rng.uniform(150, 650))
+        width = int(rng.choice([1, 2, 2, 3, 4]))
+        light = i % 3 != 2
+        dp.line(pts, fill=255, width=width, joint='curve')
+        dc.line(pts, fill=255 if light else 0, width=width, joint='curve')
+    # Short hairline scratches.
+    for _ in range(25):
+        pts = bent_line(rng, w, h, rng.uniform(15, 70))
+        dp.line(pts, fill=255, width=1)
+        dc.line(pts, fill=255 if rng.random() < 0.7 else 0, width=1)
+    # Dust: small specks and a few fibres.
+    for _ in range(140):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        r = rng.choice([0.8, 1.2, 1.5, 2.0, 2.5, 3.5])
+        light = rng.random() < 0.5
+        dp.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        dc.ellipse((x - r, y - r, x + r, y + r), fill=255 if light else 0)
+    # A small tear from the right edge: a jagged wedge of bare paper.
+    ty = h * 0.72
+    top, bottom = [], []
+    for k in range(12):
+        x = w - 1 - k * 9
+        half = 7 * (1 - k / 12) + 1.2
+        top.append((x, ty - half + rng.normal(0, 1.3) + k * 1.5))
+        bottom.append((x, ty + half + rng.normal(0, 1.3) + k * 1.5))
+    tear = top + bottom[::-1]
+    dp.polygon(tear, fill=255)
+    dc.polygon(tear, fill=255)
+
+    paint_a = np.asarray(paint.filter(ImageFilter.GaussianBlur(0.6)), np.float32) / 255
+    paint_a = np.clip(paint_a * 1.4, 0, 1)
+    light = np.asarray(colour, np.float32) / 255
+    src = np.asarray(photo, np.float32)
+    damage = np.where(light[..., None] > 0.5,
+                      np.array([238, 236, 228], np.float32),   # paper white
+                      np.array([28, 24, 22], np.float32))      # dark dirt
+    damaged = src * (1 - paint_a[..., None]) + damage * paint_a[..., None]
+    Image.fromarray(np.round(damaged).astype(np.uint8)).save(
+        os.path.join(out, 'sample-damaged.png'), optimize=True)
+
+    # The mask covers every touched pixel plus one pixel around it.
+    mask = (np.asarray(paint.filter(ImageFilter.MaxFilter(3)))) > 0
+    Image.fromarray(mask.astype(np.uint8) * 255).convert('1').save(
+        os.path.join(out, 'sample-mask.png'), optimize=True)
+    print('%dx%d, %.2f%% of the pixels masked' % (w, h, 100.0 * mask.mean()))
+
+
+if __name__ == '__main__':
+    main()
