@@ -17,7 +17,7 @@
 #include "grst-writer.h"
 
 #define PARITY_TOLERANCE     1e-4
-#define REFERENCE_FLOPS_MAX  3e8
+#define REFERENCE_FLOPS_MAX  1e9
 
 static double
 max_abs_error (const float *a,
