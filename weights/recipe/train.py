@@ -169,6 +169,8 @@ def main():
                     help="restore.max_radius written on export (thin-defect models)")
     ap.add_argument("--receptive-field", type=int, default=None)
     ap.add_argument("--description", default=None)
+    ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
+                    help="keep NCHW tensors (channels-last is about 1.5x faster on CPU)")
     ap.add_argument("--stop-after", type=float, default=None,
                     help="stop after this many seconds (A/B tests)")
     args = ap.parse_args()
@@ -191,6 +193,9 @@ def main():
         raise SystemExit("--crop must be a multiple of %d" % 2 ** model.depth)
     ema = RestoreUNet(**cfg)
     ema.load_state_dict(model.state_dict())
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    ema = ema.to(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     step = 0
     best = None
@@ -245,7 +250,7 @@ def main():
             g["lr"] = lr
         rgb, m = sample_batch(rng, photos, weights, args.batch, args.crop, args.mix)
         t = rgb * 2 - 1
-        y = model(make_input(rgb, m))
+        y = model(make_input(rgb, m).contiguous(memory_format=fmt))
         loss, hole, valid, grad = loss_fn(y, t, m)
         opt.zero_grad(set_to_none=True)
         loss.backward()
