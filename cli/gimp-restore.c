@@ -149,7 +149,7 @@ cli_list_models (void)
 
   for (int i = 0; i < n; i++)
     width = MAX (width, (int) strlen (restore_registry_get (registry, i)->name));
-  printf ("%-*s  %s\n", width, "auto", _("Automatic: picks per damaged region"));
+  printf ("%-*s  %s\n", width, "auto", _("Automatic: picks a model per damaged region"));
   for (int i = 0; i < n; i++)
     {
       const RestoreModelInfo *info = restore_registry_get (registry, i);

@@ -5,7 +5,8 @@
 
 PHOTO is seeding_by_Clements_Engelhardt.jpg from Debian's
 lomiri-wallpapers-16.04 package (CC0-1.0, see data/README.md).  Writes
-OUTDIR/sample-damaged.png (the photo downscaled to 1200 px wide with
+OUTDIR/sample-original.png (the photo cropped to 3:2 and downscaled to
+WIDTH x 2/3 WIDTH), OUTDIR/sample-damaged.png (the same with curved
 scratches, dust and a small tear painted in) and OUTDIR/sample-mask.png
 (white where the damage is).  Fixed seed: the files are reproducible.
 """
@@ -17,7 +18,7 @@ import sys
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-WIDTH = 1200
+WIDTH = 1080   # 1080x720: the three files stay under 2 MB
 SEED = 20240
 
 
@@ -45,28 +46,33 @@ def main():
     rng = np.random.default_rng(SEED)
 
     photo = Image.open(sys.argv[1]).convert('RGB')
-    h = round(photo.height * WIDTH / photo.width)
-    photo = photo.resize((WIDTH, h), Image.LANCZOS)
-    w = WIDTH
+    # Centre crop to 3:2, then downscale.
+    cw = min(photo.width, round(photo.height * 1.5))
+    ch = min(photo.height, round(cw / 1.5))
+    x0, y0 = (photo.width - cw) // 2, (photo.height - ch) // 2
+    photo = photo.crop((x0, y0, x0 + cw, y0 + ch))
+    w, h = WIDTH, round(WIDTH * 2 / 3)
+    photo = photo.resize((w, h), Image.LANCZOS)
+    photo.save(os.path.join(out, 'sample-original.png'), optimize=True)
 
     paint = Image.new('L', (w, h), 0)      # how strongly damage covers
     colour = Image.new('L', (w, h), 0)     # 255 = light damage, 0 = dark
     dp, dc = ImageDraw.Draw(paint), ImageDraw.Draw(colour)
 
-    # Long scratches (light, as on a print) and a few dark ones.
-    for i in range(9):
-        pts = bent_line(rng, w, h, rng.uniform(150, 650))
-        width = int(rng.choice([1, 2, 2, 3, 4]))
+    # Long curved scratches, 2-5 px (light, as on a print, and a few dark).
+    for i in range(7):
+        pts = bent_line(rng, w, h, rng.uniform(150, 600))
+        width = int(rng.choice([2, 3, 4, 5]))
         light = i % 3 != 2
         dp.line(pts, fill=255, width=width, joint='curve')
         dc.line(pts, fill=255 if light else 0, width=width, joint='curve')
-    # Short hairline scratches.
-    for _ in range(25):
-        pts = bent_line(rng, w, h, rng.uniform(15, 70))
-        dp.line(pts, fill=255, width=1)
-        dc.line(pts, fill=255 if rng.random() < 0.7 else 0, width=1)
+    # Short scratches.
+    for _ in range(12):
+        pts = bent_line(rng, w, h, rng.uniform(20, 80))
+        dp.line(pts, fill=255, width=2)
+        dc.line(pts, fill=255 if rng.random() < 0.7 else 0, width=2)
     # Dust: small specks and a few fibres.
-    for _ in range(140):
+    for _ in range(110):
         x, y = rng.uniform(0, w), rng.uniform(0, h)
         r = rng.choice([0.8, 1.2, 1.5, 2.0, 2.5, 3.5])
         light = rng.random() < 0.5
