@@ -293,7 +293,8 @@ plugin_apply_run (gint32       image_ID,
   /* Only now does the image change: one undo group, a copy of the source
    * with the restored pixels over it, just above the source. */
   if (model_name == NULL || model_name[0] == '\0')
-    name = g_strdup (_("Restored"));
+    /* TRANSLATORS: the automatic model choice, in "Restored (%s)" */
+    name = g_strdup_printf (_("Restored (%s)"), _("automatic"));
   else
     name = g_strdup_printf (_("Restored (%s)"),
                             n_models == 1

@@ -1,0 +1,67 @@
+#!/bin/sh
+# The plug-in speaks the user's language: in headless GIMP with LANGUAGE=de
+# and LANGUAGE=zh_CN, a call without a selection fails with the translated
+# message and a successful call names its layer in that language.
+# Uses the .mo files of the build's po/ folder (the plug-in runs from the
+# build folder).  Prints TAP.  Usage: run-i18n-test.sh BUILD_DIR
+set -u
+build=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-i18n.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+g=$tmp/gimp
+mkdir -p "$g/plug-ins/gimp-restore" "$g/scripts" "$g/brushes" "$g/patterns" \
+         "$g/gradients" "$g/palettes" "$g/fonts" "$g/tool-presets" "$tmp/sys"
+ln -s "$(readlink -f "$build/plugin/gimp-restore")" "$g/plug-ins/gimp-restore/gimp-restore"
+ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/script-fu" "$tmp/sys/script-fu"
+for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
+  cp "$(gimptool-2.0 --gimpdatadir)/scripts/$f" "$g/scripts/"
+done
+cat > "$g/scripts/i18n.scm" <<'EOF'
+(define i18n-error "")
+(define (i18n-hook . args)
+  (set! i18n-error (if (string? (car args)) (car args) "?"))
+  (apply throw args))
+(set! *error-hook* i18n-hook)
+(define (i18n-run out)
+  (let* ((port (open-output-file out))
+         (image (car (gimp-image-new 64 64 RGB)))
+         (layer (car (gimp-layer-new image 64 64 RGB-IMAGE "x" 100 LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer image layer 0 0)
+    (gimp-drawable-fill layer FILL-WHITE)
+    (display (catch i18n-error (plug-in-restore RUN-NONINTERACTIVE image layer "" 0.0 0.0)) port)
+    (newline port)
+    (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 20 20 6 6)
+    (display (catch "call failed"
+               (car (gimp-item-get-name
+                      (car (plug-in-restore RUN-NONINTERACTIVE image layer "" 0.0 0.0)))))
+             port)
+    (newline port)
+    (gimp-image-delete image)
+    (close-output-port port)))
+EOF
+printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
+  "$g/plug-ins:$tmp/sys" > "$g/gimprc"
+export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 LANG=C.UTF-8 LC_ALL=
+unset LC_MESSAGES DISPLAY
+
+n=0 failed=0
+check () {  # check NAME FILE-LINE EXPECTED-SUBSTRING
+  n=$((n + 1))
+  case $2 in
+    *"$3"*) echo "ok $n $1" ;;
+    *) echo "not ok $n $1: got \"$2\", wanted \"$3\""; failed=$((failed + 1)) ;;
+  esac
+}
+for spec in "de|Wählen Sie zuerst den beschädigten Bereich aus.|Restauriert (automatisch)" \
+            "zh_CN|请先选择受损区域。|已修复（自动）"; do
+  lang=${spec%%|*}; rest=${spec#*|}; msg=${rest%%|*}; name=${rest#*|}
+  rm -f "$tmp/out.txt"
+  LANGUAGE=$lang timeout -k 5 240 gimp-console-2.10 -i -d -f \
+    -b "(i18n-run \"$tmp/out.txt\")" -b '(gimp-quit 0)' > "$tmp/gimp-$lang.log" 2>&1
+  check "$lang: the error message is translated" "$(sed -n 1p "$tmp/out.txt" 2>/dev/null)" "$msg"
+  check "$lang: the new layer's name is translated" "$(sed -n 2p "$tmp/out.txt" 2>/dev/null)" "$name"
+done
+echo "1..$n"
+[ $failed -eq 0 ]
