@@ -1,0 +1,787 @@
+/* gimp-restore: tests of the gimp-restore command and its image files.
+ *
+ * The command is run as a child process (its path is compiled in as
+ * GIMP_RESTORE_EXE) on crops of the bundled sample (data/), converted to
+ * every supported layout with the command's own writer and read back with
+ * its own reader.  Models come from the source tree's weights/ folder, as
+ * for any uninstalled run.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "image-io.h"
+
+#define CROP_W 160
+#define CROP_H 120
+
+/* Top-left corner of the crop of the sample used as test input: the
+ * first window with some damage, but not mostly damage (found once). */
+static int crop_x = -1;
+static int crop_y = -1;
+
+typedef struct
+{
+  char *dir;      /* a fresh temporary folder */
+  char *mask;     /* crop of the sample mask, 8-bit gray PNG */
+} Fixture;
+
+typedef struct
+{
+  const char *name;
+  const char *input_name;  /* the input file's name (its format) */
+  const char *output_name; /* the output file's name (its format) */
+  int         channels;
+  int         bit_depth;
+  gboolean    exact;       /* unmasked output equals the input */
+} LayoutCase;
+
+typedef struct
+{
+  int   status;  /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} RunResult;
+
+static void
+run_result_clear (RunResult *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+static char *
+sample_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "..", "data", name, NULL);
+}
+
+/* Runs the command with @args (NULL-terminated) and waits for it. */
+static RunResult
+run_command (const char *first, ...)
+{
+  GPtrArray  *argv = g_ptr_array_new ();
+  RunResult   r = { 0 };
+  GError     *error = NULL;
+  int         wait_status = 0;
+  va_list     ap;
+  const char *a;
+
+  g_ptr_array_add (argv, (gpointer) GIMP_RESTORE_EXE);
+  va_start (ap, first);
+  for (a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &r.out, &r.err, &wait_status, &error);
+  g_assert_no_error (error);
+  if (WIFEXITED (wait_status))
+    r.status = WEXITSTATUS (wait_status);
+  else
+    r.status = -1;
+  g_ptr_array_free (argv, TRUE);
+  return r;
+}
+
+/* Exactly one line "gimp-restore: <reason>\n" on stderr. */
+static void
+assert_one_error_line (const RunResult *r)
+{
+  const char *nl;
+
+  g_assert_cmpint (r->status, >, 0);
+  g_assert_true (g_str_has_prefix (r->err, "gimp-restore: "));
+  g_assert_cmpuint (strlen (r->err), >, strlen ("gimp-restore: ") + 3);
+  nl = strchr (r->err, '\n');
+  g_assert_nonnull (nl);
+  g_assert_cmpstr (nl, ==, "\n");
+  g_assert_cmpstr (r->out, ==, "");
+}
+
+/* No file in @dir other than those named in @keep (NULL-terminated). */
+static void
+assert_dir_holds_only (const char *dir,
+                       const char *const *keep)
+{
+  GDir       *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      if (!g_strv_contains (keep, name))
+        g_error ("unexpected file '%s' left in %s", name, dir);
+    }
+  g_dir_close (d);
+}
+
+static RestoreIoImage *
+load_or_die (const char *path)
+{
+  GError         *error = NULL;
+  RestoreIoImage *image = restore_io_image_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (image);
+  return image;
+}
+
+static void
+save_or_die (const RestoreIoImage *image,
+             const char           *path)
+{
+  GError *error = NULL;
+
+  restore_io_image_save (image, path, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* A crop of the sample converted to @channels and @bit_depth.  Gray is
+ * the rounded luminance; alpha a pattern; 16-bit samples get low bits of
+ * their own so that 8-bit rounding anywhere would show. */
+static void
+find_crop (const RestoreIoImage *mask)
+{
+  if (crop_x >= 0)
+    return;
+  for (int y0 = 0; y0 + CROP_H <= mask->height; y0 += 20)
+    for (int x0 = 0; x0 + CROP_W <= mask->width; x0 += 20)
+      {
+        int masked = 0;
+
+        for (int y = y0; y < y0 + CROP_H; y++)
+          for (int x = x0; x < x0 + CROP_W; x++)
+            masked += mask->data[((gsize) y * mask->width + x) * mask->channels] > 0.5f;
+        if (masked > 400 && masked < CROP_W * CROP_H / 8)
+          {
+            crop_x = x0;
+            crop_y = y0;
+            return;
+          }
+      }
+  g_error ("no window of the sample mask holds a little damage");
+}
+
+static RestoreIoImage *
+make_input (int channels,
+            int bit_depth)
+{
+  char           *path = sample_path ("sample-damaged.png");
+  RestoreIoImage *sample = load_or_die (path);
+  RestoreIoImage *img = restore_io_image_new (CROP_W, CROP_H, channels, bit_depth);
+  double          maxv = bit_depth == 16 ? 65535.0 : 255.0;
+
+  g_assert_cmpint (sample->channels, ==, 3);
+  for (int y = 0; y < CROP_H; y++)
+    for (int x = 0; x < CROP_W; x++)
+      {
+        const float *s = sample->data + (((gsize) (y + crop_y) * sample->width) + x + crop_x) * 3;
+        float       *d = img->data + ((gsize) y * CROP_W + x) * channels;
+        int          colour = channels >= 3 ? 3 : 1;
+
+        for (int c = 0; c < colour; c++)
+          {
+            double v8 = colour == 3 ? s[c] * 255.0
+                        : 0.299 * s[0] * 255.0 + 0.587 * s[1] * 255.0 + 0.114 * s[2] * 255.0;
+            double v = bit_depth == 16
+                       ? CLAMP (round (v8) * 257.0 + ((x * 31 + y * 17 + c * 7) % 200) - 100, 0, 65535)
+                       : round (v8);
+
+            d[c] = (float) (v / maxv);
+          }
+        if (channels == 2 || channels == 4)
+          d[channels - 1] = (float) (bit_depth == 16
+                                     ? (double) ((x * 911 + y * 357) % 65536) / 65535.0
+                                     : (double) ((x * 7 + y * 3) % 256) / 255.0);
+      }
+  restore_io_image_free (sample);
+  g_free (path);
+  return img;
+}
+
+static void
+fixture_set_up (Fixture      *f,
+                gconstpointer data)
+{
+  GError         *error = NULL;
+  char           *path = sample_path ("sample-mask.png");
+  RestoreIoImage *full = load_or_die (path);
+  RestoreIoImage *crop = restore_io_image_new (CROP_W, CROP_H, 1, 8);
+  int             masked = 0;
+
+  find_crop (full);
+  f->dir = g_dir_make_tmp ("test-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (int y = 0; y < CROP_H; y++)
+    for (int x = 0; x < CROP_W; x++)
+      {
+        float v = full->data[((gsize) (y + crop_y) * full->width + x + crop_x) * full->channels];
+
+        crop->data[y * CROP_W + x] = v;
+        masked += v > 0.5f;
+      }
+  /* The crop must hold damage to restore, but not only damage. */
+  g_assert_cmpint (masked, >, 400);
+  g_assert_cmpint (masked, <, CROP_W * CROP_H / 8);
+  f->mask = g_build_filename (f->dir, "mask.png", NULL);
+  save_or_die (crop, f->mask);
+  restore_io_image_free (crop);
+  restore_io_image_free (full);
+  g_free (path);
+}
+
+static void
+fixture_tear_down (Fixture      *f,
+                   gconstpointer data)
+{
+  GDir       *d = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      char *p = g_build_filename (f->dir, name, NULL);
+
+      g_unlink (p);
+      g_free (p);
+    }
+  if (d != NULL)
+    g_dir_close (d);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->mask);
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void
+test_list_models (void)
+{
+  RunResult r = run_command ("--list-models", NULL);
+  char    **lines;
+  guint     n;
+
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  lines = g_strsplit (g_strchomp (r.out), "\n", -1);
+  n = g_strv_length (lines);
+  /* "auto" first, then at least one installed model. */
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "auto "));
+  for (guint i = 1; i < n; i++)
+    {
+      char **tok = g_strsplit_set (lines[i], " ", 2);
+
+      g_assert_cmpuint (strlen (tok[0]), >, 0);
+      g_assert_nonnull (tok[1]);
+      g_strfreev (tok);
+    }
+  g_strfreev (lines);
+  run_result_clear (&r);
+}
+
+static void
+test_version_help (void)
+{
+  RunResult r = run_command ("--version", NULL);
+
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "gimp-restore " RESTORE_VERSION "\n");
+  run_result_clear (&r);
+
+  r = run_command ("--help", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "--denoise"));
+  g_assert_nonnull (strstr (r.out, "--sharpen"));
+  g_assert_nonnull (strstr (r.out, "--model"));
+  g_assert_nonnull (strstr (r.out, "--mask"));
+  g_assert_nonnull (strstr (r.out, "--list-models"));
+  run_result_clear (&r);
+}
+
+/* Restores an image of one layout and checks the output file: same
+ * size, channels and depth; unmasked pixels equal to the input file's;
+ * most fully masked pixels changed. */
+static void
+test_restore_layout (Fixture      *f,
+                     gconstpointer data)
+{
+  const LayoutCase *lc = data;
+  RestoreIoImage   *made = make_input (lc->channels, lc->bit_depth);
+  char             *input = g_build_filename (f->dir, lc->input_name, NULL);
+  char             *output = g_build_filename (f->dir, lc->output_name, NULL);
+  RestoreIoImage   *in, *out, *mask_img;
+  float            *mask;
+  GError           *error = NULL;
+  RunResult         r;
+  gsize             n_masked = 0, n_changed = 0, n_unmasked = 0;
+  int               out_depth;
+
+  save_or_die (made, input);
+  restore_io_image_free (made);
+  in = load_or_die (input);
+  g_assert_cmpint (in->channels, ==, lc->channels);
+
+  r = run_command ("--quiet", "--threads", "2", "--mask", f->mask, input, output, NULL);
+  if (r.status != 0)
+    g_printerr ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  run_result_clear (&r);
+
+  out = load_or_die (output);
+  mask_img = load_or_die (f->mask);
+  mask = restore_io_mask_from_image (mask_img, in->width, in->height, &error);
+  g_assert_no_error (error);
+
+  out_depth = g_str_has_suffix (lc->output_name, ".jpg") ? 8 : in->bit_depth;
+  g_assert_cmpint (out->width, ==, in->width);
+  g_assert_cmpint (out->height, ==, in->height);
+  g_assert_cmpint (out->channels, ==, in->channels);
+  g_assert_cmpint (out->bit_depth, ==, out_depth);
+
+  for (gsize i = 0; i < (gsize) in->width * in->height; i++)
+    {
+      const float *a = in->data + i * in->channels;
+      const float *b = out->data + i * in->channels;
+      gboolean     same = memcmp (a, b, in->channels * sizeof (float)) == 0;
+
+      if (mask[i] == 0.0f)
+        {
+          n_unmasked++;
+          if (lc->exact && !same)
+            g_error ("unmasked pixel %" G_GSIZE_FORMAT " changed: %g -> %g",
+                     i, a[0], b[0]);
+        }
+      else if (mask[i] == 1.0f)
+        {
+          n_masked++;
+          n_changed += !same;
+        }
+    }
+  g_assert_cmpuint (n_unmasked, >, 0);
+  g_assert_cmpuint (n_masked, >, 100);
+  g_assert_cmpuint (n_changed * 2, >, n_masked);
+
+  g_free (mask);
+  restore_io_image_free (mask_img);
+  restore_io_image_free (in);
+  restore_io_image_free (out);
+  g_free (input);
+  g_free (output);
+}
+
+/* ----------------------------------------------------------- failures */
+
+typedef enum
+{
+  BAD_MISSING_INPUT,
+  BAD_MISSING_MASK,
+  BAD_MASK_SIZE,
+  BAD_CORRUPT_PNG,
+  BAD_TRUNCATED_PNG,
+  BAD_TRUNCATED_JPEG,
+  BAD_NOT_AN_IMAGE,
+  BAD_CORRUPT_MASK,
+  BAD_UNKNOWN_MODEL,
+  BAD_CORRUPT_MODEL,
+  BAD_MISSING_MODEL_FILE,
+  BAD_DENOISE_HIGH,
+  BAD_DENOISE_NEGATIVE,
+  BAD_DENOISE_TEXT,
+  BAD_SHARPEN_HIGH,
+  BAD_THREADS,
+  BAD_NO_FOLDER,
+  BAD_EXTENSION,
+  BAD_JPEG_ALPHA,
+  BAD_NO_MASK_OPTION,
+  BAD_ONE_FILE,
+  BAD_EMPTY_MASK,
+  BAD_COUNT
+} BadCase;
+
+static const char *const bad_names[BAD_COUNT] = {
+  "missing-input", "missing-mask", "mask-size", "corrupt-png", "truncated-png",
+  "truncated-jpeg", "not-an-image", "corrupt-mask", "unknown-model", "corrupt-model",
+  "missing-model-file", "denoise-1.5", "denoise-negative", "denoise-text",
+  "sharpen-2", "threads-negative", "no-folder", "extension", "jpeg-alpha",
+  "no-mask-option", "one-file", "empty-mask",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (bad_names) == BAD_COUNT);
+
+static void
+write_bytes (const char *path,
+             const void *data,
+             gsize       size)
+{
+  GError *error = NULL;
+
+  g_file_set_contents (path, data, size, &error);
+  g_assert_no_error (error);
+}
+
+/* Writes the first @keep bytes of @src to @dst. */
+static void
+truncate_copy (const char *src,
+               const char *dst,
+               double      keep)
+{
+  char  *contents;
+  gsize  size;
+  GError *error = NULL;
+
+  g_file_get_contents (src, &contents, &size, &error);
+  g_assert_no_error (error);
+  write_bytes (dst, contents, (gsize) (size * keep));
+  g_free (contents);
+}
+
+static void
+test_bad_input (Fixture      *f,
+                gconstpointer data)
+{
+  BadCase         bc = GPOINTER_TO_INT (data);
+  char           *good = g_build_filename (f->dir, "in.png", NULL);
+  char           *bad = NULL;
+  char           *output = g_build_filename (f->dir, "out.png", NULL);
+  const char     *keep[8] = { "mask.png", "in.png", NULL };
+  const char     *input = good, *mask = f->mask;
+  const char     *opt = "--denoise", *val = "0.5";
+  const char     *out_arg = output;
+  RestoreIoImage *img = make_input (3, 8);
+  RunResult       r = { 0 };
+
+  save_or_die (img, good);
+  switch (bc)
+    {
+    case BAD_MISSING_INPUT:
+      input = "/nonexistent/in.png";
+      break;
+    case BAD_MISSING_MASK:
+      mask = "/nonexistent/mask.png";
+      break;
+    case BAD_MASK_SIZE:
+      {
+        RestoreIoImage *small = restore_io_image_new (CROP_W - 1, CROP_H, 1, 8);
+
+        bad = g_build_filename (f->dir, "small.png", NULL);
+        keep[2] = "small.png";
+        small->data[0] = 1.0f;
+        save_or_die (small, bad);
+        restore_io_image_free (small);
+        mask = bad;
+      }
+      break;
+    case BAD_CORRUPT_PNG:
+      {
+        char *contents;
+        gsize size;
+
+        /* A valid header with garbage in the image data. */
+        g_assert_true (g_file_get_contents (good, &contents, &size, NULL));
+        for (gsize i = size / 3; i < size - 16; i++)
+          contents[i] = (char) (i * 131 + 7);
+        bad = g_build_filename (f->dir, "corrupt.png", NULL);
+        keep[2] = "corrupt.png";
+        write_bytes (bad, contents, size);
+        g_free (contents);
+        input = bad;
+      }
+      break;
+    case BAD_TRUNCATED_PNG:
+      bad = g_build_filename (f->dir, "cut.png", NULL);
+      keep[2] = "cut.png";
+      truncate_copy (good, bad, 0.5);
+      input = bad;
+      break;
+    case BAD_TRUNCATED_JPEG:
+      {
+        char *jpg = g_build_filename (f->dir, "in.jpg", NULL);
+
+        save_or_die (img, jpg);
+        bad = g_build_filename (f->dir, "cut.jpg", NULL);
+        keep[2] = "cut.jpg";
+        keep[3] = "in.jpg";
+        truncate_copy (jpg, bad, 0.5);
+        g_free (jpg);
+        input = bad;
+      }
+      break;
+    case BAD_NOT_AN_IMAGE:
+      bad = g_build_filename (f->dir, "text.png", NULL);
+      keep[2] = "text.png";
+      write_bytes (bad, "this is not an image\n", 21);
+      input = bad;
+      break;
+    case BAD_CORRUPT_MASK:
+      bad = g_build_filename (f->dir, "cutmask.png", NULL);
+      keep[2] = "cutmask.png";
+      truncate_copy (f->mask, bad, 0.4);
+      mask = bad;
+      break;
+    case BAD_UNKNOWN_MODEL:
+      opt = "--model";
+      val = "no-such-model";
+      break;
+    case BAD_CORRUPT_MODEL:
+      bad = g_build_filename (f->dir, "broken.grst", NULL);
+      keep[2] = "broken.grst";
+      write_bytes (bad, "GRST\x01\x00\x00\x00garbage garbage garbage", 31);
+      opt = "--model";
+      val = bad;
+      break;
+    case BAD_MISSING_MODEL_FILE:
+      opt = "--model";
+      val = "/nonexistent/model.grst";
+      break;
+    case BAD_DENOISE_HIGH:
+      val = "1.5";
+      break;
+    case BAD_DENOISE_NEGATIVE:
+      val = "-0.1";
+      break;
+    case BAD_DENOISE_TEXT:
+      val = "abc";
+      break;
+    case BAD_SHARPEN_HIGH:
+      opt = "--sharpen";
+      val = "2";
+      break;
+    case BAD_THREADS:
+      opt = "--threads";
+      val = "-1";
+      break;
+    case BAD_NO_FOLDER:
+      out_arg = "/nonexistent-folder/out.png";
+      break;
+    case BAD_EXTENSION:
+      bad = g_build_filename (f->dir, "out.bmp", NULL);
+      out_arg = bad;
+      break;
+    case BAD_JPEG_ALPHA:
+      {
+        RestoreIoImage *rgba = make_input (4, 8);
+
+        bad = g_build_filename (f->dir, "out.jpg", NULL);
+        save_or_die (rgba, good);
+        restore_io_image_free (rgba);
+        out_arg = bad;
+      }
+      break;
+    case BAD_NO_MASK_OPTION:
+      r = run_command ("--quiet", good, output, NULL);
+      break;
+    case BAD_ONE_FILE:
+      r = run_command ("--quiet", "--mask", f->mask, good, NULL);
+      break;
+    case BAD_EMPTY_MASK:
+      {
+        RestoreIoImage *black = restore_io_image_new (CROP_W, CROP_H, 1, 8);
+
+        bad = g_build_filename (f->dir, "black.png", NULL);
+        keep[2] = "black.png";
+        save_or_die (black, bad);
+        restore_io_image_free (black);
+        mask = bad;
+      }
+      break;
+    case BAD_COUNT:
+      g_assert_not_reached ();
+    }
+
+  if (r.err == NULL)
+    r = run_command ("--quiet", opt, val, "--mask", mask, input, out_arg, NULL);
+  if (g_test_verbose ())
+    g_printerr ("%s", r.err);
+  assert_one_error_line (&r);
+  /* Nothing written: neither the output nor a temporary file. */
+  g_assert_false (g_file_test (out_arg, G_FILE_TEST_EXISTS));
+  assert_dir_holds_only (f->dir, keep);
+
+  run_result_clear (&r);
+  restore_io_image_free (img);
+  g_free (good);
+  g_free (bad);
+  g_free (output);
+}
+
+/* SIGINT while restoring: non-zero exit, one line, no output. */
+static void
+test_interrupt (Fixture      *f,
+                gconstpointer data)
+{
+  char       *input = sample_path ("sample-damaged.png");
+  char       *mask = sample_path ("sample-mask.png");
+  char       *output = g_build_filename (f->dir, "out.png", NULL);
+  const char *argv[] = { GIMP_RESTORE_EXE, "--quiet", "--threads", "1", "--model", "general",
+                         "--mask", mask, input, output, NULL };
+  const char *keep[] = { "mask.png", NULL };
+  GError     *error = NULL;
+  GPid        pid;
+  int         err_fd, wait_status = 0;
+  char        buf[1024] = { 0 };
+  gssize      got;
+
+  g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                            NULL, NULL, &pid, NULL, NULL, &err_fd, &error);
+  g_assert_no_error (error);
+  g_usleep (1500 * 1000);
+  g_assert_cmpint (kill (pid, SIGINT), ==, 0);
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  got = read (err_fd, buf, sizeof buf - 1);
+  close (err_fd);
+  g_spawn_close_pid (pid);
+
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), !=, 0);
+  g_assert_cmpint (got, >, 0);
+  g_assert_cmpstr (buf, ==, "gimp-restore: cancelled\n");
+  g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
+  assert_dir_holds_only (f->dir, keep);
+  g_free (input);
+  g_free (mask);
+  g_free (output);
+}
+
+/* ------------------------------------------------------- image files */
+
+/* Every 8- and 16-bit value survives a write and a read in each format
+ * that keeps it. */
+static void
+test_io_round_trip (Fixture      *f,
+                    gconstpointer data)
+{
+  static const char *const names[] = { "rt.png", "rt.tif" };
+  const int                depths[] = { 8, 16 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+    for (guint d = 0; d < G_N_ELEMENTS (depths); d++)
+      {
+        int             maxv = depths[d] == 16 ? 65535 : 255;
+        RestoreIoImage *img = restore_io_image_new (256, 256, 4, depths[d]);
+        char           *path = g_build_filename (f->dir, names[k], NULL);
+        RestoreIoImage *back;
+
+        for (int i = 0; i < 256 * 256 * 4; i++)
+          img->data[i] = (float) ((i / 4 + (i % 4) * 12345) % (maxv + 1)) / (float) maxv;
+        save_or_die (img, path);
+        back = load_or_die (path);
+        g_assert_cmpint (back->bit_depth, ==, depths[d]);
+        g_assert_cmpint (back->channels, ==, 4);
+        for (int i = 0; i < 256 * 256 * 4; i++)
+          {
+            g_assert_cmpfloat (back->data[i], ==, img->data[i]);
+            g_assert_cmpint ((int) lrintf (back->data[i] * maxv), ==,
+                             (i / 4 + (i % 4) * 12345) % (maxv + 1));
+          }
+        restore_io_image_free (img);
+        restore_io_image_free (back);
+        g_unlink (path);
+        g_free (path);
+      }
+}
+
+/* 32-bit float TIFF keeps its samples as they are. */
+static void
+test_io_float_tiff (Fixture      *f,
+                    gconstpointer data)
+{
+  RestoreIoImage *img = restore_io_image_new (33, 17, 3, 32);
+  char           *path = g_build_filename (f->dir, "float.tiff", NULL);
+  RestoreIoImage *back;
+
+  for (int i = 0; i < 33 * 17 * 3; i++)
+    img->data[i] = (float) i / 1000.0f + 1e-7f * (i % 13);
+  save_or_die (img, path);
+  back = load_or_die (path);
+  g_assert_cmpint (back->bit_depth, ==, 32);
+  g_assert_cmpmem (back->data, 33 * 17 * 3 * sizeof (float),
+                   img->data, 33 * 17 * 3 * sizeof (float));
+  restore_io_image_free (img);
+  restore_io_image_free (back);
+  g_unlink (path);
+  g_free (path);
+}
+
+/* A colour mask gives its luminance; alpha multiplies in; sizes must
+ * agree. */
+static void
+test_io_mask (void)
+{
+  RestoreIoImage *m = restore_io_image_new (2, 1, 4, 8);
+  GError         *error = NULL;
+  float          *soft;
+
+  m->data[0] = m->data[1] = m->data[2] = 1.0f;
+  m->data[3] = 1.0f;
+  m->data[4] = m->data[5] = m->data[6] = 1.0f;
+  m->data[7] = 0.0f;  /* white but transparent */
+  soft = restore_io_mask_from_image (m, 2, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (soft[0], ==, 1.0f);
+  g_assert_cmpfloat (soft[1], ==, 0.0f);
+  g_free (soft);
+
+  soft = restore_io_mask_from_image (m, 3, 1, &error);
+  g_assert_null (soft);
+  g_assert_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_SIZE);
+  g_assert_cmpstr (error->message, ==, "mask is 2x1 but image is 3x1");
+  g_clear_error (&error);
+  restore_io_image_free (m);
+}
+
+static const LayoutCase layouts[] = {
+  { "png8-rgb",        "in.png",  "out.png",  3, 8,  TRUE },
+  { "png16-rgb",       "in.png",  "out.png",  3, 16, TRUE },
+  { "png8-gray",       "in.png",  "out.png",  1, 8,  TRUE },
+  { "png8-gray-alpha", "in.png",  "out.png",  2, 8,  TRUE },
+  { "png16-rgba",      "in.png",  "out.png",  4, 16, TRUE },
+  { "jpeg-rgb",        "in.jpg",  "out.png",  3, 8,  TRUE },
+  { "jpeg-gray",       "in.jpg",  "out.png",  1, 8,  TRUE },
+  { "jpeg-out",        "in.png",  "out.jpg",  3, 8,  FALSE },
+  { "tiff16-rgb",      "in.tif",  "out.tif",  3, 16, TRUE },
+  { "tiff8-gray",      "in.tiff", "out.tiff", 1, 8,  TRUE },
+};
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cli/list-models", test_list_models);
+  g_test_add_func ("/cli/version-help", test_version_help);
+  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
+    {
+      char *path = g_strdup_printf ("/cli/restore/%s", layouts[i].name);
+
+      g_test_add (path, Fixture, &layouts[i], fixture_set_up,
+                  test_restore_layout, fixture_tear_down);
+      g_free (path);
+    }
+  for (int i = 0; i < BAD_COUNT; i++)
+    {
+      char *path = g_strdup_printf ("/cli/bad/%s", bad_names[i]);
+
+      g_test_add (path, Fixture, GINT_TO_POINTER (i), fixture_set_up,
+                  test_bad_input, fixture_tear_down);
+      g_free (path);
+    }
+  g_test_add ("/cli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
+              fixture_tear_down);
+  g_test_add ("/cli/io/round-trip", Fixture, NULL, fixture_set_up,
+              test_io_round_trip, fixture_tear_down);
+  g_test_add ("/cli/io/float-tiff", Fixture, NULL, fixture_set_up,
+              test_io_float_tiff, fixture_tear_down);
+  g_test_add_func ("/cli/io/mask", test_io_mask);
+  return g_test_run ();
+}
