@@ -1,0 +1,407 @@
+#!/usr/bin/python3
+"""Tests of the gimp-restore command; prints TAP.
+
+    /usr/bin/python3 tests/cli/test_cli.py GIMP_RESTORE SOURCE_ROOT
+
+Restores small crops of data/sample-damaged.png in every supported layout
+(PNG 8/16-bit RGB, gray, gray + alpha, JPEG, 16-bit TIFF) and checks size,
+depth and channels of the result, that every unmasked sample equals the
+input and that the masked pixels changed.  Then feeds it bad input and
+checks for a non-zero exit, exactly one stderr line "gimp-restore: ..." and
+no output file (nor a temporary one) left behind.
+
+Most restores use tests/data/tiny-plain.grst (small and fast); one uses
+the installed models (automatic choice).
+"""
+
+import os
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+import cv2
+import numpy as np
+from PIL import Image
+
+EXE = None
+ROOT = None
+TINY = None
+TMP = None
+N = 0
+FAILED = 0
+
+
+def tap(ok, name, why=''):
+    global N, FAILED
+    N += 1
+    if ok:
+        print('ok %d %s' % (N, name))
+    else:
+        FAILED += 1
+        print('not ok %d %s' % (N, name))
+        for line in str(why).splitlines() or ['']:
+            print('# ' + line)
+    sys.stdout.flush()
+
+
+def run(args, timeout=120):
+    p = subprocess.run([EXE] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout.decode(errors='replace'), p.stderr.decode(errors='replace')
+
+
+# --- a small PNG codec, so 16-bit colour and gray + alpha are read exactly ---
+
+PNG_SIG = b'\x89PNG\r\n\x1a\n'
+COLOR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}          # channels -> PNG colour type
+CHANNELS = {0: 1, 4: 2, 2: 3, 6: 4}
+
+
+def png_write(path, a):
+    """@a: uint8 or uint16 array, HxW or HxWxC."""
+    if a.ndim == 2:
+        a = a[..., None]
+    h, w, c = a.shape
+    depth = 16 if a.dtype == np.uint16 else 8
+    raw = a.astype('>u2' if depth == 16 else 'u1').reshape(h, -1).tobytes()
+    stride = len(raw) // h
+    data = b''.join(b'\0' + raw[y * stride:(y + 1) * stride] for y in range(h))
+
+    def chunk(t, d):
+        return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+    with open(path, 'wb') as f:
+        f.write(PNG_SIG)
+        f.write(chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, COLOR_TYPE[c], 0, 0, 0)))
+        f.write(chunk(b'IDAT', zlib.compress(data)))
+        f.write(chunk(b'IEND', b''))
+
+
+def png_read(path):
+    """Returns (array HxWxC uint8/uint16, bit depth); non-interlaced
+    gray/gray+alpha/RGB/RGBA at 8 or 16 bits only."""
+    with open(path, 'rb') as f:
+        buf = f.read()
+    assert buf[:8] == PNG_SIG, 'not a PNG'
+    pos, idat, hdr = 8, b'', None
+    while pos < len(buf):
+        n, t = struct.unpack('>I4s', buf[pos:pos + 8])
+        d = buf[pos + 8:pos + 8 + n]
+        if t == b'IHDR':
+            hdr = struct.unpack('>IIBBBBB', d)
+        elif t == b'IDAT':
+            idat += d
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = hdr
+    assert depth in (8, 16) and ctype in CHANNELS and interlace == 0, hdr
+    c = CHANNELS[ctype]
+    bpp = c * depth // 8
+    stride = w * bpp
+    raw = zlib.decompress(idat)
+    out = np.zeros((h, stride), np.int32)
+    prev = np.zeros(stride, np.int32)
+    for y in range(h):
+        ft = raw[y * (stride + 1)]
+        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
+        if ft == 0:
+            cur = line
+        elif ft == 2:
+            cur = (line + prev) & 255
+        else:
+            cur = line.copy()
+            for i in range(stride):
+                a = cur[i - bpp] if i >= bpp else 0
+                b = prev[i]
+                if ft == 1:
+                    p = a
+                elif ft == 3:
+                    p = (a + b) >> 1
+                else:
+                    cc = prev[i - bpp] if i >= bpp else 0
+                    pa, pb, pc = abs(b - cc), abs(a - cc), abs(a + b - 2 * cc)
+                    p = a if pa <= pb and pa <= pc else (b if pb <= pc else cc)
+                cur[i] = (cur[i] + p) & 255
+        out[y] = cur
+        prev = cur
+    b = out.astype(np.uint8)
+    if depth == 16:
+        a = b.reshape(h, w * c, 2)
+        arr = (a[..., 0].astype(np.uint16) << 8) | a[..., 1]
+    else:
+        arr = b
+    return arr.reshape(h, w, c), depth
+
+
+def tiff_read(path):
+    a = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    assert a is not None, 'OpenCV cannot read ' + path
+    if a.ndim == 2:
+        a = a[..., None]
+    elif a.shape[2] == 3:
+        a = a[..., ::-1]
+    elif a.shape[2] == 4:
+        a = a[..., [2, 1, 0, 3]]
+    return a, 16 if a.dtype == np.uint16 else 8
+
+
+def jpeg_read(path):
+    im = Image.open(path)
+    a = np.asarray(im)
+    if a.ndim == 2:
+        a = a[..., None]
+    return a, 8
+
+
+# --- inputs ---
+
+def crops():
+    """A 256x192 crop of the damaged sample (RGB uint8) and its mask."""
+    dam = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-damaged.png')).convert('RGB'))
+    mask = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-mask.png')).convert('L'))
+    # The crop with the most damage among a few candidates, so the mask is
+    # never empty whatever the sample looks like.
+    best = None
+    for y in range(0, dam.shape[0] - 192, 96):
+        for x in range(0, dam.shape[1] - 256, 128):
+            n = int((mask[y:y + 192, x:x + 256] > 127).sum())
+            if best is None or n > best[0]:
+                best = (n, x, y)
+    _, x, y = best
+    return dam[y:y + 192, x:x + 256].copy(), (mask[y:y + 192, x:x + 256] > 127)
+
+
+def check_restore(name, in_path, out_path, expect, masked, reader, model=None,
+                  lossy=False, extra=()):
+    """@expect: the input's samples as the reader sees them (HxWxC)."""
+    args = ['--quiet', '--threads', '1'] + list(extra)
+    if model is not None:
+        args += ['--model', model]
+    args += ['--mask', os.path.join(TMP, 'mask.png'), in_path, out_path]
+    t0 = time.time()
+    rc, out, err = run(args)
+    why = 'rc=%d stderr=%r (%.1fs)' % (rc, err, time.time() - t0)
+    if rc != 0 or not os.path.exists(out_path):
+        tap(False, name, why)
+        return
+    try:
+        got, depth = reader(out_path)
+    except Exception as e:          # noqa: BLE001 - report, do not crash
+        tap(False, name, 'cannot read the output: %s' % e)
+        return
+    exp_depth = 16 if expect.dtype == np.uint16 else 8
+    problems = []
+    if got.shape != expect.shape:
+        problems.append('shape %s, expected %s' % (got.shape, expect.shape))
+    if depth != exp_depth:
+        problems.append('depth %d, expected %d' % (depth, exp_depth))
+    if not problems:
+        g = got.astype(np.int64)
+        e = expect.astype(np.int64)
+        scale = 257.0 if exp_depth == 16 else 1.0
+        keep = ~masked
+        diff_keep = np.abs(g - e)[keep]
+        if lossy:
+            if diff_keep.mean() / scale > 2.0:
+                problems.append('unmasked pixels differ: mean %.2f' % (diff_keep.mean() / scale))
+        elif diff_keep.max() != 0:
+            problems.append('%d unmasked samples differ (max %d)'
+                            % (int((diff_keep != 0).sum()), int(diff_keep.max())))
+        diff_mask = np.abs(g - e)[masked].mean() / scale
+        if not diff_mask > 1.0:
+            problems.append('masked pixels barely changed: mean %.3f' % diff_mask)
+    if err.strip():
+        problems.append('unexpected stderr %r' % err)
+    tap(not problems, name, '; '.join(problems) + ' ' + why)
+
+
+def check_fails(name, args, out_path, env=None):
+    """Non-zero exit, one stderr line "gimp-restore: ...", no output and no
+    temporary file left in the output's folder."""
+    folder = os.path.dirname(out_path)
+    before = set(os.listdir(folder)) if os.path.isdir(folder) else None
+    p = subprocess.run([EXE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120, env=env)
+    err = p.stderr.decode(errors='replace')
+    lines = err.splitlines()
+    problems = []
+    if p.returncode == 0:
+        problems.append('exit status 0')
+    if p.returncode < 0:
+        problems.append('killed by signal %d' % -p.returncode)
+    if len(lines) != 1 or not lines[0].startswith('gimp-restore: ') or not err.endswith('\n'):
+        problems.append('stderr is not one "gimp-restore: " line: %r' % err)
+    if os.path.exists(out_path):
+        problems.append('the output exists')
+        os.unlink(out_path)
+    if before is not None:
+        after = set(os.listdir(folder))
+        if after - before:
+            problems.append('files left behind: %s' % sorted(after - before))
+    tap(not problems, name, '; '.join(problems))
+    return lines[0] if lines else ''
+
+
+def main():
+    global EXE, ROOT, TINY, TMP
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    EXE, ROOT = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    TINY = os.path.join(ROOT, 'tests', 'data', 'tiny-plain.grst')
+    if not os.access(EXE, os.X_OK):
+        print('1..1\nnot ok 1 cli-exists\n# no executable at %s' % EXE)
+        return 1
+    TMP = tempfile.mkdtemp(prefix='gimp-restore-cli-')
+    try:
+        return tests()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+def tests():
+    t = lambda *p: os.path.join(TMP, *p)          # noqa: E731
+    os.mkdir(t('out'))
+    o = lambda name: t('out', name)               # noqa: E731
+
+    rgb8, masked = crops()
+    h, w = masked.shape
+    png_write(t('mask.png'), (masked * 255).astype(np.uint8))
+
+    # --- models ---
+    rc, out, err = run(['--list-models'])
+    lines = out.splitlines()
+    names = [l.split()[0] for l in lines[1:] if l.strip()]
+    tap(rc == 0 and lines and lines[0].split(None, 1) == ['auto', 'Automatic: picks a model per damaged region']
+        and len(names) >= 1 and all(len(l.split(None, 1)) == 2 for l in lines),
+        'list-models', 'rc=%d out=%r err=%r' % (rc, out, err))
+
+    rc, out, err = run(['--version'])
+    tap(rc == 0 and out.startswith('gimp-restore '), 'version', 'rc=%d out=%r' % (rc, out))
+
+    # --- restores in every layout ---
+    png_write(t('rgb8.png'), rgb8)
+    check_restore('png-rgb8', t('rgb8.png'), o('rgb8.png'), rgb8, masked, png_read, TINY)
+
+    rgb16 = (rgb8.astype(np.uint16) * 257) ^ np.random.default_rng(1).integers(0, 200, rgb8.shape, dtype=np.uint16)
+    png_write(t('rgb16.png'), rgb16)
+    check_restore('png-rgb16', t('rgb16.png'), o('rgb16.png'), rgb16, masked, png_read, TINY)
+
+    gray = np.asarray(Image.fromarray(rgb8).convert('L'))[..., None]
+    png_write(t('gray.png'), gray)
+    check_restore('png-gray8', t('gray.png'), o('gray.png'), gray, masked, png_read, TINY)
+
+    alpha = np.tile(np.linspace(40, 255, w).astype(np.uint8), (h, 1))[..., None]
+    ga = np.concatenate([gray, alpha], axis=2)
+    png_write(t('ga.png'), ga)
+    check_restore('png-gray-alpha', t('ga.png'), o('ga.png'), ga, masked, png_read, TINY)
+
+    rgba = np.concatenate([rgb8, alpha], axis=2)
+    png_write(t('rgba.png'), rgba)
+    check_restore('png-rgba8', t('rgba.png'), o('rgba.png'), rgba, masked, png_read, TINY)
+
+    Image.fromarray(rgb8).save(t('rgb.jpg'), quality=95)
+    jpg_in = np.asarray(Image.open(t('rgb.jpg')))
+    check_restore('jpeg-rgb', t('rgb.jpg'), o('rgb.jpg'), jpg_in, masked, jpeg_read, TINY, lossy=True)
+
+    cv2.imwrite(t('rgb16.tif'), np.ascontiguousarray(rgb16[..., ::-1]))
+    tif_in, _ = tiff_read(t('rgb16.tif'))
+    check_restore('tiff-rgb16', t('rgb16.tif'), o('rgb16.tif'), tif_in, masked, tiff_read, TINY)
+
+    # Format follows the output name: PNG in, 16-bit TIFF out keeps the samples.
+    check_restore('png16-to-tiff', t('rgb16.png'), o('from-png.tiff'), rgb16, masked, tiff_read, TINY)
+
+    # Any readable image is a mask: its gray value counts.
+    Image.fromarray((masked * 255).astype(np.uint8)).convert('RGB').save(t('mask-rgb.tif'))
+    args = ['--quiet', '--threads', '1', '--model', TINY, '--mask', t('mask-rgb.tif'),
+            t('rgb8.png'), o('rgbmask.png')]
+    rc, _, err = run(args)
+    same = rc == 0 and np.array_equal(png_read(o('rgbmask.png'))[0], png_read(o('rgb8.png'))[0])
+    tap(same, 'mask-from-rgb-tiff', 'rc=%d err=%r' % (rc, err))
+
+    # The installed models, automatic choice, with the post-processing on.
+    check_restore('png-rgb8-default-models', t('rgb8.png'), o('auto.png'), rgb8, masked,
+                  png_read, None, extra=('--denoise', '0.3', '--sharpen', '0.2'))
+
+    # --- bad input: one line, non-zero exit, nothing written ---
+    base = ['--quiet', '--model', TINY, '--mask', t('mask.png')]
+    out_png = o('bad.png')
+    check_fails('missing-input', base + [t('nope.png'), out_png], out_png)
+    check_fails('missing-mask', ['--quiet', '--model', TINY, '--mask', t('nope-mask.png'),
+                                 t('rgb8.png'), out_png], out_png)
+    png_write(t('mask-small.png'), np.zeros((h - 1, w), np.uint8))
+    line = check_fails('mask-size-mismatch', ['--quiet', '--model', TINY, '--mask', t('mask-small.png'),
+                                              t('rgb8.png'), out_png], out_png)
+    tap('%dx%d' % (w, h - 1) in line and '%dx%d' % (w, h) in line, 'mask-size-message', line)
+    png_write(t('mask-empty.png'), np.zeros((h, w), np.uint8))
+    check_fails('empty-mask', ['--quiet', '--model', TINY, '--mask', t('mask-empty.png'),
+                               t('rgb8.png'), out_png], out_png)
+    with open(t('rgb8.png'), 'rb') as f:
+        good = f.read()
+    with open(t('corrupt.png'), 'wb') as f:
+        f.write(good[:len(good) // 2])                  # truncated PNG
+    check_fails('corrupt-png', base + [t('corrupt.png'), out_png], out_png)
+    with open(t('garbage.png'), 'wb') as f:
+        f.write(b'this is not an image\n' * 50)
+    check_fails('not-an-image', base + [t('garbage.png'), out_png], out_png)
+    with open(t('rgb.jpg'), 'rb') as f:
+        good = f.read()
+    with open(t('corrupt.jpg'), 'wb') as f:
+        f.write(good[:600])
+    check_fails('corrupt-jpeg', base + [t('corrupt.jpg'), out_png], out_png)
+    with open(t('rgb16.tif'), 'rb') as f:
+        good = f.read()
+    with open(t('corrupt.tif'), 'wb') as f:
+        f.write(good[:len(good) // 3])
+    check_fails('corrupt-tiff', base + [t('corrupt.tif'), out_png], out_png)
+    check_fails('unknown-model', ['--quiet', '--model', 'no-such-model', '--mask', t('mask.png'),
+                                  t('rgb8.png'), out_png], out_png)
+    with open(TINY, 'rb') as f:
+        good = f.read()
+    with open(t('corrupt.grst'), 'wb') as f:
+        f.write(good[:len(good) // 2])
+    check_fails('corrupt-model-file', ['--quiet', '--model', t('corrupt.grst'), '--mask', t('mask.png'),
+                                       t('rgb8.png'), out_png], out_png)
+    for bad in ('1.5', '-0.1', 'abc', ''):
+        check_fails('denoise-%s' % (bad or 'empty'), base + ['--denoise', bad, t('rgb8.png'), out_png], out_png)
+    check_fails('sharpen-2', base + ['--sharpen', '2', t('rgb8.png'), out_png], out_png)
+    check_fails('threads-abc', base + ['--threads', 'abc', t('rgb8.png'), out_png], out_png)
+    check_fails('output-folder-missing', base + [t('rgb8.png'), t('no-such-dir', 'x.png')],
+                t('no-such-dir', 'x.png'))
+    check_fails('output-extension', base + [t('rgb8.png'), o('bad.bmp')], o('bad.bmp'))
+    check_fails('jpeg-output-with-alpha', base + [t('rgba.png'), o('bad.jpg')], o('bad.jpg'))
+    check_fails('no-mask-option', ['--quiet', '--model', TINY, t('rgb8.png'), out_png], out_png)
+    check_fails('one-file', base + [t('rgb8.png')], out_png)
+    check_fails('unknown-option', base + ['--frobnicate', t('rgb8.png'), out_png], out_png)
+
+    # An existing output is left alone when the restore fails.
+    with open(o('keep.png'), 'wb') as f:
+        f.write(b'old')
+    rc, _, _ = run(base + [t('garbage.png'), o('keep.png')])
+    with open(o('keep.png'), 'rb') as f:
+        tap(rc != 0 and f.read() == b'old', 'failed-run-keeps-old-output')
+
+    # SIGINT while restoring: non-zero exit, no output.
+    big = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-damaged.png')).convert('RGB'))
+    bigmask = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-mask.png')).convert('L'))
+    png_write(t('big.png'), big)
+    png_write(t('bigmask.png'), bigmask)
+    out_big = o('big.png')
+    before = set(os.listdir(t('out')))
+    p = subprocess.Popen([EXE, '--quiet', '--threads', '1', '--model', 'general', '--mask', t('bigmask.png'),
+                          t('big.png'), out_big], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    left = set(os.listdir(t('out'))) - before
+    tap(p.returncode > 0 and not left and len(err.decode().splitlines()) == 1,
+        'sigint-cancels', 'rc=%d left=%s err=%r' % (p.returncode, sorted(left), err))
+
+    print('1..%d' % N)
+    return 1 if FAILED else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
