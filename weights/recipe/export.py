@@ -3,6 +3,8 @@
 
   export.py ckpt CKPT --out weights/NAME.grst [--vector tests/data/NAME-vector.grst]
   export.py tiny OUTDIR        random-init tiny-plain / tiny-gated models + vectors
+  export.py verify MODEL[:VECTOR] ...    re-check written files
+  export.py summary CKPT       training figures for the model cards
 
 Every written file is read back: checksum, metadata, tensors, and the
 forward pass of the re-read weights must reproduce the vector output.
@@ -265,12 +267,20 @@ def main():
     c.add_argument("--photo", help="photo for the vector input (default: synthetic)")
     c.add_argument("--receptive-field", type=int)
     c.add_argument("--raw", action="store_true", help="export the raw weights, not the EMA")
+    v = sub.add_parser("verify", help="check model files and their vectors")
+    v.add_argument("pairs", nargs="+", help="MODEL.grst[:VECTOR.grst] ...")
     sm = sub.add_parser("summary")
     sm.add_argument("ckpt")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.cmd == "tiny":
         cmd_tiny(args)
+    elif args.cmd == "verify":
+        for pair in args.pairs:
+            mp, _, vp = pair.partition(":")
+            meta, err = verify(mp, vp or None)
+            print("%s: ok (%s)%s" % (mp, meta["general.name"],
+                                     "" if err is None else ", vector max err %.2g" % err))
     elif args.cmd == "summary":
         cmd_summary(args)
     else:
