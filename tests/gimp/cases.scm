@@ -165,4 +165,27 @@
          "run with last values" "the call failed")
     (gimp-image-delete image))
 
+  ; A 10000 x 8000 layer with a small selection: only the region around it
+  ; is read and restored; far pixels are the source's.
+  (let* ((image (car (gimp-image-new 10000 8000 RGB)))
+         (layer (car (gimp-layer-new image 10000 8000 RGB-IMAGE "big" 100
+                                     LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer image layer 0 0)
+    (gimp-context-push)
+    (gimp-context-set-foreground '(90 120 60))
+    (gimp-drawable-fill layer FILL-FOREGROUND)
+    (gimp-context-pop)
+    (gimp-image-select-rectangle image CHANNEL-OP-REPLACE 7000 5000 40 6)
+    (let ((r (restore image layer model 0.0 0.0)))
+      (say (and r
+                (= (car (gimp-drawable-width r)) 10000)
+                (= (car (gimp-drawable-height r)) 8000)
+                (equal? (vector->list (cadr (gimp-drawable-get-pixel r 100 100)))
+                        '(90 120 60 255))
+                (equal? (vector->list (cadr (gimp-drawable-get-pixel r 9999 7999)))
+                        '(90 120 60 255)))
+           "10000x8000 layer with a small selection"
+           "failed, wrong size or far pixels changed"))
+    (gimp-image-delete image))
+
   (gimp-message "TAP: done"))
