@@ -17,7 +17,14 @@ ln -s "$build/plugin/gimp-restore" "$g/plug-ins/gimp-restore/gimp-restore"
 for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
   cp /usr/share/gimp/2.0/scripts/$f "$g/scripts/"
 done
-echo "(script-fu-path \"$g/scripts\")" > "$g/gimprc"
+# Only the system plug-ins the cases use (Script-Fu, PNG): a fresh GIMP
+# folder otherwise queries every installed plug-in at start-up.
+mkdir -p "$work/sys-plug-ins"
+for p in script-fu file-png; do
+  ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/$p" "$work/sys-plug-ins/$p"
+done
+printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
+  "$g/plug-ins:$work/sys-plug-ins" > "$g/gimprc"
 export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
 export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
 img=$src/data/sample-damaged.png; mask=$src/data/sample-mask.png
