@@ -2,8 +2,8 @@
  *
  * Times restore_run() on a synthetic photo-sized image (4000x3000 by
  * default) with two masks:
- *   sparse  a few short scratches, touching under 2 % of the tiles a full
- *           mask would need
+ *   sparse  a few short scratches in one 256x256 patch, touching under
+ *           2 % of the tiles a full mask would need
  *   dense   a thin grid of scratches over the whole image, touching every
  *           tile
  * and prints both times, the tiles each run computed and the ratio.  The
@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <glib.h>
 
@@ -31,6 +32,7 @@ typedef struct
 {
   const char *name;
   double      seconds;
+  double      cpu_seconds; /* this process's CPU time, all threads */
   int         tiles;
   double      masked;  /* fraction of pixels with mask > 0 */
 } BenchResult;
@@ -120,25 +122,30 @@ bench_mask_line (float *mask,
 /**
  * bench_mask_sparse:
  * A few short scratches (@n of them, 40-120 px, 2 px wide) at random
- * places.  Free with g_free().
+ * places inside one @patch x @patch square at a random spot: a local
+ * defect, as on a photo with one scratched corner.  Free with g_free().
  */
 static float *
 bench_mask_sparse (int width,
                    int height,
-                   int n)
+                   int n,
+                   int patch)
 {
   float  *mask = g_new0 (float, (gsize) width * height);
   guint32 seed = 777;
+  double  px = bench_uniform (&seed) * (width - patch);
+  double  py = bench_uniform (&seed) * (height - patch);
 
   for (int i = 0; i < n; i++)
     {
-      double x = 100 + bench_uniform (&seed) * (width - 200);
-      double y = 100 + bench_uniform (&seed) * (height - 200);
       double a = bench_uniform (&seed) * G_PI;
       double len = 40 + bench_uniform (&seed) * 80;
+      double dx = cos (a) * len, dy = sin (a) * len;
+      /* Both ends inside the patch. */
+      double x = px + MAX (0.0, -dx) + bench_uniform (&seed) * (patch - fabs (dx));
+      double y = py + bench_uniform (&seed) * (patch - dy);
 
-      bench_mask_line (mask, width, height, x, y,
-                       x + cos (a) * len, y + sin (a) * len, 2);
+      bench_mask_line (mask, width, height, x, y, x + dx, y + dy, 2);
     }
   return mask;
 }
@@ -180,6 +187,15 @@ bench_count_tiles (const RestoreMask  *mask,
 }
 
 static double
+bench_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double
 bench_masked_fraction (const float *mask,
                        gsize        n)
 {
@@ -208,6 +224,7 @@ bench_time_restore (RestoreModel       *model,
   RestoreImage   dst = *src;
   RestoreOptions options;
   gint64         t0;
+  double         c0;
   gboolean       ok;
 
   restore_options_init (&options);
@@ -218,8 +235,10 @@ bench_time_restore (RestoreModel       *model,
   result->tiles = bench_count_tiles (&mask, model, tile_size);
   result->masked = bench_masked_fraction (mask_data, (gsize) src->width * src->height);
   t0 = g_get_monotonic_time ();
+  c0 = bench_cpu_seconds ();
   ok = restore_run (&model, 1, src, &mask, &dst, &options, error);
   result->seconds = (g_get_monotonic_time () - t0) / 1e6;
+  result->cpu_seconds = bench_cpu_seconds () - c0;
   g_free (dst.data);
   return ok;
 }
@@ -302,7 +321,7 @@ main (int    argc,
   src.channels = 3;
   src.rowstride = (gsize) width * 3;
   src.data = bench_image_new (width, height);
-  masks[0] = bench_mask_sparse (width, height, 5);
+  masks[0] = bench_mask_sparse (width, height, 4, 256);
   masks[1] = bench_mask_grid (width, height, 256);
   {
     float      *all = g_new (float, (gsize) width * height);
@@ -331,15 +350,16 @@ main (int    argc,
           status = EXIT_FAILURE;
           break;
         }
-      printf ("%-6s  %8.3f s  %4d of %d tiles (%5.2f %%)  %6.3f %% of pixels masked\n",
-              res[k].name, res[k].seconds, res[k].tiles, full_tiles,
+      printf ("%-6s  %8.3f s (CPU %8.3f s)  %4d of %d tiles (%5.2f %%)  %6.3f %% of pixels masked\n",
+              res[k].name, res[k].seconds, res[k].cpu_seconds, res[k].tiles, full_tiles,
               100.0 * res[k].tiles / full_tiles, 100.0 * res[k].masked);
       fflush (stdout);
     }
   if (status == EXIT_SUCCESS)
     {
-      printf ("ratio dense / sparse: %.1fx time, %.1fx tiles\n",
+      printf ("ratio dense / sparse: %.1fx time, %.1fx CPU time, %.1fx tiles\n",
               res[1].seconds / MAX (res[0].seconds, 1e-9),
+              res[1].cpu_seconds / MAX (res[0].cpu_seconds, 1e-9),
               (double) res[1].tiles / MAX (res[0].tiles, 1));
       if (res[0].tiles * 50 >= full_tiles)
         printf ("note: the sparse mask touches %d tiles, not under 2 %% of %d\n",

@@ -342,6 +342,9 @@ cli_restore (const CliArgs *args)
 fail:
   if (g_atomic_int_get (&cli_cancel))
     status = cli_fail (&progress, CLI_EXIT_CANCELLED, "cancelled");
+  else if (g_error_matches (error, RESTORE_ERROR, RESTORE_ERROR_EMPTY_MASK))
+    status = cli_fail (&progress, CLI_EXIT_FAILURE,
+                       "mask '%s' is empty: paint the damage white", args->mask);
   else
     status = cli_fail (&progress, CLI_EXIT_FAILURE, "%s",
                        error ? error->message : "unknown error");

@@ -619,18 +619,26 @@ static void
 test_interrupt (Fixture      *f,
                 gconstpointer data)
 {
-  char       *input = sample_path ("sample-damaged.png");
-  char       *mask = sample_path ("sample-mask.png");
-  char       *output = g_build_filename (f->dir, "out.png", NULL);
-  const char *argv[] = { GIMP_RESTORE_EXE, "--quiet", "--threads", "1", "--model", "general",
-                         "--mask", mask, input, output, NULL };
-  const char *keep[] = { "mask.png", NULL };
-  GError     *error = NULL;
-  GPid        pid;
-  int         err_fd, wait_status = 0;
-  char        buf[1024] = { 0 };
-  gssize      got;
+  char           *input = sample_path ("sample-damaged.png");
+  char           *mask = g_build_filename (f->dir, "white.png", NULL);
+  char           *output = g_build_filename (f->dir, "out.png", NULL);
+  const char     *argv[] = { GIMP_RESTORE_EXE, "--quiet", "--threads", "1", "--model", "general",
+                             "--mask", mask, input, output, NULL };
+  const char     *keep[] = { "mask.png", "white.png", NULL };
+  RestoreIoImage *sample = load_or_die (input);
+  RestoreIoImage *white = restore_io_image_new (sample->width, sample->height, 1, 8);
+  GError         *error = NULL;
+  GPid            pid;
+  int             err_fd, wait_status = 0;
+  char            buf[1024] = { 0 };
+  gssize          got;
 
+  /* Everything to restore, so the run lasts well beyond the signal. */
+  for (gsize i = 0; i < (gsize) white->width * white->height; i++)
+    white->data[i] = 1.0f;
+  save_or_die (white, mask);
+  restore_io_image_free (white);
+  restore_io_image_free (sample);
   g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
                             NULL, NULL, &pid, NULL, NULL, &err_fd, &error);
   g_assert_no_error (error);
