@@ -280,6 +280,12 @@ plugin_apply_run (gint32       image_ID,
   options.sharpen = sharpen;
   options.progress = apply_progress;
 
+  /* Cancel: GIMP 2.10 does not tell a plug-in that its progress was
+   * cancelled (gimp_progress_install_vtable() is for a progress the
+   * plug-in itself shows); the core closes the plug-in instead.  So all
+   * work happens before the image is touched, and a cancelled run leaves
+   * the image as it was.  The dialog's preview cancels through
+   * RestoreOptions.cancel. */
   gimp_progress_init (_("Restoring the selection"));
   if (! restore_run (models, n_models, &region->image, &mask, &out, &options,
                      error))
