@@ -72,6 +72,13 @@ plugin_apply_check (gint32   image_ID,
                    _("The drawable is not valid."));
       return FALSE;
     }
+  if (! gimp_item_is_layer (drawable_ID))
+    {
+      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
+                   _("Only layers can be restored: choose a layer in the "
+                     "Layers dialog (not a channel or a mask)."));
+      return FALSE;
+    }
   if (gimp_item_is_group (drawable_ID))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_GROUP,

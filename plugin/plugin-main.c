@@ -194,6 +194,9 @@ run (const gchar      *name,
   run_mode = param[0].data.d_int32;
   image_ID = param[1].data.d_image;
   drawable_ID = param[2].data.d_drawable;
+  /* With a layer mask active, GIMP hands over the mask: restore its layer. */
+  if (gimp_item_is_valid (drawable_ID) && gimp_item_is_layer_mask (drawable_ID))
+    drawable_ID = gimp_layer_from_mask (drawable_ID);
   plugin_settings_defaults (&settings);
 
   switch (run_mode)

@@ -109,6 +109,18 @@
                     (gimp-layer-add-mask l (car (gimp-layer-create-mask l ADD-MASK-WHITE)))))
                 "alpha")))
 
+  ; With the layer mask active GIMP passes the mask: its layer is restored.
+  (let* ((image (load-image dir))
+         (layer (car (gimp-image-get-active-layer image)))
+         (mask (car (gimp-layer-create-mask layer ADD-MASK-WHITE))))
+    (gimp-layer-add-mask layer mask)
+    (select-mask image dir)
+    (let ((r (restore image mask model 0.0 0.0)))
+      (say (and r (= (n-layers image) 2)
+                (= (car (gimp-image-get-item-position image r)) 0))
+           "an active layer mask restores its layer" "failed or no layer above"))
+    (gimp-image-delete image))
+
   ; A layer with offsets inside a larger canvas.
   (let* ((image (load-image dir))
          (layer (car (gimp-image-get-active-layer image))))
@@ -145,6 +157,9 @@
                   (string-append dir "/corrupt.grst") 0.0 0.0)
     (expect-error "missing model file is refused" image layer
                   (string-append dir "/missing.grst") 0.0 0.0)
+    (let ((channel (car (gimp-channel-new image 320 240 "channel" 50 '(0 0 0)))))
+      (gimp-image-insert-channel image channel 0 0)
+      (expect-error "a channel is refused" image channel model 0.0 0.0))
     (let ((group (car (gimp-layer-group-new image))))
       (gimp-image-insert-layer image group 0 0)
       (expect-error "layer group is refused" image group model 0.0 0.0))
