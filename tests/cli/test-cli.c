@@ -147,7 +147,8 @@ save_or_die (const RestoreIoImage *image,
 
 /* A crop of the sample converted to @channels and @bit_depth.  Gray is
  * the rounded luminance; alpha a pattern; 16-bit samples get low bits of
- * their own so that 8-bit rounding anywhere would show. */
+ * their own so that 8-bit rounding anywhere would show; 32-bit (float)
+ * samples hold the 8-bit values. */
 static void
 find_crop (const RestoreIoImage *mask)
 {
@@ -342,6 +343,7 @@ test_restore_layout (Fixture      *f,
   mask = restore_io_mask_from_image (mask_img, in->width, in->height, &error);
   g_assert_no_error (error);
 
+  g_assert_cmpint (in->bit_depth, ==, lc->bit_depth);
   out_depth = g_str_has_suffix (lc->output_name, ".jpg") ? 8 : in->bit_depth;
   g_assert_cmpint (out->width, ==, in->width);
   g_assert_cmpint (out->height, ==, in->height);
@@ -758,6 +760,7 @@ static const LayoutCase layouts[] = {
   { "jpeg-out",        "in.png",  "out.jpg",  3, 8,  FALSE },
   { "tiff16-rgb",      "in.tif",  "out.tif",  3, 16, TRUE },
   { "tiff8-gray",      "in.tiff", "out.tiff", 1, 8,  TRUE },
+  { "tiff32-rgba",     "in.tif",  "out.tif",  4, 32, TRUE },
 };
 
 int
