@@ -9,13 +9,25 @@ inpainting, and requires
     PSNR(ours, masked pixels) >= PSNR(Telea, masked pixels) + margin
 
 per case.  The margin (dB) comes from --margin (set in meson.build).
+
+With --baseline FILE the floor is instead the score the shipped models
+reached when the baseline was recorded, minus --tolerance dB: a guard
+against regressions of the engine or the models while they are still below
+the classical methods (Telea is then printed for information).  The
+baseline names the SHA-256 of each model file it was recorded with; when a
+model changes, the test fails until the baseline is recorded again with
+--record (a deliberate step, reviewed in the diff).
+
 Prints one TAP line per case; exits 1 if any case fails or the command is
 missing.
 
-Usage: test_quality.py GIMP_RESTORE [--margin DB] [--size PX]
+Usage: test_quality.py GIMP_RESTORE [--margin DB | --baseline FILE [--tolerance DB] [--record]] [--size PX]
 """
 
 import argparse
+import glob
+import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -40,7 +52,25 @@ def main():
     ap.add_argument('--margin', type=float, default=0.0,
                     help='dB our PSNR must exceed Telea by (default 0)')
     ap.add_argument('--size', type=int, default=256)
+    ap.add_argument('--baseline', help='JSON of recorded scores (regression mode)')
+    ap.add_argument('--tolerance', type=float, default=0.5,
+                    help='dB below the baseline that still passes (default 0.5)')
+    ap.add_argument('--record', action='store_true',
+                    help='write the scores of this run to --baseline')
     args = ap.parse_args()
+
+    models = {os.path.basename(f): hashlib.sha256(open(f, 'rb').read()).hexdigest()
+              for f in sorted(glob.glob(os.path.join(HERE, '..', '..', 'weights', '*.grst')))}
+    baseline = None
+    if args.baseline and not args.record:
+        with open(args.baseline) as f:
+            baseline = json.load(f)
+        if baseline.get('models') != models:
+            print('1..1')
+            print('not ok 1 - the baseline %s was recorded with other model files: '
+                  'record it again with --record' % args.baseline)
+            return 1
+    scores = {}
 
     cases = [(i, s) for i in IMAGES for s in SETS]
     print('1..%d' % len(cases))
@@ -61,7 +91,14 @@ def main():
             mask = quality.make_mask(st, img, h, w)
             damaged = quality.damage(original, mask)
             telea = quality.composite(original, quality.run_opencv(damaged, mask, cv2.INPAINT_TELEA), mask)
-            floor = quality.masked_psnr(original, telea, mask) + args.margin
+            telea_psnr = quality.masked_psnr(original, telea, mask)
+            if baseline is not None:
+                floor = baseline['psnr']['%s/%s' % (img, st)] - args.tolerance
+                rule = 'baseline %.2f - %.2f; Telea %.2f' % (floor + args.tolerance,
+                                                             args.tolerance, telea_psnr)
+            else:
+                floor = telea_psnr + args.margin
+                rule = 'Telea %.2f + %.2f' % (telea_psnr, args.margin)
             case_dir = os.path.join(work, '%d' % n)
             os.makedirs(case_dir)
             t0 = time.monotonic()
@@ -78,12 +115,19 @@ def main():
             dt = time.monotonic() - t0
             outside = int(np.count_nonzero((restored != original)[~mask]))
             ours = quality.masked_psnr(original, quality.composite(original, restored, mask), mask)
-            ok = ours >= floor and outside == 0
+            scores[name] = round(ours, 3)
+            ok = (args.record or ours >= floor) and outside == 0
             failed += 0 if ok else 1
-            print('%s %d - %s: ours %.2f dB, floor %.2f dB (Telea %.2f + %.2f), %.1f s%s'
-                  % ('ok' if ok else 'not ok', n, name, ours, floor, floor - args.margin,
-                     args.margin, dt,
+            print('%s %d - %s: ours %.2f dB, floor %.2f dB (%s), %.1f s%s'
+                  % ('ok' if ok else 'not ok', n, name, ours, floor, rule, dt,
                      '' if outside == 0 else ', %d values changed outside the mask' % outside))
+    if args.record and not failed:
+        with open(args.baseline, 'w') as f:
+            json.dump({'models': models, 'psnr': scores,
+                       'command': 'tests/quality/test_quality.py GIMP_RESTORE --baseline '
+                                  'tests/quality/baseline.json --record'},
+                      f, indent=1, sort_keys=True)
+            f.write('\n')
     return 1 if failed else 0
 
 
