@@ -178,6 +178,22 @@
     (select-mask image dir)
     (say (catch #f (car (plug-in-restore RUN-WITH-LAST-VALS image layer "" 0.0 0.0)))
          "run with last values" "the call failed")
+    ; After a call naming a model, WITH-LAST-VALS (whose own arguments are
+    ; ignored) uses that model again: the new layer is named after it.
+    (let* ((names (catch #f (cadr (plug-in-restore-list-models RUN-NONINTERACTIVE))))
+           (name (if (pair? names) (car names) "?"))
+           (first (restore image layer name 0.2 0.1))
+           (again (catch #f (car (plug-in-restore RUN-WITH-LAST-VALS image layer
+                                                  "" 0.0 0.0))))
+           (contains? (lambda (s sub)
+                        (let loop ((i 0))
+                          (cond ((> (+ i (string-length sub)) (string-length s)) #f)
+                                ((string=? (substring s i (+ i (string-length sub))) sub) #t)
+                                (else (loop (+ i 1))))))))
+      (say (and first again
+                (contains? (car (gimp-item-get-name again)) name))
+           "run with last values reuses the last model"
+           "failed or the layer is not named after the last model"))
     (gimp-image-delete image))
 
   ; A 10000 x 8000 layer with a small selection: only the region around it
