@@ -19,6 +19,7 @@ Run with Debian's interpreter: /usr/bin/python3 bench/quality.py --help
 import argparse
 import datetime
 import glob
+import hashlib
 import json
 import math
 import multiprocessing
@@ -697,6 +698,14 @@ def main(argv=None):
     jobs = [(iid, p, st, args.size, specs, args.out, args.reuse)
             for st in sets for iid, p in images]
 
+    def model_hashes():
+        out = {}
+        for f in sorted(glob.glob(os.path.join(repo, 'weights', '*.grst'))):
+            with open(f, 'rb') as fh:
+                out[os.path.basename(f)] = hashlib.sha256(fh.read()).hexdigest()
+        return out
+
+    hashes_before = model_hashes()
     t0 = time.monotonic()
     results = []
     if args.jobs > 1:
@@ -711,6 +720,10 @@ def main(argv=None):
             r = run_job(j)
             results.append(r)
     wall = time.monotonic() - t0
+    changed = args.gimp_restore and model_hashes() != hashes_before
+    if changed:
+        print('WARNING: weights/*.grst changed during the run; the rows of ours mix model '
+              'versions', file=sys.stderr)
 
     for r in results:
         for n, v in r['rows'].items():
@@ -755,8 +768,13 @@ def main(argv=None):
             log = subprocess.run(['git', '-C', repo, 'log', '-1', '--format=%h %s', '--',
                                   os.path.relpath(f, repo)],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            models.append('`%s` (%s)' % (os.path.basename(f),
-                                         log.stdout.decode().strip() or 'not committed'))
+            dirty = subprocess.run(['git', '-C', repo, 'diff', '--quiet', '--',
+                                    os.path.relpath(f, repo)]).returncode != 0
+            with open(f, 'rb') as fh:
+                sha = hashlib.sha256(fh.read()).hexdigest()[:12]
+            models.append('`%s` sha256 %s (%s%s)' % (
+                os.path.basename(f), sha, log.stdout.decode().strip() or 'not committed',
+                '; file differs from that commit' if dirty else ''))
         block = '\n'.join([
             '',
             'Run on %s, %s (%d cores), commit %s.' % (
@@ -765,6 +783,8 @@ def main(argv=None):
             '',
             'Models: ' + (', '.join(models) if models and args.gimp_restore else 'none'),
             '',
+            ('**Warning: weights/*.grst changed during this run, so the rows of ours mix '
+             'model versions.**\n' if changed else ''),
             '```',
             cmd,
             '```',
