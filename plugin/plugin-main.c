@@ -227,11 +227,11 @@ run (const gchar      *name,
         int x, y, w, h;
 
         plugin_settings_load (&settings);
+        /* Errors are returned, not shown here: GIMP shows the message of
+         * a plug-in run from a menu ("Execution error for ..."), and a
+         * script gets it as the call's error. */
         if (! plugin_apply_check (image_ID, drawable_ID, &x, &y, &w, &h, &error))
-          {
-            gimp_message (error->message);
-            break;
-          }
+          break;
         if (! restore_dialog_run (image_ID, drawable_ID, &settings))
           {
             values[0].data.d_status = GIMP_PDB_CANCEL;
@@ -255,8 +255,6 @@ run (const gchar      *name,
           *nreturn_vals = 2;
           return;
         }
-      if (run_mode == GIMP_RUN_INTERACTIVE)
-        gimp_message (error->message);
     }
   return_error (error->message, nreturn_vals);
 }
