@@ -718,6 +718,18 @@ lookup_value (const RestoreFile *file,
 }
 
 /**
+ * restore_file_has_key:
+ * Returns TRUE when the metadata holds @key, whatever its type.
+ */
+gboolean
+restore_file_has_key (const RestoreFile *file,
+                      const char        *key)
+{
+  g_return_val_if_fail (file != NULL && key != NULL, FALSE);
+  return g_hash_table_contains (file->values, key);
+}
+
+/**
  * restore_file_get_u32:
  * Sets *@value and returns TRUE when @key is present and a u32.
  */

@@ -53,6 +53,10 @@
  *   unet.activation       string  "relu", "leaky_relu" (slope 0.2) or "elu"
  *   unet.residual         u32     1: output adds the normalised input RGB
  *   unet.receptive_field  u32     pixels of context a tile needs on each side
+ *   unet.prefill          string  optional: "none" (default) or "pushpull": the
+ *                                 network's RGB input is first filled by
+ *                                 restore_ops_push_pull() with weight 1 - m,
+ *                                 and the residual adds that filled input
  *   norm.scale, norm.offset f32   network value = pixel * scale + offset
  *   restore.max_radius    f32     optional: the largest defect half-width in
  *                                 pixels this model is meant for (the
@@ -139,6 +143,9 @@ const char          *restore_file_get_string     (const RestoreFile *file,
 guint                restore_file_get_n_tensors  (const RestoreFile *file);
 const RestoreTensor *restore_file_get_tensor_nth (const RestoreFile *file,
                                                   guint              index);
+/* TRUE when the metadata holds @key, whatever its type (additive). */
+gboolean             restore_file_has_key        (const RestoreFile *file,
+                                                  const char        *key);
 /* Returns the array and sets *count, or NULL when the key is absent or not a u32 array. */
 const guint32       *restore_file_get_u32_array  (const RestoreFile *file,
                                                   const char        *key,

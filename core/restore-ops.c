@@ -578,3 +578,188 @@ restore_ops_conv2d_reference (const float       *input,
             activate_one ((float) sum, act);
         }
 }
+
+/* Levels of the push-pull pyramid: level 0 is the input, each next one
+ * halves the size (rounded up) until 1x1. */
+static int
+push_pull_levels (int height,
+                  int width)
+{
+  int n = 1;
+
+  while (height > 1 || width > 1)
+    {
+      height = (height + 1) / 2;
+      width = (width + 1) / 2;
+      n++;
+    }
+  return n;
+}
+
+/**
+ * restore_ops_push_pull_floats:
+ * Scratch floats restore_ops_push_pull() needs: the channels and the
+ * weight of every level below the input.
+ */
+gsize
+restore_ops_push_pull_floats (int channels,
+                              int height,
+                              int width)
+{
+  gsize total = 0;
+  int   levels = push_pull_levels (height, width);
+
+  for (int l = 1; l < levels; l++)
+    {
+      height = (height + 1) / 2;
+      width = (width + 1) / 2;
+      total += (gsize) (channels + 1) * height * width;
+    }
+  return total;
+}
+
+/* 2x2 box sum of one plane: (a + b) + (c + d), outside cells are 0. */
+static void
+box_sum2 (const float *src,
+          int          h,
+          int          w,
+          float       *dst)
+{
+  int h2 = (h + 1) / 2, w2 = (w + 1) / 2;
+
+  for (int y = 0; y < h2; y++)
+    {
+      const float *r0 = src + (gsize) (2 * y) * w;
+      const float *r1 = 2 * y + 1 < h ? r0 + w : NULL;
+
+      for (int x = 0; x < w2; x++)
+        {
+          int   x0 = 2 * x, x1 = 2 * x + 1;
+          float a = r0[x0], b = x1 < w ? r0[x1] : 0.0f;
+          float c = r1 ? r1[x0] : 0.0f, d = r1 && x1 < w ? r1[x1] : 0.0f;
+
+          dst[(gsize) y * w2 + x] = (a + b) + (c + d);
+        }
+    }
+}
+
+/* Bilinear 2x sample position along one axis (see restore-ops.h). */
+static void
+up_index (int    i,
+          int    n_coarse,
+          int   *i0,
+          int   *i1,
+          float *t)
+{
+  double s = (i + 0.5) * 0.5 - 0.5;
+
+  if (s < 0.0)
+    s = 0.0;
+  if (s > n_coarse - 1)
+    s = n_coarse - 1;
+  *i0 = (int) s;
+  *i1 = MIN (*i0 + 1, n_coarse - 1);
+  *t = (float) (s - *i0);
+}
+
+/* One pull step: @p [channels, h, w] weighted sums with weights @wt become
+ * the filled values, using the filled coarser level @f [channels, hc, wc]. */
+static void
+pull_level (float       *p,
+            const float *wt,
+            int          channels,
+            int          h,
+            int          w,
+            const float *f,
+            int          hc,
+            int          wc)
+{
+  for (int y = 0; y < h; y++)
+    {
+      int   y0, y1;
+      float ty;
+
+      up_index (y, hc, &y0, &y1, &ty);
+      for (int x = 0; x < w; x++)
+        {
+          gsize i = (gsize) y * w + x;
+          float wv = wt[i];
+          float a = wv < 1.0f ? wv : 1.0f;
+          int   x0, x1;
+          float tx;
+
+          up_index (x, wc, &x0, &x1, &tx);
+          for (int c = 0; c < channels; c++)
+            {
+              const float *fc = f + (gsize) c * hc * wc;
+              float        r0 = fc[(gsize) y0 * wc + x0] * (1.0f - ty) +
+                                fc[(gsize) y1 * wc + x0] * ty;
+              float        r1 = fc[(gsize) y0 * wc + x1] * (1.0f - ty) +
+                                fc[(gsize) y1 * wc + x1] * ty;
+              float        u = r0 * (1.0f - tx) + r1 * tx;
+              float       *pc = p + (gsize) c * h * w + i;
+
+              if (wv > 0.0f)
+                *pc = a * (*pc / (wv > 1e-12f ? wv : 1e-12f)) + (1.0f - a) * u;
+              else
+                *pc = u;
+            }
+        }
+    }
+}
+
+/**
+ * restore_ops_push_pull:
+ * See restore-ops.h.
+ */
+void
+restore_ops_push_pull (float       *values,
+                       const float *weight,
+                       int          channels,
+                       int          height,
+                       int          width,
+                       float       *scratch)
+{
+  int    levels = push_pull_levels (height, width);
+  float *pv[32];
+  float *pw[32];
+  int    hs[32], ws[32];
+  float *pos = scratch;
+
+  g_return_if_fail (levels <= 32);
+  pv[0] = values;
+  pw[0] = (float *) weight;    /* read only: level 0 is never written */
+  hs[0] = height;
+  ws[0] = width;
+  for (int l = 1; l < levels; l++)
+    {
+      hs[l] = (hs[l - 1] + 1) / 2;
+      ws[l] = (ws[l - 1] + 1) / 2;
+      pv[l] = pos;
+      pos += (gsize) channels * hs[l] * ws[l];
+      pw[l] = pos;
+      pos += (gsize) hs[l] * ws[l];
+      for (int c = 0; c < channels; c++)
+        box_sum2 (pv[l - 1] + (gsize) c * hs[l - 1] * ws[l - 1],
+                  hs[l - 1], ws[l - 1], pv[l] + (gsize) c * hs[l] * ws[l]);
+      box_sum2 (pw[l - 1], hs[l - 1], ws[l - 1], pw[l]);
+    }
+
+  /* coarsest level: the weighted mean, 0 where nothing is known */
+  {
+    int   l = levels - 1;
+    gsize n = (gsize) hs[l] * ws[l];
+
+    for (gsize i = 0; i < n; i++)
+      for (int c = 0; c < channels; c++)
+        {
+          float *v = pv[l] + (gsize) c * n + i;
+          float  wv = pw[l][i];
+
+          *v = wv > 0.0f ? *v / (wv > 1e-12f ? wv : 1e-12f) : 0.0f;
+        }
+  }
+  for (int l = levels - 2; l >= 0; l--)
+    pull_level (pv[l], pw[l], channels, hs[l], ws[l], pv[l + 1], hs[l + 1],
+                ws[l + 1]);
+}

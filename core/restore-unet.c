@@ -58,6 +58,7 @@ struct _RestoreModel
   int                dilations[DILATIONS_MAX];
   gboolean           gated;
   gboolean           residual;
+  gboolean           prefill;    /* unet.prefill "pushpull" */
   RestoreActivation  act;
   int                halo;
   float              scale;
@@ -76,6 +77,7 @@ typedef struct
 {
   gsize cat[DEPTH_MAX];
   gsize p, q, raw, col;
+  gsize pre, pre_weight, pre_scratch;   /* prefilled input, when used */
   gsize total;
 } Plan;
 
@@ -233,6 +235,21 @@ read_metadata (RestoreModel  *model,
   if (model->scale == 0.0f)
     return metadata_error (error, "metadata 'norm.scale' is 0");
 
+  /* optional: "none" (the default) or "pushpull" */
+  model->prefill = FALSE;
+  if (restore_file_has_key (file, "unet.prefill"))
+    {
+      const char *prefill;
+
+      if (! get_string (file, "unet.prefill", TRUE, &prefill, error))
+        return FALSE;
+      if (strcmp (prefill, "pushpull") == 0)
+        model->prefill = TRUE;
+      else if (strcmp (prefill, "none") != 0)
+        return metadata_error (error, "metadata 'unet.prefill' is '%s', "
+                               "expected 'none' or 'pushpull'", prefill);
+    }
+
   /* optional, but when present it must be a finite f32 >= 0 */
   model->max_radius = 0.0f;
   if (restore_file_get_f32 (file, "restore.max_radius", &model->max_radius))
@@ -241,9 +258,7 @@ read_metadata (RestoreModel  *model,
         return metadata_error (error, "metadata 'restore.max_radius' must be "
                                "a finite number >= 0");
     }
-  else if (restore_file_get_string (file, "restore.max_radius") ||
-           restore_file_get_u32 (file, "restore.max_radius", &value) ||
-           restore_file_get_u32_array (file, "restore.max_radius", &value))
+  else if (restore_file_has_key (file, "restore.max_radius"))
     {
       return metadata_error (error, "metadata 'restore.max_radius' must be f32");
     }
@@ -626,6 +641,18 @@ plan_workspace (const RestoreModel *model,
   pos += round_up (raw_max);
   plan->col = pos;
   pos += round_up (col_max);
+  plan->pre = plan->pre_weight = plan->pre_scratch = 0;
+  if (model->prefill)
+    {
+      gsize plane = (gsize) width * height;
+
+      plan->pre = pos;
+      pos += round_up (4 * plane);
+      plan->pre_weight = pos;
+      pos += round_up (plane);
+      plan->pre_scratch = pos;
+      pos += round_up (restore_ops_push_pull_floats (3, height, width));
+    }
   plan->total = pos;
 }
 
@@ -726,6 +753,20 @@ forward (RestoreModel  *model,
   q = ws + plan.q;
   raw = ws + plan.raw;
   col = ws + plan.col;
+
+  if (model->prefill)
+    {
+      /* the hole filled by push-pull from the known pixels around it */
+      float *pre = ws + plan.pre, *weight = ws + plan.pre_weight;
+
+      plane0 = (gsize) width * height;
+      memcpy (pre, input, 4 * plane0 * sizeof (float));
+      for (gsize i = 0; i < plane0; i++)
+        weight[i] = 1.0f - input[3 * plane0 + i];
+      restore_ops_push_pull (pre, weight, 3, height, width,
+                             ws + plan.pre_scratch);
+      input = pre;
+    }
 
 #define E(i) ((i) < d ? ws + plan.cat[i] + \
               (gsize) c[i] * (gsize) (width >> (i)) * (height >> (i)) : q)

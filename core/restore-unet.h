@@ -27,6 +27,9 @@
  *                   2 C[i-1] -> C[i-1]                     = h
  *   out.conv    1x1, C[0] -> 3, no activation, weight [3, C[0], 1, 1], bias [3]
  *   y = out.conv output (+ x[0..2] when unet.residual)
+ * With unet.prefill "pushpull", x[0..2] is first replaced by the push-pull
+ * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull()), for the
+ * first layer and the residual alike.
  *   restored pixel = clamp ((y - offset) / scale, 0, 1)
  *
  * H and W of a forward pass must be multiples of 2^D.

@@ -720,6 +720,8 @@ static void w_scale_inf (Writer *w)   { writer_add_f32 (w, "norm.scale", INFINIT
 static void w_offset_nan (Writer *w)  { writer_add_f32 (w, "norm.offset", NAN); }
 static void w_radius_neg (Writer *w)  { writer_add_f32 (w, "restore.max_radius", -1.0f); }
 static void w_radius_u32 (Writer *w)  { writer_add_u32 (w, "restore.max_radius", 3); }
+static void w_prefill_x (Writer *w)   { writer_add_string (w, "unet.prefill", "median"); }
+static void w_prefill_u32 (Writer *w) { writer_add_u32 (w, "unet.prefill", 1); }
 
 static const MetaCase meta_cases[] =
 {
@@ -747,6 +749,8 @@ static const MetaCase meta_cases[] =
   { "/core/model/unet/reject/offset-nan", "norm.offset", w_offset_nan, "finite" },
   { "/core/model/unet/reject/max-radius-negative", "restore.max_radius", w_radius_neg, "max_radius" },
   { "/core/model/unet/reject/max-radius-type", "restore.max_radius", w_radius_u32, "must be f32" },
+  { "/core/model/unet/reject/prefill-unknown", "unet.prefill", w_prefill_x, "'median'" },
+  { "/core/model/unet/reject/prefill-type", "unet.prefill", w_prefill_u32, "'unet.prefill' (string)" },
 };
 
 static void

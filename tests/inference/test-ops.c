@@ -234,6 +234,78 @@ test_upsample (void)
 }
 
 static void
+test_push_pull (void)
+{
+  float scratch[64];
+  int   h = 13, w = 7;
+  float values[2 * 13 * 7], weight[13 * 7], *big;
+  GRand *rand = g_rand_new_with_seed (5);
+
+  g_assert_cmpuint (restore_ops_push_pull_floats (3, 1, 1), ==, 0);
+  /* 1x2 -> 1x1: 2 levels, (3 + 1) floats of scratch */
+  g_assert_cmpuint (restore_ops_push_pull_floats (3, 1, 2), ==, 4);
+
+  /* one known pixel fills its unknown neighbour */
+  {
+    float v[2] = { 0.7f, 0.0f }, wt[2] = { 1.0f, 0.0f };
+
+    restore_ops_push_pull (v, wt, 1, 1, 2, scratch);
+    g_assert_cmpfloat (v[0], ==, 0.7f);
+    g_assert_cmpfloat_with_epsilon (v[1], 0.7f, 1e-7);
+  }
+  /* a soft pixel: a * p / w + (1 - a) * coarse, by hand */
+  {
+    float v[2] = { 2.0f * 1.0f, 4.0f * 0.5f }, wt[2] = { 1.0f, 0.5f };
+
+    restore_ops_push_pull (v, wt, 1, 1, 2, scratch);
+    g_assert_cmpfloat (v[0], ==, 2.0f);
+    g_assert_cmpfloat_with_epsilon (v[1], 0.5 * 4.0 + 0.5 * (4.0 / 1.5), 1e-6);
+  }
+  /* nothing known: zeros */
+  {
+    float v[4] = { 0, 0, 0, 0 }, wt[4] = { 0, 0, 0, 0 };
+
+    restore_ops_push_pull (v, wt, 1, 2, 2, scratch);
+    for (int i = 0; i < 4; i++)
+      g_assert_cmpfloat (v[i], ==, 0.0f);
+  }
+  /* odd sizes, a hole in a constant picture: known pixels come back
+   * exactly, the hole gets the constant */
+  for (int i = 0; i < h * w; i++)
+    {
+      int y = i / w, x = i % w;
+
+      weight[i] = (y >= 3 && y < 9 && x >= 2 && x < 6) ? 0.0f : 1.0f;
+      values[i] = 0.25f * weight[i];
+      values[h * w + i] = -0.5f * weight[i];
+    }
+  big = g_new (float, restore_ops_push_pull_floats (2, h, w));
+  restore_ops_push_pull (values, weight, 2, h, w, big);
+  for (int i = 0; i < h * w; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (values[i], 0.25f, 1e-6);
+      g_assert_cmpfloat_with_epsilon (values[h * w + i], -0.5f, 1e-6);
+    }
+  /* random known pixels are kept bit for bit */
+  for (int i = 0; i < h * w; i++)
+    {
+      float v = (float) g_rand_double_range (rand, -1.0, 1.0);
+
+      weight[i] = g_rand_boolean (rand) ? 1.0f : 0.0f;
+      values[i] = values[h * w + i] = v * weight[i];
+    }
+  restore_ops_push_pull (values, weight, 1, h, w, big);
+  for (int i = 0; i < h * w; i++)
+    {
+      if (weight[i] == 1.0f)
+        g_assert_cmpfloat (values[i], ==, values[h * w + i]);
+      g_assert_true (values[i] >= -1.0f && values[i] <= 1.0f);
+    }
+  g_free (big);
+  g_rand_free (rand);
+}
+
+static void
 test_determinism (void)
 {
   GRand *rand = g_rand_new_with_seed (99);
@@ -361,6 +433,7 @@ main (int    argc,
   g_test_add_func ("/core/ops/activations", test_activations);
   g_test_add_func ("/core/ops/gate", test_gate);
   g_test_add_func ("/core/ops/upsample2x", test_upsample);
+  g_test_add_func ("/core/ops/push-pull", test_push_pull);
   g_test_add_func ("/core/ops/determinism", test_determinism);
   g_test_add_func ("/core/ops/perf", test_perf);
   return g_test_run ();

@@ -51,6 +51,8 @@ def model_metadata(model, name, description, license_, training,
         ("norm.scale", grst.f32(NORM_SCALE)),
         ("norm.offset", grst.f32(NORM_OFFSET)),
     ]
+    if model.prefill != "none":
+        md.append(("unet.prefill", grst.string(model.prefill)))
     if max_radius is not None:
         md.append(("restore.max_radius", grst.f32(max_radius)))
     return md
@@ -119,8 +121,12 @@ def write_vector(model, name, path, x):
 
 def verify(model_path, vector_path=None):
     """Re-reads the files, rebuilds the model from the file alone and checks
-    tensors and, when given, the vector.  Raises on any mismatch."""
+    tensors and, when given, the vector.  Raises on any mismatch.  A lone
+    test-vector file gets its structure checked (input/output shapes)."""
     meta, tensors = grst.read(model_path)
+    if meta.get("general.architecture") == "test-vector" and vector_path is None:
+        check_vector(model_path, meta, tensors)
+        return meta, None
     for key in ("general.architecture", "general.name", "general.description",
                 "general.license", "general.training", "unet.in_channels",
                 "unet.out_channels", "unet.channels", "unet.dilations", "unet.gated",
@@ -130,7 +136,7 @@ def verify(model_path, vector_path=None):
             raise ValueError("%s: missing %s" % (model_path, key))
     m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"],
                     bool(meta["unet.gated"]), meta["unet.activation"],
-                    bool(meta["unet.residual"]))
+                    bool(meta["unet.residual"]), meta.get("unet.prefill", "none"))
     sd = m.state_dict()
     if set(sd) != set(tensors):
         raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
@@ -153,6 +159,18 @@ def verify(model_path, vector_path=None):
     return meta, err
 
 
+def check_vector(path, meta, tensors):
+    """Structure of a test-vector file: vector.model, input [1,4,H,W] and
+    output [1,3,H,W] with the same H and W."""
+    if not meta.get("vector.model"):
+        raise ValueError("%s: missing vector.model" % path)
+    if set(tensors) != {"input", "output"}:
+        raise ValueError("%s: tensors must be input and output" % path)
+    i, o = tensors["input"].shape, tensors["output"].shape
+    if len(i) != 4 or len(o) != 4 or i[:2] != (1, 4) or o[:2] != (1, 3) or i[2:] != o[2:]:
+        raise ValueError("%s: bad shapes %r %r" % (path, i, o))
+
+
 def export_model(model, path, name, description, license_, training,
                  receptive_field, max_radius=None, vector_path=None, picture=None):
     model = model.float().eval()
@@ -172,7 +190,10 @@ def cmd_tiny(args):
     specs = [("tiny-plain", dict(channels=(8, 16, 32), dilations=(), gated=False,
                                   activation="leaky_relu", residual=False), 11),
              ("tiny-gated", dict(channels=(8, 16, 32), dilations=(2,), gated=True,
-                                  activation="elu", residual=True), 12)]
+                                  activation="elu", residual=True), 12),
+             ("tiny-prefill", dict(channels=(8, 16, 32), dilations=(), gated=False,
+                                   activation="leaky_relu", residual=True,
+                                   prefill="pushpull"), 13)]
     for name, cfg, seed in specs:
         torch.manual_seed(seed)
         model = RestoreUNet(**cfg)
@@ -279,6 +300,10 @@ def main():
         for pair in args.pairs:
             mp, _, vp = pair.partition(":")
             meta, err = verify(mp, vp or None)
+            if meta.get("general.architecture") == "test-vector":
+                print("%s: ok (test vector of %s, %dx%d)" % (
+                    mp, meta["vector.model"], *grst.read(mp)[1]["input"].shape[2:]))
+                continue
             print("%s: ok (%s)%s" % (mp, meta["general.name"],
                                      "" if err is None else ", vector max err %.2g" % err))
     elif args.cmd == "summary":

@@ -8,6 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu")
+PREFILLS = ("none", "pushpull")
 NORM_SCALE = 2.0
 NORM_OFFSET = -1.0
 
@@ -18,7 +19,7 @@ class _Layer(nn.Module):
 
 class RestoreUNet(nn.Module):
     def __init__(self, channels=(16, 32, 64, 128), dilations=(), gated=False,
-                 activation="leaky_relu", residual=False):
+                 activation="leaky_relu", residual=False, prefill="none"):
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError("unknown activation %r" % activation)
@@ -29,6 +30,9 @@ class RestoreUNet(nn.Module):
         self.gated = bool(gated)
         self.activation = activation
         self.residual = bool(residual)
+        if prefill not in PREFILLS:
+            raise ValueError("unknown prefill %r" % prefill)
+        self.prefill = prefill
         self.depth = len(self.channels) - 1
         g = 2 if self.gated else 1
         C = self.channels
@@ -89,6 +93,8 @@ class RestoreUNet(nn.Module):
         f = 2 ** D
         if x.shape[2] % f or x.shape[3] % f:
             raise ValueError("H and W must be multiples of %d" % f)
+        if self.prefill == "pushpull":
+            x = torch.cat([push_pull(x[:, :3], 1.0 - x[:, 3:4]), x[:, 3:4]], dim=1)
         h = self._run(self.enc0.conv1, x)
         h = self._run(self.enc0.conv2, h)
         skips = [h]
@@ -113,7 +119,7 @@ class RestoreUNet(nn.Module):
     def config(self):
         return dict(channels=self.channels, dilations=self.dilations,
                     gated=self.gated, activation=self.activation,
-                    residual=self.residual)
+                    residual=self.residual, prefill=self.prefill)
 
     def receptive_radius(self):
         """Theoretical receptive-field half-width in input pixels."""
@@ -130,6 +136,66 @@ class RestoreUNet(nn.Module):
             s //= 2
             r += s + s      # conv1 after upsampling (plus the nearest step), conv2
         return r
+
+
+_UP_CACHE = {}
+
+
+def _up_index(n_fine, n_coarse, device):
+    """Bilinear 2x upsampling along one axis with half-pixel centres:
+    fine i samples coarse s = (i + 0.5) / 2 - 0.5, clamped to [0, n_coarse - 1];
+    i0 = floor(s), i1 = min(i0 + 1, n_coarse - 1), t = s - i0."""
+    key = (n_fine, n_coarse, str(device))
+    if key not in _UP_CACHE:
+        i0, i1, t = [], [], []
+        for i in range(n_fine):
+            s = min(max((i + 0.5) * 0.5 - 0.5, 0.0), float(n_coarse - 1))
+            a = int(s)
+            i0.append(a)
+            i1.append(min(a + 1, n_coarse - 1))
+            t.append(s - a)
+        _UP_CACHE[key] = (torch.tensor(i0, device=device), torch.tensor(i1, device=device),
+                          torch.tensor(t, dtype=torch.float32, device=device))
+    return _UP_CACHE[key]
+
+
+def _upsample(f, h, w):
+    y0, y1, ty = _up_index(h, f.shape[2], f.device)
+    x0, x1, tx = _up_index(w, f.shape[3], f.device)
+    ty = ty.view(1, 1, -1, 1)
+    tx = tx.view(1, 1, 1, -1)
+    r = f[:, :, y0] * (1 - ty) + f[:, :, y1] * ty
+    return r[:, :, :, x0] * (1 - tx) + r[:, :, :, x1] * tx
+
+
+def _sum2(t):
+    """2x2 box sum, odd sizes padded with zeros: [N,C,H,W] -> [N,C,ceil(H/2),ceil(W/2)]."""
+    h, w = t.shape[2], t.shape[3]
+    t = F.pad(t, (0, w % 2, 0, h % 2))
+    return (t[:, :, 0::2, 0::2] + t[:, :, 0::2, 1::2]) + (t[:, :, 1::2, 0::2] + t[:, :, 1::2, 1::2])
+
+
+def push_pull(p, w):
+    """Push-pull fill (the C core's restore_prefill_push_pull, same arithmetic).
+
+    p [N,C,H,W]: values already multiplied by their weight, w [N,1,H,W] in 0..1.
+    Push: 2x2 box sums of p and w down to 1x1.  Pull, coarsest first:
+    f = a * p / w + (1 - a) * up(f_coarser) with a = min(w, 1) (f = up(...) where
+    w == 0; the coarsest level f = p / w, or 0 when w == 0)."""
+    ps, ws = [p], [w]
+    while ps[-1].shape[2] > 1 or ps[-1].shape[3] > 1:
+        ps.append(_sum2(ps[-1]))
+        ws.append(_sum2(ws[-1]))
+    f = None
+    for pl, wl in zip(reversed(ps), reversed(ws)):
+        a = wl.clamp(max=1.0)
+        mean = pl / wl.clamp(min=1e-12)
+        if f is None:
+            f = torch.where(wl > 0, mean, torch.zeros_like(mean))
+        else:
+            u = _upsample(f, pl.shape[2], pl.shape[3])
+            f = torch.where(wl > 0, a * mean + (1 - a) * u, u)
+    return f
 
 
 def make_input(rgb, mask):

@@ -153,6 +153,8 @@ def main():
     ap.add_argument("--gated", action="store_true")
     ap.add_argument("--activation", default="leaky_relu")
     ap.add_argument("--residual", action="store_true")
+    ap.add_argument("--prefill", default="none", choices=["none", "pushpull"],
+                    help="fill the hole before the network (push-pull, done by the core too)")
     ap.add_argument("--mix", default="thin", choices=["thin", "general"])
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
@@ -187,7 +189,8 @@ def main():
 
     cfg = dict(channels=[int(c) for c in args.channels.split(",")],
                dilations=[int(d) for d in args.dilations.split(",") if d],
-               gated=args.gated, activation=args.activation, residual=args.residual)
+               gated=args.gated, activation=args.activation, residual=args.residual,
+               prefill=args.prefill)
     model = RestoreUNet(**cfg)
     if args.crop % (2 ** model.depth):
         raise SystemExit("--crop must be a multiple of %d" % 2 ** model.depth)
