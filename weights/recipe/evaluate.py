@@ -6,7 +6,7 @@
 Runs each model (rebuilt in PyTorch from the .grst file alone) over the
 python3-skimage data photos with synthetic masks (fixed seed) and prints the
 masked PSNR (over the damaged pixels, after compositing) next to OpenCV's
-Telea inpainting as a baseline.  These images are never used for training.
+Telea inpainting and the plain push-pull fill as baselines.  These images are never used for training.
 """
 import argparse
 import os
@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
-from model import RestoreUNet, make_input  # noqa: E402
+from model import RestoreUNet, make_input, push_pull  # noqa: E402
 
 SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
 IMAGES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg",
@@ -30,7 +30,8 @@ IMAGES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "
 def load_model(path):
     meta, t = grst.read(path)
     m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
-                    meta["unet.activation"], bool(meta["unet.residual"]))
+                    meta["unet.activation"], bool(meta["unet.residual"]),
+                    meta.get("unet.prefill", "none"))
     m.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
     return meta["general.name"], m.eval()
 
@@ -53,6 +54,7 @@ def main():
     rows = []
     scores = {n: [] for n, _ in models}
     scores["telea"] = []
+    scores["pushpull"] = []
     for fn in IMAGES:
         p = os.path.join(SKIMAGE, fn)
         if not os.path.exists(p):
@@ -73,6 +75,10 @@ def main():
         row = [rgb * (1 - m[..., None]) + m[..., None] * np.array([1, 0, 1], np.float32), telea]
         x = make_input(torch.from_numpy(rgb.transpose(2, 0, 1))[None],
                        torch.from_numpy(m)[None, None])
+        with torch.no_grad():
+            pp = push_pull(x[:, :3], 1 - x[:, 3:4])[0].numpy().transpose(1, 2, 0)
+        pp = np.clip((pp + 1) / 2, 0, 1) * m[..., None] + rgb * (1 - m[..., None])
+        scores["pushpull"].append(psnr(pp, rgb, m))
         for name, model in models:
             with torch.no_grad():
                 y = model(x)[0].numpy().transpose(1, 2, 0)
