@@ -16,8 +16,8 @@ PY=/usr/bin/python3
 R=weights/recipe
 W=weights/work
 THREADS=${THREADS:-1}
-SCRATCH_STEPS=${SCRATCH_STEPS:-30000}
-GENERAL_STEPS=${GENERAL_STEPS:-15000}
+SCRATCH_STEPS=${SCRATCH_STEPS:-8000}
+GENERAL_STEPS=${GENERAL_STEPS:-6000}
 mkdir -p "$W"
 
 # 1. photos
@@ -31,12 +31,12 @@ fi
 scratch() {
   $PY $R/train.py --name scratch --channels 16,32,64,128 --mix thin --crop 128 \
     --batch 8 --steps "$SCRATCH_STEPS" --threads "$THREADS" --max-radius 5 \
-    --receptive-field 48
+    --receptive-field 48 --residual --prefill pushpull
 }
 general() {
   $PY $R/train.py --name general --channels 24,48,96,192,192 --dilations 2,4 \
-    --mix general --crop 160 --batch 4 --steps "$GENERAL_STEPS" --threads "$THREADS" \
-    --receptive-field 128
+    --mix general --crop 192 --batch 3 --steps "$GENERAL_STEPS" --threads "$THREADS" \
+    --receptive-field 128 --residual --prefill pushpull
 }
 if [ "${PARALLEL:-0}" = 1 ]; then
   scratch > "$W/scratch.out" 2>&1 &
