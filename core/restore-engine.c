@@ -375,6 +375,14 @@ restore_run (RestoreModel *const   *models,
     }
   if (!engine_check_args (src, mask, dst, options, error))
     return FALSE;
+  for (k = 0; k < n_models; k++)
+    if (restore_model_get_task (models[k]) != RESTORE_MODEL_TASK_INPAINT)
+      {
+        g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                     "model '%s' is a damage detector, not a restoration model",
+                     restore_model_get_name (models[k]));
+        return FALSE;
+      }
   if (n_models > ENGINE_MAX_MODELS)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,

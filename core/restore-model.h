@@ -45,8 +45,8 @@
  *   general.description   string  one line shown by --list-models and the dialog
  *   general.license       string
  *   general.training      string  one-line training summary (data, steps, loss)
- *   unet.in_channels      u32     4 (R, G, B, mask)
- *   unet.out_channels     u32     3
+ *   unet.in_channels      u32     4 (R, G, B, mask); 3 (R, G, B) for a detector
+ *   unet.out_channels     u32     3; 1 (defect probability) for a detector
  *   unet.channels         u32[]   feature channels per level, depth + 1 entries
  *   unet.dilations        u32[]   dilations of the bottleneck convs (may be empty)
  *   unet.gated            u32     0 plain convolutions, 1 gated convolutions
@@ -57,14 +57,26 @@
  *                                 network's RGB input is first filled by
  *                                 restore_ops_push_pull() with weight 1 - m,
  *                                 and the residual adds that filled input
+ *   unet.output           string  optional: "none" (default) or "sigmoid": the
+ *                                 output passes through 1 / (1 + exp (-y));
+ *                                 detectors must have "sigmoid", inpainting
+ *                                 models "none"
  *   norm.scale, norm.offset f32   network value = pixel * scale + offset
  *   restore.max_radius    f32     optional: the largest defect half-width in
  *                                 pixels this model is meant for (the
  *                                 automatic choice uses it)
+ *   restore.task          string  optional: "inpaint" (default: RGB + mask in,
+ *                                 restored RGB out) or "detect" (a damage
+ *                                 detector, restore-detect.h: in_channels 3,
+ *                                 out_channels 1, unet.output "sigmoid",
+ *                                 unet.residual 0, unet.prefill "none").
+ *                                 The registry keeps detectors out of the
+ *                                 list of restoration models.
  *
  * A test vector file has general.architecture "test-vector", the string
  * vector.model (the model's general.name) and the tensors "input"
- * [1, 4, H, W] and "output" [1, 3, H, W] (network values, before clamping).
+ * [1, C_in, H, W] and "output" [1, C_out, H, W] (network values, before
+ * clamping; after the sigmoid for a detector).
  */
 #pragma once
 

@@ -10,7 +10,9 @@
 #include "restore-params.h"
 
 G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);
-G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 2);
+G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 3);
+G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 5);
+G_STATIC_ASSERT (RESTORE_DETECT_OPERATION_COUNT == 2);
 
 const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
   [RESTORE_PARAM_MODEL] = {
@@ -44,6 +46,83 @@ const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
   },
 };
 
+const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
+  [RESTORE_DETECT_PARAM_SENSITIVITY] = {
+    .name   = "sensitivity",
+    .label  = N_("_Sensitivity:"),
+    .blurb  = N_("How readily a pixel counts as damage (0 = only certain "
+                 "defects, 1 = anything suspicious)"),
+    .type   = RESTORE_PARAM_TYPE_DOUBLE,
+    .min    = 0.0,
+    .max    = 1.0,
+    .def    = 0.5,
+    .step   = 0.01,
+    .digits = 2,
+  },
+  [RESTORE_DETECT_PARAM_OPERATION] = {
+    .name   = "operation",
+    .label  = N_("_Replace the selection"),
+    .blurb  = N_("0 = the detected damage replaces the selection, "
+                 "1 = it is added to the selection"),
+    .type   = RESTORE_PARAM_TYPE_INT,
+    .min    = 0,
+    .max    = RESTORE_DETECT_OPERATION_COUNT - 1,
+    .def    = RESTORE_DETECT_OPERATION_REPLACE,
+    .step   = 1,
+  },
+  [RESTORE_DETECT_PARAM_MIN_SIZE] = {
+    .name   = "min-size",
+    .label  = N_("Mi_nimum size:"),
+    .blurb  = N_("Narrowest defect to select, in pixels (width of a "
+                 "scratch, diameter of a speck)"),
+    .type   = RESTORE_PARAM_TYPE_INT,
+    .min    = 1,
+    .max    = 256,
+    .def    = 1,
+    .step   = 1,
+  },
+  [RESTORE_DETECT_PARAM_MAX_SIZE] = {
+    .name   = "max-size",
+    .label  = N_("Ma_ximum size:"),
+    .blurb  = N_("Widest defect to select, in pixels (wider marks are left "
+                 "out)"),
+    .type   = RESTORE_PARAM_TYPE_INT,
+    .min    = 1,
+    .max    = 1024,
+    .def    = 48,
+    .step   = 1,
+  },
+  [RESTORE_DETECT_PARAM_GROW] = {
+    .name   = "grow",
+    .label  = N_("_Grow by:"),
+    .blurb  = N_("Margin added around each defect, in pixels"),
+    .type   = RESTORE_PARAM_TYPE_INT,
+    .min    = 0,
+    .max    = 32,
+    .def    = 1,
+    .step   = 1,
+  },
+};
+
+static gboolean
+param_spec_check (const RestoreParamSpec *spec,
+                  double                  value,
+                  GError                **error)
+{
+  g_return_val_if_fail (spec->type != RESTORE_PARAM_TYPE_STRING, FALSE);
+
+  if (isnan (value) || value < spec->min || value > spec->max
+      || (spec->type == RESTORE_PARAM_TYPE_INT && value != floor (value)))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "%s must be %sbetween %g and %g, got %g", spec->name,
+                   spec->type == RESTORE_PARAM_TYPE_INT ? "a whole number " : "",
+                   spec->min, spec->max, value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * restore_param_check_double:
  * @id: a parameter of type RESTORE_PARAM_TYPE_DOUBLE
@@ -57,20 +136,29 @@ restore_param_check_double (RestoreParamId id,
                             double         value,
                             GError       **error)
 {
-  const RestoreParamSpec *spec;
-
   g_return_val_if_fail (id >= 0 && id < RESTORE_PARAM_COUNT, FALSE);
-  spec = &restore_params[id];
-  g_return_val_if_fail (spec->type == RESTORE_PARAM_TYPE_DOUBLE, FALSE);
+  g_return_val_if_fail (restore_params[id].type == RESTORE_PARAM_TYPE_DOUBLE, FALSE);
 
-  if (isnan (value) || value < spec->min || value > spec->max)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "%s must be between %g and %g, got %g",
-                   spec->name, spec->min, spec->max, value);
-      return FALSE;
-    }
-  return TRUE;
+  return param_spec_check (&restore_params[id], value, error);
+}
+
+/**
+ * restore_detect_param_check:
+ * @id: a detection parameter
+ * @value: the value to check (ints as doubles)
+ * Returns TRUE when @value lies in the parameter's range (and is a whole
+ * number for an int parameter); otherwise sets @error
+ * (RESTORE_ERROR_INVALID) naming the parameter and its range.  NaN is
+ * refused.
+ */
+gboolean
+restore_detect_param_check (RestoreDetectParamId id,
+                            double               value,
+                            GError             **error)
+{
+  g_return_val_if_fail (id >= 0 && id < RESTORE_DETECT_PARAM_COUNT, FALSE);
+
+  return param_spec_check (&restore_detect_params[id], value, error);
 }
 
 /**

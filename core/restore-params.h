@@ -20,10 +20,32 @@ typedef enum
   RESTORE_PARAM_COUNT
 } RestoreParamId;
 
+/* The settings of damage detection (Filters -> Restore -> Detect Damage,
+ * plug-in-restore-detect, gimp-restore --detect / --auto), in their own
+ * table so that the restore procedure's parameter list stays as it is.
+ * "operation" is the selection operation of the plug-in. */
+typedef enum
+{
+  RESTORE_DETECT_PARAM_SENSITIVITY,  /* double 0..1 */
+  RESTORE_DETECT_PARAM_OPERATION,    /* int: RestoreDetectOperation */
+  RESTORE_DETECT_PARAM_MIN_SIZE,     /* int px */
+  RESTORE_DETECT_PARAM_MAX_SIZE,     /* int px */
+  RESTORE_DETECT_PARAM_GROW,         /* int px */
+  RESTORE_DETECT_PARAM_COUNT
+} RestoreDetectParamId;
+
+typedef enum
+{
+  RESTORE_DETECT_OPERATION_REPLACE,  /* the detected damage replaces the selection */
+  RESTORE_DETECT_OPERATION_ADD,      /* it is added to the selection */
+  RESTORE_DETECT_OPERATION_COUNT
+} RestoreDetectOperation;
+
 typedef enum
 {
   RESTORE_PARAM_TYPE_STRING,
   RESTORE_PARAM_TYPE_DOUBLE,
+  RESTORE_PARAM_TYPE_INT,     /* whole numbers in min..max (min, max, def, step) */
   RESTORE_PARAM_TYPE_COUNT
 } RestoreParamType;
 
@@ -33,11 +55,12 @@ typedef struct
   const char      *label;     /* N_() dialog label with mnemonic */
   const char      *blurb;     /* N_() PDB description and tooltip */
   RestoreParamType type;
-  double           min, max, def, step; /* doubles only */
-  int              digits;    /* doubles: decimals shown */
+  double           min, max, def, step; /* doubles and ints */
+  int              digits;    /* doubles: decimals shown; ints: 0 */
 } RestoreParamSpec;
 
 extern const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT];
+extern const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT];
 
 /* TRUE when @value lies in the range of the double parameter @id; else
  * sets @error (RESTORE_ERROR_INVALID) with a message naming the parameter
@@ -45,5 +68,12 @@ extern const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT];
 gboolean restore_param_check_double (RestoreParamId id,
                                      double         value,
                                      GError       **error);
+
+/* The same for a detection parameter: doubles must lie in the range, ints
+ * must also be whole numbers ("min-size must be a whole number between 1
+ * and 256, got 2.5"). */
+gboolean restore_detect_param_check (RestoreDetectParamId id,
+                                     double               value,
+                                     GError             **error);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 struct _RestoreRegistry
 {
   GPtrArray *models;   /* RestoreModelInfo *, sorted */
+  GPtrArray *detectors; /* RestoreModelInfo *, restore.task "detect", by name */
   GPtrArray *broken;   /* char * paths of files that failed to load */
   char      *searched; /* the folders, for messages */
 };
@@ -40,14 +41,14 @@ model_info_compare (gconstpointer a,
 }
 
 static RestoreModelInfo *
-registry_find (const RestoreRegistry *registry,
-               const char            *name)
+info_find (GPtrArray  *list,
+           const char *name)
 {
   guint i;
 
-  for (i = 0; i < registry->models->len; i++)
+  for (i = 0; i < list->len; i++)
     {
-      RestoreModelInfo *info = g_ptr_array_index (registry->models, i);
+      RestoreModelInfo *info = g_ptr_array_index (list, i);
 
       if (strcmp (info->name, name) == 0)
         return info;
@@ -55,18 +56,38 @@ registry_find (const RestoreRegistry *registry,
   return NULL;
 }
 
-/* Reads a model file's metadata; NULL when it is unreadable, corrupt or
- * not a "unet" model (test vectors live in the same container). */
 static RestoreModelInfo *
-model_info_read (const char *path)
+registry_find (const RestoreRegistry *registry,
+               const char            *name)
+{
+  return info_find (registry->models, name);
+}
+
+static gint
+detector_info_compare (gconstpointer a,
+                       gconstpointer b)
+{
+  return strcmp ((*(const RestoreModelInfo *const *) a)->name,
+                 (*(const RestoreModelInfo *const *) b)->name);
+}
+
+/* Reads a model file's metadata; NULL when it is unreadable, corrupt or
+ * not a "unet" model (test vectors live in the same container).  Sets
+ * *@detector when restore.task is "detect". */
+static RestoreModelInfo *
+model_info_read (const char *path,
+                 gboolean   *detector)
 {
   RestoreFile      *file = restore_file_load (path, NULL);
   RestoreModelInfo *info = NULL;
-  const char       *arch, *name, *desc;
+  const char       *arch, *name, *desc, *task;
   float             radius = 0.0f;
 
+  *detector = FALSE;
   if (file == NULL)
     return NULL;
+  task = restore_file_get_string (file, "restore.task");
+  *detector = task != NULL && strcmp (task, "detect") == 0;
   arch = restore_file_get_string (file, "general.architecture");
   name = restore_file_get_string (file, "general.name");
   desc = restore_file_get_string (file, "general.description");
@@ -113,10 +134,20 @@ registry_scan (RestoreRegistry *registry,
   for (i = 0; i < names->len; i++)
     {
       char             *path = g_build_filename (dir, g_ptr_array_index (names, i), NULL);
-      RestoreModelInfo *info = model_info_read (path);
+      gboolean          detector;
+      RestoreModelInfo *info = model_info_read (path, &detector);
 
       if (info == NULL)
         g_ptr_array_add (registry->broken, path);
+      else if (detector)
+        {
+          /* Detectors are found separately, never offered for restoring. */
+          if (info_find (registry->detectors, info->name) != NULL)
+            model_info_free (info);
+          else
+            g_ptr_array_add (registry->detectors, info);
+          g_free (path);
+        }
       else if (registry_find (registry, info->name) != NULL)
         {
           model_info_free (info);
@@ -146,6 +177,7 @@ restore_registry_new (const char *const *dirs)
 
   registry->models = g_ptr_array_new_with_free_func (model_info_free);
   registry->broken = g_ptr_array_new_with_free_func (g_free);
+  registry->detectors = g_ptr_array_new_with_free_func (model_info_free);
 
   if (env != NULL && env[0] != '\0')
     env_dirs = g_strsplit (env, G_SEARCHPATH_SEPARATOR_S, -1);
@@ -163,6 +195,7 @@ restore_registry_new (const char *const *dirs)
   g_strfreev (env_dirs);
 
   g_ptr_array_sort (registry->models, model_info_compare);
+  g_ptr_array_sort (registry->detectors, detector_info_compare);
   registry->searched = g_string_free (searched, FALSE);
   return registry;
 }
@@ -178,6 +211,7 @@ restore_registry_free (RestoreRegistry *registry)
     return;
   g_ptr_array_unref (registry->models);
   g_ptr_array_unref (registry->broken);
+  g_ptr_array_unref (registry->detectors);
   g_free (registry->searched);
   g_free (registry);
 }
@@ -246,6 +280,13 @@ registry_load_one (const char     *path,
 
   if (model == NULL)
     return FALSE;
+  if (restore_model_get_task (model) != RESTORE_MODEL_TASK_INPAINT)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                   "'%s' is a damage detector, not a restoration model", path);
+      restore_model_free (model);
+      return FALSE;
+    }
   g_ptr_array_add (out, model);
   return TRUE;
 }
@@ -309,6 +350,12 @@ restore_registry_load (const RestoreRegistry *registry,
 
       if (info != NULL)
         ok = registry_load_one (info->path, out, error);
+      else if (info_find (registry->detectors, name) != NULL)
+        {
+          g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                       "'%s' is a damage detector, not a restoration model", name);
+          ok = FALSE;
+        }
       else if (name_is_path (name) && g_file_test (name, G_FILE_TEST_EXISTS))
         ok = registry_load_one (name, out, error);
       else
@@ -370,6 +417,102 @@ restore_registry_load (const RestoreRegistry *registry,
   n = (int) out->len;
   *models = (RestoreModel **) g_ptr_array_free (out, FALSE);
   return n;
+}
+
+/**
+ * restore_registry_count_detectors:
+ * Returns the number of installed damage detectors.
+ */
+int
+restore_registry_count_detectors (const RestoreRegistry *registry)
+{
+  g_return_val_if_fail (registry != NULL, 0);
+  return (int) registry->detectors->len;
+}
+
+/**
+ * restore_registry_get_detector:
+ * @index: 0 .. restore_registry_count_detectors () - 1
+ * Returns the detector at @index (sorted by name), owned by the registry.
+ */
+const RestoreModelInfo *
+restore_registry_get_detector (const RestoreRegistry *registry,
+                               int                    index)
+{
+  g_return_val_if_fail (registry != NULL, NULL);
+  g_return_val_if_fail (index >= 0 && (guint) index < registry->detectors->len, NULL);
+  return g_ptr_array_index (registry->detectors, index);
+}
+
+/**
+ * restore_registry_load_detector:
+ * See restore-registry.h.
+ */
+RestoreModel *
+restore_registry_load_detector (const RestoreRegistry *registry,
+                                const char            *name,
+                                GError               **error)
+{
+  const RestoreModelInfo *info = NULL;
+  const char             *path = NULL;
+  RestoreModel           *model;
+
+  g_return_val_if_fail (registry != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (name == NULL || name[0] == '\0')
+    {
+      if (registry->detectors->len == 0)
+        {
+          g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                       "no damage detector installed (searched: %s)",
+                       registry->searched[0] ? registry->searched : "no folders");
+          return NULL;
+        }
+      info = g_ptr_array_index (registry->detectors, 0);
+    }
+  else
+    info = info_find (registry->detectors, name);
+
+  if (info != NULL)
+    path = info->path;
+  else if (name_is_path (name) && g_file_test (name, G_FILE_TEST_EXISTS))
+    path = name;
+  else if (registry_find (registry, name) != NULL)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                   "'%s' is a restoration model, not a damage detector", name);
+      return NULL;
+    }
+  else if (name_is_path (name))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                   "detector file '%s' does not exist", name);
+      return NULL;
+    }
+  else
+    {
+      GString *names = g_string_new (NULL);
+
+      for (guint i = 0; i < registry->detectors->len; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "",
+                                ((RestoreModelInfo *) g_ptr_array_index (registry->detectors, i))->name);
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                   "unknown damage detector '%s'; installed detectors: %s", name,
+                   names->len ? names->str : "none");
+      g_string_free (names, TRUE);
+      return NULL;
+    }
+
+  model = restore_model_load (path, error);
+  if (model != NULL && restore_model_get_task (model) != RESTORE_MODEL_TASK_DETECT)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL,
+                   "'%s' is a restoration model, not a damage detector", path);
+      restore_model_free (model);
+      return NULL;
+    }
+  return model;
 }
 
 /**

@@ -5,6 +5,12 @@
  * string, the dialog's list) and loads models on demand.  The empty name
  * means "automatic": every model that declares restore.max_radius plus
  * the general one, chosen per damaged region by restore_run().
+ *
+ * Damage detectors (restore.task "detect", restore-detect.h) live in the
+ * same folders but are kept out of that list: restore_registry_count(),
+ * _get(), _lookup() and _load() never return one (loading one by name or
+ * path for restoring fails with RESTORE_ERROR_NO_MODEL); they are found
+ * with the _detector functions.
  */
 #pragma once
 
@@ -55,6 +61,24 @@ int                     restore_registry_load     (const RestoreRegistry *regist
                                                    const char            *name,
                                                    RestoreModel        ***models,
                                                    GError               **error);
+
+/* Damage detectors, sorted by name. */
+int                     restore_registry_count_detectors (const RestoreRegistry *registry);
+const RestoreModelInfo *restore_registry_get_detector    (const RestoreRegistry *registry,
+                                                          int                    index);
+
+/**
+ * restore_registry_load_detector:
+ * @name: a detector name, a path to a .grst file, or "" / NULL for the
+ *        default (the first detector by name)
+ * Returns a new detector (free with restore_model_free()), or NULL with
+ * @error set: RESTORE_ERROR_NO_MODEL when none is installed, the name is
+ * unknown or names a restoration model, RESTORE_MODEL_ERROR for a corrupt
+ * file.
+ */
+RestoreModel           *restore_registry_load_detector   (const RestoreRegistry *registry,
+                                                          const char            *name,
+                                                          GError               **error);
 
 /* The default search folders for a program at @exe_dir (the folder of the
  * running binary): "<exe_dir>/models", "<exe_dir>/../share/gimp-restore/models"

@@ -101,6 +101,48 @@ plan_cover (const int *edges,
     }
 }
 
+/* A plan without tiles: tile size, halo, alignment and blend radius for
+ * an image of @width x @height (the sizing shared by both planners). */
+static RestoreTilePlan *
+plan_alloc (int width,
+            int height,
+            int halo,
+            int depth,
+            int tile_size)
+{
+  RestoreTilePlan *plan = g_new0 (RestoreTilePlan, 1);
+  int              align = 1 << depth;
+  int              blend = TILE_BLEND;
+  int              t, t_min;
+
+  halo = MAX (halo, 0);
+  /* A halo too large for the biggest window is cut down: the tile loses
+   * some context rather than the run failing or memory exploding. */
+  halo = MIN (halo, (TILE_MAX_SIZE - 2 * blend - 2 * align - MAX (TILE_MIN_STEP, align)) / 2);
+  t_min = round_up (2 * halo + 2 * blend + 2 * align + MAX (TILE_MIN_STEP, align), align);
+  if (tile_size > 0)
+    t = round_up (MIN (tile_size, TILE_MAX_SIZE), align);
+  else
+    t = round_up (MAX (RESTORE_TILE_DEFAULT_SIZE, 4 * halo + 2 * blend), align);
+  t = MIN (MAX (t, t_min), round_up (TILE_MAX_SIZE, align));
+
+  plan->tile_size = t;
+  plan->halo = halo;
+  plan->align = align;
+  plan->blend = blend;
+  plan->image_width = width;
+  plan->image_height = height;
+  return plan;
+}
+
+/* The cell step S: aligning both ends of a window may add up to
+ * 2 (align - 1). */
+static int
+plan_step (const RestoreTilePlan *plan)
+{
+  return plan->tile_size - 2 * plan->halo - 2 * plan->blend - 2 * plan->align;
+}
+
 /**
  * restore_tile_plan_new:
  * @view: the mask and the pixels of it to cover
@@ -119,7 +161,7 @@ restore_tile_plan_new (const RestoreMaskView *view,
 {
   const RestoreMask *mask;
   RestoreTilePlan   *plan;
-  int                align, blend, t, t_min, step;
+  int                align, blend, t, step;
   int                bx0, by0, bx1, by1;
   int                x, y, i, j, n;
   int               *col_lo, *col_hi, *row_lo, *row_hi;
@@ -132,28 +174,12 @@ restore_tile_plan_new (const RestoreMaskView *view,
                         && view->rect_x1 <= mask->width
                         && view->rect_y1 <= mask->height, NULL);
 
-  align = 1 << depth;
-  blend = TILE_BLEND;
-  halo = MAX (halo, 0);
-  /* A halo too large for the biggest window is cut down: the tile loses
-   * some context rather than the run failing or memory exploding. */
-  halo = MIN (halo, (TILE_MAX_SIZE - 2 * blend - 2 * align - MAX (TILE_MIN_STEP, align)) / 2);
-  t_min = round_up (2 * halo + 2 * blend + 2 * align + MAX (TILE_MIN_STEP, align), align);
-  if (tile_size > 0)
-    t = round_up (MIN (tile_size, TILE_MAX_SIZE), align);
-  else
-    t = round_up (MAX (RESTORE_TILE_DEFAULT_SIZE, 4 * halo + 2 * blend), align);
-  t = MIN (MAX (t, t_min), round_up (TILE_MAX_SIZE, align));
-  /* Aligning both ends of a window may add up to 2 (align - 1). */
-  step = t - 2 * halo - 2 * blend - 2 * align;
-
-  plan = g_new0 (RestoreTilePlan, 1);
-  plan->tile_size = t;
-  plan->halo = halo;
-  plan->align = align;
-  plan->blend = blend;
-  plan->image_width = mask->width;
-  plan->image_height = mask->height;
+  plan = plan_alloc (mask->width, mask->height, halo, depth, tile_size);
+  align = plan->align;
+  blend = plan->blend;
+  t = plan->tile_size;
+  halo = plan->halo;
+  step = plan_step (plan);
 
   /* Bounding box of the selected pixels. */
   bx0 = G_MAXINT, by0 = G_MAXINT, bx1 = -1, by1 = -1;
@@ -245,6 +271,54 @@ restore_tile_plan_new (const RestoreMaskView *view,
 }
 
 /**
+ * restore_tile_plan_new_full:
+ * @width, @height: the image
+ * @halo, @depth, @tile_size: as for restore_tile_plan_new()
+ * Plans tiles that cover every pixel of the image (detection runs the
+ * network everywhere): the same grid, windows and blend weights as a
+ * plan over a mask that selects every pixel, without reading one.
+ * Returns a new plan; free it with restore_tile_plan_free().
+ */
+RestoreTilePlan *
+restore_tile_plan_new_full (int width,
+                            int height,
+                            int halo,
+                            int depth,
+                            int tile_size)
+{
+  RestoreTilePlan *plan;
+  int              step, i, j;
+
+  g_return_val_if_fail (width > 0 && height > 0, NULL);
+  g_return_val_if_fail (depth >= 0 && depth <= 10, NULL);
+
+  plan = plan_alloc (width, height, halo, depth, tile_size);
+  step = plan_step (plan);
+  plan->box_x0 = 0, plan->box_y0 = 0, plan->box_x1 = width, plan->box_y1 = height;
+  plan->col_edges = plan_edges (width, plan->tile_size, step, 0, width, &plan->n_cols);
+  plan->row_edges = plan_edges (height, plan->tile_size, step, 0, height, &plan->n_rows);
+  plan->tiles = g_new0 (RestoreTile, (gsize) plan->n_cols * plan->n_rows);
+  for (j = 0; j < plan->n_rows; j++)
+    for (i = 0; i < plan->n_cols; i++)
+      {
+        RestoreTile *tile = &plan->tiles[plan->n_tiles++];
+
+        /* the cell's core: the cell grown by r across inner boundaries */
+        tile->col = i;
+        tile->row = j;
+        tile->x0 = plan->col_edges[i] - (i > 0 ? plan->blend : 0);
+        tile->x1 = plan->col_edges[i + 1] + (i < plan->n_cols - 1 ? plan->blend : 0);
+        tile->y0 = plan->row_edges[j] - (j > 0 ? plan->blend : 0);
+        tile->y1 = plan->row_edges[j + 1] + (j < plan->n_rows - 1 ? plan->blend : 0);
+        plan_window (width, plan->align, plan->halo, tile->x0, tile->x1,
+                     &tile->x, &tile->width);
+        plan_window (height, plan->align, plan->halo, tile->y0, tile->y1,
+                     &tile->y, &tile->height);
+      }
+  return plan;
+}
+
+/**
  * restore_tile_plan_free:
  * @plan: (nullable): a plan from restore_tile_plan_new()
  */
@@ -312,6 +386,47 @@ restore_tile_get_weights (const RestoreTilePlan *plan,
               tile->y0, tile->y1, wy);
 }
 
+/* The network input of a tile: 3 channels of (pixel * scale + offset),
+ * times (1 - m) and followed by m when @mask is not NULL. */
+static void
+fill_input (const RestoreTile  *tile,
+            const RestoreImage *src,
+            const RestoreMask  *mask,
+            float               scale,
+            float               offset,
+            float              *in)
+{
+  gsize plane = (gsize) tile->width * tile->height;
+  int   gray  = src->channels < 3;
+  int   xx, yy;
+
+  for (yy = 0; yy < tile->height; yy++)
+    {
+      int          sy  = CLAMP (tile->y + yy, 0, src->height - 1);
+      const float *row = src->data + (gsize) sy * src->rowstride;
+      float       *o   = in + (gsize) yy * tile->width;
+
+      for (xx = 0; xx < tile->width; xx++)
+        {
+          int          sx = CLAMP (tile->x + xx, 0, src->width - 1);
+          const float *p  = row + (gsize) sx * src->channels;
+          float        m  = mask != NULL ? restore_mask_value (mask, sx, sy) : 0.0f;
+          float        keep = 1.0f - m;
+          int          c;
+
+          for (c = 0; c < 3; c++)
+            {
+              float v = p[gray ? 0 : c];
+
+              v = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+              o[c * plane + xx] = (v * scale + offset) * keep;
+            }
+          if (mask != NULL)
+            o[3 * plane + xx] = m;
+        }
+    }
+}
+
 /**
  * restore_tile_fill_input:
  * @in: (out): [4, tile->height, tile->width] network input
@@ -329,34 +444,26 @@ restore_tile_fill_input (const RestoreTile  *tile,
                          float               offset,
                          float              *in)
 {
-  gsize plane = (gsize) tile->width * tile->height;
-  int   gray  = src->channels < 3;
-  int   xx, yy;
+  g_return_if_fail (mask != NULL);
+  fill_input (tile, src, mask, scale, offset, in);
+}
 
-  for (yy = 0; yy < tile->height; yy++)
-    {
-      int          sy  = CLAMP (tile->y + yy, 0, src->height - 1);
-      const float *row = src->data + (gsize) sy * src->rowstride;
-      float       *o   = in + (gsize) yy * tile->width;
-
-      for (xx = 0; xx < tile->width; xx++)
-        {
-          int          sx = CLAMP (tile->x + xx, 0, src->width - 1);
-          const float *p  = row + (gsize) sx * src->channels;
-          float        m  = restore_mask_value (mask, sx, sy);
-          float        keep = 1.0f - m;
-          int          c;
-
-          for (c = 0; c < 3; c++)
-            {
-              float v = p[gray ? 0 : c];
-
-              v = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
-              o[c * plane + xx] = (v * scale + offset) * keep;
-            }
-          o[3 * plane + xx] = m;
-        }
-    }
+/**
+ * restore_tile_fill_rgb:
+ * @in: (out): [3, tile->height, tile->width] network input
+ * A detector's input: channels 0..2 = pixel * @scale + @offset, gray
+ * replicated, alpha unused, pixels clamped to 0..1, the window's part
+ * outside the image replicating the nearest edge pixel (as
+ * restore_tile_fill_input() without a mask).
+ */
+void
+restore_tile_fill_rgb (const RestoreTile  *tile,
+                       const RestoreImage *src,
+                       float               scale,
+                       float               offset,
+                       float              *in)
+{
+  fill_input (tile, src, NULL, scale, offset, in);
 }
 
 /**
@@ -494,6 +601,144 @@ uf_union (gint32 *parent,
 }
 
 /**
+ * restore_tile_regions_new:
+ * @x0, @y0, @x1, @y1: the rectangle of @mask to look at
+ * The 8-connected regions of pixels with mask > 0 in the rectangle, as
+ * runs of pixels row by row joined by union-find (a run joins the runs of
+ * the row above that overlap it or touch it diagonally).  Memory: 12
+ * bytes per run plus 4 per row.  Free with restore_tile_regions_free().
+ */
+RestoreRegions *
+restore_tile_regions_new (const RestoreMask *mask,
+                          int                x0,
+                          int                y0,
+                          int                x1,
+                          int                y1)
+{
+  RestoreRegions *regions;
+  GArray         *run_array;
+  int             bh = y1 - y0, x, y, r, prev_a = 0, prev_b = 0;
+
+  g_return_val_if_fail (mask != NULL, NULL);
+  g_return_val_if_fail (x0 >= 0 && y0 >= 0 && x1 <= mask->width && y1 <= mask->height, NULL);
+  g_return_val_if_fail (x1 > x0 && y1 > y0, NULL);
+
+  regions = g_new0 (RestoreRegions, 1);
+  regions->y0 = y0;
+  /* Runs of masked pixels, row by row. */
+  run_array = g_array_new (FALSE, FALSE, sizeof (RestoreRun));
+  regions->row_first = g_new (int, bh + 1);
+  for (y = y0; y < y1; y++)
+    {
+      const float *row = mask->data + (gsize) y * mask->rowstride;
+
+      regions->row_first[y - y0] = (int) run_array->len;
+      for (x = x0; x < x1; x++)
+        if (row[x] > 0.0f)
+          {
+            RestoreRun run = { y, x, x + 1 };
+
+            while (run.x1 < x1 && row[run.x1] > 0.0f)
+              run.x1++;
+            g_array_append_val (run_array, run);
+            x = run.x1;
+          }
+    }
+  regions->row_first[bh] = (int) run_array->len;
+  regions->n_runs = (int) run_array->len;
+  regions->runs = (RestoreRun *) g_array_free (run_array, FALSE);
+
+  /* 8-connected regions: a run joins the runs of the row above that
+   * overlap it or touch it diagonally. */
+  regions->parent = g_new (gint32, MAX (regions->n_runs, 1));
+  for (y = 0; y < bh; y++)
+    {
+      int a = regions->row_first[y], b = regions->row_first[y + 1], i = prev_a;
+
+      for (r = a; r < b; r++)
+        {
+          int j;
+
+          regions->parent[r] = r;
+          while (i < prev_b && regions->runs[i].x1 < regions->runs[r].x0)
+            i++;
+          for (j = i; j < prev_b && regions->runs[j].x0 <= regions->runs[r].x1; j++)
+            uf_union (regions->parent, r, j);
+        }
+      prev_a = a;
+      prev_b = b;
+    }
+  return regions;
+}
+
+/**
+ * restore_tile_regions_root:
+ * Returns the region of run @run: the smallest run index in it.
+ */
+gint32
+restore_tile_regions_root (RestoreRegions *regions,
+                           gint32          run)
+{
+  return uf_find (regions->parent, run);
+}
+
+/** restore_tile_regions_free: @regions: (nullable) */
+void
+restore_tile_regions_free (RestoreRegions *regions)
+{
+  if (regions == NULL)
+    return;
+  g_free (regions->runs);
+  g_free (regions->row_first);
+  g_free (regions->parent);
+  g_free (regions);
+}
+
+/**
+ * restore_tile_distance2:
+ * @f: [height, width] floats, rows packed: 0 at the source pixels, a
+ *     large value (1e20) elsewhere; replaced by each pixel's squared
+ *     Euclidean distance to the nearest source pixel (the large value
+ *     stays where there is none)
+ * Exact two-pass transform (Felzenszwalb-Huttenlocher per column, then
+ * per row).  Scratch: one line of floats, ints and doubles.  Returns
+ * FALSE, with @f undefined, when @cancel is set meanwhile.
+ */
+gboolean
+restore_tile_distance2 (float      *f,
+                        int         width,
+                        int         height,
+                        const gint *cancel)
+{
+  int     n = MAX (width, height);
+  float  *line = g_new (float, n);
+  int    *v = g_new (int, n);
+  double *z = g_new (double, n + 1);
+  int     x, y;
+  gboolean ok = TRUE;
+
+  for (x = 0; x < width && ok; x++)
+    {
+      if (x % 64 == 0 && cancel != NULL && g_atomic_int_get (cancel))
+        ok = FALSE;
+      edt_1d (f + x, height, (gsize) width, line, v, z);
+      for (y = 0; y < height; y++)
+        f[(gsize) y * width + x] = line[y];
+    }
+  for (y = 0; y < height && ok; y++)
+    {
+      if (y % 64 == 0 && cancel != NULL && g_atomic_int_get (cancel))
+        ok = FALSE;
+      edt_1d (f + (gsize) y * width, width, 1, line, v, z);
+      memcpy (f + (gsize) y * width, line, width * sizeof (float));
+    }
+  g_free (line);
+  g_free (v);
+  g_free (z);
+  return ok;
+}
+
+/**
  * restore_tile_choose:
  * @max_radius: [n_models] each model's restore.max_radius, 0 if unset
  * @half_width: a region's half-width in pixels
@@ -528,10 +773,7 @@ restore_tile_choose (const double *max_radius,
   return largest;
 }
 
-typedef struct
-{
-  int y, x0, x1;   /* masked pixels [x0, x1) of row y */
-} Run;
+typedef RestoreRun Run;
 
 #define ROUTE_BLOCK   256
 #define ROUTE_MAX_CAP 1024
@@ -667,11 +909,11 @@ restore_tile_route (const RestoreMask *mask,
                     int                n_models,
                     const gint        *cancel)
 {
-  int     bw = x1 - x0, bh = y1 - y0;
-  GArray *run_array;
-  Run    *runs;
-  int    *row_first;
-  int     n_runs, x, y, r, prev_a = 0, prev_b = 0;
+  int             bw = x1 - x0, bh = y1 - y0;
+  RestoreRegions *regions;
+  Run            *runs;
+  int            *row_first;
+  int             n_runs, r;
   double  rmax = 0.0;
   gint32 *parent;
   float  *region_max;
@@ -685,49 +927,11 @@ restore_tile_route (const RestoreMask *mask,
   if (cancel != NULL && g_atomic_int_get (cancel))
     return NULL;
 
-  /* Runs of masked pixels, row by row. */
-  run_array = g_array_new (FALSE, FALSE, sizeof (Run));
-  row_first = g_new (int, bh + 1);
-  for (y = y0; y < y1; y++)
-    {
-      const float *row = mask->data + (gsize) y * mask->rowstride;
-
-      row_first[y - y0] = (int) run_array->len;
-      for (x = x0; x < x1; x++)
-        if (row[x] > 0.0f)
-          {
-            Run run = { y, x, x + 1 };
-
-            while (run.x1 < x1 && row[run.x1] > 0.0f)
-              run.x1++;
-            g_array_append_val (run_array, run);
-            x = run.x1;
-          }
-    }
-  row_first[bh] = (int) run_array->len;
-  n_runs = (int) run_array->len;
-  runs = (Run *) run_array->data;
-
-  /* 8-connected regions: a run joins the runs of the row above that
-   * overlap it or touch it diagonally. */
-  parent = g_new (gint32, MAX (n_runs, 1));
-  for (y = 0; y < bh; y++)
-    {
-      int a = row_first[y], b = row_first[y + 1], i = prev_a;
-
-      for (r = a; r < b; r++)
-        {
-          int j;
-
-          parent[r] = r;
-          while (i < prev_b && runs[i].x1 < runs[r].x0)
-            i++;
-          for (j = i; j < prev_b && runs[j].x0 <= runs[r].x1; j++)
-            uf_union (parent, r, j);
-        }
-      prev_a = a;
-      prev_b = b;
-    }
+  regions = restore_tile_regions_new (mask, x0, y0, x1, y1);
+  n_runs = regions->n_runs;
+  runs = regions->runs;
+  row_first = regions->row_first;
+  parent = regions->parent;
 
   region_max = g_new0 (float, MAX (n_runs, 1));
   for (r = 0; r < n_models; r++)
@@ -738,9 +942,7 @@ restore_tile_route (const RestoreMask *mask,
                            region_max, (int) MIN (ceil (rmax + 0.5) + 1.0, ROUTE_MAX_CAP),
                            cancel))
     {
-      g_array_free (run_array, TRUE);
-      g_free (row_first);
-      g_free (parent);
+      restore_tile_regions_free (regions);
       g_free (region_max);
       return NULL;
     }
@@ -760,9 +962,7 @@ restore_tile_route (const RestoreMask *mask,
               region_owner[root], runs[r].x1 - runs[r].x0);
     }
 
-  g_array_free (run_array, TRUE);
-  g_free (row_first);
-  g_free (parent);
+  restore_tile_regions_free (regions);
   g_free (region_max);
   g_free (region_owner);
   return owner;

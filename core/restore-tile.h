@@ -104,6 +104,12 @@ RestoreTilePlan *restore_tile_plan_new   (const RestoreMaskView *view,
                                           int                    halo,
                                           int                    depth,
                                           int                    tile_size);
+/* Tiles over the whole image, for detection (restore-tile.c). */
+RestoreTilePlan *restore_tile_plan_new_full (int                 width,
+                                             int                 height,
+                                             int                 halo,
+                                             int                 depth,
+                                             int                 tile_size);
 void             restore_tile_plan_free  (RestoreTilePlan       *plan);
 
 void             restore_tile_get_weights (const RestoreTilePlan *plan,
@@ -114,6 +120,12 @@ void             restore_tile_get_weights (const RestoreTilePlan *plan,
 void             restore_tile_fill_input (const RestoreTile     *tile,
                                           const RestoreImage    *src,
                                           const RestoreMask     *mask,
+                                          float                  scale,
+                                          float                  offset,
+                                          float                 *in);
+
+void             restore_tile_fill_rgb   (const RestoreTile     *tile,
+                                          const RestoreImage    *src,
                                           float                  scale,
                                           float                  offset,
                                           float                 *in);
@@ -154,6 +166,35 @@ guint8 *restore_tile_route (const RestoreMask *mask,
                             const double      *max_radius,
                             int                n_models,
                             const gint        *cancel);
+
+/* Runs of masked pixels and their 8-connected regions (restore-tile.c). */
+typedef struct
+{
+  int y, x0, x1;   /* masked pixels [x0, x1) of row y */
+} RestoreRun;
+
+typedef struct
+{
+  RestoreRun *runs;       /* [n_runs], row by row */
+  int         n_runs;
+  int        *row_first;  /* [y1 - y0 + 1]: first run of each row, then n_runs */
+  gint32     *parent;     /* [n_runs] union-find forest */
+  int         y0;
+} RestoreRegions;
+
+RestoreRegions *restore_tile_regions_new  (const RestoreMask *mask,
+                                           int                x0,
+                                           int                y0,
+                                           int                x1,
+                                           int                y1);
+gint32          restore_tile_regions_root (RestoreRegions    *regions,
+                                           gint32             run);
+void            restore_tile_regions_free (RestoreRegions    *regions);
+
+gboolean        restore_tile_distance2    (float             *f,
+                                           int                width,
+                                           int                height,
+                                           const gint        *cancel);
 
 int     restore_tile_choose (const double *max_radius,
                              int           n_models,

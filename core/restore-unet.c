@@ -59,6 +59,10 @@ struct _RestoreModel
   gboolean           gated;
   gboolean           residual;
   gboolean           prefill;    /* unet.prefill "pushpull" */
+  RestoreModelTask   task;       /* restore.task */
+  int                in_channels;
+  int                out_channels;
+  gboolean           sigmoid;    /* unet.output "sigmoid" */
   RestoreActivation  act;
   int                halo;
   float              scale;
@@ -150,6 +154,16 @@ get_finite (const RestoreFile  *file,
   return TRUE;
 }
 
+/* Adds which kind of model was being read to a channel-count error. */
+static gboolean
+task_error (RestoreModelTask   task,
+            GError           **error)
+{
+  if (task == RESTORE_MODEL_TASK_DETECT)
+    g_prefix_error (error, "detect model: ");
+  return FALSE;
+}
+
 static gboolean
 read_metadata (RestoreModel  *model,
                GError       **error)
@@ -157,7 +171,8 @@ read_metadata (RestoreModel  *model,
   const RestoreFile *file = model->file;
   const char        *arch, *act_name, *training;
   const guint32     *channels, *dilations;
-  guint32            n_channels, n_dilations, value;
+  guint32            n_channels, n_dilations, value, want_in, want_out;
+  gboolean           detect;
 
   arch = restore_file_get_string (file, "general.architecture");
   if (! arch)
@@ -174,9 +189,51 @@ read_metadata (RestoreModel  *model,
       ! get_string (file, "general.training", FALSE, &training, error))
     return FALSE;
 
-  if (! get_u32 (file, "unet.in_channels", 4, 4, &value, error) ||
-      ! get_u32 (file, "unet.out_channels", 3, 3, &value, error))
-    return FALSE;
+  /* optional: "inpaint" (the default) or "detect"; it fixes the channels */
+  model->task = RESTORE_MODEL_TASK_INPAINT;
+  if (restore_file_has_key (file, "restore.task"))
+    {
+      const char *task;
+
+      if (! get_string (file, "restore.task", TRUE, &task, error))
+        return FALSE;
+      if (strcmp (task, "detect") == 0)
+        model->task = RESTORE_MODEL_TASK_DETECT;
+      else if (strcmp (task, "inpaint") != 0)
+        return metadata_error (error, "metadata 'restore.task' is '%s', "
+                               "expected 'inpaint' or 'detect'", task);
+    }
+  /* an inpainting model: RGB + mask -> RGB; a detector: RGB -> p */
+  detect = model->task == RESTORE_MODEL_TASK_DETECT;
+  want_in = detect ? 3 : 4;
+  want_out = detect ? 1 : 3;
+  if (! get_u32 (file, "unet.in_channels", want_in, want_in, &value, error))
+    return task_error (model->task, error);
+  model->in_channels = (int) value;
+  if (! get_u32 (file, "unet.out_channels", want_out, want_out, &value, error))
+    return task_error (model->task, error);
+  model->out_channels = (int) value;
+
+  /* optional: "none" (the default) or "sigmoid" (detectors only, required) */
+  model->sigmoid = FALSE;
+  if (restore_file_has_key (file, "unet.output"))
+    {
+      const char *output;
+
+      if (! get_string (file, "unet.output", TRUE, &output, error))
+        return FALSE;
+      if (strcmp (output, "sigmoid") == 0)
+        model->sigmoid = TRUE;
+      else if (strcmp (output, "none") != 0)
+        return metadata_error (error, "metadata 'unet.output' is '%s', "
+                               "expected 'none' or 'sigmoid'", output);
+    }
+  if (model->sigmoid != (model->task == RESTORE_MODEL_TASK_DETECT))
+    return metadata_error (error, "metadata 'unet.output' is '%s' but a%s "
+                           "model needs '%s'", model->sigmoid ? "sigmoid" : "none",
+                           model->task == RESTORE_MODEL_TASK_DETECT ?
+                           " detect" : "n inpaint",
+                           model->sigmoid ? "none" : "sigmoid");
 
   channels = restore_file_get_u32_array (file, "unet.channels", &n_channels);
   if (! channels)
@@ -249,6 +306,14 @@ read_metadata (RestoreModel  *model,
         return metadata_error (error, "metadata 'unet.prefill' is '%s', "
                                "expected 'none' or 'pushpull'", prefill);
     }
+
+  /* a detector's input has no mask channel to fill or add back */
+  if (model->task == RESTORE_MODEL_TASK_DETECT && model->prefill)
+    return metadata_error (error, "metadata 'unet.prefill' must be 'none' "
+                           "for a detect model");
+  if (model->task == RESTORE_MODEL_TASK_DETECT && model->residual)
+    return metadata_error (error, "metadata 'unet.residual' must be 0 for a "
+                           "detect model");
 
   /* optional, but when present it must be a finite f32 >= 0 */
   model->max_radius = 0.0f;
@@ -346,7 +411,8 @@ build_layers (RestoreModel *model)
   char       name[32];
 
   model->layers = g_new0 (Layer, 2 * (d + 1) + model->n_dilations + 2 * d + 1);
-  add_layer (model, "enc0.conv1", 4, c[0], 3, 1, 1, 0, model->act);
+  add_layer (model, "enc0.conv1", model->in_channels, c[0], 3, 1, 1, 0,
+             model->act);
   add_layer (model, "enc0.conv2", c[0], c[0], 3, 1, 1, 0, model->act);
   for (int i = 1; i <= d; i++)
     {
@@ -369,7 +435,8 @@ build_layers (RestoreModel *model)
       add_layer (model, name, 2 * c[i - 1], c[i - 1], 3, 1, 1, i - 1,
                  model->act);
     }
-  add_layer (model, "out.conv", c[0], 3, 1, 1, 1, 0, RESTORE_ACT_NONE);
+  add_layer (model, "out.conv", c[0], model->out_channels, 1, 1, 1, 0,
+             RESTORE_ACT_NONE);
 }
 
 static gboolean
@@ -550,6 +617,30 @@ restore_model_get_max_radius (const RestoreModel *model)
 {
   g_return_val_if_fail (model != NULL, 0.0);
   return model->max_radius;
+}
+
+/** restore_model_get_task: Returns restore.task (inpaint by default). */
+RestoreModelTask
+restore_model_get_task (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, RESTORE_MODEL_TASK_INPAINT);
+  return model->task;
+}
+
+/** restore_model_get_in_channels: Returns unet.in_channels (4 or 3). */
+int
+restore_model_get_in_channels (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->in_channels;
+}
+
+/** restore_model_get_out_channels: Returns unet.out_channels (3 or 1). */
+int
+restore_model_get_out_channels (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0);
+  return model->out_channels;
 }
 
 /** restore_model_get_norm_scale: Returns norm.scale. */
@@ -809,12 +900,13 @@ forward (RestoreModel  *model,
   run_layer (layer++, h, width, height, output, raw, col, reference);
   g_assert (layer == model->layers + model->n_layers);
 
+  plane0 = (gsize) width * height;
   if (model->residual)
-    {
-      plane0 = (gsize) width * height;
-      for (gsize i = 0; i < 3 * plane0; i++)
-        output[i] += input[i];
-    }
+    for (gsize i = 0; i < 3 * plane0; i++)
+      output[i] += input[i];
+  if (model->sigmoid)
+    for (gsize i = 0; i < (gsize) model->out_channels * plane0; i++)
+      output[i] = 1.0f / (1.0f + expf (-output[i]));
   return TRUE;
 }
 

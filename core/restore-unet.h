@@ -13,7 +13,9 @@
  *
  *   input x [4, H, W]: channels 0..2 = (pixel * scale + offset) * (1 - m),
  *                      channel 3 = m (the soft mask, 1 = damaged)
- *   enc0.conv1  C_in 4      -> C[0]
+ *   (a detector, restore.task "detect": x [3, H, W] = pixel * scale + offset,
+ *    no mask channel)
+ *   enc0.conv1  C_in 4 (3 for a detector) -> C[0]
  *   enc0.conv2  C[0]        -> C[0]                        = e0
  *   for i = 1..D:
  *     enc{i}.conv1  stride 2, C[i-1] -> C[i]               (H/2^i, W/2^i)
@@ -25,8 +27,11 @@
  *     dec{i}.conv1  on nearest-neighbour 2x upsampled h, C[i] -> C[i-1]
  *     dec{i}.conv2  on concat (dec{i}.conv1 output, e_{i-1}) along channels,
  *                   2 C[i-1] -> C[i-1]                     = h
- *   out.conv    1x1, C[0] -> 3, no activation, weight [3, C[0], 1, 1], bias [3]
+ *   out.conv    1x1, C[0] -> C_out, no activation, weight [C_out, C[0], 1, 1],
+ *               bias [C_out]; C_out = unet.out_channels: 3, or 1 for a detector
  *   y = out.conv output (+ x[0..2] when unet.residual)
+ *   with unet.output "sigmoid" (detectors): y = 1 / (1 + exp (-y)), the
+ *   probability that the pixel is a defect
  * With unet.prefill "pushpull", x[0..2] is first replaced by the push-pull
  * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull()), for the
  * first layer and the residual alike.
@@ -41,6 +46,14 @@
 #include "restore-model.h"
 
 G_BEGIN_DECLS
+
+/* restore.task: what the network is for. */
+typedef enum
+{
+  RESTORE_MODEL_TASK_INPAINT,  /* RGB + mask -> restored RGB (the default) */
+  RESTORE_MODEL_TASK_DETECT,   /* RGB -> defect probability (restore-detect.h) */
+  RESTORE_MODEL_TASK_COUNT
+} RestoreModelTask;
 
 typedef enum
 {
@@ -75,6 +88,10 @@ int           restore_model_get_depth       (const RestoreModel *model);
 int           restore_model_get_halo        (const RestoreModel *model);
 /* restore.max_radius, or 0 when the model does not set it. */
 double        restore_model_get_max_radius  (const RestoreModel *model);
+RestoreModelTask restore_model_get_task      (const RestoreModel *model);
+/* unet.in_channels (4, or 3 for a detector) and unet.out_channels (3 or 1). */
+int           restore_model_get_in_channels (const RestoreModel *model);
+int           restore_model_get_out_channels (const RestoreModel *model);
 float         restore_model_get_norm_scale  (const RestoreModel *model);
 float         restore_model_get_norm_offset (const RestoreModel *model);
 /* Multiply-adds of one forward pass over a h x w tile. */
@@ -84,8 +101,10 @@ double        restore_model_get_flops       (const RestoreModel *model,
 
 /**
  * restore_model_forward:
- * @input:  [4, height, width] network input as described above
- * @output: [3, height, width] network output y (before de-normalising)
+ * @input:  [C_in, height, width] network input as described above
+ *          (C_in = restore_model_get_in_channels (): 4, or 3 for a detector)
+ * @output: [C_out, height, width] network output y (before de-normalising;
+ *          for a detector the probabilities)
  * Runs the network on one tile.  height and width must be multiples of
  * 2^depth.  Scratch memory comes from the model's workspace, so a model
  * runs one forward pass at a time.  Deterministic.

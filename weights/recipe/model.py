@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu")
 PREFILLS = ("none", "pushpull")
+OUTPUTS = ("none", "sigmoid")
 NORM_SCALE = 2.0
 NORM_OFFSET = -1.0
 
@@ -19,7 +20,11 @@ class _Layer(nn.Module):
 
 class RestoreUNet(nn.Module):
     def __init__(self, channels=(16, 32, 64, 128), dilations=(), gated=False,
-                 activation="leaky_relu", residual=False, prefill="none"):
+                 activation="leaky_relu", residual=False, prefill="none",
+                 in_channels=4, out_channels=3, output="none"):
+        """in_channels 4 / out_channels 3 / output "none" is the inpainting
+        network; a damage detector (restore.task "detect") has in_channels 3
+        (normalised RGB, no mask), out_channels 1 and output "sigmoid"."""
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError("unknown activation %r" % activation)
@@ -33,6 +38,15 @@ class RestoreUNet(nn.Module):
         if prefill not in PREFILLS:
             raise ValueError("unknown prefill %r" % prefill)
         self.prefill = prefill
+        if output not in OUTPUTS:
+            raise ValueError("unknown output %r" % output)
+        self.in_channels = int(in_channels)
+        self.out_channels = int(out_channels)
+        self.output = output
+        if self.in_channels not in (3, 4):
+            raise ValueError("in_channels must be 4 (RGB + mask) or 3 (RGB)")
+        if self.in_channels == 3 and (self.residual or self.prefill != "none"):
+            raise ValueError("a network without a mask input has no residual or prefill")
         self.depth = len(self.channels) - 1
         g = 2 if self.gated else 1
         C = self.channels
@@ -43,7 +57,7 @@ class RestoreUNet(nn.Module):
                              padding=dilation, dilation=dilation)
 
         enc0 = _Layer()
-        enc0.conv1 = conv(4, C[0])
+        enc0.conv1 = conv(self.in_channels, C[0])
         enc0.conv2 = conv(C[0], C[0])
         self.enc0 = enc0
         for i in range(1, D + 1):
@@ -61,7 +75,7 @@ class RestoreUNet(nn.Module):
             layer.conv2 = conv(2 * C[i - 1], C[i - 1])
             setattr(self, "dec%d" % i, layer)
         out = _Layer()
-        out.conv = nn.Conv2d(C[0], 3, 1)
+        out.conv = nn.Conv2d(C[0], self.out_channels, 1)
         self.out = out
         self._init_weights()
 
@@ -88,7 +102,8 @@ class RestoreUNet(nn.Module):
         return self._act(y)
 
     def forward(self, x):
-        """x: [N, 4, H, W] network input (normalised RGB * (1 - m), m)."""
+        """x: [N, 4, H, W] network input (normalised RGB * (1 - m), m), or
+        [N, 3, H, W] normalised RGB for in_channels 3."""
         D = self.depth
         f = 2 ** D
         if x.shape[2] % f or x.shape[3] % f:
@@ -114,12 +129,19 @@ class RestoreUNet(nn.Module):
         y = self.out.conv(h)
         if self.residual:
             y = y + x[:, :3]
+        if self.output == "sigmoid":
+            y = torch.sigmoid(y)
         return y
 
     def config(self):
-        return dict(channels=self.channels, dilations=self.dilations,
-                    gated=self.gated, activation=self.activation,
-                    residual=self.residual, prefill=self.prefill)
+        cfg = dict(channels=self.channels, dilations=self.dilations,
+                   gated=self.gated, activation=self.activation,
+                   residual=self.residual, prefill=self.prefill)
+        # only when not the inpainting defaults, so older checkpoints match
+        if (self.in_channels, self.out_channels, self.output) != (4, 3, "none"):
+            cfg.update(in_channels=self.in_channels, out_channels=self.out_channels,
+                       output=self.output)
+        return cfg
 
     def receptive_radius(self):
         """Theoretical receptive-field half-width in input pixels."""

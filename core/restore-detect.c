@@ -1,0 +1,411 @@
+/* gimp-restore: finding the damage (see restore-detect.h).
+ *
+ * restore_detect_probability(): tiles over the whole image
+ * (restore_tile_plan_new_full(): the restore planner's grid, windows and
+ * raised-cosine weights), the detector on each window, the tile's core
+ * blended straight into the caller's probability map.  Memory: one input
+ * tile [3, T, T] and one output tile [T, T] of floats, 16 T^2 bytes, plus
+ * the network's workspace; nothing else grows with the image.
+ *
+ * restore_detect_select(): threshold, 8-connected regions as runs
+ * (restore_tile_regions_new()), each region's width from an exact
+ * distance transform (restore_tile_distance2()), the size filter, then a
+ * second distance transform for the grown, soft-edged selection.  Scratch:
+ * 1 byte per pixel for the thresholded map, the runs (12 bytes each) and
+ * the caller's @mask buffer as the distance map.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "restore-detect.h"
+#include "restore-ops.h"
+#include "restore-params.h"
+#include "restore-tile.h"
+
+#define DETECT_MAX_SIDE   (1 << 20)
+#define DETECT_FAR        1e20f
+#define DETECT_STEEPNESS  10.0
+
+/**
+ * restore_detect_options_init:
+ * @options: the options to fill
+ * See restore-detect.h.
+ */
+void
+restore_detect_options_init (RestoreDetectOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  memset (options, 0, sizeof *options);
+  options->sensitivity = restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].def;
+  options->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
+  options->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
+  options->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
+  options->n_threads = 0;
+  options->tile_size = 0;
+  options->progress = NULL;
+  options->progress_data = NULL;
+  options->cancel = NULL;
+}
+
+/** restore_model_is_detector: See restore-detect.h. */
+gboolean
+restore_model_is_detector (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  return restore_model_get_task (model) == RESTORE_MODEL_TASK_DETECT;
+}
+
+/**
+ * restore_detect_threshold:
+ * @sensitivity: 0..1 (clamped)
+ * Returns 1 / (1 + exp (10 (sensitivity - 0.5))).
+ */
+double
+restore_detect_threshold (double sensitivity)
+{
+  double s = isnan (sensitivity) ? 0.5 : CLAMP (sensitivity, 0.0, 1.0);
+
+  return 1.0 / (1.0 + exp (DETECT_STEEPNESS * (s - 0.5)));
+}
+
+static gboolean
+detect_cancelled (const RestoreDetectOptions *options,
+                  GError                    **error)
+{
+  if (options->cancel != NULL && g_atomic_int_get (options->cancel))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED, "cancelled");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+detect_check_size (int      width,
+                   int      height,
+                   GError **error)
+{
+  if (width < 1 || height < 1 || width > DETECT_MAX_SIDE || height > DETECT_MAX_SIDE)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "image size %d x %d is out of range (1 to %d pixels a side)",
+                   width, height, DETECT_MAX_SIDE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * restore_detect_probability:
+ * See restore-detect.h.
+ */
+gboolean
+restore_detect_probability (RestoreModel               *model,
+                            const RestoreImage         *src,
+                            float                      *prob,
+                            const RestoreDetectOptions *options,
+                            GError                    **error)
+{
+  RestoreDetectOptions defaults;
+  RestoreTilePlan     *plan;
+  gsize                max_area = 0;
+  int                  max_core_w = 0, max_core_h = 0;
+  float               *in, *out, *wx, *wy;
+  float                scale, offset;
+  gboolean             ok = TRUE;
+  int                  previous_threads, k;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
+  g_return_val_if_fail (prob != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (options == NULL)
+    {
+      restore_detect_options_init (&defaults);
+      options = &defaults;
+    }
+  if (! restore_model_is_detector (model))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "model '%s' is not a damage detector (restore.task is not "
+                   "'detect')", restore_model_get_name (model));
+      return FALSE;
+    }
+  if (! detect_check_size (src->width, src->height, error))
+    return FALSE;
+  if (src->channels < 1 || src->channels > 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "images must have 1 to 4 channels, got %d", src->channels);
+      return FALSE;
+    }
+  if (src->rowstride < (gsize) src->width * src->channels
+      || src->rowstride > G_MAXSIZE / sizeof (float) / src->height)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "image row stride %" G_GSIZE_FORMAT " does not fit width x "
+                   "channels (%d x %d)", src->rowstride, src->width, src->channels);
+      return FALSE;
+    }
+  if (options->n_threads < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the number of threads must be 0 (all cores) or more, got %d",
+                   options->n_threads);
+      return FALSE;
+    }
+  if (options->tile_size < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the tile size must be 0 (default) or more, got %d",
+                   options->tile_size);
+      return FALSE;
+    }
+  scale = restore_model_get_norm_scale (model);
+  offset = restore_model_get_norm_offset (model);
+  if (detect_cancelled (options, error))
+    return FALSE;
+
+  plan = restore_tile_plan_new_full (src->width, src->height,
+                                     restore_model_get_halo (model),
+                                     restore_model_get_depth (model),
+                                     options->tile_size);
+  for (k = 0; k < plan->n_tiles; k++)
+    {
+      const RestoreTile *tile = &plan->tiles[k];
+
+      max_area = MAX (max_area, (gsize) tile->width * tile->height);
+      max_core_w = MAX (max_core_w, tile->x1 - tile->x0);
+      max_core_h = MAX (max_core_h, tile->y1 - tile->y0);
+    }
+  in = g_new (float, 3 * max_area);
+  out = g_new (float, max_area);
+  wx = g_new (float, max_core_w);
+  wy = g_new (float, max_core_h);
+
+  /* The weights of the tiles sum to one: accumulate from zero. */
+  memset (prob, 0, (gsize) src->width * src->height * sizeof (float));
+  previous_threads = restore_ops_set_threads (options->n_threads > 0
+                                              ? options->n_threads
+                                              : (int) g_get_num_processors ());
+  if (options->progress != NULL)
+    options->progress (0.0, options->progress_data);
+
+  for (k = 0; k < plan->n_tiles && ok; k++)
+    {
+      const RestoreTile *tile = &plan->tiles[k];
+      int                x, y;
+
+      if (detect_cancelled (options, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      restore_tile_fill_rgb (tile, src, scale, offset, in);
+      ok = restore_model_forward (model, in, out, tile->width, tile->height, error);
+      if (! ok)
+        break;
+      restore_tile_get_weights (plan, tile, wx, wy);
+      for (y = tile->y0; y < tile->y1; y++)
+        {
+          const float *o = out + (gsize) (y - tile->y) * tile->width - tile->x;
+          float       *p = prob + (gsize) y * src->width;
+          float        w = wy[y - tile->y0];
+
+          for (x = tile->x0; x < tile->x1; x++)
+            p[x] += w * wx[x - tile->x0] * o[x];
+        }
+      if (options->progress != NULL)
+        options->progress ((double) (k + 1) / plan->n_tiles, options->progress_data);
+    }
+
+  restore_ops_set_threads (previous_threads);
+  restore_tile_plan_free (plan);
+  g_free (in);
+  g_free (out);
+  g_free (wx);
+  g_free (wy);
+  return ok;
+}
+
+static gboolean
+detect_check_select (const RestoreDetectOptions *options,
+                     GError                    **error)
+{
+  if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SENSITIVITY,
+                                    options->sensitivity, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MIN_SIZE,
+                                       options->min_size, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
+                                       options->max_size, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
+                                       options->grow, error))
+    return FALSE;
+  if (options->min_size > options->max_size)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "min-size (%d) is larger than max-size (%d)",
+                   options->min_size, options->max_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * restore_detect_select:
+ * See restore-detect.h.
+ */
+int
+restore_detect_select (const float                *prob,
+                       int                         width,
+                       int                         height,
+                       float                      *mask,
+                       const RestoreDetectOptions *options,
+                       GError                    **error)
+{
+  RestoreDetectOptions defaults;
+  RestoreRegions      *regions;
+  RestoreMask          view;
+  guint8              *sel;
+  float               *region_r2;
+  guint8              *keep;
+  gsize                n, i;
+  float                t;
+  double               lo, hi;
+  int                  x, y, r, kept = 0;
+
+  g_return_val_if_fail (prob != NULL && mask != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (options == NULL)
+    {
+      restore_detect_options_init (&defaults);
+      options = &defaults;
+    }
+  if (! detect_check_size (width, height, error) || ! detect_check_select (options, error))
+    return -1;
+  if (detect_cancelled (options, error))
+    return -1;
+
+  n = (gsize) width * height;
+  t = (float) restore_detect_threshold (options->sensitivity);
+
+  /* 1. Threshold (read before @mask, which may be @prob, is written). */
+  sel = g_new (guint8, n);
+  for (i = 0; i < n; i++)
+    sel[i] = prob[i] >= t;
+
+  /* 2. Regions and their widths: the distance of each selected pixel to
+   * the nearest unselected one, the outside of the image counting as
+   * unselected. */
+  for (i = 0; i < n; i++)
+    mask[i] = sel[i] ? DETECT_FAR : 0.0f;
+  if (! restore_tile_distance2 (mask, width, height, options->cancel))
+    {
+      g_free (sel);
+      detect_cancelled (options, error);
+      return -1;
+    }
+  view.data = mask;   /* > 0 exactly on the selected pixels */
+  view.width = width;
+  view.height = height;
+  view.rowstride = width;
+  regions = restore_tile_regions_new (&view, 0, 0, width, height);
+  region_r2 = g_new0 (float, MAX (regions->n_runs, 1));
+  keep = g_new0 (guint8, MAX (regions->n_runs, 1));
+  for (r = 0; r < regions->n_runs; r++)
+    {
+      const RestoreRun *run = &regions->runs[r];
+      gint32            root = restore_tile_regions_root (regions, r);
+      const float      *row = mask + (gsize) run->y * width;
+
+      for (x = run->x0; x < run->x1; x++)
+        {
+          float edge = (float) MIN (MIN (x + 1, width - x),
+                                    MIN (run->y + 1, height - run->y));
+          float d2 = MIN (row[x], edge * edge);
+
+          region_r2[root] = MAX (region_r2[root], d2);
+        }
+    }
+  /* width = 2 r - 1 in [min, max]  <=>  r in [(min + 1) / 2, (max + 1) / 2] */
+  lo = (options->min_size + 1) / 2.0;
+  hi = (options->max_size + 1) / 2.0;
+  for (r = 0; r < regions->n_runs; r++)
+    if (restore_tile_regions_root (regions, r) == r)
+      {
+        double radius = sqrt (region_r2[r]);
+
+        /* a small tolerance: a diagonal line's radius is not whole */
+        keep[r] = radius >= lo - 1e-3 && radius <= hi + 1e-3;
+        kept += keep[r];
+      }
+
+  /* 3. Grow the kept regions with a soft edge. */
+  for (i = 0; i < n; i++)
+    mask[i] = DETECT_FAR;
+  for (r = 0; r < regions->n_runs; r++)
+    if (keep[restore_tile_regions_root (regions, r)])
+      {
+        const RestoreRun *run = &regions->runs[r];
+
+        for (x = run->x0; x < run->x1; x++)
+          mask[(gsize) run->y * width + x] = 0.0f;
+      }
+  restore_tile_regions_free (regions);
+  g_free (region_r2);
+  g_free (keep);
+  g_free (sel);
+  if (kept == 0)
+    {
+      memset (mask, 0, n * sizeof (float));
+      return 0;
+    }
+  if (! restore_tile_distance2 (mask, width, height, options->cancel))
+    {
+      detect_cancelled (options, error);
+      return -1;
+    }
+  for (y = 0; y < height; y++)
+    for (x = 0; x < width; x++)
+      {
+        float *m = mask + (gsize) y * width + x;
+        float  v = (float) (options->grow + 1) - sqrtf (*m);
+
+        *m = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+      }
+  return kept;
+}
+
+/**
+ * restore_detect_run:
+ * See restore-detect.h.
+ */
+int
+restore_detect_run (RestoreModel               *model,
+                    const RestoreImage         *src,
+                    float                      *mask,
+                    const RestoreDetectOptions *options,
+                    GError                    **error)
+{
+  RestoreDetectOptions defaults;
+
+  g_return_val_if_fail (src != NULL && mask != NULL, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+
+  if (options == NULL)
+    {
+      restore_detect_options_init (&defaults);
+      options = &defaults;
+    }
+  /* Bad selection options fail before the network runs. */
+  if (! detect_check_select (options, error))
+    return -1;
+  if (! restore_detect_probability (model, src, mask, options, error))
+    return -1;
+  return restore_detect_select (mask, src->width, src->height, mask, options, error);
+}

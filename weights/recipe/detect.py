@@ -1,0 +1,495 @@
+#!/usr/bin/python3
+"""gimp-restore: the damage detector (restore.task "detect"): data, training, export.
+
+  detect.py train [--steps N] [--threads 1] ...   train / resume weights/work/ckpt-detect.pt
+  detect.py export CKPT --out weights/detector.grst --vector tests/data/detector-vector.grst
+  detect.py tiny OUTDIR        random-init tiny-detect model + vector (C tests)
+  detect.py verify MODEL[:VECTOR] ...
+  detect.py sheet OUT.png      examples of the training pairs (damaged crop | label)
+
+The network is model.RestoreUNet with in_channels 3 (normalised RGB, no
+mask), out_channels 1 and a sigmoid head: per pixel, the probability that it
+belongs to a defect.  Training pairs are photos of weights/work/photos (the
+held-out split of train.py is kept for validation) given an old look (grey or
+sepia toning, fading, blur, grain) and damage drawn INTO the picture with the
+shapes of masks.py (light and dark scratches, hairs, dust and specks, cracks):
+each defect gets a plausible colour, an opacity and soft edges, and its
+pixels (coverage >= 0.5) are the label.  A quarter of the crops get no damage
+at all, so the network learns not to fire on real detail.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import grst  # noqa: E402
+import masks  # noqa: E402
+from model import NORM_OFFSET, NORM_SCALE, RestoreUNet  # noqa: E402
+
+VECTOR_SIZE = 64
+LABEL_COVERAGE = 0.5
+CLEAN_FRACTION = 0.25
+DETECT_CONFIG = dict(channels=[8, 16, 32, 64], dilations=[], gated=False,
+                     activation="leaky_relu", residual=False, prefill="none",
+                     in_channels=3, out_channels=1, output="sigmoid")
+
+
+def log(fh, msg):
+    line = time.strftime("%Y-%m-%d %H:%M:%S ") + msg
+    print(line, flush=True)
+    fh.write(line + "\n")
+    fh.flush()
+
+
+# --- data ----------------------------------------------------------------
+
+def old_look(rng, c):
+    """Ageing of a clean crop [H,W,3] 0..1: toning, fading, blur (before the
+    damage; grain comes after it)."""
+    u = rng.random()
+    g = c @ np.array([0.299, 0.587, 0.114], np.float32)
+    if u < 0.3:
+        c = np.repeat(g[..., None], 3, axis=2)
+    elif u < 0.55:
+        tone = np.array([1.08, 0.94, 0.74], np.float32) * rng.uniform(0.9, 1.05)
+        c = g[..., None] * tone
+    elif u < 0.65:   # colour print gone yellow / magenta
+        tint = np.array([1.0, 0.95, 0.8], np.float32) if rng.random() < 0.5 \
+            else np.array([1.0, 0.85, 0.95], np.float32)
+        c = c * tint
+    if rng.random() < 0.4:   # fading: less contrast, lifted blacks
+        a = rng.uniform(0.55, 0.95)
+        c = c * a + rng.uniform(0.0, 1.0 - a) * rng.uniform(0.3, 1.0)
+    if rng.random() < 0.3:
+        a = rng.uniform(0.8, 1.2)
+        c = (c - 0.5) * a + 0.5 + rng.uniform(-0.06, 0.06)
+    if rng.random() < 0.3:
+        c = cv2.GaussianBlur(c, (0, 0), rng.uniform(0.4, 1.3))
+    return np.clip(c, 0.0, 1.0).astype(np.float32)
+
+
+def grain(rng, c):
+    if rng.random() < 0.5:
+        s = rng.uniform(0.005, 0.04)
+        n = rng.normal(0, s, c.shape[:2]).astype(np.float32)
+        if rng.random() < 0.5:   # clumped grain
+            n = cv2.GaussianBlur(n, (0, 0), 0.7) * 1.8
+        if rng.random() < 0.7:
+            n = n[..., None]
+        c = c + n
+    return np.clip(c, 0.0, 1.0).astype(np.float32)
+
+
+THIN_KINDS = [(masks.scratch, 0.40), (masks.hair, 0.15), (masks.dust, 0.30), (masks.crack, 0.15)]
+
+
+def defect_coverage(rng, h, w):
+    """One defect's anti-aliased coverage [H,W] 0..1, drawn as masks.py does
+    (4x supersampling, area down-sampling)."""
+    fns = [k for k, _ in THIN_KINDS]
+    p = np.array([q for _, q in THIN_KINDS])
+    fn = fns[rng.choice(len(fns), p=p / p.sum())]
+    c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
+    if fn is masks.scratch:
+        fn(rng, c, h, w, wmax=6.0)
+    else:
+        fn(rng, c, h, w)
+    a = cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    if rng.random() < 0.5:   # softer edges
+        a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.3, 0.8))
+    return a
+
+
+def render_damage(rng, img):
+    """Draws 1-5 defects into img [H,W,3]; returns (damaged, label [H,W] 0/1)."""
+    h, w = img.shape[:2]
+    out = img.copy()
+    label = np.zeros((h, w), np.float32)
+    lum = img @ np.array([0.299, 0.587, 0.114], np.float32)
+    gray = float(np.ptp(img - lum[..., None])) < 0.02
+    for _ in range(int(rng.integers(1, 6))):
+        a = defect_coverage(rng, h, w)
+        if a.max() < LABEL_COVERAGE:
+            continue
+        under = float((lum * a).sum() / max(a.sum(), 1e-6))
+        light = (under < 0.55) if rng.random() < 0.8 else (rng.random() < 0.6)
+        if light:
+            v = rng.uniform(0.72, 1.0)
+        else:
+            v = rng.uniform(0.0, 0.28)
+        colour = np.full(3, v, np.float32)
+        if not gray and rng.random() < 0.3:
+            colour = np.clip(colour + rng.normal(0, 0.04, 3), 0, 1).astype(np.float32)
+        opacity = rng.uniform(0.55, 1.0)
+        k = (a * opacity)[..., None]
+        # a little texture inside the defect
+        tex = rng.normal(0, 0.03, (h, w, 1)).astype(np.float32)
+        out = out * (1 - k) + np.clip(colour + tex, 0, 1) * k
+        label = np.maximum(label, (a >= LABEL_COVERAGE).astype(np.float32))
+    return np.clip(out, 0, 1).astype(np.float32), label
+
+
+def make_pair(rng, crop):
+    """A training pair from a clean crop: (input image [H,W,3], label [H,W])."""
+    c = old_look(rng, crop)
+    if rng.random() < CLEAN_FRACTION:
+        label = np.zeros(c.shape[:2], np.float32)
+    else:
+        c, label = render_damage(rng, c)
+    return grain(rng, c), label
+
+
+def to_input(rgb):
+    """rgb [N,3,H,W] 0..1 -> network input (the C core's restore_tile_fill_rgb)."""
+    return rgb * NORM_SCALE + NORM_OFFSET
+
+
+def sample_batch(rng, photos, weights, batch, size):
+    import train
+    x = np.empty((batch, 3, size, size), np.float32)
+    y = np.empty((batch, 1, size, size), np.float32)
+    for b in range(batch):
+        im = photos[rng.choice(len(photos), p=weights)]
+        crop = train.random_crop(rng, im, size)
+        img, lab = make_pair(rng, np.ascontiguousarray(crop))
+        x[b] = img.transpose(2, 0, 1)
+        y[b, 0] = lab
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def val_set(val, size, n_per_photo=4):
+    import train
+    rng = np.random.default_rng(4321)
+    xs, ys = [], []
+    for im in val:
+        for _ in range(n_per_photo):
+            crop = np.ascontiguousarray(train.random_crop(rng, im, size))
+            img, lab = make_pair(rng, crop)
+            xs.append(img.transpose(2, 0, 1))
+            ys.append(lab[None])
+    return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
+def loss_fn(p, t, pos_weight=3.0):
+    """Weighted BCE (defect pixels x pos_weight) + soft dice of the defect map."""
+    p = p.clamp(1e-6, 1 - 1e-6)
+    w = 1.0 + (pos_weight - 1.0) * t
+    bce = -(w * (t * torch.log(p) + (1 - t) * torch.log(1 - p))).mean()
+    inter = (p * t).sum()
+    dice = 1 - (2 * inter + 1.0) / (p.sum() + t.sum() + 1.0)
+    return bce + dice, bce, dice
+
+
+def scores(model, x, y, batch=16):
+    model.eval()
+    tp = fp = fn = neg = 0.0
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            p = model(to_input(x[i:i + batch]))
+            s = p >= 0.5
+            t = y[i:i + batch] > 0.5
+            tp += float((s & t).sum())
+            fp += float((s & ~t).sum())
+            fn += float((~s & t).sum())
+            neg += float((~t).sum())
+    model.train()
+    return tp / max(tp + fp, 1), tp / max(tp + fn, 1), fp / max(neg, 1)
+
+
+# --- training ------------------------------------------------------------
+
+def cmd_train(args):
+    import train
+    torch.set_num_threads(args.threads)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    torch.manual_seed(args.seed)
+    cv2.setNumThreads(1)
+    os.makedirs(args.work, exist_ok=True)
+    fh = open(os.path.join(args.work, "train-detect.log"), "a")
+    ckpt_path = os.path.join(args.work, "ckpt-detect.pt")
+    cfg = dict(DETECT_CONFIG, channels=[int(c) for c in args.channels.split(",")])
+    model = RestoreUNet(**cfg)
+    ema = RestoreUNet(**cfg)
+    ema.load_state_dict(model.state_dict())
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    step, val = 0, None
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location="cpu")
+        if ck["config"] != model.config():
+            raise SystemExit("%s holds a different network: %r" % (ckpt_path, ck["config"]))
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        step, val = ck["step"], ck.get("val")
+        log(fh, "resumed from %s at step %d" % (ckpt_path, step))
+    photos, val_photos = train.load_photos(os.path.join(args.work, "photos"))
+    area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
+    weights = np.sqrt(area)
+    weights /= weights.sum()
+    vx, vy = val_set(val_photos, args.crop)
+    n_params = sum(p.numel() for p in model.parameters())
+    training = ("Trained from scratch on %d photos from Debian packages "
+                "(weights/recipe/photos.txt) with synthetic damage drawn into them "
+                "(detect.py: light/dark scratches, hairs, dust, cracks; old-look toning, "
+                "fading, blur, grain; %d%% undamaged crops), %dx%d crops, batch %d, "
+                "loss BCE(x%g on defects)+dice, Adam lr %g cosine."
+                % (len(photos), int(CLEAN_FRACTION * 100), args.crop, args.crop,
+                   args.batch, args.pos_weight, args.lr))
+    export = dict(name="detector", license="GPL-3.0-or-later", training=training,
+                  description="Finds scratches, dust, hairs and cracks (damage detector)")
+    log(fh, "start detect: %s, %d params, %d train / %d val photos, threads %d, config %r"
+        % (" ".join(sys.argv[1:]), n_params, len(photos), len(val_photos), args.threads, cfg))
+
+    def save():
+        ck = dict(config=model.config(), model=model.state_dict(), ema=ema.state_dict(),
+                  opt=opt.state_dict(), step=step, val=val, export=export, args=vars(args))
+        tmp = ckpt_path + ".tmp"
+        torch.save(ck, tmp)
+        os.replace(tmp, ckpt_path)
+
+    model.train()
+    t0 = time.time()
+    acc, n_acc = np.zeros(3), 0
+    while step < args.steps:
+        rng = np.random.default_rng([args.seed, step])
+        lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, y = sample_batch(rng, photos, weights, args.batch, args.crop)
+        p = model(to_input(x))
+        loss, bce, dice = loss_fn(p, y, args.pos_weight)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        decay = min(0.998, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.mul_(decay).add_(pm, alpha=1 - decay)
+        step += 1
+        acc += [float(loss), float(bce), float(dice)]
+        n_acc += 1
+        if step % args.log_every == 0:
+            a = acc / n_acc
+            log(fh, "step %d loss %.4f bce %.4f dice %.4f lr %.2e %.3f s/step"
+                % (step, a[0], a[1], a[2], lr, (time.time() - t0) / n_acc))
+            acc[:] = 0
+            n_acc = 0
+            t0 = time.time()
+        if step % args.val_every == 0:
+            tv = time.time()
+            val = scores(ema, vx, vy)
+            log(fh, "step %d val (EMA, p >= 0.5) precision %.3f recall %.3f "
+                "false positives %.4f%% (%.1f s)" % (step, val[0], val[1], 100 * val[2],
+                                                    time.time() - tv))
+            t0 += time.time() - tv
+        if step % args.ckpt_every == 0:
+            save()
+    save()
+    log(fh, "finished: step %d of %d" % (step, args.steps))
+
+
+# --- export --------------------------------------------------------------
+
+def default_receptive_field(model):
+    r = model.receptive_radius()
+    f = 2 ** model.depth
+    return (r + f - 1) // f * f
+
+
+def metadata(model, name, description, license_, training, receptive_field):
+    return [
+        ("general.architecture", grst.string("unet")),
+        ("general.name", grst.string(name)),
+        ("general.description", grst.string(description)),
+        ("general.license", grst.string(license_)),
+        ("general.training", grst.string(training)),
+        ("restore.task", grst.string("detect")),
+        ("unet.in_channels", grst.u32(model.in_channels)),
+        ("unet.out_channels", grst.u32(model.out_channels)),
+        ("unet.channels", grst.u32_array(model.channels)),
+        ("unet.dilations", grst.u32_array(model.dilations)),
+        ("unet.gated", grst.u32(1 if model.gated else 0)),
+        ("unet.activation", grst.string(model.activation)),
+        ("unet.residual", grst.u32(0)),
+        ("unet.output", grst.string(model.output)),
+        ("unet.receptive_field", grst.u32(receptive_field)),
+        ("norm.scale", grst.f32(NORM_SCALE)),
+        ("norm.offset", grst.f32(NORM_OFFSET)),
+    ]
+
+
+def vector_picture(seed, photo=None):
+    """[3,64,64] 0..1: a crop of a photo (or export.py's synthetic picture)
+    with damage drawn in, fixed seed."""
+    import export
+    rng = np.random.default_rng(seed)
+    pic = export.synthetic_picture(seed) if photo is None else export.load_picture(photo)
+    img, _ = render_damage(rng, np.ascontiguousarray(pic.transpose(1, 2, 0)))
+    return img.transpose(2, 0, 1)
+
+
+def model_from_file(meta, tensors):
+    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
+                    meta["unet.activation"], bool(meta["unet.residual"]),
+                    meta.get("unet.prefill", "none"), meta["unet.in_channels"],
+                    meta["unet.out_channels"], meta.get("unet.output", "none"))
+    sd = m.state_dict()
+    if set(sd) != set(tensors):
+        raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
+    for k in sd:
+        if tuple(sd[k].shape) != tensors[k].shape:
+            raise ValueError("shape of %s differs" % k)
+    m.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    return m.eval()
+
+
+def verify(model_path, vector_path=None):
+    meta, tensors = grst.read(model_path)
+    if meta.get("restore.task") != "detect" or meta.get("unet.output") != "sigmoid":
+        raise ValueError("%s: not a detector" % model_path)
+    m = model_from_file(meta, tensors)
+    err = None
+    if vector_path:
+        vmeta, vt = grst.read(vector_path)
+        if vmeta.get("general.architecture") != "test-vector" or \
+                vmeta.get("vector.model") != meta["general.name"]:
+            raise ValueError("bad vector metadata")
+        if vt["input"].shape[1] != 3 or vt["output"].shape[1] != 1:
+            raise ValueError("vector shapes %r %r" % (vt["input"].shape, vt["output"].shape))
+        with torch.no_grad():
+            y = m(torch.from_numpy(vt["input"])).numpy()
+        err = float(np.abs(y - vt["output"]).max())
+        if err > 1e-5:
+            raise ValueError("vector mismatch %g" % err)
+    return meta, err
+
+
+def export_model(model, path, name, description, license_, training, receptive_field,
+                 vector_path=None, picture=None):
+    model = model.float().eval()
+    size = grst.write(path, metadata(model, name, description, license_, training,
+                                     receptive_field),
+                      [(k, v.detach().cpu().float().numpy())
+                       for k, v in model.state_dict().items()])
+    if vector_path:
+        x = to_input(torch.from_numpy(picture)[None]).contiguous()
+        with torch.no_grad():
+            y = model(x)
+        grst.write(vector_path, [("general.architecture", grst.string("test-vector")),
+                                 ("general.name", grst.string(name + "-vector")),
+                                 ("vector.model", grst.string(name))],
+                   [("input", x.numpy()), ("output", y.numpy())])
+    meta, err = verify(path, vector_path)
+    print("wrote %s (%d bytes, %d params, receptive_field %d)%s" % (
+        path, size, sum(p.numel() for p in model.parameters()), receptive_field,
+        "" if err is None else ", vector %s max err %.2g" % (vector_path, err)))
+
+
+def cmd_tiny(args):
+    os.makedirs(args.outdir, exist_ok=True)
+    torch.manual_seed(14)
+    model = RestoreUNet(**dict(DETECT_CONFIG, channels=[8, 16, 32]))
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            if k.endswith(".bias"):
+                p.uniform_(-0.1, 0.1)
+        model.out.conv.weight.normal_(0, 0.3)
+    export_model(model, os.path.join(args.outdir, "tiny-detect.grst"), "tiny-detect",
+                 "Random-init tiny-detect test model (not trained)", "CC0-1.0",
+                 "untrained: random initialisation, seed 14", default_receptive_field(model),
+                 os.path.join(args.outdir, "tiny-detect-vector.grst"), vector_picture(3))
+
+
+def cmd_export(args):
+    ck = torch.load(args.ckpt, map_location="cpu")
+    model = RestoreUNet(**ck["config"])
+    model.load_state_dict(ck["model"] if args.raw else ck["ema"])
+    info = ck["export"]
+    training = info["training"] + " Steps %d." % ck["step"]
+    if ck.get("val"):
+        training += (" Held-out crops at p >= 0.5: precision %.3f, recall %.3f, "
+                     "false positives %.3f%% of clean pixels." % (
+                         ck["val"][0], ck["val"][1], 100 * ck["val"][2]))
+    export_model(model, args.out, info["name"], info["description"], info["license"],
+                 training, args.receptive_field or default_receptive_field(model),
+                 args.vector, vector_picture(5, args.photo) if args.vector else None)
+
+
+def cmd_sheet(args):
+    import train
+    photos, _ = train.load_photos(os.path.join(args.work, "photos"))
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(args.n):
+        crop = np.ascontiguousarray(train.random_crop(rng, photos[i * 7 % len(photos)], 128))
+        img, lab = make_pair(rng, crop)
+        rows.append(np.concatenate([img, np.repeat(lab[..., None], 3, 2)], 1))
+    sheet = np.concatenate(rows, 0)
+    cv2.imwrite(args.out, cv2.cvtColor((sheet * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--channels", default="8,16,32,64")
+    t.add_argument("--crop", type=int, default=96)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--steps", type=int, default=20000)
+    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--pos-weight", type=float, default=3.0)
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--work", default=os.path.join(HERE, "..", "work"))
+    t.add_argument("--ckpt-every", type=int, default=100)
+    t.add_argument("--val-every", type=int, default=500)
+    t.add_argument("--log-every", type=int, default=20)
+    e = sub.add_parser("export")
+    e.add_argument("ckpt")
+    e.add_argument("--out", required=True)
+    e.add_argument("--vector")
+    e.add_argument("--photo")
+    e.add_argument("--receptive-field", type=int)
+    e.add_argument("--raw", action="store_true", help="the raw weights, not the EMA")
+    ti = sub.add_parser("tiny")
+    ti.add_argument("outdir")
+    v = sub.add_parser("verify")
+    v.add_argument("pairs", nargs="+")
+    s = sub.add_parser("sheet")
+    s.add_argument("out")
+    s.add_argument("--n", type=int, default=8)
+    s.add_argument("--work", default=os.path.join(HERE, "..", "work"))
+    args = ap.parse_args()
+    if args.cmd != "train":
+        torch.set_num_threads(1)
+    if args.cmd == "train":
+        cmd_train(args)
+    elif args.cmd == "export":
+        cmd_export(args)
+    elif args.cmd == "tiny":
+        cmd_tiny(args)
+    elif args.cmd == "sheet":
+        cmd_sheet(args)
+    else:
+        for pair in args.pairs:
+            mp, _, vp = pair.partition(":")
+            meta, err = verify(mp, vp or None)
+            print("%s: ok (%s)%s" % (mp, meta["general.name"],
+                                     "" if err is None else ", vector max err %.2g" % err))
+
+
+if __name__ == "__main__":
+    main()
