@@ -259,6 +259,8 @@ typedef struct
   const char  *bad_shape;     /* give this tensor a wrong first dimension */
   gboolean     extra_tensor;  /* add "extra.weight" */
   void       (*extra_kv) (Writer *w);  /* writes replacement metadata */
+  gboolean     detect;        /* a detector: restore.task "detect", 3 in,
+                               * 1 out, unet.output "sigmoid" */
 } UnetSpec;
 
 static inline void
@@ -333,9 +335,13 @@ unet_write (const UnetSpec *spec,
   if (! SKIP ("general.training"))
     writer_add_string (w, "general.training", "none: random weights");
   if (! SKIP ("unet.in_channels"))
-    writer_add_u32 (w, "unet.in_channels", 4);
+    writer_add_u32 (w, "unet.in_channels", spec->detect ? 3 : 4);
   if (! SKIP ("unet.out_channels"))
-    writer_add_u32 (w, "unet.out_channels", 3);
+    writer_add_u32 (w, "unet.out_channels", spec->detect ? 1 : 3);
+  if (spec->detect && ! SKIP ("restore.task"))
+    writer_add_string (w, "restore.task", "detect");
+  if (spec->detect && ! SKIP ("unet.output"))
+    writer_add_string (w, "unet.output", "sigmoid");
   if (! SKIP ("unet.channels"))
     writer_add_u32_array (w, "unet.channels", spec->channels, spec->n_channels);
   if (! SKIP ("unet.dilations"))
@@ -346,7 +352,7 @@ unet_write (const UnetSpec *spec,
   if (! SKIP ("unet.activation"))
     writer_add_string (w, "unet.activation", spec->activation);
   if (! SKIP ("unet.residual"))
-    writer_add_u32 (w, "unet.residual", spec->residual);
+    writer_add_u32 (w, "unet.residual", spec->detect ? 0 : spec->residual);
   if (! SKIP ("unet.receptive_field"))
     writer_add_u32 (w, "unet.receptive_field", 40);
   if (! SKIP ("norm.scale"))
@@ -359,7 +365,7 @@ unet_write (const UnetSpec *spec,
   if (spec->extra_kv)
     spec->extra_kv (w);
 
-  unet_add_conv (w, spec, rand, "enc0.conv1", 4, g * c[0], 3);
+  unet_add_conv (w, spec, rand, "enc0.conv1", spec->detect ? 3 : 4, g * c[0], 3);
   unet_add_conv (w, spec, rand, "enc0.conv2", c[0], g * c[0], 3);
   for (int i = 1; i <= d; i++)
     {
@@ -380,7 +386,7 @@ unet_write (const UnetSpec *spec,
       g_snprintf (name, sizeof name, "dec%d.conv2", i);
       unet_add_conv (w, spec, rand, name, 2 * c[i - 1], g * c[i - 1], 3);
     }
-  unet_add_conv (w, spec, rand, "out.conv", c[0], 3, 1);
+  unet_add_conv (w, spec, rand, "out.conv", c[0], spec->detect ? 1 : 3, 1);
   if (spec->extra_tensor)
     unet_add_conv (w, spec, rand, "extra", 1, 1, 1);
 

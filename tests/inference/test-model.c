@@ -764,6 +764,97 @@ test_unet_reject_metadata (gconstpointer data)
   expect_model_reject (&spec, RESTORE_MODEL_ERROR_METADATA, c->text);
 }
 
+/* --- detectors (restore.task "detect") ---------------------------------- */
+
+static void w_task_segment (Writer *w) { writer_add_string (w, "restore.task", "segment"); }
+static void w_task_u32 (Writer *w)     { writer_add_u32 (w, "restore.task", 1); }
+static void w_task_inpaint (Writer *w) { writer_add_string (w, "restore.task", "inpaint"); }
+static void w_output_softmax (Writer *w) { writer_add_string (w, "unet.output", "softmax"); }
+static void w_output_u32 (Writer *w)   { writer_add_u32 (w, "unet.output", 1); }
+static void w_output_sigmoid (Writer *w) { writer_add_string (w, "unet.output", "sigmoid"); }
+static void w_in_4 (Writer *w)         { writer_add_u32 (w, "unet.in_channels", 4); }
+static void w_out_3 (Writer *w)        { writer_add_u32 (w, "unet.out_channels", 3); }
+static void w_residual_1 (Writer *w)   { writer_add_u32 (w, "unet.residual", 1); }
+static void w_prefill_pp (Writer *w)   { writer_add_string (w, "unet.prefill", "pushpull"); }
+
+typedef struct
+{
+  const char *path;
+  gboolean    detect;     /* start from a detector spec */
+  const char *key;        /* left out, then written by @write (may be NULL) */
+  void      (*write) (Writer *w);
+  const char *text;
+} TaskCase;
+
+static const TaskCase task_cases[] =
+{
+  { "/core/model/detect/reject/task-unknown", TRUE, "restore.task", w_task_segment, "'segment', expected 'inpaint' or 'detect'" },
+  { "/core/model/detect/reject/task-type", TRUE, "restore.task", w_task_u32, "'restore.task' (string)" },
+  { "/core/model/detect/reject/output-unknown", TRUE, "unet.output", w_output_softmax, "'softmax', expected 'none' or 'sigmoid'" },
+  { "/core/model/detect/reject/output-type", TRUE, "unet.output", w_output_u32, "'unet.output' (string)" },
+  { "/core/model/detect/reject/output-missing", TRUE, "unet.output", NULL, "a detect model needs 'sigmoid'" },
+  { "/core/model/detect/reject/in-channels", TRUE, "unet.in_channels", w_in_4, "detect model: metadata 'unet.in_channels' is 4, expected 3..3" },
+  { "/core/model/detect/reject/out-channels", TRUE, "unet.out_channels", w_out_3, "detect model: metadata 'unet.out_channels' is 3, expected 1..1" },
+  { "/core/model/detect/reject/residual", TRUE, "unet.residual", w_residual_1, "'unet.residual' must be 0" },
+  { "/core/model/detect/reject/prefill", TRUE, NULL, w_prefill_pp, "'unet.prefill' must be 'none'" },
+  /* an inpainting model written as before but with the new keys */
+  { "/core/model/detect/reject/inpaint-sigmoid", FALSE, NULL, w_output_sigmoid, "an inpaint model needs 'none'" },
+  /* the detector's tensors (3 in, 1 out) under the default task */
+  { "/core/model/detect/reject/task-inpaint", TRUE, "restore.task", w_task_inpaint, "'unet.in_channels' is 3, expected 4..4" },
+};
+
+static void
+test_detect_reject (gconstpointer data)
+{
+  const TaskCase *c = data;
+  UnetSpec        spec = unet_spec_small ();
+
+  spec.detect = c->detect;
+  spec.skip_key = c->key;
+  spec.extra_kv = c->write;
+  expect_model_reject (&spec, RESTORE_MODEL_ERROR_METADATA, c->text);
+}
+
+static void
+test_detect_valid (void)
+{
+  UnetSpec      spec = unet_spec_small ();
+  GError       *error = NULL;
+  RestoreModel *model;
+  float         in[3 * 16 * 16], out[16 * 16];
+  int           below = 0, above = 0;
+
+  spec.detect = TRUE;
+  model = load_spec (&spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (restore_model_get_task (model), ==, RESTORE_MODEL_TASK_DETECT);
+  g_assert_cmpint (restore_model_get_in_channels (model), ==, 3);
+  g_assert_cmpint (restore_model_get_out_channels (model), ==, 1);
+  for (gsize i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = (float) ((i * 7919) % 101) / 50.0f - 1.0f;
+  g_assert_true (restore_model_forward (model, in, out, 16, 16, &error));
+  g_assert_no_error (error);
+  /* a sigmoid head: probabilities strictly inside (0, 1) */
+  for (gsize i = 0; i < G_N_ELEMENTS (out); i++)
+    {
+      g_assert_cmpfloat (out[i], >, 0.0f);
+      g_assert_cmpfloat (out[i], <, 1.0f);
+      below += out[i] < 0.5f;
+      above += out[i] >= 0.5f;
+    }
+  g_test_message ("%d below 0.5, %d above", below, above);
+  restore_model_free (model);
+
+  /* an inpainting model without the new keys stays an inpainting model */
+  spec = unet_spec_small ();
+  model = load_spec (&spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (restore_model_get_task (model), ==, RESTORE_MODEL_TASK_INPAINT);
+  g_assert_cmpint (restore_model_get_in_channels (model), ==, 4);
+  g_assert_cmpint (restore_model_get_out_channels (model), ==, 3);
+  restore_model_free (model);
+}
+
 static void
 test_unet_optional_max_radius (void)
 {
@@ -896,6 +987,9 @@ main (int    argc,
   g_test_add_func ("/core/model/unet/reject/gated-mismatch", test_unet_reject_gated_mismatch);
   g_test_add_func ("/core/model/unet/reject/missing-tensor", test_unet_reject_missing_tensor);
   g_test_add_func ("/core/model/unet/reject/extra-tensor", test_unet_reject_extra_tensor);
+  g_test_add_func ("/core/model/detect/valid", test_detect_valid);
+  for (gsize i = 0; i < G_N_ELEMENTS (task_cases); i++)
+    g_test_add_data_func (task_cases[i].path, &task_cases[i], test_detect_reject);
 
   return g_test_run ();
 }

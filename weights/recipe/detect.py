@@ -82,8 +82,11 @@ def grain(rng, c):
         n = rng.normal(0, s, c.shape[:2]).astype(np.float32)
         if rng.random() < 0.5:   # clumped grain
             n = cv2.GaussianBlur(n, (0, 0), 0.7) * 1.8
-        if rng.random() < 0.7:
+        if rng.random() < 0.7:   # monochrome grain, else per channel
             n = n[..., None]
+        else:
+            n = np.stack([n, rng.normal(0, s, n.shape).astype(np.float32),
+                          rng.normal(0, s, n.shape).astype(np.float32)], axis=2)
         c = c + n
     return np.clip(c, 0.0, 1.0).astype(np.float32)
 

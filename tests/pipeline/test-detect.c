@@ -1,0 +1,581 @@
+/* Tests of damage detection (core/restore-detect.c): the sensitivity
+ * threshold, the selection (threshold, size filter, grow) on hand-made
+ * probability maps, the tiled probability map of tests/data/tiny-detect.grst
+ * against one whole-image window, argument checks, cancel and progress,
+ * the parameter table, and the registry keeping detectors apart. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "restore-detect.h"
+#include "restore-params.h"
+#include "restore-registry.h"
+#include "restore-tile.h"
+
+static RestoreModel *
+load_data_model (const char *file)
+{
+  char         *path = g_test_build_filename (G_TEST_DIST, "data", file, NULL);
+  GError       *error = NULL;
+  RestoreModel *model = restore_model_load (path, &error);
+
+  /* The models are part of the repository: a missing one is a failure. */
+  g_assert_no_error (error);
+  g_assert_nonnull (model);
+  g_free (path);
+  return model;
+}
+
+/* A photo-like picture with edges, texture and a bright line. */
+static RestoreImage
+make_image (int width, int height, int channels, int pad, guint32 seed)
+{
+  GRand       *rand = g_rand_new_with_seed (seed);
+  RestoreImage img = { NULL, width, height, channels, (gsize) width * channels + pad };
+
+  img.data = g_new (float, img.rowstride * height);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      for (int c = 0; c < channels; c++)
+        {
+          double v = 0.4 + 0.25 * sin (x * 0.05 + c) * cos (y * 0.07)
+                     + (x > width / 3 ? 0.15 : 0.0)
+                     + 0.05 * g_rand_double (rand)
+                     + (abs (x - y / 2 - 40) < 2 ? 0.4 : 0.0);
+
+          img.data[(gsize) y * img.rowstride + (gsize) x * channels + c] = (float) CLAMP (v, 0.0, 1.0);
+        }
+  g_rand_free (rand);
+  return img;
+}
+
+static double
+max_diff (const float *a, const float *b, gsize n)
+{
+  double m = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    m = MAX (m, fabs ((double) a[i] - b[i]));
+  return m;
+}
+
+static void
+test_threshold (void)
+{
+  double previous = 2.0;
+
+  g_assert_cmpfloat_with_epsilon (restore_detect_threshold (0.5), 0.5, 1e-12);
+  g_assert_cmpfloat (restore_detect_threshold (0.0), >, 0.99);
+  g_assert_cmpfloat (restore_detect_threshold (1.0), <, 0.01);
+  for (double s = 0.0; s <= 1.0; s += 0.05)
+    {
+      double t = restore_detect_threshold (s);
+
+      g_assert_cmpfloat (t, <, previous);
+      g_assert_cmpfloat (t, >, 0.0);
+      g_assert_cmpfloat (t, <, 1.0);
+      previous = t;
+    }
+}
+
+static void
+test_params (void)
+{
+  RestoreDetectOptions options;
+  GError              *error = NULL;
+
+  for (int i = 0; i < RESTORE_DETECT_PARAM_COUNT; i++)
+    {
+      const RestoreParamSpec *p = &restore_detect_params[i];
+
+      g_assert_nonnull (p->name);
+      g_assert_nonnull (strchr (p->label, '_'));
+      g_assert_nonnull (p->blurb);
+      g_assert_cmpint (p->type, !=, RESTORE_PARAM_TYPE_STRING);
+      g_assert_cmpfloat (p->min, <, p->max);
+      g_assert_cmpfloat (p->def, >=, p->min);
+      g_assert_cmpfloat (p->def, <=, p->max);
+      g_assert_true (restore_detect_param_check (i, p->def, NULL));
+    }
+  g_assert_cmpstr (restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].name, ==, "sensitivity");
+  g_assert_cmpstr (restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name, ==, "operation");
+
+  memset (&options, 0x5a, sizeof options);
+  restore_detect_options_init (&options);
+  g_assert_cmpfloat (options.sensitivity, ==, restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].def);
+  g_assert_cmpint (options.min_size, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def);
+  g_assert_cmpint (options.max_size, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def);
+  g_assert_cmpint (options.grow, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def);
+  g_assert_cmpint (options.n_threads, ==, 0);
+  g_assert_null (options.progress);
+  g_assert_null (options.cancel);
+
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_SENSITIVITY, 1.5, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "sensitivity must be between 0 and 1, got 1.5");
+  g_clear_error (&error);
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_MIN_SIZE, 2.5, &error));
+  g_assert_cmpstr (error->message, ==, "min-size must be a whole number between 1 and 256, got 2.5");
+  g_clear_error (&error);
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION, 2, &error));
+  g_clear_error (&error);
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_GROW, NAN, &error));
+  g_clear_error (&error);
+  /* the restore parameters are unchanged: the PDB's list depends on them */
+  g_assert_cmpint (RESTORE_PARAM_COUNT, ==, 3);
+}
+
+#define SW 80
+#define SH 60
+
+/* Probabilities: background 0.3 with a dimmer spot, a 3 px wide vertical
+ * line (x 10..12), a 1 px line (x 30), a 9x9 square (x 50..58, y 20..28),
+ * all at 0.9. */
+static float *
+make_prob (void)
+{
+  float *p = g_new (float, SW * SH);
+
+  for (int y = 0; y < SH; y++)
+    for (int x = 0; x < SW; x++)
+      {
+        float v = 0.3f;
+
+        if ((x >= 10 && x <= 12 && y >= 5 && y < 55) || (x == 30 && y >= 5 && y < 55)
+            || (x >= 50 && x <= 58 && y >= 20 && y <= 28))
+          v = 0.9f;
+        if (x == 70 && y == 50)
+          v = 0.45f;
+        p[y * SW + x] = v;
+      }
+  return p;
+}
+
+static int
+count_selected (const float *m, float at_least)
+{
+  int n = 0;
+
+  for (int i = 0; i < SW * SH; i++)
+    n += m[i] >= at_least;
+  return n;
+}
+
+static void
+test_select (void)
+{
+  RestoreDetectOptions options;
+  float               *prob = make_prob ();
+  float               *mask = g_new (float, SW * SH);
+  GError              *error = NULL;
+  int                  n;
+
+  restore_detect_options_init (&options);
+  options.grow = 0;
+  options.min_size = 1;
+  options.max_size = 48;
+  n = restore_detect_select (prob, SW, SH, mask, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 3);
+  /* grow 0: exactly the pixels at or above the threshold, values 0 or 1 */
+  for (int i = 0; i < SW * SH; i++)
+    {
+      g_assert_true (mask[i] == 0.0f || mask[i] == 1.0f);
+      g_assert_cmpint (mask[i] == 1.0f, ==, prob[i] >= 0.5f);
+    }
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 3 * 50 + 50 + 81);
+
+  /* more sensitive: the 0.45 spot joins; less: nothing at 0.9 survives
+   * a threshold of 0.99 */
+  options.sensitivity = 0.55;   /* threshold 0.378 */
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 4);
+  options.sensitivity = 0.0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 0);
+  g_assert_cmpint (count_selected (mask, 1e-6f), ==, 0);
+  /* 0.3 is above 0.0067: one region over the whole image, 59 px wide
+   * (30 px from the nearest border), too wide for max-size 48 */
+  options.sensitivity = 1.0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 0);
+  options.max_size = 59;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 1);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, SW * SH);
+  options.max_size = 58;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 0);
+  options.max_size = 48;
+  options.sensitivity = 0.5;
+
+  /* min-size 2 drops the 1 px line, max-size 5 drops the 9 px square */
+  options.min_size = 2;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpfloat (mask[20 * SW + 30], ==, 0.0f);
+  g_assert_cmpfloat (mask[20 * SW + 11], ==, 1.0f);
+  options.min_size = 1;
+  options.max_size = 5;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpfloat (mask[24 * SW + 54], ==, 0.0f);
+  g_assert_cmpfloat (mask[20 * SW + 30], ==, 1.0f);
+  options.max_size = 3;   /* the 3 px line has width 3: kept */
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  options.max_size = 2;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 1);
+  options.max_size = 48;
+
+  /* grow 2: full within 2 px, soft over the next one, 0 beyond */
+  options.grow = 2;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 3);
+  g_assert_cmpfloat (mask[30 * SW + 32], ==, 1.0f);   /* 2 px right of the thin line */
+  g_assert_cmpfloat (mask[30 * SW + 33], ==, 0.0f);   /* 3 px: clamp (3 - 3) */
+  g_assert_cmpfloat (mask[30 * SW + 7], ==, 0.0f);    /* 3 px left of the wide one */
+  g_assert_cmpfloat (mask[30 * SW + 8], ==, 1.0f);
+  /* diagonal from the square's corner (58, 28): distance sqrt (2^2 + 2^2) = 2.83 */
+  g_assert_cmpfloat_with_epsilon (mask[30 * SW + 60], 3.0 - sqrt (8.0), 1e-5);
+
+  /* in place: the mask may be the probability map */
+  options.grow = 0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, NULL), ==, 3);
+  g_assert_cmpint (count_selected (prob, 1.0f), ==, 3 * 50 + 50 + 81);
+
+  g_free (prob);
+  g_free (mask);
+}
+
+static void
+test_select_errors (void)
+{
+  RestoreDetectOptions options;
+  float               *prob = make_prob ();
+  gint                 cancel = 1;
+  GError              *error = NULL;
+
+  restore_detect_options_init (&options);
+  options.min_size = 10;
+  options.max_size = 5;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, &error), ==, -1);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "min-size (10) is larger than max-size (5)");
+  g_clear_error (&error);
+
+  restore_detect_options_init (&options);
+  options.sensitivity = -0.1;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, &error), ==, -1);
+  g_assert_nonnull (strstr (error->message, "sensitivity"));
+  g_clear_error (&error);
+
+  restore_detect_options_init (&options);
+  options.grow = 33;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, &error), ==, -1);
+  g_assert_nonnull (strstr (error->message, "grow"));
+  g_clear_error (&error);
+
+  g_assert_cmpint (restore_detect_select (prob, 0, SH, prob, NULL, &error), ==, -1);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  restore_detect_options_init (&options);
+  options.cancel = &cancel;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, &error), ==, -1);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_free (prob);
+}
+
+/* The full-image plan: windows aligned and no larger than the tile size,
+ * and the blend weights sum to one at every pixel. */
+static void
+test_full_plan (void)
+{
+  static const int sizes[][3] = { { 1, 1, 0 }, { 37, 500, 0 }, { 700, 300, 128 },
+                                  { 1000, 1000, 256 }, { 5000, 70, 0 } };
+
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      int              w = sizes[s][0], h = sizes[s][1];
+      RestoreTilePlan *plan = restore_tile_plan_new_full (w, h, 20, 3, sizes[s][2]);
+      double          *sum = g_new0 (double, (gsize) w * h);
+      float           *wx = g_new (float, w), *wy = g_new (float, h);
+
+      g_assert_cmpint (plan->n_tiles, ==, plan->n_cols * plan->n_rows);
+      for (int k = 0; k < plan->n_tiles; k++)
+        {
+          const RestoreTile *t = &plan->tiles[k];
+
+          g_assert_cmpint (t->x % 8, ==, 0);
+          g_assert_cmpint (t->width % 8, ==, 0);
+          g_assert_cmpint (t->height % 8, ==, 0);
+          g_assert_cmpint (t->width, <=, plan->tile_size);
+          g_assert_cmpint (t->height, <=, plan->tile_size);
+          g_assert_cmpint (t->x0, >=, t->x);
+          g_assert_cmpint (t->x1, <=, t->x + t->width);
+          restore_tile_get_weights (plan, t, wx, wy);
+          for (int y = t->y0; y < t->y1; y++)
+            for (int x = t->x0; x < t->x1; x++)
+              sum[(gsize) y * w + x] += (double) wx[x - t->x0] * wy[y - t->y0];
+        }
+      for (gsize i = 0; i < (gsize) w * h; i++)
+        g_assert_cmpfloat_with_epsilon (sum[i], 1.0, 1e-5);
+      g_test_message ("%dx%d: %d tiles of at most %d", w, h, plan->n_tiles, plan->tile_size);
+      restore_tile_plan_free (plan);
+      g_free (sum);
+      g_free (wx);
+      g_free (wy);
+    }
+}
+
+/* Tiles of 128 give the same probabilities as one window over the whole
+ * image (the halo covers the receptive field). */
+static void
+test_tiled_equals_whole (void)
+{
+  RestoreModel        *model = load_data_model ("tiny-detect.grst");
+  RestoreImage         img = make_image (300, 190, 3, 5, 11);
+  RestoreDetectOptions options;
+  float               *tiled = g_new (float, 300 * 190);
+  float               *whole = g_new (float, 300 * 190);
+  GError              *error = NULL;
+  double               d, lo = 1.0, hi = 0.0;
+
+  g_assert_true (restore_model_is_detector (model));
+  restore_detect_options_init (&options);
+  options.n_threads = 1;
+  options.tile_size = 128;
+  g_assert_true (restore_detect_probability (model, &img, tiled, &options, &error));
+  g_assert_no_error (error);
+  options.tile_size = 1024;
+  g_assert_true (restore_detect_probability (model, &img, whole, &options, &error));
+  g_assert_no_error (error);
+  d = max_diff (tiled, whole, 300 * 190);
+  for (int i = 0; i < 300 * 190; i++)
+    {
+      lo = MIN (lo, whole[i]);
+      hi = MAX (hi, whole[i]);
+    }
+  g_test_message ("tiled vs whole max abs difference %.3g; p in [%.3f, %.3f]", d, lo, hi);
+  g_assert_cmpfloat (d, <=, 1e-5);
+  g_assert_cmpfloat (lo, >=, 0.0);
+  g_assert_cmpfloat (hi, <=, 1.0);
+  g_assert_cmpfloat (hi - lo, >, 0.01);   /* the network does respond to the picture */
+
+  /* the whole run is the probability map, then the selection */
+  {
+    float *mask = g_new (float, 300 * 190);
+    float *expect = g_new (float, 300 * 190);
+    int    n, m;
+
+    options.tile_size = 0;
+    n = restore_detect_run (model, &img, mask, &options, &error);
+    g_assert_no_error (error);
+    m = restore_detect_select (whole, 300, 190, expect, &options, &error);
+    g_assert_cmpint (n, ==, m);
+    g_assert_cmpfloat (max_diff (mask, expect, 300 * 190), ==, 0.0);
+    g_free (mask);
+    g_free (expect);
+  }
+  restore_model_free (model);
+  g_free (img.data);
+  g_free (tiled);
+  g_free (whole);
+}
+
+/* Gray is read as three equal channels; alpha is ignored. */
+static void
+test_gray_and_alpha (void)
+{
+  RestoreModel *model = load_data_model ("tiny-detect.grst");
+  RestoreImage  gray = make_image (90, 70, 1, 0, 3);
+  RestoreImage  rgb = { g_new (float, 90 * 70 * 3), 90, 70, 3, 90 * 3 };
+  RestoreImage  ga = { g_new (float, 90 * 70 * 2), 90, 70, 2, 90 * 2 };
+  float        *a = g_new (float, 90 * 70), *b = g_new (float, 90 * 70), *c = g_new (float, 90 * 70);
+  GError       *error = NULL;
+
+  for (int i = 0; i < 90 * 70; i++)
+    {
+      rgb.data[3 * i] = rgb.data[3 * i + 1] = rgb.data[3 * i + 2] = gray.data[i];
+      ga.data[2 * i] = gray.data[i];
+      ga.data[2 * i + 1] = (float) (i % 7) / 6.0f;
+    }
+  g_assert_true (restore_detect_probability (model, &gray, a, NULL, &error));
+  g_assert_true (restore_detect_probability (model, &rgb, b, NULL, &error));
+  g_assert_true (restore_detect_probability (model, &ga, c, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (max_diff (a, b, 90 * 70), ==, 0.0);
+  g_assert_cmpfloat (max_diff (a, c, 90 * 70), ==, 0.0);
+  restore_model_free (model);
+  g_free (gray.data);
+  g_free (rgb.data);
+  g_free (ga.data);
+  g_free (a);
+  g_free (b);
+  g_free (c);
+}
+
+static void
+record_progress (double fraction, gpointer data)
+{
+  g_array_append_val ((GArray *) data, fraction);
+}
+
+static void
+cancel_on_progress (double fraction, gpointer data)
+{
+  if (fraction > 0.0)
+    g_atomic_int_set ((gint *) data, 1);
+}
+
+static void
+test_progress_and_cancel (void)
+{
+  RestoreModel        *model = load_data_model ("tiny-detect.grst");
+  RestoreImage         img = make_image (400, 300, 3, 0, 5);
+  RestoreDetectOptions options;
+  GArray              *seen = g_array_new (FALSE, FALSE, sizeof (double));
+  float               *mask = g_new (float, 400 * 300);
+  GError              *error = NULL;
+  gint                 cancel = 0;
+
+  restore_detect_options_init (&options);
+  options.tile_size = 128;
+  options.progress = record_progress;
+  options.progress_data = seen;
+  g_assert_cmpint (restore_detect_run (model, &img, mask, &options, &error), >=, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->len, >, 3);
+  g_assert_cmpfloat (g_array_index (seen, double, 0), ==, 0.0);
+  g_assert_cmpfloat (g_array_index (seen, double, seen->len - 1), ==, 1.0);
+  for (guint i = 1; i < seen->len; i++)
+    g_assert_cmpfloat (g_array_index (seen, double, i), >=, g_array_index (seen, double, i - 1));
+
+  /* cancelled after the first tile */
+  options.progress = cancel_on_progress;
+  options.progress_data = &cancel;
+  options.cancel = &cancel;
+  g_assert_cmpint (restore_detect_run (model, &img, mask, &options, &error), ==, -1);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  g_array_unref (seen);
+  g_free (mask);
+  g_free (img.data);
+  restore_model_free (model);
+}
+
+/* A restoration model is not a detector and a detector restores nothing. */
+static void
+test_wrong_task (void)
+{
+  RestoreModel *plain = load_data_model ("tiny-plain.grst");
+  RestoreModel *detector = load_data_model ("tiny-detect.grst");
+  RestoreImage  img = make_image (64, 64, 3, 0, 1);
+  RestoreImage  dst = { g_new (float, 64 * 64 * 3), 64, 64, 3, 64 * 3 };
+  float        *m = g_new0 (float, 64 * 64);
+  RestoreMask   mask = { m, 64, 64, 64 };
+  GError       *error = NULL;
+
+  g_assert_false (restore_model_is_detector (plain));
+  g_assert_false (restore_detect_probability (plain, &img, m, NULL, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==,
+                   "model 'tiny-plain' is not a damage detector (restore.task is not 'detect')");
+  g_clear_error (&error);
+
+  m[10 * 64 + 10] = 1.0f;
+  g_assert_false (restore_run (&detector, 1, &img, &mask, &dst, NULL, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "is a damage detector"));
+  g_clear_error (&error);
+
+  img.channels = 5;
+  g_assert_false (restore_detect_probability (detector, &img, m, NULL, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  restore_model_free (plain);
+  restore_model_free (detector);
+  g_free (img.data);
+  g_free (dst.data);
+  g_free (m);
+}
+
+static void
+test_registry (void)
+{
+  char            *data_dir = g_test_build_filename (G_TEST_DIST, "data", NULL);
+  const char      *dirs[] = { data_dir, NULL };
+  char            *path = g_build_filename (data_dir, "tiny-detect.grst", NULL);
+  RestoreRegistry *registry;
+  RestoreModel    *model, **models = NULL;
+  GError          *error = NULL;
+
+  g_unsetenv (RESTORE_MODEL_PATH_ENV);
+  registry = restore_registry_new (dirs);
+  g_assert_cmpint (restore_registry_count_detectors (registry), ==, 1);
+  g_assert_cmpstr (restore_registry_get_detector (registry, 0)->name, ==, "tiny-detect");
+  for (int i = 0; i < restore_registry_count (registry); i++)
+    g_assert_cmpstr (restore_registry_get (registry, i)->name, !=, "tiny-detect");
+  g_assert_null (restore_registry_lookup (registry, "tiny-detect"));
+
+  model = restore_registry_load_detector (registry, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (restore_model_get_name (model), ==, "tiny-detect");
+  restore_model_free (model);
+  model = restore_registry_load_detector (registry, path, &error);
+  g_assert_no_error (error);
+  restore_model_free (model);
+
+  g_assert_null (restore_registry_load_detector (registry, "tiny-plain", &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL);
+  g_assert_cmpstr (error->message, ==, "'tiny-plain' is a restoration model, not a damage detector");
+  g_clear_error (&error);
+  g_assert_null (restore_registry_load_detector (registry, "nothing", &error));
+  g_assert_cmpstr (error->message, ==, "unknown damage detector 'nothing'; installed detectors: tiny-detect");
+  g_clear_error (&error);
+
+  /* automatic restoring never picks the detector; by name or path it is refused */
+  {
+    int n = restore_registry_load (registry, "", &models, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (n, >=, 1);
+    for (int i = 0; i < n; i++)
+      {
+        g_assert_false (restore_model_is_detector (models[i]));
+        restore_model_free (models[i]);
+      }
+    g_clear_pointer (&models, g_free);
+  }
+  g_assert_cmpint (restore_registry_load (registry, "tiny-detect", &models, &error), ==, 0);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL);
+  g_assert_cmpstr (error->message, ==, "'tiny-detect' is a damage detector, not a restoration model");
+  g_clear_error (&error);
+  g_assert_cmpint (restore_registry_load (registry, path, &models, &error), ==, 0);
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL);
+  g_clear_error (&error);
+  restore_registry_free (registry);
+
+  /* no detector installed */
+  registry = restore_registry_new (NULL);
+  g_assert_null (restore_registry_load_detector (registry, "", &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_NO_MODEL);
+  g_assert_nonnull (strstr (error->message, "no damage detector installed"));
+  g_clear_error (&error);
+  restore_registry_free (registry);
+  g_free (path);
+  g_free (data_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/core/detect/threshold", test_threshold);
+  g_test_add_func ("/core/detect/params", test_params);
+  g_test_add_func ("/core/detect/select", test_select);
+  g_test_add_func ("/core/detect/select-errors", test_select_errors);
+  g_test_add_func ("/core/detect/full-plan", test_full_plan);
+  g_test_add_func ("/core/detect/tiled-equals-whole", test_tiled_equals_whole);
+  g_test_add_func ("/core/detect/gray-and-alpha", test_gray_and_alpha);
+  g_test_add_func ("/core/detect/progress-and-cancel", test_progress_and_cancel);
+  g_test_add_func ("/core/detect/wrong-task", test_wrong_task);
+  g_test_add_func ("/core/detect/registry", test_registry);
+  return g_test_run ();
+}
