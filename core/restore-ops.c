@@ -1,22 +1,57 @@
 /* gimp-restore: tensor operations (layout in restore-ops.h).
  *
- * The convolution is im2col + one cblas_sgemm per band of output rows:
- *   col    [K = c_in * kernel * kernel, band]   (rows of K, band columns)
- *   output [c_out, band] = weight [c_out, K] x col [K, band]
- * Bands bound the scratch to COL_FLOATS_MAX floats while each sgemm stays
- * large enough to run near the library's peak.  A 1x1 stride-1 conv
- * multiplies the input directly.
+ * A convolution is cut into bands of output rows, each computed on its
+ * own with a single-threaded cblas_sgemm; with n threads, n bands run at
+ * once (one band per thread, not threads inside BLAS: on small matrices
+ * OpenBLAS's own threads spend their time synchronising; measured in
+ * bench/history.md).  Per band, by shape:
+ *   3x3, stride 1, no dilation, at least WINO_MIN_C_IN input channels:
+ *     Winograd F(2x2, 3x3), 16 products of [c_out, c_in] x [c_in, tiles]
+ *     (2.25x fewer multiply-adds than im2col; see wino_weights below);
+ *   1x1 stride 1: the input itself is the matrix, no scratch;
+ *   otherwise im2col + one product:
+ *     col    [K = c_in * kernel * kernel, band]   (rows of K, band columns)
+ *     output [c_out, band] = weight [c_out, K] x col [K, band].
+ * Bias and activation are applied while each band is still in cache.
+ * Bands have a fixed size for a given shape (BAND_FLOATS of scratch each),
+ * so results do not depend on the number of threads, and the scratch
+ * (restore_ops_conv2d_col_floats) holds at most COL_SLOTS bands.
  */
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cblas.h>
 
 #include "restore-ops.h"
 
-/* im2col scratch bound: 1 Mi floats (4 MiB), measured best on 3x3 64->64 */
-#define COL_FLOATS_MAX ((gsize) 1024 * 1024)
+/* The transforms and im2col are written as plain loops along rows; let
+ * GCC vectorise them at -O2 too (clang does by default). */
+#if defined (__GNUC__) && ! defined (__clang__)
+#pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
+/* scratch of one band: 256 Ki floats (1 MiB), a band's operands stay in
+ * the L2 cache of one core */
+#define BAND_FLOATS    ((gsize) 256 * 1024)
+/* bands in flight at once, i.e. the most threads a convolution uses */
+#define COL_SLOTS      8
+/* pixels per band of a 1x1 convolution */
+#define POINTWISE_BAND 16384
+
+typedef enum
+{
+  CONV_POINTWISE,   /* 1x1 stride 1: bands of pixels, no scratch */
+  CONV_IM2COL,
+  CONV_WINOGRAD
+} ConvMethod;
+
+#define WINO_POINTS 16
+/* below this many input channels the products are too thin to pay */
+#define WINO_MIN_C_IN 8
+
+static gsize wino_pad_floats (int tiles_x);
 
 static const char *const op_names[] =
 {
@@ -30,17 +65,17 @@ static const char *const activation_names[] =
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (activation_names) == RESTORE_ACT_COUNT);
 
-/* threads for OpenBLAS and for im2col */
+/* threads of the convolutions */
 #define THREADS_MAX          64
-/* below this many floats im2col stays on the calling thread */
-#define PARALLEL_FLOATS_MIN  ((gsize) 64 * 1024)
 
-static int          current_threads = 0;
-static GThreadPool *im2col_pool = NULL;
+static int          current_threads = 1;
+static GThreadPool *conv_pool = NULL;
+static gboolean     winograd_enabled = TRUE;
+static gboolean     threads_in_blas = FALSE;
 G_LOCK_DEFINE_STATIC (pool);
 
-static void im2col_worker (gpointer data,
-                           gpointer user_data);
+static void pool_worker (gpointer data,
+                         gpointer user_data);
 
 /**
  * restore_op_get_name:
@@ -90,9 +125,9 @@ restore_activation_from_name (const char        *name,
 /**
  * restore_ops_set_threads:
  * @n: threads, at least 1 (at most 64)
- * Sets the thread count of OpenBLAS and of the im2col workers explicitly
- * (results are deterministic for a given count).  Returns the previous
- * count.
+ * Sets the number of threads the convolutions use (bands computed side by
+ * side; OpenBLAS itself is kept single-threaded).  Results do not depend
+ * on it.  Returns the previous count.
  */
 int
 restore_ops_set_threads (int n)
@@ -101,27 +136,34 @@ restore_ops_set_threads (int n)
 
   g_return_val_if_fail (n >= 1, previous);
   n = MIN (n, THREADS_MAX);
-  openblas_set_num_threads (n);
   G_LOCK (pool);
-  if (n > 1 && ! im2col_pool)
-    im2col_pool = g_thread_pool_new (im2col_worker, NULL, n - 1, FALSE, NULL);
-  else if (im2col_pool)
-    g_thread_pool_set_max_threads (im2col_pool, MAX (n - 1, 1), NULL);
-  g_atomic_int_set (&current_threads, n);
+  {
+    /* development switches for measuring the alternatives (bench/history.md) */
+    const char *conv = g_getenv ("GIMP_RESTORE_CONV");
+    const char *threading = g_getenv ("GIMP_RESTORE_THREADING");
+
+    winograd_enabled = conv == NULL || strcmp (conv, "im2col") != 0;
+    threads_in_blas = threading != NULL && strcmp (threading, "blas") == 0;
+  }
+  openblas_set_num_threads (threads_in_blas ? n : 1);
+  if (n > 1 && ! conv_pool)
+    conv_pool = g_thread_pool_new (pool_worker, NULL, n - 1, FALSE, NULL);
+  else if (conv_pool)
+    g_thread_pool_set_max_threads (conv_pool, MAX (n - 1, 1), NULL);
+  g_atomic_int_set (&current_threads, threads_in_blas ? 1 : n);
   G_UNLOCK (pool);
   return previous;
 }
 
 /**
  * restore_ops_get_threads:
- * Returns the OpenBLAS thread count in use.
+ * Returns the number of threads the convolutions use.
  */
 int
 restore_ops_get_threads (void)
 {
-  int n = g_atomic_int_get (&current_threads);
-
-  return n > 0 ? n : openblas_get_num_threads ();
+  return threads_in_blas ? openblas_get_num_threads ()
+                         : g_atomic_int_get (&current_threads);
 }
 
 /**
@@ -139,16 +181,49 @@ restore_ops_conv_out_size (int in,
   return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
 }
 
-static int
-band_rows (int c_in,
-           int kernel,
-           int h_out,
-           int w_out)
+/* The method, band and scratch of one convolution; depends on the shape
+ * only (not on the thread count), so the bands and hence the results are
+ * the same whatever the number of threads.  @rows: output rows per band
+ * (pixels for the 1x1 case); @share: scratch floats per band. */
+static ConvMethod
+conv_plan (int    c_in,
+           int    kernel,
+           int    stride,
+           int    dilation,
+           int    h_out,
+           int    w_out,
+           int   *rows,
+           int   *n_bands,
+           gsize *share)
 {
   gsize k = (gsize) c_in * kernel * kernel;
-  gsize rows = COL_FLOATS_MAX / (k * (gsize) w_out);
+  int   tiles_x = (w_out + 1) / 2;
+  gsize pad = wino_pad_floats (tiles_x);
+  gsize pair = (gsize) WINO_POINTS * c_in * tiles_x;   /* V of 2 rows */
 
-  return (int) CLAMP (rows, 1, (gsize) h_out);
+  if (kernel == 1 && stride == 1)
+    {
+      gsize n = (gsize) h_out * w_out;
+
+      *rows = (int) MIN (n, (gsize) POINTWISE_BAND);
+      *n_bands = (int) ((n + *rows - 1) / *rows);
+      *share = 0;
+      return CONV_POINTWISE;
+    }
+  if (winograd_enabled && kernel == 3 && stride == 1 && dilation == 1
+      && c_in >= WINO_MIN_C_IN && h_out >= 2 && pair + pad <= BAND_FLOATS)
+    {
+      gsize pairs = MIN ((BAND_FLOATS - pad) / pair, (gsize) (h_out + 1) / 2);
+
+      *rows = (int) (2 * pairs);
+      *n_bands = (h_out + *rows - 1) / *rows;
+      *share = pairs * pair + pad;
+      return CONV_WINOGRAD;
+    }
+  *rows = (int) CLAMP (BAND_FLOATS / (k * (gsize) w_out), 1, (gsize) h_out);
+  *n_bands = (h_out + *rows - 1) / *rows;
+  *share = k * (gsize) *rows * w_out;
+  return CONV_IM2COL;
 }
 
 /**
@@ -163,13 +238,16 @@ restore_ops_conv2d_col_floats (int c_in,
                                int height,
                                int width)
 {
-  int h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
-  int w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+  int   h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  int   w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+  int   rows, n_bands;
+  gsize share;
 
-  if (kernel == 1 && stride == 1)
+  if (h_out < 1 || w_out < 1)
     return 0;
-  return (gsize) c_in * kernel * kernel *
-         (gsize) band_rows (c_in, kernel, h_out, w_out) * w_out;
+  conv_plan (c_in, kernel, stride, dilation, h_out, w_out, &rows, &n_bands,
+             &share);
+  return share * MIN (n_bands, COL_SLOTS);
 }
 
 static inline float
@@ -376,9 +454,404 @@ im2col_band (const float *input,
         }
 }
 
-/* im2col is pure data movement, so splitting it over threads by input
- * channel leaves results bit-identical.  The pool has threads - 1
- * workers; the calling thread does one share itself. */
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 undilated convolutions (Lavin and
+ * Gray's minimal filtering): each 2x2 block of output pixels ("tile") is
+ *   Y = A^T [ (G g G^T) .* (B^T d B) ] A
+ * over the 4x4 input patch d around it, with
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1].
+ * Summed over input channels, the 16 elementwise products become 16
+ * matrix products U_xi [c_out, c_in] x V_xi [c_in, tiles], 4 multiply-adds
+ * per output pixel and input channel instead of 9. */
+/* u [16][c_out][c_in] = G g G^T for every (c_out, c_in) 3x3 kernel g. */
+static void
+wino_weights (const float *weight,
+              int          c_out,
+              int          c_in,
+              float       *u)
+{
+  gsize plane = (gsize) c_out * c_in;
+
+  for (gsize i = 0; i < plane; i++)
+    {
+      const float *g = weight + 9 * i;
+      float        p[4][3], r[4][4];
+
+      for (int x = 0; x < 3; x++)
+        {
+          p[0][x] = g[x];
+          p[1][x] = 0.5f * (g[x] + g[3 + x] + g[6 + x]);
+          p[2][x] = 0.5f * (g[x] - g[3 + x] + g[6 + x]);
+          p[3][x] = g[6 + x];
+        }
+      for (int y = 0; y < 4; y++)
+        {
+          r[y][0] = p[y][0];
+          r[y][1] = 0.5f * (p[y][0] + p[y][1] + p[y][2]);
+          r[y][2] = 0.5f * (p[y][0] - p[y][1] + p[y][2]);
+          r[y][3] = p[y][2];
+        }
+      for (int k = 0; k < WINO_POINTS; k++)
+        u[k * plane + i] = r[k / 4][k % 4];
+    }
+}
+
+/* Scratch floats of wino_input() and wino_output() besides v and m. */
+static gsize
+wino_pad_floats (int tiles_x)
+{
+  return (gsize) 16 * (tiles_x + 1);
+}
+
+/* The vector loops of the transforms, with restrict parameters so the
+ * compiler needs no aliasing checks. */
+static void
+wino_bt (const float *restrict a,
+         const float *restrict b,
+         const float *restrict e,
+         const float *restrict f,
+         float       *restrict t0,
+         float       *restrict t1,
+         float       *restrict t2,
+         float       *restrict t3,
+         int                   n)
+{
+  for (int t = 0; t < n; t++)
+    {
+      t0[t] = a[t] - e[t];
+      t1[t] = b[t] + e[t];
+      t2[t] = e[t] - b[t];
+      t3[t] = b[t] - f[t];
+    }
+}
+
+static void
+wino_b (const float *restrict e,
+        const float *restrict o,
+        float       *restrict v0,
+        float       *restrict v1,
+        float       *restrict v2,
+        float       *restrict v3,
+        int                   n)
+{
+  for (int t = 0; t < n; t++)
+    {
+      v0[t] = e[t] - e[t + 1];
+      v1[t] = o[t] + e[t + 1];
+      v2[t] = e[t + 1] - o[t];
+      v3[t] = o[t] - o[t + 1];
+    }
+}
+
+static void
+wino_at (const float *restrict m0,
+         const float *restrict m1,
+         const float *restrict m2,
+         const float *restrict m3,
+         float       *restrict s0,
+         float       *restrict s1,
+         int                   n)
+{
+  for (int t = 0; t < n; t++)
+    {
+      s0[t] = m0[t] + m1[t] + m2[t];
+      s1[t] = m1[t] - m2[t] - m3[t];
+    }
+}
+
+static void
+wino_a (const float *restrict s0,
+        const float *restrict s1,
+        const float *restrict s2,
+        const float *restrict s3,
+        float                 b,
+        float       *restrict y0,
+        float       *restrict y1,
+        int                   n)
+{
+  for (int t = 0; t < n; t++)
+    {
+      y0[t] = s0[t] + s1[t] + s2[t] + b;
+      y1[t] = s1[t] - s2[t] - s3[t] + b;
+    }
+}
+
+/* out[2 t] = a[t], out[2 t + 1] = b[t] for 2 t + 1 < width, and the
+ * last column from a when width is odd. */
+static void
+wino_interleave (const float *restrict a,
+                 const float *restrict b,
+                 float       *restrict out,
+                 int                   width)
+{
+  int full = width / 2;
+
+  for (int t = 0; t < full; t++)
+    {
+      out[2 * t] = a[t];
+      out[2 * t + 1] = b[t];
+    }
+  if (width % 2)
+    out[width - 1] = a[full];
+}
+
+/* v [16][c_in][nt] = B^T d B for the tiles of output rows y0..y1-1 (y0
+ * even), nt = ceil ((y1 - y0) / 2) * tiles_x.  The loops run along a row
+ * of tiles with even and odd input columns apart, so they vectorise:
+ * tile tx reads input columns 2 tx - 1 .. 2 tx + 2, i.e. ev[tx], od[tx],
+ * ev[tx + 1], od[tx + 1] with ev[t] = column 2 t - 1, od[t] = column 2 t. */
+static void
+wino_input (const float *input,
+            int          c_in,
+            int          height,
+            int          width,
+            int          y0,
+            int          y1,
+            int          tiles_x,
+            gsize        nt,
+            float       *v,
+            float       *pad)
+{
+  int    rows = (y1 - y0 + 1) / 2;
+  int    n = tiles_x + 1;
+  gsize  step = (gsize) c_in * nt;
+  float *ev[4], *od[4];
+
+  for (int i = 0; i < 4; i++)
+    {
+      ev[i] = pad + (gsize) (2 * i) * n;
+      od[i] = pad + (gsize) (2 * i + 1) * n;
+    }
+  for (int c = 0; c < c_in; c++)
+    {
+      const float *plane = input + (gsize) c * height * width;
+
+      for (int ty = 0; ty < rows; ty++)
+        {
+          float *d[4][2];
+
+          /* the 4 input rows, split into even and odd columns */
+          for (int i = 0; i < 4; i++)
+            {
+              int          iy = y0 + 2 * ty - 1 + i;
+              const float *src = iy >= 0 && iy < height ? plane + (gsize) iy * width : NULL;
+              float       *e = pad + (gsize) (8 + 2 * i) * n;
+              float       *o = e + n;
+
+              memset (e, 0, sizeof (float) * 2 * n);
+              if (src != NULL)
+                {
+                  int ne = MIN (n - 1, width / 2);         /* 2 t - 1 < width */
+                  int no = MIN (n, (width + 1) / 2);       /* 2 t < width */
+
+                  for (int t = 1; t <= ne; t++)
+                    e[t] = src[2 * t - 1];
+                  for (int t = 0; t < no; t++)
+                    o[t] = src[2 * t];
+                }
+              d[i][0] = e;
+              d[i][1] = o;
+            }
+          /* T = B^T d down the columns, then V = T B along the rows */
+          wino_bt (d[0][0], d[1][0], d[2][0], d[3][0], ev[0], ev[1], ev[2], ev[3], n);
+          wino_bt (d[0][1], d[1][1], d[2][1], d[3][1], od[0], od[1], od[2], od[3], n);
+          for (int i = 0; i < 4; i++)
+            {
+              float *v0 = v + (gsize) (4 * i) * step + (gsize) c * nt
+                          + (gsize) ty * tiles_x;
+
+              wino_b (ev[i], od[i], v0, v0 + step, v0 + 2 * step, v0 + 3 * step,
+                      tiles_x);
+            }
+        }
+    }
+}
+
+/* output rows y0..y1-1 of [c_out, height, width] = A^T m A + bias, act,
+ * from m [16][c_out][nt]; @pad as for wino_input(). */
+static void
+wino_output (const float       *m,
+             int                c_out,
+             int                height,
+             int                width,
+             int                y0,
+             int                y1,
+             int                tiles_x,
+             gsize              nt,
+             const float       *bias,
+             RestoreActivation  act,
+             float             *output,
+             float             *pad)
+{
+  gsize step = (gsize) c_out * nt;
+  int   rows = (y1 - y0 + 1) / 2;
+  int   n = tiles_x + 1;
+  float *q[4], *sr[2][4];
+
+  for (int i = 0; i < 4; i++)
+    {
+      q[i] = pad + (gsize) i * n;
+      sr[0][i] = pad + (gsize) (4 + i) * n;
+      sr[1][i] = pad + (gsize) (8 + i) * n;
+    }
+  for (int co = 0; co < c_out; co++)
+    {
+      float b = bias ? bias[co] : 0.0f;
+
+      for (int ty = 0; ty < rows; ty++)
+        {
+          const float *mt = m + (gsize) co * nt + (gsize) ty * tiles_x;
+          int          y = y0 + 2 * ty;
+
+          /* S = A^T m down the columns, then Y = S A along the rows:
+           * q[2 a + c] [tx] = output (y + a, 2 tx + c) */
+          for (int j = 0; j < 4; j++)
+            wino_at (mt + (gsize) j * step, mt + (gsize) (4 + j) * step,
+                     mt + (gsize) (8 + j) * step, mt + (gsize) (12 + j) * step,
+                     sr[0][j], sr[1][j], tiles_x);
+          for (int a = 0; a < 2; a++)
+            wino_a (sr[a][0], sr[a][1], sr[a][2], sr[a][3], b, q[2 * a],
+                    q[2 * a + 1], tiles_x);
+          restore_ops_activate (pad, (gsize) 4 * n, act);
+          for (int a = 0; a < 2 && y + a < y1; a++)
+            wino_interleave (q[2 * a], q[2 * a + 1],
+                             output + ((gsize) co * height + y + a) * width, width);
+        }
+    }
+}
+
+/* Scratch a thread keeps between calls (grown on demand, freed with the
+ * thread): the Winograd products of its bands, and the caller's
+ * transformed weights. */
+typedef struct
+{
+  float *data;
+  gsize  floats;
+} Scratch;
+
+static void
+scratch_free (gpointer data)
+{
+  Scratch *s = data;
+
+  free (s->data);
+  g_free (s);
+}
+
+static GPrivate scratch_products = G_PRIVATE_INIT (scratch_free);
+static GPrivate scratch_weights = G_PRIVATE_INIT (scratch_free);
+
+static float *
+scratch_get (GPrivate *key,
+             gsize     floats)
+{
+  Scratch *s = g_private_get (key);
+
+  if (s == NULL)
+    {
+      s = g_new0 (Scratch, 1);
+      g_private_set (key, s);
+    }
+  if (s->floats < floats)
+    {
+      void *mem = NULL;
+
+      free (s->data);
+      s->data = NULL;
+      s->floats = 0;
+      if (posix_memalign (&mem, 64, floats * sizeof (float)) != 0)
+        g_error ("cannot allocate %" G_GSIZE_FORMAT " bytes of convolution scratch",
+                 floats * sizeof (float));
+      s->data = mem;
+      s->floats = floats;
+    }
+  return s->data;
+}
+
+/* One convolution split into bands of output rows.  Worker w of n takes
+ * bands w, w + n, w + 2n, ... with its own share of the scratch, and
+ * every band is computed the same way whoever computes it (single-threaded
+ * sgemm), so results do not depend on the number of threads. */
+typedef struct
+{
+  ConvMethod         method;
+  const float       *input;
+  int                c_in, height, width;
+  const float       *weight;    /* Winograd: the transformed weights */
+  const float       *bias;
+  int                c_out, kernel, stride, dilation;
+  RestoreActivation  act;
+  float             *output;
+  int                h_out, w_out;
+  float             *col;
+  gsize              share;     /* scratch floats per worker */
+  int                rows;      /* output rows per band (pixels for 1x1) */
+  int                n_bands;
+} ConvJob;
+
+static void
+conv_band (const ConvJob *job,
+           int            band,
+           float         *col)
+{
+  gsize n = (gsize) job->h_out * job->w_out;
+  int   k = job->c_in * job->kernel * job->kernel;
+
+  if (job->method == CONV_POINTWISE)
+    {
+      gsize p0 = (gsize) band * job->rows;
+      gsize p1 = MIN (p0 + job->rows, n);
+
+      /* output [c_out, p0..p1) = weight [c_out, c_in] x input [c_in, p0..p1) */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   job->c_out, (int) (p1 - p0), job->c_in, 1.0f, job->weight,
+                   job->c_in, job->input + p0, (int) n, 0.0f,
+                   job->output + p0, (int) n);
+      restore_ops_bias_activate (job->output + p0, n, job->bias, job->c_out,
+                                 p1 - p0, job->act);
+    }
+  else if (job->method == CONV_IM2COL)
+    {
+      int    y0 = band * job->rows;
+      int    y1 = MIN (y0 + job->rows, job->h_out);
+      gsize  cols = (gsize) (y1 - y0) * job->w_out;
+      float *dst = job->output + (gsize) y0 * job->w_out;
+
+      im2col_band (job->input, job->c_in, job->height, job->width,
+                   job->kernel, job->stride, job->dilation, job->w_out,
+                   y0, y1, 0, job->c_in, col);
+      /* dst [c_out, cols] (row stride n) = weight [c_out, k] x col [k, cols] */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                   job->c_out, (int) cols, k, 1.0f, job->weight, k,
+                   col, (int) cols, 0.0f, dst, (int) n);
+      restore_ops_bias_activate (dst, n, job->bias, job->c_out, cols, job->act);
+    }
+  else
+    {
+      int    y0 = band * job->rows;
+      int    y1 = MIN (y0 + job->rows, job->h_out);
+      int    tiles_x = (job->w_out + 1) / 2;
+      gsize  nt = (gsize) ((y1 - y0 + 1) / 2) * tiles_x;
+      gsize  plane_v = (gsize) job->c_in * nt;
+      gsize  plane_m = (gsize) job->c_out * nt;
+      gsize  plane_u = (gsize) job->c_out * job->c_in;
+      float *pad = col + WINO_POINTS * plane_v;
+      float *m = scratch_get (&scratch_products, WINO_POINTS * plane_m);
+
+      wino_input (job->input, job->c_in, job->height, job->width, y0, y1,
+                  tiles_x, nt, col, pad);
+      for (int xi = 0; xi < WINO_POINTS; xi++)
+        cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                     job->c_out, (int) nt, job->c_in, 1.0f,
+                     job->weight + xi * plane_u, job->c_in,
+                     col + xi * plane_v, (int) nt, 0.0f,
+                     m + xi * plane_m, (int) nt);
+      wino_output (m, job->c_out, job->h_out, job->w_out, y0, y1, tiles_x,
+                   nt, job->bias, job->act, job->output, pad);
+    }
+}
+
 typedef struct
 {
   GMutex mutex;
@@ -388,80 +861,59 @@ typedef struct
 
 typedef struct
 {
-  Batch       *batch;
-  const float *input;
-  int          c_in, height, width, kernel, stride, dilation, w_out;
-  int          y0, y1, c0, c1;
-  float       *col;
-} Im2colJob;
+  Batch         *batch;
+  const ConvJob *job;
+  int            worker, n_workers;
+} WorkerTask;
 
 static void
-im2col_job_run (Im2colJob *job)
+worker_task_run (const WorkerTask *task)
 {
-  im2col_band (job->input, job->c_in, job->height, job->width, job->kernel,
-               job->stride, job->dilation, job->w_out, job->y0, job->y1,
-               job->c0, job->c1, job->col);
+  const ConvJob *job = task->job;
+  float         *col = job->col ? job->col + task->worker * job->share : NULL;
+
+  for (int b = task->worker; b < job->n_bands; b += task->n_workers)
+    conv_band (job, b, col);
 }
 
 static void
-im2col_worker (gpointer data,
-               gpointer user_data)
+pool_worker (gpointer data,
+             gpointer user_data)
 {
-  Im2colJob *job = data;
+  WorkerTask *task = data;
 
-  im2col_job_run (job);
-  g_mutex_lock (&job->batch->mutex);
-  if (--job->batch->pending == 0)
-    g_cond_signal (&job->batch->cond);
-  g_mutex_unlock (&job->batch->mutex);
+  worker_task_run (task);
+  g_mutex_lock (&task->batch->mutex);
+  if (--task->batch->pending == 0)
+    g_cond_signal (&task->batch->cond);
+  g_mutex_unlock (&task->batch->mutex);
 }
 
+/* Runs the bands of @job on @n_workers threads (the caller and n - 1 of
+ * the pool) and returns when all are done. */
 static void
-im2col_parallel (const float *input,
-                 int          c_in,
-                 int          height,
-                 int          width,
-                 int          kernel,
-                 int          stride,
-                 int          dilation,
-                 int          w_out,
-                 int          y0,
-                 int          y1,
-                 float       *col)
+conv_job_run (const ConvJob *job,
+              int            n_workers)
 {
-  Im2colJob jobs[THREADS_MAX];
-  Batch     batch;
-  gsize     floats = (gsize) c_in * kernel * kernel * (gsize) (y1 - y0) * w_out;
-  int       n = MIN (MIN (g_atomic_int_get (&current_threads), c_in),
-                     THREADS_MAX);
+  WorkerTask tasks[THREADS_MAX];
+  Batch      batch;
 
-  if (! im2col_pool || n <= 1 || floats < PARALLEL_FLOATS_MIN)
-    n = 1;
+  if (conv_pool == NULL)
+    n_workers = 1;
+  n_workers = CLAMP (MIN (n_workers, job->n_bands), 1, THREADS_MAX);
   g_mutex_init (&batch.mutex);
   g_cond_init (&batch.cond);
-  batch.pending = n - 1;
-  for (int i = 0; i < n; i++)
+  batch.pending = n_workers - 1;
+  for (int i = 0; i < n_workers; i++)
     {
-      Im2colJob *job = &jobs[i];
-
-      job->batch = &batch;
-      job->input = input;
-      job->c_in = c_in;
-      job->height = height;
-      job->width = width;
-      job->kernel = kernel;
-      job->stride = stride;
-      job->dilation = dilation;
-      job->w_out = w_out;
-      job->y0 = y0;
-      job->y1 = y1;
-      job->c0 = (int) ((gint64) c_in * i / n);
-      job->c1 = (int) ((gint64) c_in * (i + 1) / n);
-      job->col = col;
+      tasks[i].batch = &batch;
+      tasks[i].job = job;
+      tasks[i].worker = i;
+      tasks[i].n_workers = n_workers;
       if (i > 0)
-        g_thread_pool_push (im2col_pool, job, NULL);
+        g_thread_pool_push (conv_pool, &tasks[i], NULL);
     }
-  im2col_job_run (&jobs[0]);
+  worker_task_run (&tasks[0]);
   g_mutex_lock (&batch.mutex);
   while (batch.pending > 0)
     g_cond_wait (&batch.cond, &batch.mutex);
@@ -469,6 +921,91 @@ im2col_parallel (const float *input,
   g_mutex_clear (&batch.mutex);
   g_cond_clear (&batch.cond);
 }
+
+/* Per-shape time of the convolutions, for benchmarks. */
+static RestoreConvShape conv_stats[RESTORE_CONV_SHAPES_MAX];
+static int              conv_stats_n = 0;
+static double           conv_stats_other = 0.0;
+G_LOCK_DEFINE_STATIC (stats);
+
+static void
+conv_stats_add (int    m,
+                int    k,
+                int    n,
+                double seconds)
+{
+  int i;
+
+  G_LOCK (stats);
+  for (i = 0; i < conv_stats_n; i++)
+    if (conv_stats[i].m == m && conv_stats[i].k == k && conv_stats[i].n == n)
+      break;
+  if (i == conv_stats_n && conv_stats_n < RESTORE_CONV_SHAPES_MAX)
+    {
+      conv_stats[i].m = m;
+      conv_stats[i].k = k;
+      conv_stats[i].n = n;
+      conv_stats[i].calls = 0;
+      conv_stats[i].seconds = 0.0;
+      conv_stats_n++;
+    }
+  if (i < conv_stats_n)
+    {
+      conv_stats[i].calls++;
+      conv_stats[i].seconds += seconds;
+    }
+  else
+    conv_stats_other += seconds;
+  G_UNLOCK (stats);
+}
+
+/**
+ * restore_ops_conv_stats_reset:
+ * Forgets the shapes and times collected so far.
+ */
+void
+restore_ops_conv_stats_reset (void)
+{
+  G_LOCK (stats);
+  conv_stats_n = 0;
+  conv_stats_other = 0.0;
+  G_UNLOCK (stats);
+}
+
+/**
+ * restore_ops_conv_stats_get:
+ * See restore-ops.h.
+ */
+int
+restore_ops_conv_stats_get (RestoreConvShape *shapes,
+                            int               max,
+                            double           *other_seconds)
+{
+  int n;
+
+  G_LOCK (stats);
+  n = conv_stats_n;
+  if (shapes != NULL)
+    memcpy (shapes, conv_stats, sizeof (RestoreConvShape) * MIN (MAX (max, 0), n));
+  if (other_seconds != NULL)
+    *other_seconds = conv_stats_other;
+  G_UNLOCK (stats);
+  return n;
+}
+
+static void conv2d_run (const float       *input,
+                        int                c_in,
+                        int                height,
+                        int                width,
+                        const float       *weight,
+                        const float       *bias,
+                        int                c_out,
+                        int                kernel,
+                        int                stride,
+                        int                dilation,
+                        RestoreActivation  act,
+                        float             *output,
+                        float             *col);
 
 /**
  * restore_ops_conv2d:
@@ -489,42 +1026,68 @@ restore_ops_conv2d (const float       *input,
                     float             *output,
                     float             *col)
 {
-  int   h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
-  int   w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
-  gsize n = (gsize) h_out * w_out;
-  int   k = c_in * kernel * kernel;
-  int   rows;
+  gint64 t0 = g_get_monotonic_time ();
+  int    h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  int    w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+
+  conv2d_run (input, c_in, height, width, weight, bias, c_out, kernel,
+              stride, dilation, act, output, col);
+  conv_stats_add (c_out, c_in * kernel * kernel, h_out * w_out,
+                  (g_get_monotonic_time () - t0) / 1e6);
+}
+
+static void
+conv2d_run (const float       *input,
+            int                c_in,
+            int                height,
+            int                width,
+            const float       *weight,
+            const float       *bias,
+            int                c_out,
+            int                kernel,
+            int                stride,
+            int                dilation,
+            RestoreActivation  act,
+            float             *output,
+            float             *col)
+{
+  ConvJob job;
+  int     slots;
 
   g_return_if_fail (input != NULL && weight != NULL && output != NULL);
   g_return_if_fail (c_in > 0 && c_out > 0 && kernel > 0 && stride > 0 &&
-                    dilation > 0 && h_out > 0 && w_out > 0);
+                    dilation > 0);
 
-  if (kernel == 1 && stride == 1)
+  memset (&job, 0, sizeof job);
+  job.h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
+  job.w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+  g_return_if_fail (job.h_out > 0 && job.w_out > 0);
+  job.method = conv_plan (c_in, kernel, stride, dilation, job.h_out,
+                          job.w_out, &job.rows, &job.n_bands, &job.share);
+  g_return_if_fail (job.method == CONV_POINTWISE || col != NULL);
+  job.input = input;
+  job.c_in = c_in;
+  job.height = height;
+  job.width = width;
+  job.weight = weight;
+  job.bias = bias;
+  job.c_out = c_out;
+  job.kernel = kernel;
+  job.stride = stride;
+  job.dilation = dilation;
+  job.act = act;
+  job.output = output;
+  job.col = job.method == CONV_POINTWISE ? NULL : col;
+  slots = MIN (job.n_bands, COL_SLOTS);
+  if (job.method == CONV_WINOGRAD)
     {
-      /* output [c_out, n] = weight [c_out, c_in] x input [c_in, n] */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                   c_out, (int) n, c_in, 1.0f, weight, c_in,
-                   input, (int) n, 0.0f, output, (int) n);
-      restore_ops_bias_activate (output, n, bias, c_out, n, act);
-      return;
-    }
+      float *u = scratch_get (&scratch_weights,
+                              (gsize) WINO_POINTS * c_out * c_in);
 
-  g_return_if_fail (col != NULL);
-  rows = band_rows (c_in, kernel, h_out, w_out);
-  for (int y0 = 0; y0 < h_out; y0 += rows)
-    {
-      int   y1 = MIN (y0 + rows, h_out);
-      gsize band = (gsize) (y1 - y0) * w_out;
-      float *dst = output + (gsize) y0 * w_out;
-
-      im2col_parallel (input, c_in, height, width, kernel, stride, dilation,
-                       w_out, y0, y1, col);
-      /* dst [c_out, band] (row stride n) = weight [c_out, k] x col [k, band] */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                   c_out, (int) band, k, 1.0f, weight, k,
-                   col, (int) band, 0.0f, dst, (int) n);
-      restore_ops_bias_activate (dst, n, bias, c_out, band, act);
+      wino_weights (weight, c_out, c_in, u);
+      job.weight = u;
     }
+  conv_job_run (&job, MIN (g_atomic_int_get (&current_threads), slots));
 }
 
 /**

@@ -74,6 +74,27 @@ void        restore_ops_conv2d             (const float       *input,
                                             float             *output,
                                             float             *col);
 
+/* What restore_ops_conv2d() did since the last reset, for benchmarks:
+ * one entry per distinct layer shape, as the single matrix product
+ * [m = c_out] x [k = c_in * kernel^2] x [n = h_out * w_out] it amounts
+ * to.  Collection costs two clock reads per call. */
+typedef struct
+{
+  int    m, k, n;
+  guint  calls;
+  double seconds;       /* wall-clock time inside the calls */
+} RestoreConvShape;
+
+#define RESTORE_CONV_SHAPES_MAX 64
+
+void        restore_ops_conv_stats_reset   (void);
+/* Copies up to @max shapes into @shapes; returns how many there are.
+ * Calls whose shape did not fit the table are counted in the last one
+ * only by time (*@other_seconds, may be NULL). */
+int         restore_ops_conv_stats_get     (RestoreConvShape  *shapes,
+                                            int                max,
+                                            double            *other_seconds);
+
 /* Same result with plain nested loops (double accumulation); for tests. */
 void        restore_ops_conv2d_reference   (const float       *input,
                                             int                c_in,
