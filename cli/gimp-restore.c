@@ -2,6 +2,10 @@
  *
  *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X]
  *                --mask MASK INPUT OUTPUT
+ *   gimp-restore --detect --mask-out MASK [--sensitivity X] [--min-size N]
+ *                [--max-size N] [--grow N] [--detector NAME|FILE] INPUT
+ *   gimp-restore --auto [--model ...] [--sensitivity X] ... [--mask-out MASK]
+ *                INPUT OUTPUT          (detect, then restore what was found)
  *   gimp-restore --list-models
  *
  * Errors are one line on stderr, "gimp-restore: <reason>", with exit
@@ -21,6 +25,7 @@
 #include <glib.h>
 #include <glib/gi18n.h>
 
+#include "restore-detect.h"
 #include "restore-engine.h"
 #include "restore-params.h"
 #include "restore-registry.h"
@@ -35,10 +40,25 @@
  * writer. */
 static gint cli_cancel = 0;
 
+/* The detection settings the command offers (the selection operation is
+ * the plug-in's). */
+static const RestoreDetectParamId cli_detect_ids[] = {
+  RESTORE_DETECT_PARAM_SENSITIVITY,
+  RESTORE_DETECT_PARAM_MIN_SIZE,
+  RESTORE_DETECT_PARAM_MAX_SIZE,
+  RESTORE_DETECT_PARAM_GROW,
+};
+#define CLI_N_DETECT G_N_ELEMENTS (cli_detect_ids)
+
 typedef struct
 {
   char    *values[RESTORE_PARAM_COUNT];  /* from the parameter table */
+  char    *detect_values[CLI_N_DETECT];  /* from the detection table */
   char    *mask;
+  char    *mask_out;
+  char    *detector;
+  gboolean detect;
+  gboolean automatic;
   int      threads;
   gboolean list_models;
   gboolean version;
@@ -48,8 +68,9 @@ typedef struct
 
 typedef struct
 {
-  gboolean shown;
-  int      last_percent;
+  gboolean    shown;
+  int         last_percent;
+  const char *label;   /* translated; NULL for "Restoring" */
 } CliProgress;
 
 static void
@@ -111,7 +132,8 @@ cli_progress (double   fraction,
     return;
   progress->last_percent = percent;
   progress->shown = TRUE;
-  fprintf (stderr, "\r%s %3d%%", _("Restoring"), percent);
+  fprintf (stderr, "\r%s %3d%%", progress->label ? progress->label : _("Restoring"),
+           percent);
   fflush (stderr);
 }
 
@@ -191,6 +213,69 @@ cli_parse_double (RestoreParamId id,
   return restore_param_check_double (id, *value, error);
 }
 
+/* Parses a detection option from its table and checks its range there. */
+static gboolean
+cli_parse_detect (RestoreDetectParamId id,
+                  const char          *text,
+                  double              *value,
+                  GError             **error)
+{
+  const RestoreParamSpec *spec = &restore_detect_params[id];
+  char                   *end = NULL;
+
+  if (text == NULL)
+    {
+      *value = spec->def;
+      return TRUE;
+    }
+  *value = g_ascii_strtod (text, &end);
+  if (text[0] == '\0' || end == NULL || *end != '\0')
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--%s needs a %s between %g and %g, got '%s'", spec->name,
+                   spec->type == RESTORE_PARAM_TYPE_INT ? "whole number" : "number",
+                   spec->min, spec->max, text);
+      return FALSE;
+    }
+  return restore_detect_param_check (id, *value, error);
+}
+
+static gboolean
+cli_detect_options (const CliArgs        *args,
+                    RestoreDetectOptions *options,
+                    GError              **error)
+{
+  double v[CLI_N_DETECT];
+
+  restore_detect_options_init (options);
+  for (guint i = 0; i < CLI_N_DETECT; i++)
+    if (!cli_parse_detect (cli_detect_ids[i], args->detect_values[i], &v[i], error))
+      return FALSE;
+  options->sensitivity = v[0];
+  options->min_size = (int) v[1];
+  options->max_size = (int) v[2];
+  options->grow = (int) v[3];
+  if (options->min_size > options->max_size)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--min-size (%d) is larger than --max-size (%d)",
+                   options->min_size, options->max_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+cli_arg_description (const RestoreParamSpec *spec)
+{
+  if (spec->type == RESTORE_PARAM_TYPE_INT)
+    return g_strdup_printf ("%d..%d (%d)", (int) spec->min, (int) spec->max, (int) spec->def);
+  return g_strdup_printf ("%.*f..%.*f (%.*f)",
+                          spec->digits > 0 ? 1 : 0, spec->min,
+                          spec->digits > 0 ? 1 : 0, spec->max,
+                          spec->digits > 0 ? 1 : 0, spec->def);
+}
+
 static GOptionEntry *
 cli_option_entries (CliArgs *args)
 {
@@ -198,6 +283,14 @@ cli_option_entries (CliArgs *args)
   GOptionEntry fixed[] = {
     { "mask", 0, 0, G_OPTION_ARG_FILENAME, &args->mask,
       N_("Mask image, same size as INPUT: white = damaged, black = keep"), N_("MASK") },
+    { "detect", 0, 0, G_OPTION_ARG_NONE, &args->detect,
+      N_("Find the damage in INPUT and write it to --mask-out (no OUTPUT)"), NULL },
+    { "auto", 0, 0, G_OPTION_ARG_NONE, &args->automatic,
+      N_("Find the damage, then restore it (no --mask)"), NULL },
+    { "mask-out", 0, 0, G_OPTION_ARG_FILENAME, &args->mask_out,
+      N_("Write the detected damage as an 8-bit gray image (white = damaged)"), N_("MASK") },
+    { "detector", 0, 0, G_OPTION_ARG_FILENAME, &args->detector,
+      N_("Damage detector to use (default: the installed one)"), N_("NAME|FILE") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads,
       N_("Threads to use (default 0 = all cores)"), N_("N") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args->quiet,
@@ -223,12 +316,21 @@ cli_option_entries (CliArgs *args)
       e->arg_data = &args->values[id];
       e->description = spec->blurb;
       if (spec->type == RESTORE_PARAM_TYPE_DOUBLE)
-        e->arg_description = g_strdup_printf ("%.*f..%.*f (%.*f)",
-                                              spec->digits > 0 ? 1 : 0, spec->min,
-                                              spec->digits > 0 ? 1 : 0, spec->max,
-                                              spec->digits > 0 ? 1 : 0, spec->def);
+        e->arg_description = cli_arg_description (spec);
       else
         e->arg_description = g_strdup ("NAME|FILE");
+      g_ptr_array_add (entries, e);
+    }
+  for (guint i = 0; i < CLI_N_DETECT; i++)
+    {
+      const RestoreParamSpec *spec = &restore_detect_params[cli_detect_ids[i]];
+      GOptionEntry           *e = g_new0 (GOptionEntry, 1);
+
+      e->long_name = spec->name;
+      e->arg = G_OPTION_ARG_STRING;
+      e->arg_data = &args->detect_values[i];
+      e->description = spec->blurb;
+      e->arg_description = cli_arg_description (spec);
       g_ptr_array_add (entries, e);
     }
   n = (int) entries->len;
@@ -246,34 +348,97 @@ cli_option_entries (CliArgs *args)
 static void
 cli_option_entries_free (GOptionEntry *entries)
 {
-  for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
+  for (guint i = 0; i < RESTORE_PARAM_COUNT + CLI_N_DETECT; i++)
     g_free ((char *) entries[i].arg_description);
   g_free (entries);
+}
+
+/* Runs the detector on @image into a new [height, width] mask; sets
+ * *@n_regions. */
+static float *
+cli_detect (const CliArgs         *args,
+            const RestoreIoImage  *image,
+            RestoreRegistry       *registry,
+            RestoreDetectOptions  *options,
+            int                   *n_regions,
+            GError               **error)
+{
+  RestoreModel *detector;
+  RestoreImage  src = { image->data, image->width, image->height, image->channels,
+                        (gsize) image->width * image->channels };
+  float        *mask;
+
+  detector = restore_registry_load_detector (registry, args->detector, error);
+  if (detector == NULL)
+    return NULL;
+  mask = g_try_new (float, (gsize) image->width * image->height);
+  if (mask == NULL)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "not enough memory for a %dx%d mask", image->width, image->height);
+      restore_model_free (detector);
+      return NULL;
+    }
+  *n_regions = restore_detect_run (detector, &src, mask, options, error);
+  restore_model_free (detector);
+  if (*n_regions < 0)
+    {
+      g_free (mask);
+      return NULL;
+    }
+  return mask;
+}
+
+/* The mask as an 8-bit gray image, white = damaged. */
+static gboolean
+cli_save_mask (const float  *mask,
+               int           width,
+               int           height,
+               const char   *path,
+               GError      **error)
+{
+  RestoreIoImage *out = restore_io_image_new (width, height, 1, 8);
+  gboolean        ok;
+
+  if (out == NULL)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "not enough memory for a %dx%d mask", width, height);
+      return FALSE;
+    }
+  /* the writer rounds to 8 bits */
+  memcpy (out->data, mask, (gsize) width * height * sizeof (float));
+  ok = restore_io_image_save (out, path, &cli_cancel, error);
+  restore_io_image_free (out);
+  return ok;
 }
 
 static int
 cli_restore (const CliArgs *args)
 {
-  const char      *input = args->files[0];
-  const char      *output = args->files[1];
-  const char      *model_name = args->values[RESTORE_PARAM_MODEL];
-  RestoreIoImage  *image = NULL;
-  RestoreIoImage  *mask_image = NULL;
-  RestoreIoImage  *result = NULL;
-  float           *mask = NULL;
-  RestoreRegistry *registry = NULL;
-  RestoreModel   **models = NULL;
-  int              n_models = 0;
-  RestoreOptions   options;
-  CliProgress      progress = { FALSE, -1 };
-  GError          *error = NULL;
-  int              status = EXIT_SUCCESS;
+  const char          *input = args->files[0];
+  const char          *output = args->detect ? NULL : args->files[1];
+  const char          *model_name = args->values[RESTORE_PARAM_MODEL];
+  gboolean             detect = args->detect || args->automatic;
+  RestoreIoImage      *image = NULL;
+  RestoreIoImage      *mask_image = NULL;
+  RestoreIoImage      *result = NULL;
+  float               *mask = NULL;
+  RestoreRegistry     *registry = NULL;
+  RestoreModel       **models = NULL;
+  int                  n_models = 0, n_regions = -1;
+  RestoreOptions       options;
+  RestoreDetectOptions detect_options;
+  CliProgress          progress = { FALSE, -1, NULL };
+  GError              *error = NULL;
+  int                  status = EXIT_SUCCESS;
 
   restore_options_init (&options);
   if (!cli_parse_double (RESTORE_PARAM_DENOISE, args->values[RESTORE_PARAM_DENOISE],
                          &options.denoise, &error)
       || !cli_parse_double (RESTORE_PARAM_SHARPEN, args->values[RESTORE_PARAM_SHARPEN],
-                            &options.sharpen, &error))
+                            &options.sharpen, &error)
+      || !cli_detect_options (args, &detect_options, &error))
     goto fail;
   if (args->threads < 0 || args->threads > CLI_MAX_THREADS)
     {
@@ -282,36 +447,68 @@ cli_restore (const CliArgs *args)
                    CLI_MAX_THREADS, args->threads);
       goto fail;
     }
-  options.n_threads = args->threads;
-  options.cancel = &cli_cancel;
+  options.n_threads = detect_options.n_threads = args->threads;
+  options.cancel = detect_options.cancel = &cli_cancel;
   if (!args->quiet && isatty (STDERR_FILENO))
     {
-      options.progress = cli_progress;
-      options.progress_data = &progress;
+      options.progress = detect_options.progress = cli_progress;
+      options.progress_data = detect_options.progress_data = &progress;
     }
 
   /* Everything that can be checked cheaply is checked before the work. */
   if (model_name != NULL && strcmp (model_name, "auto") == 0)
     model_name = "";
-  if (!restore_io_format_from_name (output, &(RestoreIoFormat) { 0 }, &error))
+  if (output != NULL && !restore_io_format_from_name (output, &(RestoreIoFormat) { 0 }, &error))
+    goto fail;
+  if (args->mask_out != NULL
+      && (!restore_io_format_from_name (args->mask_out, &(RestoreIoFormat) { 0 }, &error)
+          || !restore_io_check_output (args->mask_out, 1, &error)))
     goto fail;
   image = restore_io_image_load (input, &error);
   if (image == NULL)
     goto fail;
-  if (!restore_io_check_output (output, image->channels, &error))
+  if (output != NULL && !restore_io_check_output (output, image->channels, &error))
     goto fail;
-  mask_image = restore_io_image_load (args->mask, &error);
-  if (mask_image == NULL)
-    goto fail;
-  mask = restore_io_mask_from_image (mask_image, image->width, image->height, &error);
-  if (mask == NULL)
-    goto fail;
-  g_clear_pointer (&mask_image, restore_io_image_free);
+  if (!detect)
+    {
+      mask_image = restore_io_image_load (args->mask, &error);
+      if (mask_image == NULL)
+        goto fail;
+      mask = restore_io_mask_from_image (mask_image, image->width, image->height, &error);
+      if (mask == NULL)
+        goto fail;
+      g_clear_pointer (&mask_image, restore_io_image_free);
+    }
 
   registry = cli_registry_new ();
-  n_models = restore_registry_load (registry, model_name, &models, &error);
-  if (n_models == 0)
-    goto fail;
+  if (!args->detect)
+    {
+      /* the models first: a bad --model fails before the detector runs */
+      n_models = restore_registry_load (registry, model_name, &models, &error);
+      if (n_models == 0)
+        goto fail;
+    }
+  if (detect)
+    {
+      progress.label = _("Detecting");
+      mask = cli_detect (args, image, registry, &detect_options, &n_regions, &error);
+      if (mask == NULL)
+        goto fail;
+      if (progress.shown)
+        fputs ("\r\033[K", stderr);
+      progress.shown = FALSE;
+      progress.last_percent = -1;
+      progress.label = NULL;
+      if (args->detect
+          && !cli_save_mask (mask, image->width, image->height, args->mask_out, &error))
+        goto fail;
+      if (!args->quiet)
+        fprintf (stderr, ngettext ("%s: %d damaged region found\n",
+                                   "%s: %d damaged regions found\n", n_regions),
+                 input, n_regions);
+    }
+  if (args->detect)
+    goto done;
 
   result = restore_io_image_new (image->width, image->height, image->channels,
                                  image->bit_depth);
@@ -321,21 +518,32 @@ cli_restore (const CliArgs *args)
                    "not enough memory for a %dx%d result", image->width, image->height);
       goto fail;
     }
-  {
-    RestoreImage src = { image->data, image->width, image->height, image->channels,
-                         (gsize) image->width * image->channels };
-    RestoreImage dst = { result->data, result->width, result->height, result->channels,
-                         (gsize) result->width * result->channels };
-    RestoreMask  m = { mask, image->width, image->height, image->width };
+  if (n_regions == 0)
+    {
+      /* --auto on an undamaged photo: the output is the input, unchanged */
+      memcpy (result->data, image->data,
+              (gsize) image->width * image->height * image->channels * sizeof (float));
+    }
+  else
+    {
+      RestoreImage src = { image->data, image->width, image->height, image->channels,
+                           (gsize) image->width * image->channels };
+      RestoreImage dst = { result->data, result->width, result->height, result->channels,
+                           (gsize) result->width * result->channels };
+      RestoreMask  m = { mask, image->width, image->height, image->width };
 
-    if (!restore_run ((RestoreModel *const *) models, n_models, &src, &m, &dst,
-                      &options, &error))
-      goto fail;
-  }
+      if (!restore_run ((RestoreModel *const *) models, n_models, &src, &m, &dst,
+                        &options, &error))
+        goto fail;
+    }
   if (progress.shown)
     fputs ("\r\033[K", stderr);
   progress.shown = FALSE;
   if (!restore_io_image_save (result, output, &cli_cancel, &error))
+    goto fail;
+  /* --auto --mask-out: the selection that was restored, once all worked */
+  if (args->mask_out != NULL
+      && !cli_save_mask (mask, image->width, image->height, args->mask_out, &error))
     goto fail;
   goto done;
 
@@ -387,6 +595,8 @@ main (int    argc,
       "tears) and writes the result to OUTPUT (.png, .jpg or .tif).\n"
       "\n"
       "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] --mask MASK INPUT OUTPUT\n"
+      "  gimp-restore --detect --mask-out MASK [--sensitivity X] INPUT\n"
+      "  gimp-restore --auto [--model NAME|FILE] [--sensitivity X] INPUT OUTPUT\n"
       "  gimp-restore --list-models"));
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -400,12 +610,27 @@ main (int    argc,
     }
   else if (args.list_models)
     status = cli_list_models ();
+  else if (args.detect && args.automatic)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "--detect and --auto exclude each other (see --help)");
+  else if ((args.detect || args.automatic) && args.mask != NULL)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "--%s finds the damage itself: leave out --mask",
+                       args.detect ? "detect" : "auto");
+  else if (args.detect && args.mask_out == NULL)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "--detect needs --mask-out MASK (see --help)");
+  else if (args.detect && (args.files == NULL || g_strv_length (args.files) != 1))
+    status = cli_fail (NULL, CLI_EXIT_FAILURE,
+                       "--detect expects INPUT only, got %u file names (see --help)",
+                       args.files ? g_strv_length (args.files) : 0);
+  else if (!args.detect && !args.automatic && args.mask_out != NULL)
+    status = cli_fail (NULL, CLI_EXIT_FAILURE, "--mask-out goes with --detect or --auto (see --help)");
+  else if (args.detect)
+    status = cli_restore (&args);
   else if (args.files == NULL || g_strv_length (args.files) != 2)
     status = cli_fail (NULL, CLI_EXIT_FAILURE,
                        "expected INPUT and OUTPUT, got %u file name%s (see --help)",
                        args.files ? g_strv_length (args.files) : 0,
                        args.files && g_strv_length (args.files) == 1 ? "" : "s");
-  else if (args.mask == NULL)
+  else if (args.mask == NULL && !args.automatic)
     status = cli_fail (NULL, CLI_EXIT_FAILURE, "--mask MASK is required (see --help)");
   else
     status = cli_restore (&args);
@@ -415,7 +640,11 @@ main (int    argc,
   cli_option_entries_free (entries);
   for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
     g_free (args.values[i]);
+  for (guint i = 0; i < CLI_N_DETECT; i++)
+    g_free (args.detect_values[i]);
   g_free (args.mask);
+  g_free (args.mask_out);
+  g_free (args.detector);
   g_strfreev (args.files);
   return status;
 }

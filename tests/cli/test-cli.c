@@ -305,6 +305,10 @@ test_version_help (void)
   g_assert_nonnull (strstr (r.out, "--model"));
   g_assert_nonnull (strstr (r.out, "--mask"));
   g_assert_nonnull (strstr (r.out, "--list-models"));
+  g_assert_nonnull (strstr (r.out, "--detect"));
+  g_assert_nonnull (strstr (r.out, "--auto"));
+  g_assert_nonnull (strstr (r.out, "--sensitivity"));
+  g_assert_nonnull (strstr (r.out, "--mask-out"));
   run_result_clear (&r);
 }
 
@@ -763,6 +767,284 @@ static const LayoutCase layouts[] = {
   { "tiff32-rgba",     "in.tif",  "out.tif",  4, 32, TRUE },
 };
 
+/* ------------------------------------------------------------ detection */
+
+static char *
+tiny_detector (void)
+{
+  return g_test_build_filename (G_TEST_DIST, "data", "tiny-detect.grst", NULL);
+}
+
+static int
+count_above (const RestoreIoImage *m, float v)
+{
+  int n = 0;
+
+  for (gsize i = 0; i < (gsize) m->width * m->height; i++)
+    n += m->data[i] > v;
+  return n;
+}
+
+/* --detect writes an 8-bit gray mask of the input's size, the same every
+ * time; sensitivity and grow move it the documented way. */
+static void
+test_detect_mask (Fixture      *f,
+                  gconstpointer data)
+{
+  char           *input = g_build_filename (f->dir, "in.png", NULL);
+  char           *m1 = g_build_filename (f->dir, "m1.png", NULL);
+  char           *m2 = g_build_filename (f->dir, "m2.png", NULL);
+  char           *detector = tiny_detector ();
+  RestoreIoImage *img = make_input (3, 8);
+  RestoreIoImage *a, *b;
+  RunResult       r;
+  char           *ca, *cb;
+  gsize           la, lb;
+  int             n_default, n_grown;
+
+  save_or_die (img, input);
+  r = run_command ("--detect", "--detector", detector, "--grow", "0", "--mask-out", m1,
+                   input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.out, ==, "");
+  g_assert_nonnull (strstr (r.err, "damaged region"));
+  run_result_clear (&r);
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0",
+                   "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  run_result_clear (&r);
+  g_file_get_contents (m1, &ca, &la, NULL);
+  g_file_get_contents (m2, &cb, &lb, NULL);
+  g_assert_cmpmem (ca, la, cb, lb);
+  g_free (ca);
+  g_free (cb);
+
+  a = load_or_die (m1);
+  g_assert_cmpint (a->width, ==, CROP_W);
+  g_assert_cmpint (a->height, ==, CROP_H);
+  g_assert_cmpint (a->channels, ==, 1);
+  g_assert_cmpint (a->bit_depth, ==, 8);
+  n_default = count_above (a, 0.5f);
+  g_test_message ("default: %d of %d pixels selected", n_default, CROP_W * CROP_H);
+  g_assert_cmpint (n_default, >, 0);
+  g_assert_cmpint (n_default, <, CROP_W * CROP_H);
+
+  /* grown by 3: a superset, strictly larger */
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "3",
+                   "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  b = load_or_die (m2);
+  n_grown = count_above (b, 0.5f);
+  for (gsize i = 0; i < CROP_W * CROP_H; i++)
+    if (a->data[i] > 0.5f)
+      g_assert_cmpfloat (b->data[i], ==, 1.0f);
+  g_assert_cmpint (n_grown, >, n_default);
+  restore_io_image_free (b);
+
+  /* sensitivity 0 selects nothing this network is unsure of; 1 with no
+   * size limit selects everything */
+  r = run_command ("--detect", "-q", "--detector", detector, "--sensitivity", "0",
+                   "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  b = load_or_die (m2);
+  g_assert_cmpint (count_above (b, 0.0f), ==, 0);
+  restore_io_image_free (b);
+  r = run_command ("--detect", "-q", "--detector", detector, "--sensitivity", "1",
+                   "--max-size", "1024", "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  b = load_or_die (m2);
+  g_assert_cmpint (count_above (b, 0.99f), ==, CROP_W * CROP_H);
+  restore_io_image_free (b);
+
+  restore_io_image_free (a);
+  restore_io_image_free (img);
+  g_free (input);
+  g_free (m1);
+  g_free (m2);
+  g_free (detector);
+}
+
+/* --auto restores what it finds: pixels outside the written selection
+ * come back unchanged, and an undamaged result is the input itself. */
+static void
+test_detect_auto (Fixture      *f,
+                  gconstpointer data)
+{
+  char           *input = g_build_filename (f->dir, "in.png", NULL);
+  char           *output = g_build_filename (f->dir, "out.png", NULL);
+  char           *sel = g_build_filename (f->dir, "sel.png", NULL);
+  char           *detector = tiny_detector ();
+  char           *model = g_test_build_filename (G_TEST_DIST, "data", "tiny-plain.grst", NULL);
+  RestoreIoImage *img = make_input (3, 8);
+  RestoreIoImage *in, *out, *m;
+  RunResult       r;
+  int             changed = 0, selected = 0;
+
+  save_or_die (img, input);
+  r = run_command ("--auto", "-q", "--detector", detector, "--model", model,
+                   "--mask-out", sel, input, output, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  run_result_clear (&r);
+  in = load_or_die (input);
+  out = load_or_die (output);
+  m = load_or_die (sel);
+  g_assert_cmpint (out->width, ==, CROP_W);
+  g_assert_cmpint (out->channels, ==, 3);
+  for (gsize i = 0; i < CROP_W * CROP_H; i++)
+    {
+      gboolean differs = FALSE;
+
+      for (int c = 0; c < 3; c++)
+        differs |= in->data[3 * i + c] != out->data[3 * i + c];
+      if (m->data[i] == 0.0f)
+        g_assert_false (differs);
+      selected += m->data[i] == 1.0f;
+      changed += differs && m->data[i] == 1.0f;
+    }
+  g_test_message ("%d pixels selected, %d of them changed", selected, changed);
+  g_assert_cmpint (selected, >, 0);
+  g_assert_cmpint (changed, >, selected / 2);
+  restore_io_image_free (out);
+  restore_io_image_free (m);
+
+  /* nothing found: the output is the input */
+  r = run_command ("--auto", "--detector", detector, "--model", model,
+                   "--sensitivity", "0", input, output, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.err, "0 damaged regions"));
+  run_result_clear (&r);
+  out = load_or_die (output);
+  g_assert_cmpmem (in->data, (gsize) CROP_W * CROP_H * 3 * sizeof (float),
+                   out->data, (gsize) CROP_W * CROP_H * 3 * sizeof (float));
+  restore_io_image_free (out);
+
+  restore_io_image_free (in);
+  restore_io_image_free (img);
+  g_free (input);
+  g_free (output);
+  g_free (sel);
+  g_free (detector);
+  g_free (model);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *args[10];   /* before INPUT; "@D" = the tiny detector, "@M" = --mask-out path */
+  gboolean    output;     /* pass OUTPUT too */
+  const char *text;       /* in the message */
+} DetectBadCase;
+
+static const DetectBadCase detect_bad[] = {
+  { "no-mask-out", { "--detect" }, FALSE, "--detect needs --mask-out" },
+  { "with-mask", { "--detect", "--mask", "@K", "--mask-out", "@M" }, FALSE, "leave out --mask" },
+  { "two-files", { "--detect", "--mask-out", "@M" }, TRUE, "--detect expects INPUT only" },
+  { "both-modes", { "--detect", "--auto", "--mask-out", "@M" }, FALSE, "exclude each other" },
+  { "mask-out-alone", { "--mask", "@K", "--mask-out", "@M" }, TRUE, "--mask-out goes with" },
+  { "sensitivity-range", { "--detect", "--sensitivity", "1.5", "--mask-out", "@M" }, FALSE,
+    "sensitivity must be between 0 and 1, got 1.5" },
+  { "sensitivity-text", { "--detect", "--sensitivity", "high", "--mask-out", "@M" }, FALSE,
+    "--sensitivity needs a number between 0 and 1, got 'high'" },
+  { "min-size-fraction", { "--detect", "--min-size", "2.5", "--mask-out", "@M" }, FALSE,
+    "min-size must be a whole number" },
+  { "sizes-crossed", { "--detect", "--min-size", "9", "--max-size", "4", "--mask-out", "@M" }, FALSE,
+    "--min-size (9) is larger than --max-size (4)" },
+  { "unknown-detector", { "--detect", "--detector", "nosuch", "--mask-out", "@M" }, FALSE,
+    "unknown damage detector 'nosuch'" },
+  { "restoration-model", { "--detect", "--detector", "@P", "--mask-out", "@M" }, FALSE,
+    "is a restoration model, not a damage detector" },
+  { "detector-as-model", { "--auto", "--detector", "@D", "--model", "@D" }, TRUE,
+    "is a damage detector, not a restoration model" },
+  { "mask-out-format", { "--detect", "--detector", "@D", "--mask-out", "@X" }, FALSE, "" },
+  { "auto-bad-model", { "--auto", "--detector", "@D", "--model", "nosuch", "--mask-out", "@M" }, TRUE,
+    "unknown model 'nosuch'" },
+};
+
+/* Each bad call: one error line, exit 1, and no mask or output file. */
+static void
+test_detect_bad (Fixture      *f,
+                 gconstpointer data)
+{
+  const DetectBadCase *bc = data;
+  char                *input = g_build_filename (f->dir, "in.png", NULL);
+  char                *output = g_build_filename (f->dir, "out.png", NULL);
+  char                *mask_out = g_build_filename (f->dir, "sel.png", NULL);
+  char                *bad_out = g_build_filename (f->dir, "sel.bmp", NULL);
+  char                *detector = tiny_detector ();
+  char                *plain = g_test_build_filename (G_TEST_DIST, "data", "tiny-plain.grst", NULL);
+  const char          *keep[] = { "mask.png", "in.png", NULL };
+  GPtrArray           *argv = g_ptr_array_new ();
+  RestoreIoImage      *img = make_input (3, 8);
+  RunResult            r = { 0 };
+  GError              *error = NULL;
+  int                  wait_status = 0;
+
+  save_or_die (img, input);
+  g_ptr_array_add (argv, (gpointer) GIMP_RESTORE_EXE);
+  for (int i = 0; i < (int) G_N_ELEMENTS (bc->args) && bc->args[i] != NULL; i++)
+    {
+      const char *a = bc->args[i];
+
+      g_ptr_array_add (argv, (gpointer) (strcmp (a, "@D") == 0 ? detector
+                                         : strcmp (a, "@M") == 0 ? mask_out
+                                         : strcmp (a, "@X") == 0 ? bad_out
+                                         : strcmp (a, "@K") == 0 ? f->mask
+                                         : strcmp (a, "@P") == 0 ? plain : a));
+    }
+  g_ptr_array_add (argv, input);
+  if (bc->output)
+    g_ptr_array_add (argv, output);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &r.out, &r.err, &wait_status, &error);
+  g_assert_no_error (error);
+  r.status = WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+  g_test_message ("%s", r.err);
+  assert_one_error_line (&r);
+  g_assert_cmpint (r.status, ==, 1);
+  if (!strstr (r.err, bc->text))
+    g_error ("message '%s' does not contain '%s'", r.err, bc->text);
+  assert_dir_holds_only (f->dir, keep);
+
+  run_result_clear (&r);
+  g_ptr_array_free (argv, TRUE);
+  restore_io_image_free (img);
+  g_free (input);
+  g_free (output);
+  g_free (mask_out);
+  g_free (bad_out);
+  g_free (detector);
+  g_free (plain);
+}
+
+/* Detectors are never offered as restoration models. */
+static void
+test_detect_not_listed (void)
+{
+  char      *data_dir = g_test_build_filename (G_TEST_DIST, "data", NULL);
+  char      *old = g_strdup (g_getenv ("GIMP_RESTORE_MODEL_PATH"));
+  RunResult  r;
+
+  g_setenv ("GIMP_RESTORE_MODEL_PATH", data_dir, TRUE);
+  r = run_command ("--list-models", NULL);
+  if (old != NULL)
+    g_setenv ("GIMP_RESTORE_MODEL_PATH", old, TRUE);
+  else
+    g_unsetenv ("GIMP_RESTORE_MODEL_PATH");
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "\ntiny-plain "));
+  g_assert_null (strstr (r.out, "tiny-detect"));
+  g_assert_null (strstr (r.out, "\ndetector "));
+  run_result_clear (&r);
+  g_free (data_dir);
+  g_free (old);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -794,5 +1076,18 @@ main (int    argc,
   g_test_add ("/cli/io/float-tiff", Fixture, NULL, fixture_set_up,
               test_io_float_tiff, fixture_tear_down);
   g_test_add_func ("/cli/io/mask", test_io_mask);
+  g_test_add ("/cli/detect/mask", Fixture, NULL, fixture_set_up, test_detect_mask,
+              fixture_tear_down);
+  g_test_add ("/cli/detect/auto", Fixture, NULL, fixture_set_up, test_detect_auto,
+              fixture_tear_down);
+  for (guint i = 0; i < G_N_ELEMENTS (detect_bad); i++)
+    {
+      char *path = g_strdup_printf ("/cli/detect/bad/%s", detect_bad[i].name);
+
+      g_test_add (path, Fixture, &detect_bad[i], fixture_set_up, test_detect_bad,
+                  fixture_tear_down);
+      g_free (path);
+    }
+  g_test_add_func ("/cli/detect/not-listed", test_detect_not_listed);
   return g_test_run ();
 }
