@@ -109,6 +109,9 @@ query (void)
                           GIMP_PLUGIN,
                           G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
                           args, return_vals);
+  /* The submenu's label, translated by GIMP in our text domain.  The path
+   * stays "Restore" whatever the language. */
+  gimp_plugin_menu_branch_register ("<Image>/Filters", N_("Restore"));
   gimp_plugin_menu_register (PROC_RESTORE, "<Image>/Filters/Restore");
 
   gimp_install_procedure (PROC_LIST_MODELS,

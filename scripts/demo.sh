@@ -2,7 +2,9 @@
 # The main job on a fresh Debian 12 machine: installs the packages, builds,
 # installs the plug-in (your GIMP plug-in folder) and the command, then
 # restores the bundled damaged photo through real GIMP (gimp-console,
-# headless) and writes build/sample-restored.png.
+# headless) and writes build/sample-restored.png.  GIMP runs with a
+# private profile (scripts/gimp-env.sh) holding a copy of the installed
+# plug-in folder, so your own GIMP settings are left alone.
 # Usage: sudo bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,14 @@ bash scripts/deps.sh
 bash scripts/build.sh build
 meson install -C build --quiet
 
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1
+installed=$(meson introspect build --installed \
+  | grep -o '"[^"]*/plug-ins/gimp-restore/gimp-restore"' | tail -1 | tr -d '"')
+echo "plug-in installed: $installed"
+work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-demo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+. scripts/gimp-env.sh
+gimp_env_setup "$work" "$(dirname "$installed")" script-fu file-png
+
 in="$top/data/sample-damaged.png"
 mask="$top/data/sample-mask.png"
 out="$top/build/sample-restored.png"

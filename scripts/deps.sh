@@ -6,7 +6,7 @@ pkgs=(
   build-essential meson ninja-build pkg-config gettext clang
   libglib2.0-dev libopenblas-dev libpng-dev libjpeg-dev libtiff-dev
   gimp libgimp2.0-dev libgegl-dev libgtk-3-dev
-  xvfb xauth imagemagick
+  xvfb xauth imagemagick xdotool
   python3-numpy python3-opencv python3-skimage python3-pil gmic opencv-doc
 )
 missing=()

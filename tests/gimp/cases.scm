@@ -1,7 +1,8 @@
 ; gimp-restore integration cases, run inside one gimp-console batch.
 ; Each case prints "TAP: ok NAME" or "TAP: not ok NAME: reason" through
 ; gimp-message (console handler); the driver turns them into TAP.
-; Inputs (made by the driver in DIR): damaged.png, mask.png, original.png.
+; Inputs (made by the driver in DIR): damaged.png, mask.png, original.png,
+; and for the large case big-damaged.png, big-mask.png.
 
 (define (say ok name why)
   (gimp-message (string-append "TAP: " (if ok "ok " "not ok ") name
@@ -13,15 +14,17 @@
   (let ((f (string-append dir "/damaged.png")))
     (car (gimp-file-load RUN-NONINTERACTIVE f f))))
 
-; Selects the white pixels of DIR/mask.png (soft values kept).
-(define (select-mask image dir)
-  (let* ((f (string-append dir "/mask.png"))
-         (m (car (gimp-file-load-layer RUN-NONINTERACTIVE image f))))
+; Selects the white pixels of the image file F (soft values kept).
+(define (select-mask-file image f)
+  (let ((m (car (gimp-file-load-layer RUN-NONINTERACTIVE image f))))
     (gimp-image-insert-layer image m 0 -1)
     (let ((lm (car (gimp-layer-create-mask m ADD-MASK-COPY))))
       (gimp-layer-add-mask m lm)
       (gimp-image-select-item image CHANNEL-OP-REPLACE lm))
     (gimp-image-remove-layer image m)))
+
+(define (select-mask image dir)
+  (select-mask-file image (string-append dir "/mask.png")))
 
 (define (restore image layer model denoise sharpen)
   (catch #f (car (plug-in-restore RUN-NONINTERACTIVE image layer model denoise sharpen))))
@@ -217,6 +220,27 @@
                         '(90 120 60 255)))
            "10000x8000 layer with a small selection"
            "failed, wrong size or far pixels changed"))
+    (gimp-image-delete image))
+
+  ; A 10000 x 8000 layer with a large selection: thin strokes and blobs
+  ; spread over the whole layer, corners and edges included.  The driver
+  ; checks the saved layers (check-images.py): unmasked pixels equal to the
+  ; source, the source unchanged, every mark restored.
+  (let* ((f (string-append dir "/big-damaged.png"))
+         (image (car (gimp-file-load RUN-NONINTERACTIVE f f)))
+         (layer (car (gimp-image-get-active-layer image))))
+    (select-mask-file image (string-append dir "/big-mask.png"))
+    (let ((r (restore image layer model 0.0 0.0)))
+      (say (and r (= (n-layers image) 2)
+                (= (car (gimp-image-get-item-position image r)) 0))
+           "10000x8000 layer with marks all over it: a new layer above the source"
+           "the call failed or no layer above")
+      (when r
+        ; Fast PNG compression: these are 240 MB of pixels each.
+        (file-png-save2 RUN-NONINTERACTIVE image r (string-append dir "/big-out.png")
+                        (string-append dir "/big-out.png") 0 1 0 0 0 0 0 0 0)
+        (file-png-save2 RUN-NONINTERACTIVE image layer (string-append dir "/big-src-after.png")
+                        (string-append dir "/big-src-after.png") 0 1 0 0 0 0 0 0 0)))
     (gimp-image-delete image))
 
   (gimp-message "TAP: done"))

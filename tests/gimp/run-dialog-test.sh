@@ -5,28 +5,10 @@
 # screenshot is written.  Usage: run-dialog-test.sh SOURCE_DIR BUILD_DIR
 set -uo pipefail
 src=$1; build=$2
-if [ -z "${DISPLAY:-}" ] || [ -z "${RESTORE_IN_XVFB:-}" ]; then
-  export RESTORE_IN_XVFB=1
-  exec xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" "$@"
-fi
+. "$src/scripts/gimp-env.sh"
+gimp_env_xvfb bash "$0" "$@"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-dialog.XXXXXX")
-g=$work/gimp
-mkdir -p "$g/plug-ins/gimp-restore" "$g/scripts" "$g/brushes" "$g/patterns" \
-         "$g/gradients" "$g/palettes" "$g/fonts" "$g/tool-presets"
-ln -s "$build/plugin/gimp-restore" "$g/plug-ins/gimp-restore/gimp-restore"
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  cp /usr/share/gimp/2.0/scripts/$f "$g/scripts/"
-done
-# Only the system plug-ins the cases use (Script-Fu, PNG): a fresh GIMP
-# folder otherwise queries every installed plug-in at start-up.
-mkdir -p "$work/sys-plug-ins"
-for p in script-fu file-png; do
-  ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/$p" "$work/sys-plug-ins/$p"
-done
-printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
-  "$g/plug-ins:$work/sys-plug-ins" > "$g/gimprc"
-export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
+gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png || exit 1
 img=$src/data/sample-damaged.png; mask=$src/data/sample-mask.png
 shot=$build/dialog-screenshot.png
 rm -f "$shot"
@@ -55,7 +37,7 @@ if [ $found = 1 ]; then
   sleep 8   # let the preview finish
   import -window root "$shot"
 fi
-kill $gimp_pid 2>/dev/null; sleep 1; pkill -f "$g/plug-ins" 2>/dev/null; kill -9 $gimp_pid 2>/dev/null
+kill $gimp_pid 2>/dev/null; sleep 1; pkill -f "$GIMP_ENV_DIR/plug-ins" 2>/dev/null; kill -9 $gimp_pid 2>/dev/null
 wait $gimp_pid 2>/dev/null
 echo "1..2"
 if [ $found = 1 ]; then echo "ok 1 the dialog opened"; else echo "not ok 1 the dialog opened"; tail -20 "$work/gimp.log" | sed 's/^/# /'; fi

@@ -9,28 +9,14 @@ py=/usr/bin/python3
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# A private GIMP folder with only the Script-Fu files we need, and the
-# built plug-in linked in (a link, so it still finds the source tree's models).
-g=$work/gimp
-mkdir -p "$g/plug-ins/gimp-restore" "$g/scripts" "$g/brushes" "$g/patterns" \
-         "$g/gradients" "$g/palettes" "$g/fonts" "$g/tool-presets"
-ln -s "$build/plugin/gimp-restore" "$g/plug-ins/gimp-restore/gimp-restore"
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  cp /usr/share/gimp/2.0/scripts/$f "$g/scripts/"
-done
-cp "$src/tests/gimp/cases.scm" "$g/scripts/"
-# Only the system plug-ins the cases use (Script-Fu, PNG): a fresh GIMP
-# folder otherwise queries every installed plug-in at start-up.
-mkdir -p "$work/sys-plug-ins"
-for p in script-fu file-png; do
-  ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/$p" "$work/sys-plug-ins/$p"
-done
-printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
-  "$g/plug-ins:$work/sys-plug-ins" > "$g/gimprc"
-export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 OPENBLAS_NUM_THREADS=1
-# The plug-in is an ASan build in the sanitizer run: GTK's own leaks are not ours.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
+# A private GIMP folder with only the Script-Fu files we need, the built
+# plug-in linked in (so it still finds the source tree's models) and only
+# the system plug-ins the cases use.
+. "$src/scripts/gimp-env.sh"
+gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png || {
+  echo "1..1"; echo "not ok 1 private GIMP folder"; exit 1; }
+cp "$src/tests/gimp/cases.scm" "$GIMP_ENV_SCRIPTS/"
+export OPENBLAS_NUM_THREADS=1
 
 $py "$src/tests/gimp/check-images.py" prepare "$src" "$work" || {
   echo "1..1"; echo "not ok 1 prepare inputs"; exit 1; }

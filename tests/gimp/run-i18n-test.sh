@@ -9,15 +9,9 @@ build=$1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-i18n.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-g=$tmp/gimp
-mkdir -p "$g/plug-ins/gimp-restore" "$g/scripts" "$g/brushes" "$g/patterns" \
-         "$g/gradients" "$g/palettes" "$g/fonts" "$g/tool-presets" "$tmp/sys"
-ln -s "$(readlink -f "$build/plugin/gimp-restore")" "$g/plug-ins/gimp-restore/gimp-restore"
-ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/script-fu" "$tmp/sys/script-fu"
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  cp "$(gimptool-2.0 --gimpdatadir)/scripts/$f" "$g/scripts/"
-done
-cat > "$g/scripts/i18n.scm" <<'EOF'
+. "$(dirname "$0")/../../scripts/gimp-env.sh"
+gimp_env_setup "$tmp" "$build/plugin/gimp-restore" script-fu || exit 1
+cat > "$GIMP_ENV_SCRIPTS/i18n.scm" <<'EOF'
 (define i18n-error "")
 (define (i18n-hook . args)
   (set! i18n-error (if (string? (car args)) (car args) "?"))
@@ -40,10 +34,7 @@ cat > "$g/scripts/i18n.scm" <<'EOF'
     (gimp-image-delete image)
     (close-output-port port)))
 EOF
-printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
-  "$g/plug-ins:$tmp/sys" > "$g/gimprc"
-export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 LANG=C.UTF-8 LC_ALL=
+export LANG=C.UTF-8 LC_ALL=
 unset LC_MESSAGES DISPLAY
 
 n=0 failed=0

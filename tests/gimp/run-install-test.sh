@@ -29,20 +29,15 @@ else
   not_ok "the plug-in installs as plug-ins/gimp-restore/gimp-restore with models/"; finish
 fi
 
-g=$tmp/gimp
-mkdir -p "$g/plug-ins" "$g/scripts" "$g/brushes" "$g/patterns" "$g/gradients" \
-         "$g/palettes" "$g/fonts" "$g/tool-presets" "$tmp/sys"
-cp -r "$(dirname "$exe")" "$g/plug-ins/gimp-restore"
+# A private GIMP folder holding a copy of the installed plug-in folder.
+. "$(dirname "$0")/../../scripts/gimp-env.sh"
+gimp_env_setup "$tmp" "$(dirname "$exe")" script-fu || { not_ok "private GIMP folder"; finish; }
 mo=$(find "$tmp/dest" -path '*/de/LC_MESSAGES/gimp-restore.mo' | head -1)
 if [ -n "$mo" ]; then
-  mkdir -p "$g/plug-ins/gimp-restore/locale/de/LC_MESSAGES"
-  cp "$mo" "$g/plug-ins/gimp-restore/locale/de/LC_MESSAGES/"
+  mkdir -p "$GIMP_ENV_PLUGIN/locale/de/LC_MESSAGES"
+  cp "$mo" "$GIMP_ENV_PLUGIN/locale/de/LC_MESSAGES/"
 fi
-ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/script-fu" "$tmp/sys/script-fu"
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  cp "$(gimptool-2.0 --gimpdatadir)/scripts/$f" "$g/scripts/"
-done
-cat > "$g/scripts/install.scm" <<'EOF'
+cat > "$GIMP_ENV_SCRIPTS/install.scm" <<'EOF'
 (define inst-error "")
 (define (inst-hook . args)
   (set! inst-error (if (string? (car args)) (car args) "?"))
@@ -65,10 +60,7 @@ cat > "$g/scripts/install.scm" <<'EOF'
     (gimp-image-delete image)
     (close-output-port port)))
 EOF
-printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
-  "$g/plug-ins:$tmp/sys" > "$g/gimprc"
-export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 LANG=C.UTF-8 LC_ALL= LANGUAGE=de
+export LANG=C.UTF-8 LC_ALL= LANGUAGE=de
 unset LC_MESSAGES DISPLAY GIMP_RESTORE_MODEL_PATH
 
 timeout -k 5 240 gimp-console-2.10 -i -d -f -b "(inst-run \"$tmp/out.txt\")" \

@@ -8,25 +8,14 @@
 # Needs xvfb-run and xdotool.
 set -uo pipefail
 src=$1; build=$2
-if [ -z "${DISPLAY:-}" ] || [ -z "${RESTORE_IN_XVFB:-}" ]; then
-  export RESTORE_IN_XVFB=1
-  exec xvfb-run -a -s "-screen 0 1280x800x24" bash "$0" "$@"
-fi
+. "$src/scripts/gimp-env.sh"
+gimp_env_xvfb bash "$0" "$@"
 if ! command -v xdotool > /dev/null; then
   echo "1..1"; echo "not ok 1 xdotool is installed (apt-get install xdotool)"; exit 1
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-undo.XXXXXX")
-g=$work/gimp
-mkdir -p "$g/plug-ins/gimp-restore" "$g/scripts" "$g/brushes" "$g/patterns" \
-         "$g/gradients" "$g/palettes" "$g/fonts" "$g/tool-presets" "$work/sys-plug-ins"
-ln -s "$(readlink -f "$build/plugin/gimp-restore")" "$g/plug-ins/gimp-restore/gimp-restore"
-for p in script-fu file-png file-glob; do
-  ln -s "$(gimptool-2.0 --gimpplugindir)/plug-ins/$p" "$work/sys-plug-ins/$p"
-done
-for f in script-fu.init script-fu-compat.init plug-in-compat.init; do
-  cp "$(gimptool-2.0 --gimpdatadir)/scripts/$f" "$g/scripts/"
-done
-cat > "$g/scripts/undo.scm" <<'EOF'
+gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png file-glob || exit 1
+cat > "$GIMP_ENV_SCRIPTS/undo.scm" <<'EOF'
 (define (undo-write file text)
   (let ((port (open-output-file file)))
     (display text port)
@@ -58,10 +47,6 @@ cat > "$g/scripts/undo.scm" <<'EOF'
     (gimp-image-clean-all image)
     (gimp-quit TRUE)))
 EOF
-printf '(script-fu-path "%s")\n(plug-in-path "%s")\n' "$g/scripts" \
-  "$g/plug-ins:$work/sys-plug-ins" > "$g/gimprc"
-export HOME=$g XDG_CONFIG_HOME=$g XDG_CACHE_HOME=$g GIMP2_DIRECTORY=$g
-export GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0
 photo=$src/data/sample-damaged.png
 
 gimp-2.10 -d -f -s -b "(undo-run \"$work\" \"$photo\")" > "$work/gimp.log" 2>&1 &
