@@ -12,12 +12,16 @@
  *                          what the process held before loading the
  *                          models (the image buffers, already touched)
  *   conv_seconds, conv_gflops   time inside restore_ops_conv2d() and the
- *                          GFLOP/s it achieved (2 flops per multiply-add)
+ *                          GFLOP/s it achieved (2 flops per multiply-add
+ *                          of a direct convolution)
+ *   conv_gflops_done       the same counting the multiply-adds the
+ *                          products really did (Winograd layers do 4/9)
  *   gemm_seconds, gemm_gflops   (--gemm) cblas_sgemm on the same matrix
  *                          shapes, each layer as one product
  *                          [c_out x c_in k^2] x [c_in k^2 x h w] with
  *                          the same thread count, timed in this run
  *   conv_vs_gemm           gemm_seconds / conv_seconds, in percent
+ *   conv_done_vs_gemm      conv_gflops_done / gemm_gflops, in percent
  *
  *   bench-scan --image PHOTO --mask MASK [--canvas WxH] [--paste X,Y]...
  *              [--model NAME[,NAME...]|""] [--threads N] [--tile-size T]
@@ -63,6 +67,7 @@ typedef struct
   int      reps;
   gboolean gemm;
   gboolean layers;
+  gboolean plan_only;
 } BenchArgs;
 
 static double
@@ -195,64 +200,107 @@ bench_parse_pair (const char *text,
   return *end == '\0';
 }
 
-/* Times cblas_sgemm on each recorded conv shape (same thread count) and
- * prints the totals next to the convolutions' own. */
+/* Times cblas_sgemm on the recorded conv shapes (with all the threads)
+ * and prints the totals next to the convolutions' own.  Shapes with the
+ * same m and k (one layer over tiles of different sizes) share one
+ * measurement, taken at the n that carried most of their work. */
 static void
 bench_report_conv (gboolean gemm,
-                   gboolean layers)
+                   gboolean layers,
+                   int      threads)
 {
-  RestoreConvShape shapes[RESTORE_CONV_SHAPES_MAX];
-  int              n = restore_ops_conv_stats_get (shapes, RESTORE_CONV_SHAPES_MAX, NULL);
-  double           conv_s = 0.0, gemm_s = 0.0, flops = 0.0;
+  static RestoreConvShape shapes[RESTORE_CONV_SHAPES_MAX];
+  double           other = 0.0;
+  int              n = restore_ops_conv_stats_get (shapes, RESTORE_CONV_SHAPES_MAX, &other);
+  double           conv_s = other, gemm_s = 0.0, flops = 0.0, done = 0.0;
+  gboolean        *measured = g_new0 (gboolean, n);
 
+  n = MIN (n, RESTORE_CONV_SHAPES_MAX);
+  /* the reference: OpenBLAS on all the threads the engine had (the
+   * engine itself keeps OpenBLAS single-threaded) */
+  if (gemm)
+    openblas_set_num_threads (threads);
   for (int i = 0; i < n; i++)
     {
-      const RestoreConvShape *s = &shapes[i];
-      double f = 2.0 * s->m * (double) s->k * s->n * s->calls;
-      double g = 0.0;
+      double f = 0.0, t = 0.0, d = 0.0, g = 0.0, best = -1.0;
+      int    m = shapes[i].m, k = shapes[i].k, nref = 0;
+      guint  calls = 0;
 
+      if (measured[i])
+        continue;
+      for (int j = i; j < n; j++)
+        if (shapes[j].m == m && shapes[j].k == k)
+          {
+            double fj = 2.0 * m * (double) k * shapes[j].n * shapes[j].calls;
+
+            measured[j] = TRUE;
+            f += fj;
+            t += shapes[j].seconds;
+            d += 2.0 * shapes[j].macs_done;
+            calls += shapes[j].calls;
+            if (fj > best)
+              {
+                best = fj;
+                nref = shapes[j].n;
+              }
+          }
       if (gemm)
         {
-          /* A fresh [k, n] operand per shape, like a real im2col result;
-           * one warm-up product, then the same number of calls. */
-          float *a = g_new (float, (gsize) s->m * s->k);
-          float *b = g_new (float, (gsize) s->k * s->n);
-          float *c = g_new (float, (gsize) s->m * s->n);
-          int    reps = (int) MIN (s->calls, 8);
+          /* a fresh [k, n] operand, like a real im2col result; one
+           * warm-up product, then enough to last 0.2 s */
+          float *a = g_new (float, (gsize) m * k);
+          float *b = g_new (float, (gsize) k * nref);
+          float *c = g_new (float, (gsize) m * nref);
+          int    reps = 0;
           gint64 t0;
 
-          for (gsize j = 0; j < (gsize) s->m * s->k; j++)
-            a[j] = (float) ((j % 17) - 8) * 0.01f;
-          for (gsize j = 0; j < (gsize) s->k * s->n; j++)
-            b[j] = (float) ((j % 13) - 6) * 0.1f;
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n,
-                       s->k, 1.0f, a, s->k, b, s->n, 0.0f, c, s->n);
+          for (gsize j = 0; j < (gsize) m * k; j++)
+            a[j] = (float) ((int) (j & 15) - 8) * 0.01f;
+          for (gsize j = 0; j < (gsize) k * nref; j++)
+            b[j] = (float) ((int) (j & 7) - 4) * 0.1f;
+          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nref,
+                       k, 1.0f, a, k, b, nref, 0.0f, c, nref);
           t0 = g_get_monotonic_time ();
-          for (int r = 0; r < reps; r++)
-            cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, s->m, s->n,
-                         s->k, 1.0f, a, s->k, b, s->n, 0.0f, c, s->n);
-          g = (g_get_monotonic_time () - t0) / 1e6 / reps * s->calls;
+          do
+            {
+              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nref,
+                           k, 1.0f, a, k, b, nref, 0.0f, c, nref);
+              reps++;
+            }
+          while (g_get_monotonic_time () - t0 < 200000);
+          /* seconds sgemm needs for this class's flops at that rate */
+          g = (g_get_monotonic_time () - t0) / 1e6 / reps
+              / (2.0 * m * (double) k * nref) * f;
           g_free (a);
           g_free (b);
           g_free (c);
         }
       if (layers)
-        printf ("layer m %d k %d n %d calls %u conv %.3f s %.1f GFLOP/s"
-                " gemm %.3f s %.1f GFLOP/s\n",
-                s->m, s->k, s->n, s->calls, s->seconds, f / MAX (s->seconds, 1e-9) / 1e9,
+        printf ("layer m %d k %d (n %d) calls %u conv %.3f s %.1f GFLOP/s"
+                " (done %.1f) gemm %.3f s %.1f GFLOP/s\n",
+                m, k, nref, calls, t, f / MAX (t, 1e-9) / 1e9, d / MAX (t, 1e-9) / 1e9,
                 g, gemm ? f / MAX (g, 1e-9) / 1e9 : 0.0);
-      conv_s += s->seconds;
+      conv_s += t;
       gemm_s += g;
       flops += f;
+      done += d;
     }
+  g_free (measured);
+  printf ("conv_shapes %d\n", n);
   printf ("conv_seconds %.3f\n", conv_s);
   printf ("conv_gflop %.1f\n", flops / 1e9);
   printf ("conv_gflops %.2f\n", flops / MAX (conv_s, 1e-9) / 1e9);
+  /* what the products really computed (Winograd does fewer) */
+  printf ("conv_gflop_done %.1f\n", done / 1e9);
+  printf ("conv_gflops_done %.2f\n", done / MAX (conv_s, 1e-9) / 1e9);
   if (gemm)
     {
       printf ("gemm_seconds %.3f\n", gemm_s);
       printf ("gemm_gflops %.2f\n", flops / MAX (gemm_s, 1e-9) / 1e9);
       printf ("conv_vs_gemm %.1f\n", 100.0 * gemm_s / MAX (conv_s, 1e-9));
+      printf ("conv_done_vs_gemm %.1f\n",
+              100.0 * (done / MAX (conv_s, 1e-9)) / (flops / MAX (gemm_s, 1e-9)));
+      openblas_set_num_threads (1);
     }
 }
 
@@ -299,30 +347,40 @@ bench_forward (RestoreModel *model,
   printf ("cpu_seconds_per_pass %.4f\n", (bench_cpu_seconds () - c0) / args->reps);
   printf ("forward_gflops %.2f\n",
           2.0 * restore_model_get_flops (model, t, t) * args->reps / seconds / 1e9);
-  bench_report_conv (args->gemm, args->layers);
+  bench_report_conv (args->gemm, args->layers, restore_ops_get_threads ());
   g_free (in);
   g_free (out);
   return EXIT_SUCCESS;
 }
 
+/* Tiles the planner makes for @mask (the largest count over the models:
+ * with several, each region goes to one of them) and the pixels of their
+ * windows, through which the network runs. */
 static int
 bench_count_tiles (RestoreModel *const *models,
                    int                  n_models,
                    const RestoreMask   *mask,
-                   int                  tile_size)
+                   int                  tile_size,
+                   double              *window_pixels)
 {
   RestoreMaskView view = { mask, 0, 0, mask->width, mask->height, NULL, 0 };
   int             total = 0;
 
-  /* with several models every tile is counted once per model that
-   * could own it: an upper bound */
+  *window_pixels = 0.0;
   for (int k = 0; k < n_models; k++)
     {
       RestoreTilePlan *plan = restore_tile_plan_new (&view, restore_model_get_halo (models[k]),
                                                      restore_model_get_depth (models[k]),
                                                      tile_size);
+      double           area = 0.0;
 
-      total = MAX (total, plan->n_tiles);
+      for (int i = 0; i < plan->n_tiles; i++)
+        area += (double) plan->tiles[i].width * plan->tiles[i].height;
+      if (plan->n_tiles > total)
+        {
+          total = plan->n_tiles;
+          *window_pixels = area;
+        }
       restore_tile_plan_free (plan);
     }
   return total;
@@ -423,6 +481,14 @@ bench_restore (const BenchArgs *args)
   if (n_models == 0)
     goto fail;
 
+  if (args->plan_only)
+    {
+      double area;
+      int    tiles = bench_count_tiles (models, n_models, &mask, args->tile_size, &area);
+
+      printf ("tiles %d\nwindow_megapixels %.2f\n", tiles, area / 1e6);
+      return EXIT_SUCCESS;
+    }
   restore_options_init (&options);
   options.n_threads = args->threads;
   options.tile_size = args->tile_size;
@@ -444,15 +510,22 @@ bench_restore (const BenchArgs *args)
   printf ("threads %d\n", args->threads > 0 ? args->threads : (int) g_get_num_processors ());
   printf ("seconds %.3f\n", seconds);
   printf ("cpu_seconds %.3f\n", cpu);
-  printf ("tiles %d\n", bench_count_tiles (models, n_models, &mask, args->tile_size));
+  {
+    double area;
+    int    tiles = bench_count_tiles (models, n_models, &mask, args->tile_size, &area);
+
+    printf ("tiles %d\n", tiles);
+    printf ("window_megapixels %.2f\n", area / 1e6);
+  }
   printf ("masked_fraction %.5f\n", (double) count / ((double) width * height));
+  printf ("tile_size %d\n", args->tile_size);
   printf ("image_bytes %" G_GUINT64_FORMAT "\n",
           (guint64) sizeof (float) * ((guint64) 2 * height * src.rowstride
                                       + (guint64) width * height));
   printf ("rss_before_bytes %" G_GUINT64_FORMAT "\n", rss0);
   printf ("extra_peak_bytes %" G_GUINT64_FORMAT "\n", hwm > rss0 ? hwm - rss0 : 0);
-  restore_ops_set_threads (args->threads > 0 ? args->threads : (int) g_get_num_processors ());
-  bench_report_conv (args->gemm, args->layers);
+  bench_report_conv (args->gemm, args->layers,
+                     args->threads > 0 ? args->threads : (int) g_get_num_processors ());
 
   for (int k = 0; k < n_models; k++)
     restore_model_free (models[k]);
@@ -486,6 +559,7 @@ main (int    argc,
     { "reps", 0, 0, G_OPTION_ARG_INT, &args.reps, "Forward passes (3)", "R" },
     { "gemm", 0, 0, G_OPTION_ARG_NONE, &args.gemm, "Also time cblas_sgemm on the conv shapes", NULL },
     { "layers", 0, 0, G_OPTION_ARG_NONE, &args.layers, "Print every conv shape", NULL },
+    { "plan-only", 0, 0, G_OPTION_ARG_NONE, &args.plan_only, "Only count the tiles", NULL },
     { NULL }
   };
   GOptionContext *context = g_option_context_new ("- time restore_run at scan resolution");

@@ -171,11 +171,11 @@ def _scratch_curve(rng, h, w):
     return np.stack([x, y], axis=1)
 
 
-def mask_scratches(rng, h, w):
+def mask_scratches(rng, h, w, coverage=(0.02, 0.07)):
     """Set (a): thin curved scratches 1-5 px wide plus dust specks, until a
-    coverage drawn from 2-7 % of the pixels is reached."""
+    coverage drawn from 2-7 % of the pixels (@coverage) is reached."""
     mask = np.zeros((h, w), np.uint8)
-    target = rng.uniform(0.02, 0.07) * h * w
+    target = rng.uniform(*coverage) * h * w
     dust_share = rng.uniform(0.1, 0.35)
     # Scratches first.
     for _ in range(400):
@@ -246,12 +246,13 @@ def mask_blobs(rng, h, w):
     return mask > 0
 
 
-def mask_hole(rng, h, w):
-    """Set (c): one large free-form hole 110-200 px across (clamped to 60 %
-    of the short side for small images): a wobbly core with one or two
-    lobes, scaled so its bounding box's longer side is the drawn size."""
+def mask_hole(rng, h, w, across=(110, 200)):
+    """Set (c): one large free-form hole 110-200 px (@across) across
+    (clamped to 60 % of the short side for small images): a wobbly core
+    with one or two lobes, scaled so its bounding box's longer side is the
+    drawn size."""
     mask = np.zeros((h, w), np.uint8)
-    d = min(rng.uniform(110, 200), 0.6 * min(h, w))
+    d = min(rng.uniform(*across), 0.6 * min(h, w))
     core = _wobbly_polygon(rng, 0, 0, 1.0, 5, 0.6, n_points=120, squash=0.6)
     polys = [core]
     for _ in range(int(rng.integers(1, 3))):
@@ -312,14 +313,23 @@ def run_opencv(damaged, mask, flag):
     return cv2.inpaint(damaged, m8, 3, flag)
 
 
-def run_gmic(damaged, mask, work):
+def gmic_input(damaged, mask):
+    """G'MIC's filter finds the damage by colour: the masked pixels pure red."""
     rgb = damaged if damaged.ndim == 3 else np.repeat(damaged[:, :, None], 3, axis=2)
     rgb = rgb.copy()
     rgb[mask] = (255, 0, 0)
+    return rgb
+
+
+def gmic_argv(src, dst):
+    return ['gmic', 'v', '0', src] + GMIC_ARGS.split() + ['o', dst]
+
+
+def run_gmic(damaged, mask, work):
     src = os.path.join(work, 'gmic-in.png')
     dst = os.path.join(work, 'gmic-out.png')
-    save_png(src, rgb)
-    cmd = ['gmic', 'v', '0', src] + GMIC_ARGS.split() + ['o', dst]
+    save_png(src, gmic_input(damaged, mask))
+    cmd = gmic_argv(src, dst)
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if res.returncode != 0 or not os.path.exists(dst):
         raise RuntimeError('gmic failed: %s' % res.stderr.decode(errors='replace')[-400:])

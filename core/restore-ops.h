@@ -83,9 +83,11 @@ typedef struct
   int    m, k, n;
   guint  calls;
   double seconds;       /* wall-clock time inside the calls */
+  double macs_done;     /* multiply-adds the products really did (fewer
+                         * than m k n per call with Winograd) */
 } RestoreConvShape;
 
-#define RESTORE_CONV_SHAPES_MAX 64
+#define RESTORE_CONV_SHAPES_MAX 512
 
 void        restore_ops_conv_stats_reset   (void);
 /* Copies up to @max shapes into @shapes; returns how many there are.

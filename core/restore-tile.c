@@ -123,7 +123,9 @@ plan_alloc (int width,
   if (tile_size > 0)
     t = round_up (MIN (tile_size, TILE_MAX_SIZE), align);
   else
-    t = round_up (MAX (RESTORE_TILE_DEFAULT_SIZE, 4 * halo + 2 * blend), align);
+    t = round_up (MAX (halo > RESTORE_TILE_WIDE_HALO ? RESTORE_TILE_DEFAULT_SIZE_WIDE
+                                                     : RESTORE_TILE_DEFAULT_SIZE,
+                       4 * halo + 2 * blend), align);
   t = MIN (MAX (t, t_min), round_up (TILE_MAX_SIZE, align));
 
   plan->tile_size = t;

@@ -32,7 +32,7 @@
  *
  * Memory factor.  Planning keeps one flag per cell.  Running a plan keeps
  * one input tile [4, T, T] and one output tile [3, T, T] of floats, i.e.
- * 28 T^2 bytes (7 MiB for T = 512), whatever the image size; the caller's
+ * 28 T^2 bytes (28 MiB for T = 1024), whatever the image size; the caller's
  * sink blends each tile straight into its destination.
  */
 #pragma once
@@ -42,7 +42,18 @@
 
 G_BEGIN_DECLS
 
-#define RESTORE_TILE_DEFAULT_SIZE 512
+/* Default window side: large windows waste less on the halo (the share
+ * of a window that is context, computed but not used, is about
+ * 1 - ((T - 2 halo - 2 r) / T)^2), small ones need less memory (about
+ * 550 T^2 bytes with the scratch model, 800 T^2 with the general one:
+ * 580 MB and 470 MB at the sizes below).  Measured on a 12 MP scan with
+ * dense scratches (bench/history.md): the scratch model (halo 48)
+ * computes 21.6 MP of windows at T = 512, 15.4 at 1024; the general model
+ * (halo 128) 73 MP at its former 544, 31 at 768. */
+#define RESTORE_TILE_DEFAULT_SIZE       1024
+/* for models whose halo exceeds RESTORE_TILE_WIDE_HALO (wider networks) */
+#define RESTORE_TILE_DEFAULT_SIZE_WIDE  768
+#define RESTORE_TILE_WIDE_HALO          64
 
 /* Network on one tile: @in [4, h, w], @out [3, h, w]. */
 typedef gboolean (*RestoreTileFunc) (const float *in,

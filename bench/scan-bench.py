@@ -1,0 +1,556 @@
+#!/usr/bin/python3
+"""Scan-resolution benchmark for gimp-restore (issue 5).
+
+Makes a synthetic 12-megapixel "old scan" (an evaluation photo upscaled to
+4000x3000 and given film grain) with two kinds of damage, thin scratches and
+dust over 2-5 % of the pixels and one large hole, then times on the same
+files, one after the other:
+
+  * the gimp-restore command with each shipped model (and the automatic
+    choice), OpenCV's cv2.inpaint (Telea, Navier-Stokes) and G'MIC's
+    fx_inpaint_matchpatch: wall time and peak memory of each process,
+    reading and writing PNG files included;
+  * the plug-in end to end in gimp-console-2.10 (load the photo, turn the
+    mask into the selection, plug-in-restore, flatten, save) against the
+    same batch without the restore;
+  * the engine alone (build/bench/bench-scan): restore_run() time, the
+    convolutions' GFLOP/s next to cblas_sgemm's on the same matrix shapes;
+  * scaling: the same damage pasted on 12, 24 and 48 MP canvases, and a
+    100 MP image (peak memory beyond the image buffers).
+
+Prints one Markdown table.  --record appends it to bench/history.md,
+--write-readme puts it into README.md's Performance section.
+
+    /usr/bin/python3 bench/scan-bench.py            # everything, ~10 min
+    /usr/bin/python3 bench/scan-bench.py --help
+
+Masks and the grain come from fixed seeds; the mask generators are
+quality.py's (the same code the quality benchmark uses).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+sys.path.insert(0, BENCH)
+import quality  # noqa: E402  (mask generators, damage, G'MIC call)
+
+PHOTO = ('leuven', quality.OPENCV_DATA + '/leuvenA.jpg')
+SIZE = (4000, 3000)                  # 12 MP
+CANVASES = [(4000, 3000), (6000, 4000), (8000, 6000)]   # 12, 24, 48 MP
+BIG = (11548, 8660)                  # 100 MP
+SCRATCH_COVERAGE = (0.02, 0.05)
+HOLE_ACROSS = (700, 1000)
+SEED = 50512
+README_BEGIN = '<!-- scan-bench:begin -->'
+README_END = '<!-- scan-bench:end -->'
+
+
+# ---------------------------------------------------------------- inputs
+
+def make_photo(size):
+    """The evaluation photo upscaled to @size (Lanczos) with film grain:
+    Gaussian noise, slightly blurred so it clumps over 2-3 px, stronger in
+    the mid-tones, the same in all channels plus a little colour noise."""
+    im = quality.load_image(PHOTO[1])
+    big = cv2.resize(im, size, interpolation=cv2.INTER_LANCZOS4).astype(np.float32)
+    rng = np.random.default_rng([SEED, 1])
+    h, w = big.shape[:2]
+    grain = rng.standard_normal((h, w), dtype=np.float32)
+    grain = cv2.GaussianBlur(grain, (0, 0), 0.8) * 2.2
+    luma = big.mean(axis=2) / 255.0
+    amp = 10.0 * (0.4 + 2.4 * luma * (1.0 - luma))
+    big += (grain * amp)[:, :, None]
+    big += rng.standard_normal(big.shape, dtype=np.float32) * 2.0
+    return np.clip(big.round(), 0, 255).astype(np.uint8)
+
+
+def make_inputs(work, size):
+    """Writes photo.png and, per case, mask-CASE.png and damaged-CASE.png
+    (damaged pixels white, as quality.py does); returns a description."""
+    os.makedirs(work, exist_ok=True)
+    stamp = os.path.join(work, 'inputs.json')
+    want = {'size': size, 'seed': SEED, 'photo': PHOTO[1],
+            'scratch': SCRATCH_COVERAGE, 'hole': HOLE_ACROSS, 'version': 1}
+    if os.path.exists(stamp):
+        with open(stamp) as f:
+            have = json.load(f)
+        if have.get('want') == json.loads(json.dumps(want)):
+            return have
+    w, h = size
+    photo = make_photo(size)
+    quality.save_png(os.path.join(work, 'photo.png'), photo)
+    masks = {
+        'scratches': quality.mask_scratches(np.random.default_rng([SEED, 2]), h, w,
+                                            coverage=SCRATCH_COVERAGE),
+        'hole': quality.mask_hole(np.random.default_rng([SEED, 3]), h, w,
+                                  across=HOLE_ACROSS),
+    }
+    desc = {'want': want, 'cases': {}}
+    for case, mask in masks.items():
+        quality.save_png(os.path.join(work, 'mask-%s.png' % case), mask.astype(np.uint8) * 255)
+        damaged = quality.damage(photo, mask)
+        quality.save_png(os.path.join(work, 'damaged-%s.png' % case), damaged)
+        quality.save_png(os.path.join(work, 'gmic-%s.png' % case), quality.gmic_input(damaged, mask))
+        ys, xs = np.nonzero(mask)
+        desc['cases'][case] = {
+            'fraction': float(mask.mean()),
+            'box': [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1],
+        }
+    with open(stamp, 'w') as f:
+        json.dump(desc, f)
+    return desc
+
+
+# ---------------------------------------------------------------- measuring
+
+def _children():
+    """pid -> parent pid of every process."""
+    table = {}
+    for d in os.listdir('/proc'):
+        if d.isdigit():
+            try:
+                with open('/proc/%s/stat' % d) as f:
+                    s = f.read()
+                table[int(d)] = int(s[s.rindex(')') + 2:].split()[1])
+            except (OSError, ValueError):
+                pass
+    return table
+
+
+def _hwm(pid):
+    """Peak resident size of @pid since it started its program (VmHWM)."""
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def run_measured(argv, env=None, timeout=None, out=None):
+    """Runs @argv; returns dict(seconds, peak_bytes, rc, timed_out, output).
+    Peak memory: the sum over the process and its descendants (GIMP runs
+    the plug-in as a child process) of each one's peak resident size
+    (VmHWM), read every 20 ms.  (wait4's ru_maxrss cannot be used: across
+    fork and exec it keeps the parent's size, here Python's.)"""
+    log = tempfile.TemporaryFile()
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    peaks, timed_out, status = {}, False, 0
+    while True:
+        pid, status, _ = os.wait4(p.pid, os.WNOHANG)
+        if pid == p.pid:
+            break
+        table = _children()
+        tree, todo = set(), [p.pid]
+        while todo:
+            q = todo.pop()
+            tree.add(q)
+            todo.extend(c for c, pp in table.items() if pp == q and c not in tree)
+        for q in tree:
+            peaks[q] = max(peaks.get(q, 0), _hwm(q))
+        if timeout and time.monotonic() - t0 > timeout:
+            timed_out = True
+            os.killpg(p.pid, signal.SIGKILL)
+            _, status, _ = os.wait4(p.pid, 0)
+            break
+        time.sleep(0.02)
+    seconds = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    log.seek(0)
+    output = log.read().decode(errors='replace')
+    log.close()
+    if out is not None and not timed_out and p.returncode == 0 and not os.path.exists(out):
+        p.returncode = -1000
+    return {'seconds': seconds, 'peak_bytes': sum(peaks.values()), 'rc': p.returncode,
+            'timed_out': timed_out, 'output': output[-2000:]}
+
+
+def machine_load():
+    with open('/proc/loadavg') as f:
+        load = f.read().split()[:3]
+    training = subprocess.run(['pgrep', '-f', 'weights/recipe/train.py'],
+                              stdout=subprocess.PIPE).stdout.split()
+    return {'loadavg': ' '.join(load), 'training_processes': len(training)}
+
+
+def cpu_name():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown CPU'
+
+
+def git_commit():
+    r = subprocess.run(['git', '-C', REPO, 'rev-parse', '--short', 'HEAD'],
+                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    dirty = subprocess.run(['git', '-C', REPO, 'status', '--porcelain', '--untracked-files=no',
+                            '--', 'core', 'bench', 'cli', 'plugin'],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+    return r.stdout.decode().strip() + ('+changes' if dirty else '')
+
+
+# ---------------------------------------------------------------- methods
+
+def opencv_worker(argv):
+    """scan-bench.py opencv telea|ns DAMAGED MASK OUT: what a user of
+    cv2.inpaint runs (read, inpaint with radius 3, write)."""
+    method, src, msk, dst = argv
+    im = cv2.imread(src, cv2.IMREAD_COLOR)
+    m = cv2.imread(msk, cv2.IMREAD_GRAYSCALE)
+    flag = cv2.INPAINT_TELEA if method == 'telea' else cv2.INPAINT_NS
+    t0 = time.monotonic()
+    out = cv2.inpaint(im, (m > 127).astype(np.uint8) * 255, 3, flag)
+    print('inpaint_seconds %.3f' % (time.monotonic() - t0))
+    cv2.imwrite(dst, out)
+    return 0
+
+
+SCRIPT_FU = r'''
+; scan-bench: (scan-bench-run PHOTO MASK OUT MODEL RESTORE)
+(define (scan-bench-run photo mask out model restore)
+  (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE photo photo)))
+         (layer (car (gimp-image-get-active-layer image)))
+         (mlayer (car (gimp-file-load-layer RUN-NONINTERACTIVE image mask))))
+    (gimp-image-insert-layer image mlayer 0 -1)
+    (let ((lmask (car (gimp-layer-create-mask mlayer ADD-MASK-COPY))))
+      (gimp-layer-add-mask mlayer lmask)
+      (gimp-image-select-item image CHANNEL-OP-REPLACE lmask))
+    (gimp-image-remove-layer image mlayer)
+    (if (= restore 1)
+        (plug-in-restore RUN-NONINTERACTIVE image layer model 0.0 0.0))
+    (gimp-selection-none image)
+    (let ((flat (car (gimp-image-flatten image))))
+      (file-png-save2 RUN-NONINTERACTIVE image flat out out 0 6 0 0 0 0 0 0 0))
+    (gimp-image-delete image)
+    (gimp-message "scan-bench: done")))
+'''
+
+
+def gimp_profile(work, plugin):
+    """A private GIMP folder with only Script-Fu, the PNG plug-in and ours
+    (as tests/gimp/run-gimp-tests.sh makes it)."""
+    g = os.path.join(work, 'gimp')
+    if os.path.exists(g):
+        shutil.rmtree(g)
+    for d in ['plug-ins/gimp-restore', 'scripts', 'brushes', 'patterns', 'gradients',
+              'palettes', 'fonts', 'tool-presets', 'sys-plug-ins']:
+        os.makedirs(os.path.join(g, d))
+    os.symlink(os.path.abspath(plugin), os.path.join(g, 'plug-ins/gimp-restore/gimp-restore'))
+    data = subprocess.run(['gimptool-2.0', '--gimpdatadir'], stdout=subprocess.PIPE).stdout.decode().strip()
+    plugdir = subprocess.run(['gimptool-2.0', '--gimpplugindir'], stdout=subprocess.PIPE).stdout.decode().strip()
+    for f in ['script-fu.init', 'script-fu-compat.init', 'plug-in-compat.init']:
+        shutil.copy(os.path.join(data, 'scripts', f), os.path.join(g, 'scripts'))
+    with open(os.path.join(g, 'scripts', 'scan-bench.scm'), 'w') as f:
+        f.write(SCRIPT_FU)
+    for p in ['script-fu', 'file-png']:
+        os.symlink(os.path.join(plugdir, 'plug-ins', p), os.path.join(g, 'sys-plug-ins', p))
+    with open(os.path.join(g, 'gimprc'), 'w') as f:
+        f.write('(script-fu-path "%s")\n(plug-in-path "%s:%s")\n'
+                % (os.path.join(g, 'scripts'), os.path.join(g, 'plug-ins'),
+                   os.path.join(g, 'sys-plug-ins')))
+    env = dict(os.environ, HOME=g, XDG_CONFIG_HOME=g, XDG_CACHE_HOME=g, GIMP2_DIRECTORY=g,
+               GLIBC_TUNABLES='glibc.malloc.hugetlb=1')
+    env.pop('OPENBLAS_NUM_THREADS', None)
+    return env
+
+
+def gimp_argv(photo, mask, out, model, restore):
+    expr = '(scan-bench-run "%s" "%s" "%s" "%s" %d)' % (photo, mask, out, model, restore)
+    return ['gimp-console-2.10', '-i', '-d', '-f', '-b', expr, '-b', '(gimp-quit 0)']
+
+
+# ---------------------------------------------------------------- engine
+
+def bench_scan(exe, args, timeout=None):
+    r = run_measured([exe] + args, timeout=timeout)
+    vals = {}
+    for line in r['output'].splitlines():
+        m = re.match(r'^([a-z_]+) (-?[0-9.]+)$', line.strip())
+        if m:
+            vals[m.group(1)] = float(m.group(2))
+    r['values'] = vals
+    if r['rc'] != 0:
+        print('bench-scan %s failed: %s' % (' '.join(args), r['output'][-500:]), file=sys.stderr)
+    return r
+
+
+# ---------------------------------------------------------------- report
+
+def fmt_s(r):
+    if r is None:
+        return 'not run'
+    if r.get('timed_out'):
+        return '> %.0f s (stopped)' % r['seconds']
+    if r['rc'] != 0:
+        return 'failed (%d)' % r['rc']
+    return '%.1f s' % r['seconds']
+
+
+def fmt_mb(r):
+    if r is None or r['rc'] != 0 and not r.get('timed_out'):
+        return ''
+    return '%.0f MB' % (r['peak_bytes'] / 1e6)
+
+
+def verdict(ok):
+    return 'met' if ok else 'NOT met'
+
+
+def report(res, desc, info):
+    L = []
+    L.append('Scan benchmark, %s, %s (%d cores), commit %s; load average before the run %s, '
+             '%d training processes running.' % (info['date'], info['cpu'], info['cores'],
+                                                 info['commit'], info['load']['loadavg'],
+                                                 info['load']['training_processes']))
+    cs = desc['cases']
+    L.append('Input: %s upscaled to %dx%d with grain; "scratches": thin scratches + dust on '
+             '%.1f %% of the pixels; "hole": one hole %d x %d px (%.1f %%). Models: %s.'
+             % (os.path.basename(PHOTO[1]), info['size'][0], info['size'][1],
+                100 * cs['scratches']['fraction'],
+                cs['hole']['box'][2] - cs['hole']['box'][0],
+                cs['hole']['box'][3] - cs['hole']['box'][1], 100 * cs['hole']['fraction'],
+                ', '.join(info['models'])))
+    L.append('')
+    L.append('| %d MP, whole process (PNG in and out) | scratches: time | peak memory | hole: time | peak memory |'
+             % round(info['size'][0] * info['size'][1] / 1e6))
+    L.append('|---|---:|---:|---:|---:|')
+    for key, name in res['rows']:
+        a, b = res['runs'].get((key, 'scratches')), res['runs'].get((key, 'hole'))
+        L.append('| %s | %s | %s | %s | %s |' % (name, fmt_s(a), fmt_mb(a), fmt_s(b), fmt_mb(b)))
+    g1, g0 = res['runs'].get(('gimp', 'scratches')), res['runs'].get(('gimp-none', 'scratches'))
+    if g1 and g0 and g1['rc'] == 0 and g0['rc'] == 0:
+        L.append('| GIMP: the restore alone (difference of the two rows above) | %.1f s | | | |'
+                 % (g1['seconds'] - g0['seconds']))
+    L.append('')
+    e = res.get('engine')
+    if e and e['rc'] == 0:
+        v = e['values']
+        L.append('| engine (bench-scan, scratch model, scratches, %d threads) | value |' % v.get('threads', 0))
+        L.append('|---|---:|')
+        L.append('| restore_run() | %.1f s (%d tiles) |' % (v['seconds'], v['tiles']))
+        L.append('| time in convolutions | %.1f s |' % v['conv_seconds'])
+        L.append('| convolutions, GFLOP/s of a direct convolution | %.1f |' % v['conv_gflops'])
+        L.append('| convolutions, GFLOP/s actually computed (Winograd layers do 4/9 of the work) | %.1f |'
+                 % v['conv_gflops_done'])
+        L.append('| cblas_sgemm on the same shapes (one product per layer, %d threads) | %.1f |'
+                 % (v.get('threads', 0), v['gemm_gflops']))
+        L.append('| convolutions / sgemm: effective, computed | %.0f %%, %.0f %% |'
+                 % (v['conv_vs_gemm'], v['conv_done_vs_gemm']))
+        L.append('')
+    if res.get('scaling'):
+        L.append('| same damage, bigger canvas (bench-scan, scratch model) | restore_run() | vs 12 MP | tiles | peak beyond image buffers |')
+        L.append('|---|---:|---:|---:|---:|')
+        base = None
+        for (w, h), r in res['scaling']:
+            if r['rc'] != 0:
+                L.append('| %dx%d | failed | | | |' % (w, h))
+                continue
+            v = r['values']
+            base = base or v['seconds']
+            L.append('| %dx%d (%.0f MP) | %.1f s | %.2fx | %d | %.0f MB |'
+                     % (w, h, w * h / 1e6, v['seconds'], v['seconds'] / base, v['tiles'],
+                        v['extra_peak_bytes'] / 1e6))
+        L.append('')
+    t = []
+    cli = res['runs'].get(('cli-scratch', 'scratches'))
+    if cli and cli['rc'] == 0:
+        t.append('12 MP scratches, scratch model, gimp-restore: %.1f s (target <= 15 s): %s'
+                 % (cli['seconds'], verdict(cli['seconds'] <= 15)))
+    if g1 and g1['rc'] == 0:
+        t.append('the same through GIMP: %.1f s (target <= 20 s): %s'
+                 % (g1['seconds'], verdict(g1['seconds'] <= 20)))
+    if e and e['rc'] == 0 and 'conv_vs_gemm' in e['values']:
+        v = e['values']
+        t.append('convolutions at %.0f %% of sgemm (%.0f %% counting only the work done; target >= 60 %%): %s'
+                 % (v['conv_vs_gemm'], v['conv_done_vs_gemm'], verdict(v['conv_vs_gemm'] >= 60)))
+    sc = [r for _, r in res.get('scaling', []) if r['rc'] == 0]
+    if len(sc) >= 3:
+        ratio = sc[2]['values']['seconds'] / sc[0]['values']['seconds']
+        t.append('48 MP canvas, same damage: %.2fx the 12 MP time (target <= 1.3x): %s'
+                 % (ratio, verdict(ratio <= 1.3)))
+    if len(sc) >= 4:
+        extra = sc[3]['values']['extra_peak_bytes']
+        t.append('100 MP: %.0f MB beyond the image buffers (target <= 1 GB): %s'
+                 % (extra / 1e6, verdict(extra <= 1e9)))
+    if t:
+        L.append('Targets: ' + '; '.join(t) + '.')
+    return '\n'.join(L)
+
+
+# ---------------------------------------------------------------- main
+
+def find_models():
+    return sorted(f[:-5] for f in os.listdir(os.path.join(REPO, 'weights')) if f.endswith('.grst'))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == 'opencv':
+        return opencv_worker(argv[1:])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--build', default=os.path.join(REPO, 'build'), help='meson build folder (build)')
+    ap.add_argument('--work', help='folder for inputs and outputs (BUILD/scan-bench)')
+    ap.add_argument('--only', default='cli,opencv,gmic,gimp,engine,scaling',
+                    help='comma-separated parts to run (all): cli,opencv,gmic,gimp,engine,scaling')
+    ap.add_argument('--cases', default='scratches,hole', help='damage cases (scratches,hole)')
+    ap.add_argument('--threads', type=int, default=0, help='engine threads, 0 = all cores')
+    ap.add_argument('--timeout', type=float, default=600, help='seconds before a method is stopped (600)')
+    ap.add_argument('--small', action='store_true',
+                    help='a 1000x750 photo and canvases a quarter of the size (a quick check)')
+    ap.add_argument('--record', metavar='NOTE', help='append the table to bench/history.md with NOTE')
+    ap.add_argument('--write-readme', action='store_true', help="update README.md's Performance section")
+    args = ap.parse_args(argv)
+
+    global SIZE, CANVASES, BIG
+    if args.small:
+        SIZE, CANVASES, BIG = (1000, 750), [(1000, 750), (1500, 1000), (2000, 1500)], (2887, 2165)
+    build = os.path.abspath(args.build)
+    work = os.path.abspath(args.work or os.path.join(build, 'scan-bench' + ('-small' if args.small else '')))
+    cli = os.path.join(build, 'cli', 'gimp-restore')
+    plugin = os.path.join(build, 'plugin', 'gimp-restore')
+    scan = os.path.join(build, 'bench', 'bench-scan')
+    only = set(args.only.split(','))
+    cases = args.cases.split(',')
+    for exe in [cli, scan] + ([plugin] if 'gimp' in only else []):
+        if not os.access(exe, os.X_OK):
+            sys.exit('scan-bench: %s is missing: meson compile -C %s' % (exe, build))
+    models = find_models()
+    info = {'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
+            'cpu': cpu_name(), 'cores': os.cpu_count(), 'commit': git_commit(),
+            'load': machine_load(), 'size': SIZE, 'models': models}
+    print('scan-bench: %s, load %s, %d training processes'
+          % (info['date'], info['load']['loadavg'], info['load']['training_processes']), file=sys.stderr)
+
+    t0 = time.monotonic()
+    desc = make_inputs(work, SIZE)
+    print('scan-bench: inputs ready (%.0f s)' % (time.monotonic() - t0), file=sys.stderr)
+    photo = os.path.join(work, 'photo.png')
+    res = {'runs': {}, 'rows': []}
+    env = dict(os.environ)
+    env.pop('OPENBLAS_NUM_THREADS', None)
+    threads = ['--threads', str(args.threads)] if args.threads else []
+
+    def note(key, case, r):
+        res['runs'][(key, case)] = r
+        print('scan-bench: %-14s %-9s %s %s' % (key, case, fmt_s(r), fmt_mb(r)), file=sys.stderr)
+
+    if 'cli' in only:
+        for m in models + ['']:
+            key = 'cli-' + (m or 'auto')
+            res['rows'].append((key, 'gimp-restore --model %s' % m if m else 'gimp-restore (automatic choice)'))
+            for case in cases:
+                out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+                if os.path.exists(out):
+                    os.unlink(out)
+                argv_ = [cli, '--quiet'] + threads + (['--model', m] if m else []) + \
+                        ['--mask', os.path.join(work, 'mask-%s.png' % case),
+                         os.path.join(work, 'damaged-%s.png' % case), out]
+                note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
+    if 'opencv' in only:
+        for meth, name in [('telea', 'OpenCV cv2.inpaint Telea (radius 3)'),
+                           ('ns', 'OpenCV cv2.inpaint Navier-Stokes (radius 3)')]:
+            key = 'opencv-' + meth
+            res['rows'].append((key, name))
+            for case in cases:
+                out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+                argv_ = [sys.executable, os.path.abspath(__file__), 'opencv', meth,
+                         os.path.join(work, 'damaged-%s.png' % case),
+                         os.path.join(work, 'mask-%s.png' % case), out]
+                note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
+    if 'gmic' in only:
+        key = 'gmic'
+        res['rows'].append((key, "G'MIC fx_inpaint_matchpatch (as in quality.py)"))
+        if shutil.which('gmic') is None:
+            print('scan-bench: gmic is not installed (apt-get install gmic)', file=sys.stderr)
+        else:
+            for case in cases:
+                out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+                if os.path.exists(out):
+                    os.unlink(out)
+                argv_ = quality.gmic_argv(os.path.join(work, 'gmic-%s.png' % case), out)
+                note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
+    if 'gimp' in only:
+        genv = gimp_profile(work, plugin)
+        case = 'scratches'
+        for key, restore, name in [('gimp', 1, 'GIMP: load, select, plug-in-restore (scratch), flatten, save'),
+                                   ('gimp-none', 0, 'GIMP: the same without plug-in-restore')]:
+            res['rows'].append((key, name))
+            if case not in cases:
+                continue
+            out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+            if os.path.exists(out):
+                os.unlink(out)
+            argv_ = gimp_argv(os.path.join(work, 'damaged-%s.png' % case),
+                              os.path.join(work, 'mask-%s.png' % case), out, 'scratch', restore)
+            r = run_measured(argv_, env=genv, timeout=args.timeout, out=out)
+            if r['rc'] != 0:
+                print(r['output'], file=sys.stderr)
+            note(key, case, r)
+    if 'engine' in only:
+        r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
+                              '--mask', os.path.join(work, 'mask-scratches.png'),
+                              '--model', 'scratch', '--gemm'] + threads, timeout=args.timeout)
+        res['engine'] = r
+        print('scan-bench: engine %s' % fmt_s(r), file=sys.stderr)
+    if 'scaling' in only:
+        res['scaling'] = []
+        for (w, h) in CANVASES + [BIG]:
+            pastes = ['--paste', '0,0']
+            if (w, h) == BIG:
+                # the damage twice, in opposite corners: the mask's box
+                # spans the whole 100 MP image
+                pastes += ['--paste', '%d,%d' % (w - SIZE[0], h - SIZE[1])]
+            r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
+                                  '--mask', os.path.join(work, 'mask-scratches.png'),
+                                  '--model', 'scratch', '--canvas', '%dx%d' % (w, h)] + pastes + threads,
+                           timeout=args.timeout)
+            res['scaling'].append(((w, h), r))
+            print('scan-bench: canvas %dx%d %s' % (w, h, fmt_s(r)), file=sys.stderr)
+
+    table = report(res, desc, info)
+    print(table)
+    if args.record:
+        path = os.path.join(BENCH, 'history.md')
+        with open(path, 'a') as f:
+            f.write('\n## %s, commit %s: %s\n\n%s\n\nCommand: `/usr/bin/python3 bench/scan-bench.py %s`\n'
+                    % (info['date'], info['commit'], args.record, table, ' '.join(argv)))
+    if args.write_readme:
+        path = os.path.join(REPO, 'README.md')
+        with open(path) as f:
+            text = f.read()
+        if README_BEGIN not in text or README_END not in text:
+            sys.exit('scan-bench: README.md has no %s ... %s block' % (README_BEGIN, README_END))
+        pre, rest = text.split(README_BEGIN, 1)
+        _, post = rest.split(README_END, 1)
+        block = '%s\n%s\n\nCommand: `/usr/bin/python3 bench/scan-bench.py %s`\n%s' % (
+            README_BEGIN, table, ' '.join(a for a in argv if a != '--write-readme'), README_END)
+        with open(path, 'w') as f:
+            f.write(pre + block + post)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
