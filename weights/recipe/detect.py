@@ -3,6 +3,7 @@
 
   detect.py train [--steps N] [--threads 1] ...   train / resume weights/work/ckpt-detect.pt
   detect.py export CKPT --out weights/detector.grst --vector tests/data/detector-vector.grst
+  detect.py calibrate CKPT [--fp-target 2e-4]   operating point on the held-out photos
   detect.py tiny OUTDIR        random-init tiny-detect model + vector (C tests)
   detect.py verify MODEL[:VECTOR] ...
   detect.py sheet OUT.png      examples of the training pairs (damaged crop | label)
@@ -415,12 +416,74 @@ def cmd_tiny(args):
                  os.path.join(args.outdir, "tiny-detect-vector.grst"), vector_picture(3))
 
 
+def held_out_maps(model, work, max_side=768):
+    """Probability maps of the held-out photos (train.py's split), each clean
+    and with damage, plain and with the old look: [(p, label)], fixed seeds."""
+    import train
+    _, val_photos = train.load_photos(os.path.join(work, "photos"))
+    out = []
+    with torch.no_grad():
+        for k, im in enumerate(val_photos):
+            h, w = im.shape[:2]
+            s = min(1.0, max_side / max(h, w))
+            h2, w2 = int(h * s) // 8 * 8, int(w * s) // 8 * 8
+            base = cv2.resize(im, (w2, h2), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+            for variant in range(4):
+                rng = np.random.default_rng([77, k, variant])
+                x = old_look(rng, base) if variant % 2 else base
+                lab = np.zeros((h2, w2), np.float32)
+                if variant >= 2:
+                    x, lab = render_damage(rng, np.ascontiguousarray(x))
+                if variant % 2:
+                    x = grain(rng, x)
+                x = np.round(x * 255) / 255   # 8-bit, as a file would be
+                t = to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])
+                out.append((model(t)[0, 0].numpy(), lab))
+    return out
+
+
+def calibrate(model, work, fp_target):
+    """The logit shift that puts p = 0.5 where the detector marks fp_target of
+    the undamaged held-out pixels; prints the trade-off it makes."""
+    maps = held_out_maps(model.eval(), work)
+    clean = np.concatenate([p.ravel() for p, lab in maps if lab.max() == 0])
+    t = float(np.quantile(clean, 1.0 - fp_target))
+    t = min(max(t, 1e-4), 1 - 1e-4)
+    for name, thr in (("p >= 0.5", 0.5), ("calibrated p >= %.4f" % t, t)):
+        tp = fp = fn = 0
+        for p, lab in maps:
+            s, g = p >= thr, lab > 0.5
+            tp += int((s & g).sum())
+            fp += int((s & ~g).sum())
+            fn += int((~s & g).sum())
+        print("held-out %s: clean pixels marked %.4f%%, damaged photos precision %.3f "
+              "recall %.3f" % (name, 100 * float((clean >= thr).mean()),
+                               tp / max(tp + fp, 1), tp / max(tp + fn, 1)))
+    return math.log(t / (1 - t)), t
+
+
+def cmd_calibrate(args):
+    ck = torch.load(args.ckpt, map_location="cpu")
+    model = RestoreUNet(**ck["config"])
+    model.load_state_dict(ck["ema"])
+    calibrate(model, args.work, args.fp_target)
+
+
 def cmd_export(args):
     ck = torch.load(args.ckpt, map_location="cpu")
     model = RestoreUNet(**ck["config"])
     model.load_state_dict(ck["model"] if args.raw else ck["ema"])
     info = ck["export"]
     training = info["training"] + " Steps %d." % ck["step"]
+    if args.fp_target:
+        # the head's bias moves so that p = 0.5 (sensitivity 0.5) is the
+        # calibrated operating point
+        shift, t = calibrate(model, args.work, args.fp_target)
+        with torch.no_grad():
+            model.out.conv.bias -= shift
+        training += (" Output calibrated on the held-out photos: p = 0.5 where the raw "
+                     "network gave %.4f (%.3g%% of undamaged pixels above it)."
+                     % (t, 100 * args.fp_target))
     if ck.get("val"):
         training += (" Held-out crops at p >= 0.5: precision %.3f, recall %.3f, "
                      "false positives %.3f%% of clean pixels." % (
@@ -467,6 +530,13 @@ def main():
     e.add_argument("--photo")
     e.add_argument("--receptive-field", type=int)
     e.add_argument("--raw", action="store_true", help="the raw weights, not the EMA")
+    e.add_argument("--fp-target", type=float, default=None,
+                   help="calibrate: p = 0.5 marks this share of undamaged held-out pixels")
+    e.add_argument("--work", default=os.path.join(HERE, "..", "work"))
+    ca = sub.add_parser("calibrate")
+    ca.add_argument("ckpt")
+    ca.add_argument("--fp-target", type=float, default=2e-4)
+    ca.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     ti = sub.add_parser("tiny")
     ti.add_argument("outdir")
     v = sub.add_parser("verify")
@@ -486,6 +556,8 @@ def main():
         cmd_tiny(args)
     elif args.cmd == "sheet":
         cmd_sheet(args)
+    elif args.cmd == "calibrate":
+        cmd_calibrate(args)
     else:
         for pair in args.pairs:
             mp, _, vp = pair.partition(":")

@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""gimp-restore: how well the damage detector finds damage (issue 6).
+
+  /usr/bin/python3 bench/detect-eval.py [--exe build/cli/gimp-restore]
+      [--detector weights/detector.grst] [--seeds 2] [--md docs/detect-eval.md]
+      [--picture docs/detect-old-photos.png]
+
+Runs the C command (gimp-restore --detect) on the evaluation images, which
+are never trained on (python3-skimage's data photos, opencv-doc's example
+photos):
+
+* undamaged: the share of pixels the default selection (sensitivity,
+  sizes and grow from the parameter table) marks; all of it is false;
+* with synthetic damage drawn by the training generator
+  (weights/recipe/detect.py render_damage: light and dark scratches, hairs,
+  dust, cracks with soft edges) at fixed seeds, on the photo as it is and
+  with an old look (toning, fading, blur, grain): precision and recall of
+  defect pixels, the detector's own pixels (--grow 0) and the default
+  selection (grown), recall split by defect width (a defect's width is
+  2 r - 1, r its largest distance to an undamaged pixel, as in the core),
+  and the share of defects with at least half their pixels found;
+* a picture of the default selection on the real old photographs there.
+
+Prints a Markdown table (and writes it to --md) with the command line.
+"""
+import argparse
+import concurrent.futures
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "weights", "recipe"))
+import detect  # noqa: E402
+
+SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
+OPENCV = "/usr/share/doc/opencv-doc/examples/data"
+# photographs only (no logos, renders, paintings, synthetic patterns); the
+# chessboard calibration series is represented by three of its shots
+SKIMAGE_PHOTOS = ["astronaut.png", "brick.png", "camera.png", "chelsea.png", "clock_motion.png",
+                  "coffee.png", "coins.png", "grass.png", "gravel.png", "hubble_deep_field.jpg",
+                  "ihc.png", "moon.png", "motorcycle_left.png", "page.png", "retina.jpg",
+                  "rocket.jpg", "text.png"]
+OPENCV_SKIP = {"Blender_Suzanne1.jpg", "Blender_Suzanne2.jpg", "HappyFish.jpg", "LinuxLogo.jpg",
+               "WindowsLogo.jpg", "ellipses.jpg", "pca_test1.jpg", "starry_night.jpg"}
+OLD_PHOTOS = [(SKIMAGE, "camera.png"), (SKIMAGE, "coins.png"), (SKIMAGE, "moon.png"),
+              (SKIMAGE, "page.png"), (OPENCV, "baboon.jpg"), (OPENCV, "aero3.jpg")]
+MAX_SIDE = 640
+
+
+def eval_images():
+    paths = [os.path.join(SKIMAGE, n) for n in SKIMAGE_PHOTOS]
+    for p in sorted(glob.glob(os.path.join(OPENCV, "*.jpg"))):
+        n = os.path.basename(p)
+        if n in OPENCV_SKIP:
+            continue
+        if (n.startswith("left") or n.startswith("right")) and \
+                n not in ("left01.jpg", "left06.jpg", "right01.jpg", "left.jpg", "right.jpg"):
+            continue
+        paths.append(p)
+    return paths
+
+
+def load_rgb(path):
+    im = cv2.imread(path, cv2.IMREAD_COLOR)
+    if im is None:
+        raise SystemExit("cannot read %s" % path)
+    im = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+    h, w = im.shape[:2]
+    s = MAX_SIDE / max(h, w)
+    if s < 1:
+        im = cv2.resize(im, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
+    return im.astype(np.float32) / 255.0
+
+
+def save_rgb(path, img):
+    cv2.imwrite(path, cv2.cvtColor((np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8),
+                                   cv2.COLOR_RGB2BGR))
+
+
+def run_detect(args, image_path, mask_path, extra=()):
+    cmd = [args.exe, "--detect", "-q", "--threads", str(args.threads), "--mask-out", mask_path]
+    if args.detector:
+        cmd += ["--detector", args.detector]
+    cmd += list(extra) + [image_path]
+    for attempt in range(20):
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            break
+        except OSError:   # the binary is being relinked by a build meanwhile
+            if attempt == 19:
+                raise
+            time.sleep(3)
+    if r.returncode != 0:
+        raise SystemExit("%s failed: %s" % (" ".join(cmd), r.stderr.strip()))
+    m = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+    return m.astype(np.float32) / 255.0
+
+
+def defect_widths(label):
+    """Per pixel of the label, the width of its 8-connected defect."""
+    lab = (label > 0.5).astype(np.uint8)
+    n, comp = cv2.connectedComponents(lab, connectivity=8)
+    pad = np.pad(lab, 1)
+    dist = cv2.distanceTransform(pad, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    width = np.zeros(n, np.float32)
+    np.maximum.at(width, comp.ravel(), dist.ravel())
+    width = 2 * width - 1
+    width[0] = 0
+    return comp, width
+
+
+class Tally:
+    def __init__(self):
+        self.tp = self.fp = self.fn = 0
+        self.gt_wide = self.hit_wide = self.gt_thin = self.hit_thin = 0
+        self.defects = self.found = 0
+
+    def add(self, sel, label):
+        s, t = sel >= 0.5, label > 0.5
+        self.tp += int((s & t).sum())
+        self.fp += int((s & ~t).sum())
+        self.fn += int((~s & t).sum())
+        comp, width = defect_widths(label)
+        wide = t & (width[comp] > 1.0 + 1e-3)
+        thin = t & ~wide
+        self.gt_wide += int(wide.sum())
+        self.hit_wide += int((wide & s).sum())
+        self.gt_thin += int(thin.sum())
+        self.hit_thin += int((thin & s).sum())
+        n = len(width)
+        if n > 1:
+            size = np.bincount(comp.ravel(), minlength=n)
+            hit = np.bincount(comp.ravel(), weights=s.ravel().astype(np.float64), minlength=n)
+            self.defects += n - 1
+            self.found += int((hit[1:] >= 0.5 * size[1:]).sum())
+
+    def row(self):
+        p = self.tp / max(self.tp + self.fp, 1)
+        r = self.tp / max(self.tp + self.fn, 1)
+        return dict(precision=p, recall=r,
+                    recall_wide=self.hit_wide / max(self.gt_wide, 1),
+                    recall_thin=self.hit_thin / max(self.gt_thin, 1),
+                    defects_found=self.found / max(self.defects, 1),
+                    defects=self.defects, defect_pixels=self.tp + self.fn)
+
+
+def overlay(img, sel):
+    out = img.copy()
+    a = (sel * 0.65)[..., None]
+    out = out * (1 - a) + np.array([1.0, 0.1, 0.1], np.float32) * a
+    return out
+
+
+def picture(args, tmp):
+    rows = []
+    for folder, name in OLD_PHOTOS:
+        img = load_rgb(os.path.join(folder, name))
+        p = os.path.join(tmp, "old.png")
+        save_rgb(p, img)
+        sel = run_detect(args, p, os.path.join(tmp, "old-mask.png"))
+        frac = float((sel >= 0.5).mean())
+        h = 300
+        s = h / img.shape[0]
+        size = (int(round(img.shape[1] * s)), h)
+        a = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+        b = cv2.resize(overlay(img, sel), size, interpolation=cv2.INTER_AREA)
+        pair = np.concatenate([a, np.ones((h, 6, 3), np.float32), b], 1)
+        label = "%s: %.2f%% selected" % (name, 100 * frac)
+        bar = np.ones((22, pair.shape[1], 3), np.float32)
+        cv2.putText(bar, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+        rows.append((np.concatenate([bar, pair], 0), name, frac))
+    # two columns of photo pairs
+    width = max(r[0].shape[1] for r in rows)
+    tiles = [np.pad(r[0], ((0, 8), (0, width - r[0].shape[1] + 8), (0, 0)), constant_values=1.0)
+             for r in rows]
+    if len(tiles) % 2:
+        tiles.append(np.ones_like(tiles[0]))
+    grid = np.concatenate([np.concatenate(tiles[i:i + 2], 1) for i in range(0, len(tiles), 2)], 0)
+    save_rgb(args.picture, grid)
+    return [(n, f) for _, n, f in rows]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--exe", default=os.path.join(ROOT, "build", "cli", "gimp-restore"))
+    ap.add_argument("--detector", default=None,
+                    help="detector name or file (default: the installed one)")
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="threads of each command")
+    ap.add_argument("--jobs", type=int, default=3, help="commands run side by side")
+    ap.add_argument("--md", default=os.path.join(ROOT, "docs", "detect-eval.md"))
+    ap.add_argument("--picture", default=os.path.join(ROOT, "docs", "detect-old-photos.png"))
+    args = ap.parse_args()
+    t0 = time.time()
+    images = eval_images()
+    clean_sel = clean_px = clean_sel0 = 0
+    per_image_fp = []
+    tallies = {(c, g): Tally() for c in ("photo", "old look") for g in ("0", "default")}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, path in enumerate(images):
+            img = load_rgb(path)
+            p = os.path.join(tmp, "in.png")
+            save_rgb(p, img)
+            jobs = [(p, os.path.join(tmp, "m.png"), ()),
+                    (p, os.path.join(tmp, "m0.png"), ("--grow", "0"))]
+            cases = []
+            for seed in range(args.seeds):
+                for cond in ("photo", "old look"):
+                    rng = np.random.default_rng([seed, k, 0 if cond == "photo" else 1])
+                    x = img
+                    if cond == "old look":
+                        x = detect.old_look(rng, x)
+                    x, label = detect.render_damage(rng, np.ascontiguousarray(x))
+                    if cond == "old look":
+                        x = detect.grain(rng, x)
+                    # what the command reads is the 8-bit file
+                    q = os.path.join(tmp, "d-%d-%d.png" % (seed, len(cases)))
+                    save_rgb(q, x)
+                    jobs.append((q, q + ".0.png", ("--grow", "0")))
+                    jobs.append((q, q + ".1.png", ()))
+                    cases.append((cond, label))
+            res = list(pool.map(lambda j: run_detect(args, j[0], j[1], j[2]), jobs))
+            m, m0 = res[0], res[1]
+            n = m.shape[0] * m.shape[1]
+            clean_px += n
+            clean_sel += int((m >= 0.5).sum())
+            clean_sel0 += int((m0 >= 0.5).sum())
+            per_image_fp.append((os.path.basename(path), float((m >= 0.5).mean())))
+            for i, (cond, label) in enumerate(cases):
+                tallies[(cond, "0")].add(res[2 + 2 * i], label)
+                tallies[(cond, "default")].add(res[3 + 2 * i], label)
+            print("%-24s %dx%d  clean selection %.3f%%" % (
+                os.path.basename(path), img.shape[1], img.shape[0], 100 * per_image_fp[-1][1]),
+                flush=True)
+        old = picture(args, tmp)
+
+    cmdline = "/usr/bin/python3 bench/detect-eval.py" + \
+        ("" if args.seeds == 2 else " --seeds %d" % args.seeds) + \
+        ("" if not args.detector else " --detector %s" % args.detector)
+    out = []
+    out.append("Command: `%s` (%d evaluation images, %d seeds x 2 looks, %.0f s)." % (
+        cmdline, len(images), args.seeds, time.time() - t0))
+    out.append("")
+    out.append("| synthetic damage | selection | precision | recall | recall, defects > 1 px wide "
+               "| recall, 1 px defects | defects found (>= half) |")
+    out.append("|---|---|---|---|---|---|---|")
+    for (cond, g), t in tallies.items():
+        r = t.row()
+        out.append("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f of %d |" % (
+            cond, "detector pixels (grow 0)" if g == "0" else "default (grow 1)",
+            r["precision"], r["recall"], r["recall_wide"], r["recall_thin"],
+            r["defects_found"], r["defects"]))
+    out.append("")
+    out.append("Undamaged evaluation images (%d, %.1f megapixels): the default selection marks "
+               "**%.3f%%** of the pixels (%.3f%% before growing); worst images: %s." % (
+                   len(images), clean_px / 1e6, 100 * clean_sel / clean_px,
+                   100 * clean_sel0 / clean_px,
+                   ", ".join("%s %.2f%%" % (n, 100 * f) for n, f in
+                             sorted(per_image_fp, key=lambda x: -x[1])[:4])))
+    out.append("")
+    out.append("Real old photographs (picture `%s`): %s." % (
+        os.path.relpath(args.picture, ROOT),
+        ", ".join("%s %.2f%% selected" % (n, 100 * f) for n, f in old)))
+    text = "\n".join(out)
+    print()
+    print(text)
+    if args.md:
+        with open(args.md, "w") as fh:
+            fh.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
