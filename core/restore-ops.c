@@ -32,9 +32,9 @@
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
-/* scratch of one band: 256 Ki floats (1 MiB), a band's operands stay in
- * the L2 cache of one core */
-#define BAND_FLOATS    ((gsize) 256 * 1024)
+/* scratch of one band: 512 Ki floats (2 MiB); measured against 1 and
+ * 4 MiB on 1024x1024 tiles (bench/history.md) */
+#define BAND_FLOATS    ((gsize) 512 * 1024)
 /* bands in flight at once, i.e. the most threads a convolution uses */
 #define COL_SLOTS      8
 /* pixels per band of a 1x1 convolution */
@@ -211,9 +211,11 @@ conv_plan (int    c_in,
       return CONV_POINTWISE;
     }
   if (winograd_enabled && kernel == 3 && stride == 1 && dilation == 1
-      && c_in >= WINO_MIN_C_IN && h_out >= 2 && pair + pad <= BAND_FLOATS)
+      && c_in >= WINO_MIN_C_IN && h_out >= 2)
     {
-      gsize pairs = MIN ((BAND_FLOATS - pad) / pair, (gsize) (h_out + 1) / 2);
+      /* at least one pair of rows, like im2col's one row */
+      gsize pairs = CLAMP ((BAND_FLOATS - MIN (pad, BAND_FLOATS)) / pair, 1,
+                           (gsize) (h_out + 1) / 2);
 
       *rows = (int) (2 * pairs);
       *n_bands = (h_out + *rows - 1) / *rows;
@@ -932,6 +934,7 @@ static void
 conv_stats_add (int    m,
                 int    k,
                 int    n,
+                double macs_done,
                 double seconds)
 {
   int i;
@@ -947,12 +950,14 @@ conv_stats_add (int    m,
       conv_stats[i].n = n;
       conv_stats[i].calls = 0;
       conv_stats[i].seconds = 0.0;
+      conv_stats[i].macs_done = 0.0;
       conv_stats_n++;
     }
   if (i < conv_stats_n)
     {
       conv_stats[i].calls++;
       conv_stats[i].seconds += seconds;
+      conv_stats[i].macs_done += macs_done;
     }
   else
     conv_stats_other += seconds;
@@ -993,7 +998,7 @@ restore_ops_conv_stats_get (RestoreConvShape *shapes,
   return n;
 }
 
-static void conv2d_run (const float       *input,
+static double conv2d_run (const float       *input,
                         int                c_in,
                         int                height,
                         int                width,
@@ -1029,14 +1034,16 @@ restore_ops_conv2d (const float       *input,
   gint64 t0 = g_get_monotonic_time ();
   int    h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
   int    w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
+  double macs;
 
-  conv2d_run (input, c_in, height, width, weight, bias, c_out, kernel,
-              stride, dilation, act, output, col);
-  conv_stats_add (c_out, c_in * kernel * kernel, h_out * w_out,
+  macs = conv2d_run (input, c_in, height, width, weight, bias, c_out, kernel,
+                     stride, dilation, act, output, col);
+  conv_stats_add (c_out, c_in * kernel * kernel, h_out * w_out, macs,
                   (g_get_monotonic_time () - t0) / 1e6);
 }
 
-static void
+/* Returns the multiply-adds of the products. */
+static double
 conv2d_run (const float       *input,
             int                c_in,
             int                height,
@@ -1054,17 +1061,17 @@ conv2d_run (const float       *input,
   ConvJob job;
   int     slots;
 
-  g_return_if_fail (input != NULL && weight != NULL && output != NULL);
-  g_return_if_fail (c_in > 0 && c_out > 0 && kernel > 0 && stride > 0 &&
-                    dilation > 0);
+  g_return_val_if_fail (input != NULL && weight != NULL && output != NULL, 0.0);
+  g_return_val_if_fail (c_in > 0 && c_out > 0 && kernel > 0 && stride > 0 &&
+                        dilation > 0, 0.0);
 
   memset (&job, 0, sizeof job);
   job.h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
   job.w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
-  g_return_if_fail (job.h_out > 0 && job.w_out > 0);
+  g_return_val_if_fail (job.h_out > 0 && job.w_out > 0, 0.0);
   job.method = conv_plan (c_in, kernel, stride, dilation, job.h_out,
                           job.w_out, &job.rows, &job.n_bands, &job.share);
-  g_return_if_fail (job.method == CONV_POINTWISE || col != NULL);
+  g_return_val_if_fail (job.method == CONV_POINTWISE || col != NULL, 0.0);
   job.input = input;
   job.c_in = c_in;
   job.height = height;
@@ -1088,6 +1095,10 @@ conv2d_run (const float       *input,
       job.weight = u;
     }
   conv_job_run (&job, MIN (g_atomic_int_get (&current_threads), slots));
+  if (job.method == CONV_WINOGRAD)
+    return (double) WINO_POINTS * c_out * c_in * ((job.h_out + 1) / 2)
+           * ((job.w_out + 1) / 2);
+  return (double) c_out * c_in * kernel * kernel * job.h_out * job.w_out;
 }
 
 /**
