@@ -24,6 +24,7 @@
 #define PROC_RESTORE     "plug-in-restore"
 #define PROC_LIST_MODELS "plug-in-restore-list-models"
 
+static void init  (void);
 static void query (void);
 static void run   (const gchar      *name,
                    gint              nparams,
@@ -31,7 +32,7 @@ static void run   (const gchar      *name,
                    gint             *nreturn_vals,
                    GimpParam       **return_vals);
 
-const GimpPlugInInfo PLUG_IN_INFO = { NULL, NULL, query, run };
+const GimpPlugInInfo PLUG_IN_INFO = { init, NULL, query, run };
 
 MAIN ()
 
@@ -61,6 +62,17 @@ plugin_localedir (void)
   g_free (dir);
   g_free (exe);
   return result;
+}
+
+/* Run by GIMP at every start (query only runs when the binary changed).
+ * Menu branches are not kept in pluginrc, so a branch registered only in
+ * query would lose its label from the second start on. */
+static void
+init (void)
+{
+  /* The submenu's label, translated by GIMP in our text domain (registered
+   * in query).  The path stays "Restore" whatever the language. */
+  gimp_plugin_menu_branch_register ("<Image>/Filters", N_("Restore"));
 }
 
 static void
@@ -109,9 +121,6 @@ query (void)
                           GIMP_PLUGIN,
                           G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
                           args, return_vals);
-  /* The submenu's label, translated by GIMP in our text domain.  The path
-   * stays "Restore" whatever the language. */
-  gimp_plugin_menu_branch_register ("<Image>/Filters", N_("Restore"));
   gimp_plugin_menu_register (PROC_RESTORE, "<Image>/Filters/Restore");
 
   gimp_install_procedure (PROC_LIST_MODELS,

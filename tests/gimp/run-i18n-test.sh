@@ -1,7 +1,8 @@
 #!/bin/sh
 # The plug-in speaks the user's language: in headless GIMP with LANGUAGE=de
 # and LANGUAGE=zh_CN, a call without a selection fails with the translated
-# message and a successful call names its layer in that language.
+# message and a successful call names its layer in that language; the
+# Filters > Restore submenu's label is registered so that GIMP translates it.
 # Uses the .mo files of the build's po/ folder (the plug-in runs from the
 # build folder).  Prints TAP.  Usage: run-i18n-test.sh BUILD_DIR
 set -u
@@ -54,5 +55,15 @@ for spec in "de|Wählen Sie zuerst den beschädigten Bereich aus.|Restauriert (a
   check "$lang: the error message is translated" "$(sed -n 1p "$tmp/out.txt" 2>/dev/null)" "$msg"
   check "$lang: the new layer's name is translated" "$(sed -n 2p "$tmp/out.txt" 2>/dev/null)" "$name"
 done
+# The Filters > Restore submenu: its label is registered in the plug-in's
+# init, which GIMP runs at every start only when pluginrc marks it
+# (has-init); menu branches are not kept in pluginrc, so a label registered
+# in query alone would be lost (and untranslated) from the second start on.
+# GIMP translates it in the domain of the locale-def.  (Checked on screen:
+# "Restaurieren" under LANGUAGE=de on a first and a second start.)
+def=$(awk '/^\(plug-in-def /{on = index($0, "/gimp-restore/gimp-restore") > 0} on' \
+        "$GIMP_ENV_DIR/pluginrc" 2>/dev/null)
+check "the plug-in runs its init (menu branch) at every start" "$def" "(has-init)"
+check "its menu labels use the gimp-restore text domain" "$def" '(locale-def "gimp-restore"'
 echo "1..$n"
 [ $failed -eq 0 ]
