@@ -196,11 +196,14 @@ def main():
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="threads of each command")
     ap.add_argument("--jobs", type=int, default=3, help="commands run side by side")
+    ap.add_argument("--limit", type=int, default=0, help="first N images only (quick check)")
     ap.add_argument("--md", default=os.path.join(ROOT, "docs", "detect-eval.md"))
     ap.add_argument("--picture", default=os.path.join(ROOT, "docs", "detect-old-photos.png"))
     args = ap.parse_args()
     t0 = time.time()
     images = eval_images()
+    if args.limit:
+        images = images[:args.limit]
     clean_sel = clean_px = clean_sel0 = 0
     per_image_fp = []
     tallies = {(c, g): Tally() for c in ("photo", "old look") for g in ("0", "default")}
@@ -244,6 +247,7 @@ def main():
         old = picture(args, tmp)
 
     cmdline = "/usr/bin/python3 bench/detect-eval.py" + \
+        ("" if not args.limit else " --limit %d" % args.limit) + \
         ("" if args.seeds == 2 else " --seeds %d" % args.seeds) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []

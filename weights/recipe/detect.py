@@ -38,6 +38,7 @@ from model import NORM_OFFSET, NORM_SCALE, RestoreUNet  # noqa: E402
 VECTOR_SIZE = 64
 LABEL_COVERAGE = 0.5
 CLEAN_FRACTION = 0.25
+TEXT_FRACTION = 0.15
 DETECT_CONFIG = dict(channels=[8, 16, 32, 64], dilations=[], gated=False,
                      activation="leaky_relu", residual=False, prefill="none",
                      in_channels=3, out_channels=1, output="sigmoid")
@@ -141,8 +142,34 @@ def render_damage(rng, img):
     return np.clip(out, 0, 1).astype(np.float32), label
 
 
+FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPLEX,
+         cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_COMPLEX_SMALL]
+GLYPHS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;-()'"
+
+
+def scene_text(rng, c):
+    """Printed text as part of the scene (a sign, a page, a caption): real
+    detail the detector must leave alone, label 0."""
+    h, w = c.shape[:2]
+    c = np.ascontiguousarray(c)
+    if rng.random() < 0.5:   # on a plain panel
+        x0, y0 = int(rng.integers(0, w // 2)), int(rng.integers(0, h // 2))
+        x1, y1 = int(rng.integers(x0 + w // 4, w + 1)), int(rng.integers(y0 + h // 4, h + 1))
+        c[y0:y1, x0:x1] = rng.uniform(0.6, 0.95) if rng.random() < 0.7 else rng.uniform(0.05, 0.3)
+    for _ in range(int(rng.integers(1, 5))):
+        text = "".join(GLYPHS[i] for i in rng.integers(0, len(GLYPHS), int(rng.integers(3, 14))))
+        y, x = int(rng.integers(8, h + 8)), int(rng.integers(-10, w - 10))
+        under = float(c[min(max(y - 4, 0), h - 1), min(max(x + 4, 0), w - 1)].mean())
+        v = rng.uniform(0.0, 0.25) if under > 0.45 else rng.uniform(0.75, 1.0)
+        cv2.putText(c, text, (x, y), FONTS[int(rng.integers(0, len(FONTS)))],
+                    rng.uniform(0.3, 1.1), (float(v),) * 3, int(rng.integers(1, 3)), cv2.LINE_AA)
+    return c
+
+
 def make_pair(rng, crop):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W])."""
+    if rng.random() < TEXT_FRACTION:
+        crop = scene_text(rng, crop)
     c = old_look(rng, crop)
     if rng.random() < CLEAN_FRACTION:
         label = np.zeros(c.shape[:2], np.float32)
