@@ -284,8 +284,8 @@ def gimp_argv(photo, mask, out, model, restore):
 
 # ---------------------------------------------------------------- engine
 
-def bench_scan(exe, args, timeout=None):
-    r = run_measured([exe] + args, timeout=timeout)
+def bench_scan(exe, args, timeout=None, env=None):
+    r = run_measured([exe] + args, timeout=timeout, env=env)
     vals = {}
     for line in r['output'].splitlines():
         m = re.match(r'^([a-z_]+) (-?[0-9.]+)$', line.strip())
@@ -360,6 +360,17 @@ def report(res, desc, info):
         L.append('| convolutions / sgemm: effective, computed | %.0f %%, %.0f %% |'
                  % (v['conv_vs_gemm'], v['conv_done_vs_gemm']))
         L.append('')
+    if res.get('variants'):
+        L.append('| network alone, 1024x1024 tile, scratch model | seconds per tile | CPU seconds | GFLOP/s (direct-conv count) |')
+        L.append('|---|---:|---:|---:|')
+        for name, r in res['variants']:
+            if r['rc'] != 0:
+                L.append('| %s | failed | | |' % name)
+                continue
+            v = r['values']
+            L.append('| %s | %.2f | %.2f | %.1f |' % (name, v['seconds_per_pass'],
+                                                   v['cpu_seconds_per_pass'], v['forward_gflops']))
+        L.append('')
     if res.get('scaling'):
         L.append('| same damage, bigger canvas (bench-scan, scratch model) | restore_run() | vs 12 MP | tiles | peak beyond image buffers |')
         L.append('|---|---:|---:|---:|---:|')
@@ -402,6 +413,10 @@ def report(res, desc, info):
 
 # ---------------------------------------------------------------- main
 
+def model_file(name):
+    return os.path.join(REPO, 'weights', name + '.grst')
+
+
 def find_models():
     return sorted(f[:-5] for f in os.listdir(os.path.join(REPO, 'weights')) if f.endswith('.grst'))
 
@@ -416,6 +431,8 @@ def main(argv=None):
     ap.add_argument('--only', default='cli,opencv,gmic,gimp,engine,scaling',
                     help='comma-separated parts to run (all): cli,opencv,gmic,gimp,engine,scaling')
     ap.add_argument('--cases', default='scratches,hole', help='damage cases (scratches,hole)')
+    ap.add_argument('--models', help='models of the command rows, comma separated, "auto" for the '
+                    'automatic choice (every weights/*.grst, then auto)')
     ap.add_argument('--threads', type=int, default=0, help='engine threads, 0 = all cores')
     ap.add_argument('--timeout', type=float, default=600, help='seconds before a method is stopped (600)')
     ap.add_argument('--small', action='store_true',
@@ -438,6 +455,7 @@ def main(argv=None):
         if not os.access(exe, os.X_OK):
             sys.exit('scan-bench: %s is missing: meson compile -C %s' % (exe, build))
     models = find_models()
+    rows = args.models.split(',') if args.models else models + ['auto']
     info = {'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
             'cpu': cpu_name(), 'cores': os.cpu_count(), 'commit': git_commit(),
             'load': machine_load(), 'size': SIZE, 'models': models}
@@ -458,14 +476,17 @@ def main(argv=None):
         print('scan-bench: %-14s %-9s %s %s' % (key, case, fmt_s(r), fmt_mb(r)), file=sys.stderr)
 
     if 'cli' in only:
-        for m in models + ['']:
-            key = 'cli-' + (m or 'auto')
+        for m in rows:
+            key = 'cli-' + m
+            m = '' if m == 'auto' else m
             res['rows'].append((key, 'gimp-restore --model %s' % m if m else 'gimp-restore (automatic choice)'))
             for case in cases:
                 out = os.path.join(work, 'out-%s-%s.png' % (key, case))
                 if os.path.exists(out):
                     os.unlink(out)
-                argv_ = [cli, '--quiet'] + threads + (['--model', m] if m else []) + \
+                # a model file, so that any build (an older one to compare
+                # with) runs the same weights
+                argv_ = [cli, '--quiet'] + threads + (['--model', model_file(m)] if m else []) + \
                         ['--mask', os.path.join(work, 'mask-%s.png' % case),
                          os.path.join(work, 'damaged-%s.png' % case), out]
                 note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
@@ -512,9 +533,21 @@ def main(argv=None):
     if 'engine' in only:
         r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
                               '--mask', os.path.join(work, 'mask-scratches.png'),
-                              '--model', 'scratch', '--gemm'] + threads, timeout=args.timeout)
+                              '--model', model_file('scratch'), '--gemm'] + threads,
+                       timeout=args.timeout)
         res['engine'] = r
         print('scan-bench: engine %s' % fmt_s(r), file=sys.stderr)
+        # the alternatives the engine chose between, on one 1024x1024
+        # tile (the development switches of core/restore-ops.c)
+        res['variants'] = []
+        for name, extra in [('chosen: Winograd + im2col, bands on the threads', {}),
+                            ('im2col only (GIMP_RESTORE_CONV=im2col)', {'GIMP_RESTORE_CONV': 'im2col'}),
+                            ('threads inside OpenBLAS (GIMP_RESTORE_THREADING=blas)',
+                             {'GIMP_RESTORE_THREADING': 'blas'})]:
+            venv = dict(env, **extra)
+            r = bench_scan(scan, ['--forward', '1024', '--reps', '3', '--model', model_file('scratch')]
+                           + threads, timeout=args.timeout, env=venv)
+            res['variants'].append((name, r))
     if 'scaling' in only:
         res['scaling'] = []
         for (w, h) in CANVASES + [BIG]:
@@ -525,7 +558,8 @@ def main(argv=None):
                 pastes += ['--paste', '%d,%d' % (w - SIZE[0], h - SIZE[1])]
             r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
                                   '--mask', os.path.join(work, 'mask-scratches.png'),
-                                  '--model', 'scratch', '--canvas', '%dx%d' % (w, h)] + pastes + threads,
+                                  '--model', model_file('scratch'), '--canvas', '%dx%d' % (w, h)]
+                           + pastes + threads,
                            timeout=args.timeout)
             res['scaling'].append(((w, h), r))
             print('scan-bench: canvas %dx%d %s' % (w, h, fmt_s(r)), file=sys.stderr)

@@ -30,7 +30,8 @@ const char *restore_activation_get_name    (RestoreActivation  act);
 gboolean    restore_activation_from_name   (const char        *name,
                                             RestoreActivation *act);
 
-/* Sets the number of OpenBLAS threads (n >= 1); returns the previous. */
+/* Sets the number of threads of the convolutions (n >= 1; OpenBLAS
+ * itself runs single-threaded); returns the previous. */
 int         restore_ops_set_threads        (int                n);
 int         restore_ops_get_threads        (void);
 
@@ -57,8 +58,12 @@ gsize       restore_ops_conv2d_col_floats  (int c_in,
  * @output: [c_out, h_out, w_out], must not overlap @input
  * @col:    scratch of restore_ops_conv2d_col_floats() floats (may be NULL
  *          when that is 0)
- * 2-D convolution as im2col + cblas_sgemm, bias and activation fused
- * into one pass over each band of the output.
+ * 2-D convolution in bands of output rows spread over the threads of
+ * restore_ops_set_threads(): Winograd F(2x2, 3x3) for 3x3 stride-1
+ * undilated layers with at least 8 input channels, im2col + cblas_sgemm
+ * otherwise, the input itself for 1x1; bias and activation applied to
+ * each band while it is in cache.  The result does not depend on the
+ * number of threads.
  */
 void        restore_ops_conv2d             (const float       *input,
                                             int                c_in,
