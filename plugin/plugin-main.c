@@ -3,6 +3,8 @@
  * plug-in-restore             (run-mode, image, drawable, model, denoise,
  *                              sharpen) -> layer
  * plug-in-restore-list-models (run-mode) -> (count, names)
+ * plug-in-restore-detect      (run-mode, image, drawable, sensitivity,
+ *                              operation) -> regions
  *
  * The model, denoise and sharpen arguments come from the one parameter
  * table (core/restore-params.h).  Errors return GIMP_PDB_EXECUTION_ERROR
@@ -19,10 +21,13 @@
 #include "restore-registry.h"
 #include "plugin-apply.h"
 #include "plugin-settings.h"
+#include "plugin-detect.h"
 #include "restore-dialog.h"
+#include "detect-dialog.h"
 
 #define PROC_RESTORE     "plug-in-restore"
 #define PROC_LIST_MODELS "plug-in-restore-list-models"
+#define PROC_DETECT      "plug-in-restore-detect"
 
 static void init  (void);
 static void query (void);
@@ -93,8 +98,23 @@ query (void)
     { GIMP_PDB_INT32,       "count", "Number of installed models" },
     { GIMP_PDB_STRINGARRAY, "names", "Model names, for the model argument of plug-in-restore" },
   };
+  static GimpParamDef detect_args[5] = {
+    { GIMP_PDB_INT32,    "run-mode", "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
+    { GIMP_PDB_IMAGE,    "image",    "Input image" },
+    { GIMP_PDB_DRAWABLE, "drawable", "Layer to search for damage (it is not modified)" },
+    { GIMP_PDB_FLOAT,    NULL,       NULL },
+    { GIMP_PDB_INT32,    NULL,       NULL },
+  };
+  static const GimpParamDef detect_return_vals[] = {
+    { GIMP_PDB_INT32, "regions", "Number of damaged regions found (0: none)" },
+  };
   char *localedir = plugin_localedir ();
   int   i;
+
+  detect_args[3].name = (gchar *) restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].name;
+  detect_args[3].description = (gchar *) restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].blurb;
+  detect_args[4].name = (gchar *) restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name;
+  detect_args[4].description = (gchar *) restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].blurb;
 
   for (i = 0; i < RESTORE_PARAM_COUNT; i++)
     {
@@ -122,6 +142,23 @@ query (void)
                           G_N_ELEMENTS (args), G_N_ELEMENTS (return_vals),
                           args, return_vals);
   gimp_plugin_menu_register (PROC_RESTORE, "<Image>/Filters/Restore");
+
+  gimp_install_procedure (PROC_DETECT,
+                          N_("Find scratches, dust and other damage and select it"),
+                          "Runs the damage detector over the drawable and replaces the "
+                          "selection with the damaged areas (operation 0) or adds them to it "
+                          "(operation 1), grown by a small margin, ready for Inpaint "
+                          "Selection. Non-interactive calls use the default minimum and "
+                          "maximum defect sizes and margin; the dialog offers them.",
+                          "gimp-restore developers",
+                          "gimp-restore developers",
+                          "2026",
+                          N_("_Detect Damage..."),
+                          "RGB*, GRAY*",
+                          GIMP_PLUGIN,
+                          G_N_ELEMENTS (detect_args), G_N_ELEMENTS (detect_return_vals),
+                          detect_args, detect_return_vals);
+  gimp_plugin_menu_register (PROC_DETECT, "<Image>/Filters/Restore");
 
   gimp_install_procedure (PROC_LIST_MODELS,
                           N_("List the models plug-in-restore can use"),
@@ -168,6 +205,72 @@ run_list_models (gint *nreturn_vals)
 }
 
 static void
+run_detect (gint             nparams,
+            const GimpParam *param,
+            gint            *nreturn_vals)
+{
+  static GError       *error = NULL;
+  GimpRunMode          run_mode = param[0].data.d_int32;
+  gint32               image_ID = param[1].data.d_image;
+  gint32               drawable_ID = param[2].data.d_drawable;
+  PluginDetectSettings settings;
+  PluginDetectInput   *input = NULL;
+  int                  regions = -1;
+
+  g_clear_error (&error);
+  /* With a layer mask active, GIMP hands over the mask: search its layer. */
+  if (gimp_item_is_valid (drawable_ID) && gimp_item_is_layer_mask (drawable_ID))
+    drawable_ID = gimp_layer_from_mask (drawable_ID);
+
+  switch (run_mode)
+    {
+    case GIMP_RUN_NONINTERACTIVE:
+      plugin_detect_settings_defaults (&settings);
+      if (nparams != 5)
+        g_set_error (&error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
+                     _("%s takes %d arguments, got %d."), PROC_DETECT, 5, nparams);
+      else
+        {
+          settings.sensitivity = param[3].data.d_float;
+          settings.operation = param[4].data.d_int32;
+          plugin_detect_settings_check (&settings, &error);
+        }
+      break;
+
+    case GIMP_RUN_WITH_LAST_VALS:
+    case GIMP_RUN_INTERACTIVE:
+    default:
+      plugin_detect_settings_load (&settings);
+      break;
+    }
+
+  if (error == NULL)
+    input = plugin_detect_input_new (image_ID, drawable_ID, &error);
+  if (input != NULL && run_mode == GIMP_RUN_INTERACTIVE
+      && ! detect_dialog_run (input, &settings))
+    {
+      plugin_detect_input_free (input);
+      values[0].data.d_status = GIMP_PDB_CANCEL;
+      return;
+    }
+  if (input != NULL)
+    regions = plugin_detect_apply (input, &settings, &error);
+  plugin_detect_input_free (input);
+
+  if (regions < 0)
+    {
+      return_error (error->message, nreturn_vals);
+      return;
+    }
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    gimp_displays_flush ();
+  plugin_detect_settings_save (&settings);
+  values[1].type = GIMP_PDB_INT32;
+  values[1].data.d_int32 = regions;
+  *nreturn_vals = 2;
+}
+
+static void
 run (const gchar      *name,
      gint              nparams,
      const GimpParam  *param,
@@ -195,6 +298,11 @@ run (const gchar      *name,
   if (strcmp (name, PROC_LIST_MODELS) == 0)
     {
       run_list_models (nreturn_vals);
+      return;
+    }
+  if (strcmp (name, PROC_DETECT) == 0 && nparams >= 3)
+    {
+      run_detect (nparams, param, nreturn_vals);
       return;
     }
   if (strcmp (name, PROC_RESTORE) != 0 || nparams < 3)

@@ -208,9 +208,8 @@ dialog_set_settings (Dialog               *d,
   gtk_adjustment_set_value (d->adj[RESTORE_PARAM_SHARPEN], settings->sharpen);
 }
 
-static void
-set_transient (GtkWidget *dialog,
-               gint32     image_ID)
+void
+restore_dialog_set_transient (GtkWidget *dialog)
 {
   gint32     display = gimp_default_display ();
   guint32    xid = 0;
@@ -347,7 +346,7 @@ restore_dialog_run (gint32          image_ID,
 
   dialog_set_settings (&d, settings);
   g_signal_connect (d.combo, "changed", G_CALLBACK (on_changed), &d);
-  set_transient (d.dialog, image_ID);
+  restore_dialog_set_transient (d.dialog);
   gtk_widget_show_all (d.dialog);
   settings_changed (&d);
 

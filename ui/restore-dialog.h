@@ -1,7 +1,7 @@
 /* gimp-restore: the GTK 3 dialog of Filters → Restore → Inpaint Selection. */
 #pragma once
 
-#include <glib.h>
+#include <gtk/gtk.h>
 
 #include "plugin-settings.h"
 
@@ -16,5 +16,9 @@ G_BEGIN_DECLS
 gboolean restore_dialog_run (gint32          image_ID,
                              gint32          drawable_ID,
                              PluginSettings *settings);
+
+/* Keeps @dialog (realized here) above GIMP's image window when there is
+ * one (none from a batch call).  Shared by the plug-in's dialogs. */
+void     restore_dialog_set_transient (GtkWidget *dialog);
 
 G_END_DECLS

@@ -1,0 +1,478 @@
+/* gimp-restore: the GTK 3 dialog of Detect Damage (see detect-dialog.h).
+ *
+ * Plain GTK 3 like restore-dialog.c; the widgets come from the detection
+ * parameter table.  The drawable was read by the caller (main thread); a
+ * worker thread runs the detector over it once, and each settings change
+ * then only re-selects (restore_detect_select) in another worker after a
+ * short pause, cancelling the previous one.  The preview shows the whole
+ * drawable scaled to fit with the detected damage in red over it (a pixel
+ * of the preview is red when any pixel it stands for is selected, so thin
+ * scratches stay visible).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gtk/gtk.h>
+#include <libgimp/gimp.h>
+#include <glib/gi18n-lib.h>
+
+#include "restore-params.h"
+#include "plugin-detect.h"
+#include "restore-dialog.h"
+#include "detect-dialog.h"
+
+#define PREVIEW_W        480
+#define PREVIEW_H        360
+#define SELECT_DELAY_MS  200
+#define PROGRESS_MS      250
+
+/* The settings shown as sliders, in this order. */
+static const RestoreDetectParamId sliders[] = {
+  RESTORE_DETECT_PARAM_SENSITIVITY,
+  RESTORE_DETECT_PARAM_MIN_SIZE,
+  RESTORE_DETECT_PARAM_MAX_SIZE,
+  RESTORE_DETECT_PARAM_GROW,
+};
+
+typedef struct
+{
+  GtkWidget          *dialog, *preview, *status, *replace, *add;
+  GtkAdjustment      *adj[RESTORE_DETECT_PARAM_COUNT];
+  PluginDetectInput  *input;
+  int                 pw, ph;       /* preview size */
+  guchar             *base;         /* [ph * pw * 3] the drawable, scaled */
+  /* The network (one worker thread). */
+  float              *prob;
+  gint                prob_cancel;
+  gint                prob_permille;
+  gboolean            prob_ok;      /* written by the worker before prob_done runs */
+  char               *prob_error;
+  gboolean            prob_done;    /* main thread */
+  /* Selection previews. */
+  guint               timeout_id, progress_id;
+  gint               *sel_cancel;   /* flag of the newest selection job */
+  int                 running;      /* worker threads not yet done */
+  gboolean            closed;
+} DetectDialog;
+
+typedef struct
+{
+  DetectDialog        *d;
+  gint                *cancel;
+  RestoreDetectOptions options;
+  float               *overlay;     /* [ph * pw] */
+  int                  n;
+  char                *error;
+} SelectJob;
+
+static void
+dialog_get_settings (DetectDialog         *d,
+                     PluginDetectSettings *s)
+{
+  s->sensitivity = gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY]);
+  s->min_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE]));
+  s->max_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE]));
+  s->grow = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_GROW]));
+  s->operation = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->add))
+                 ? RESTORE_DETECT_OPERATION_ADD : RESTORE_DETECT_OPERATION_REPLACE;
+}
+
+static void
+dialog_set_settings (DetectDialog               *d,
+                     const PluginDetectSettings *s)
+{
+  /* Maximum first, so that the minimum never pushes it. */
+  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE], s->max_size);
+  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE], s->min_size);
+  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY], s->sensitivity);
+  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_GROW], s->grow);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (s->operation == RESTORE_DETECT_OPERATION_ADD
+                                                   ? d->add : d->replace), TRUE);
+}
+
+/* The drawable scaled into the preview, nearest pixel. */
+static void
+dialog_make_base (DetectDialog *d)
+{
+  const RestoreImage *im = &d->input->image;
+  double              scale = MIN (1.0, MIN ((double) PREVIEW_W / im->width,
+                                               (double) PREVIEW_H / im->height));
+  int                 x, y, c;
+
+  d->pw = MAX (1, (int) lround (im->width * scale));
+  d->ph = MAX (1, (int) lround (im->height * scale));
+  d->base = g_new (guchar, (gsize) d->pw * d->ph * 3);
+  for (y = 0; y < d->ph; y++)
+    {
+      int sy = (int) (((gint64) y * 2 + 1) * im->height / (2 * d->ph));
+
+      for (x = 0; x < d->pw; x++)
+        {
+          int          sx = (int) (((gint64) x * 2 + 1) * im->width / (2 * d->pw));
+          const float *p = im->data + sy * im->rowstride + (gsize) sx * 3;
+
+          for (c = 0; c < 3; c++)
+            d->base[((gsize) y * d->pw + x) * 3 + c] =
+              (guchar) (CLAMP (p[c], 0.0f, 1.0f) * 255.0f + 0.5f);
+        }
+    }
+}
+
+/* Shows the base with @overlay (NULL: none) in red over it. */
+static void
+dialog_show_preview (DetectDialog *d,
+                     const float  *overlay)
+{
+  GdkPixbuf *pb = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, d->pw, d->ph);
+  guchar    *px = gdk_pixbuf_get_pixels (pb);
+  int        stride = gdk_pixbuf_get_rowstride (pb);
+  static const float red[3] = { 255.0f, 0.0f, 0.0f };
+  int        x, y, c;
+
+  for (y = 0; y < d->ph; y++)
+    for (x = 0; x < d->pw; x++)
+      {
+        const guchar *b = d->base + ((gsize) y * d->pw + x) * 3;
+        float         a = overlay ? 0.75f * overlay[(gsize) y * d->pw + x] : 0.0f;
+
+        for (c = 0; c < 3; c++)
+          px[y * stride + x * 3 + c] = (guchar) (b[c] * (1.0f - a) + red[c] * a + 0.5f);
+      }
+  gtk_image_set_from_pixbuf (GTK_IMAGE (d->preview), pb);
+  g_object_unref (pb);
+}
+
+static void
+select_job_free (SelectJob *job)
+{
+  g_free (job->overlay);
+  g_free (job->cancel);
+  g_free (job->error);
+  g_free (job);
+}
+
+/* Main thread: show a finished selection job. */
+static gboolean
+select_done (gpointer data)
+{
+  SelectJob    *job = data;
+  DetectDialog *d = job->d;
+
+  d->running--;
+  if (d->sel_cancel == job->cancel)
+    d->sel_cancel = NULL;
+  if (! d->closed && ! g_atomic_int_get (job->cancel))
+    {
+      if (job->n >= 0)
+        {
+          char *text = g_strdup_printf (_("Damaged areas found: %d"), job->n);
+
+          dialog_show_preview (d, job->overlay);
+          gtk_label_set_text (GTK_LABEL (d->status), text);
+          g_free (text);
+        }
+      else
+        gtk_label_set_text (GTK_LABEL (d->status), job->error ? job->error : "");
+    }
+  select_job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: only core calls, no libgimp or GTK. */
+static gpointer
+select_worker (gpointer data)
+{
+  SelectJob    *job = data;
+  DetectDialog *d = job->d;
+  int           w = d->input->image.width, h = d->input->image.height;
+  float        *mask = g_new (float, (gsize) w * h);
+  GError       *error = NULL;
+
+  job->n = restore_detect_select (d->prob, w, h, mask, &job->options, &error);
+  if (job->n >= 0)
+    {
+      int px, py, x, y;
+
+      job->overlay = g_new0 (float, (gsize) d->pw * d->ph);
+      for (py = 0; py < d->ph && ! g_atomic_int_get (job->cancel); py++)
+        {
+          int y0 = (int) ((gint64) py * h / d->ph);
+          int y1 = MAX (y0 + 1, (int) ((gint64) (py + 1) * h / d->ph));
+
+          for (px = 0; px < d->pw; px++)
+            {
+              int   x0 = (int) ((gint64) px * w / d->pw);
+              int   x1 = MAX (x0 + 1, (int) ((gint64) (px + 1) * w / d->pw));
+              float m = 0.0f;
+
+              for (y = y0; y < y1; y++)
+                for (x = x0; x < x1; x++)
+                  m = MAX (m, mask[(gsize) y * w + x]);
+              job->overlay[(gsize) py * d->pw + px] = m;
+            }
+        }
+    }
+  else
+    job->error = g_strdup (error ? error->message : "");
+  g_clear_error (&error);
+  g_free (mask);
+  g_idle_add (select_done, job);
+  return NULL;
+}
+
+static gboolean
+select_start (gpointer data)
+{
+  DetectDialog        *d = data;
+  PluginDetectSettings settings;
+  SelectJob           *job;
+
+  d->timeout_id = 0;
+  if (! d->prob_done || ! d->prob_ok || d->closed)
+    return G_SOURCE_REMOVE;
+  if (d->sel_cancel)
+    g_atomic_int_set (d->sel_cancel, 1);
+
+  dialog_get_settings (d, &settings);
+  job = g_new0 (SelectJob, 1);
+  job->d = d;
+  job->cancel = g_new0 (gint, 1);
+  plugin_detect_settings_to_options (&settings, &job->options);
+  job->options.cancel = job->cancel;
+  d->sel_cancel = job->cancel;
+  d->running++;
+  g_thread_unref (g_thread_new ("restore-detect-select", select_worker, job));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+settings_changed (DetectDialog *d)
+{
+  if (d->timeout_id)
+    g_source_remove (d->timeout_id);
+  d->timeout_id = g_timeout_add (SELECT_DELAY_MS, select_start, d);
+}
+
+static void
+on_changed (GtkAdjustment *adj,
+            gpointer       data)
+{
+  DetectDialog  *d = data;
+  GtkAdjustment *lo = d->adj[RESTORE_DETECT_PARAM_MIN_SIZE];
+  GtkAdjustment *hi = d->adj[RESTORE_DETECT_PARAM_MAX_SIZE];
+
+  /* The minimum size never exceeds the maximum: the other one follows. */
+  if (gtk_adjustment_get_value (lo) > gtk_adjustment_get_value (hi))
+    {
+      if (adj == lo)
+        gtk_adjustment_set_value (hi, gtk_adjustment_get_value (lo));
+      else
+        gtk_adjustment_set_value (lo, gtk_adjustment_get_value (hi));
+    }
+  settings_changed (d);
+}
+
+static void
+prob_progress (double   fraction,
+               gpointer data)
+{
+  DetectDialog *d = data;
+
+  g_atomic_int_set (&d->prob_permille, (gint) (fraction * 1000.0));
+}
+
+/* Main thread: the network is done (or failed, or was cancelled). */
+static gboolean
+prob_done (gpointer data)
+{
+  DetectDialog *d = data;
+
+  d->running--;
+  d->prob_done = TRUE;
+  if (! d->closed)
+    {
+      if (d->prob_ok)
+        select_start (d);
+      else
+        gtk_label_set_text (GTK_LABEL (d->status), d->prob_error ? d->prob_error : "");
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: the detector over the whole drawable. */
+static gpointer
+prob_worker (gpointer data)
+{
+  DetectDialog        *d = data;
+  RestoreDetectOptions options;
+  GError              *error = NULL;
+
+  restore_detect_options_init (&options);
+  options.progress = prob_progress;
+  options.progress_data = d;
+  options.cancel = &d->prob_cancel;
+  d->prob_ok = restore_detect_probability (d->input->detector, &d->input->image,
+                                           d->prob, &options, &error);
+  if (error)
+    d->prob_error = g_strdup (error->message);
+  g_clear_error (&error);
+  g_idle_add (prob_done, d);
+  return NULL;
+}
+
+/* Progress of the network: in the dialog while it is open, in GIMP's
+ * progress bar after OK. */
+static gboolean
+progress_tick (gpointer data)
+{
+  DetectDialog *d = data;
+  double        f = g_atomic_int_get (&d->prob_permille) / 1000.0;
+
+  if (d->prob_done)
+    {
+      d->progress_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (d->closed)
+    gimp_progress_update (f);
+  else
+    {
+      char *text = g_strdup_printf (_("Finding the damage… %d %%"), (int) (f * 100.0));
+
+      gtk_label_set_text (GTK_LABEL (d->status), text);
+      g_free (text);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+detect_dialog_run (PluginDetectInput    *input,
+                   PluginDetectSettings *settings)
+{
+  DetectDialog         d;
+  GtkWidget           *content, *grid, *label, *frame, *box;
+  PluginDetectSettings defaults;
+  int                  i, response;
+
+  memset (&d, 0, sizeof (d));
+  d.input = input;
+
+  gdk_set_allowed_backends ("x11");
+  if (! gtk_init_check (NULL, NULL))
+    return FALSE;
+
+  d.dialog = gtk_dialog_new_with_buttons (_("Restore: Detect Damage"), NULL, 0,
+                                          _("_Reset"), 1,
+                                          _("_Cancel"), GTK_RESPONSE_CANCEL,
+                                          _("_OK"), GTK_RESPONSE_OK,
+                                          NULL);
+  gtk_dialog_set_default_response (GTK_DIALOG (d.dialog), GTK_RESPONSE_OK);
+  gtk_window_set_resizable (GTK_WINDOW (d.dialog), FALSE);
+  content = gtk_dialog_get_content_area (GTK_DIALOG (d.dialog));
+  gtk_container_set_border_width (GTK_CONTAINER (content), 12);
+
+  grid = gtk_grid_new ();
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 12);
+  gtk_box_pack_start (GTK_BOX (content), grid, FALSE, FALSE, 0);
+
+  for (i = 0; i < (int) G_N_ELEMENTS (sliders); i++)
+    {
+      const RestoreParamSpec *spec = &restore_detect_params[sliders[i]];
+      GtkWidget              *scale, *spin;
+      GtkAdjustment          *adj;
+
+      adj = gtk_adjustment_new (spec->def, spec->min, spec->max,
+                                spec->step, spec->step * 10, 0);
+      d.adj[sliders[i]] = adj;
+      label = gtk_label_new_with_mnemonic (_(spec->label));
+      gtk_widget_set_halign (label, GTK_ALIGN_START);
+      scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
+      gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
+      gtk_scale_set_digits (GTK_SCALE (scale), spec->digits);
+      gtk_widget_set_hexpand (scale, TRUE);
+      gtk_widget_set_size_request (scale, 200, -1);
+      spin = gtk_spin_button_new (adj, spec->step, spec->digits);
+      gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
+      gtk_label_set_mnemonic_widget (GTK_LABEL (label), scale);
+      gtk_widget_set_tooltip_text (scale, _(spec->blurb));
+      gtk_widget_set_tooltip_text (spin, _(spec->blurb));
+      gtk_grid_attach (GTK_GRID (grid), label, 0, i, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), scale, 1, i, 1, 1);
+      gtk_grid_attach (GTK_GRID (grid), spin, 2, i, 1, 1);
+    }
+
+  /* Replace or add to the selection. */
+  d.replace = gtk_radio_button_new_with_mnemonic (
+    NULL, _(restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].label));
+  d.add = gtk_radio_button_new_with_mnemonic_from_widget (
+    GTK_RADIO_BUTTON (d.replace), _("_Add to the selection"));
+  gtk_widget_set_tooltip_text (d.replace, _(restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].blurb));
+  gtk_widget_set_tooltip_text (d.add, _(restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].blurb));
+  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_box_pack_start (GTK_BOX (box), d.replace, FALSE, FALSE, 0);
+  gtk_box_pack_start (GTK_BOX (box), d.add, FALSE, FALSE, 0);
+  gtk_grid_attach (GTK_GRID (grid), box, 0, G_N_ELEMENTS (sliders), 3, 1);
+
+  /* The whole drawable with the detected damage over it. */
+  frame = gtk_frame_new (_("Detected damage"));
+  d.preview = gtk_image_new ();
+  gtk_container_add (GTK_CONTAINER (frame), d.preview);
+  gtk_box_pack_start (GTK_BOX (content), frame, FALSE, FALSE, 12);
+  d.status = gtk_label_new ("");
+  gtk_box_pack_start (GTK_BOX (content), d.status, FALSE, FALSE, 0);
+
+  dialog_make_base (&d);
+  dialog_show_preview (&d, NULL);
+  dialog_set_settings (&d, settings);
+  for (i = 0; i < (int) G_N_ELEMENTS (sliders); i++)
+    g_signal_connect (d.adj[sliders[i]], "value-changed", G_CALLBACK (on_changed), &d);
+
+  /* The network, once, in the background. */
+  d.prob = g_new (float, (gsize) input->image.width * input->image.height);
+  d.running++;
+  g_thread_unref (g_thread_new ("restore-detect", prob_worker, &d));
+  d.progress_id = g_timeout_add (PROGRESS_MS, progress_tick, &d);
+  progress_tick (&d);
+
+  restore_dialog_set_transient (d.dialog);
+  gtk_widget_show_all (d.dialog);
+
+  plugin_detect_settings_defaults (&defaults);
+  while ((response = gtk_dialog_run (GTK_DIALOG (d.dialog))) == 1)
+    dialog_set_settings (&d, &defaults);
+
+  if (response == GTK_RESPONSE_OK)
+    dialog_get_settings (&d, settings);
+  else
+    g_atomic_int_set (&d.prob_cancel, 1);
+
+  d.closed = TRUE;
+  if (d.timeout_id)
+    g_source_remove (d.timeout_id);
+  if (d.sel_cancel)
+    g_atomic_int_set (d.sel_cancel, 1);
+  gtk_widget_destroy (d.dialog);
+  /* After OK, the network goes on under GIMP's progress bar (Cancel there
+   * ends the plug-in with the image untouched). */
+  if (response == GTK_RESPONSE_OK && ! d.prob_done)
+    gimp_progress_init (_("Finding the damage"));
+  while (d.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+  if (d.progress_id)
+    g_source_remove (d.progress_id);
+
+  if (response == GTK_RESPONSE_OK && d.prob_ok)
+    {
+      input->prob = d.prob;
+      d.prob = NULL;
+    }
+  g_free (d.prob);
+  g_free (d.prob_error);
+  g_free (d.base);
+  return response == GTK_RESPONSE_OK;
+}
