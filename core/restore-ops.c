@@ -22,6 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <cblas.h>
 
 #include "restore-ops.h"
@@ -165,6 +166,30 @@ restore_ops_get_threads (void)
 {
   return threads_in_blas ? openblas_get_num_threads ()
                          : g_atomic_int_get (&current_threads);
+}
+
+#define HUGE_PAGE ((gsize) 2 * 1024 * 1024)
+
+/**
+ * restore_ops_alloc_floats:
+ * See restore-ops.h.
+ */
+float *
+restore_ops_alloc_floats (gsize n)
+{
+  void  *mem = NULL;
+  gsize  bytes;
+
+  if (n > G_MAXSIZE / sizeof (float) - HUGE_PAGE)
+    return NULL;
+  bytes = MAX (n, 1) * sizeof (float);
+  if (posix_memalign (&mem, bytes >= HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0)
+    return NULL;
+#ifdef MADV_HUGEPAGE
+  if (bytes >= HUGE_PAGE)
+    madvise (mem, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+  return mem;
 }
 
 /**
@@ -758,16 +783,12 @@ scratch_get (GPrivate *key,
     }
   if (s->floats < floats)
     {
-      void *mem = NULL;
-
       free (s->data);
-      s->data = NULL;
-      s->floats = 0;
-      if (posix_memalign (&mem, 64, floats * sizeof (float)) != 0)
+      s->data = restore_ops_alloc_floats (floats);
+      s->floats = floats;
+      if (s->data == NULL)
         g_error ("cannot allocate %" G_GSIZE_FORMAT " bytes of convolution scratch",
                  floats * sizeof (float));
-      s->data = mem;
-      s->floats = floats;
     }
   return s->data;
 }

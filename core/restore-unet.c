@@ -760,7 +760,7 @@ ensure_workspace (RestoreModel  *model,
   model->workspace = NULL;
   model->workspace_floats = 0;
   if (floats > G_MAXSIZE / sizeof (float) ||
-      posix_memalign (&mem, 64, floats * sizeof (float)) != 0)
+      (mem = restore_ops_alloc_floats (floats)) == NULL)
     {
       g_set_error (error, RESTORE_MODEL_ERROR, RESTORE_MODEL_ERROR_IO,
                    "cannot allocate %" G_GSIZE_FORMAT " MB of workspace for "
