@@ -1,7 +1,8 @@
 #!/bin/sh
 # The plug-in speaks the user's language: in headless GIMP with LANGUAGE=de
 # and LANGUAGE=zh_CN, a call without a selection fails with the translated
-# message and a successful call names its layer in that language; the
+# message and a successful call names its layer in that language, Detect
+# Damage refuses a layer group in that language; the
 # Filters > Restore submenu's label is registered so that GIMP translates it.
 # Uses the .mo files of the build's po/ folder (the plug-in runs from the
 # build folder).  Prints TAP.  Usage: run-i18n-test.sh BUILD_DIR
@@ -32,6 +33,12 @@ cat > "$GIMP_ENV_SCRIPTS/i18n.scm" <<'EOF'
                       (car (plug-in-restore RUN-NONINTERACTIVE image layer "" 0.0 0.0)))))
              port)
     (newline port)
+    ; Detect Damage on a layer group: refused before any detector is needed.
+    (let ((group (car (gimp-layer-group-new image))))
+      (gimp-image-insert-layer image group 0 0)
+      (display (catch i18n-error (plug-in-restore-detect RUN-NONINTERACTIVE image group 0.5 0))
+               port))
+    (newline port)
     (gimp-image-delete image)
     (close-output-port port)))
 EOF
@@ -46,14 +53,16 @@ check () {  # check NAME FILE-LINE EXPECTED-SUBSTRING
     *) echo "not ok $n $1: got \"$2\", wanted \"$3\""; failed=$((failed + 1)) ;;
   esac
 }
-for spec in "de|Wählen Sie zuerst den beschädigten Bereich aus.|Restauriert (automatisch)" \
-            "zh_CN|请先选择受损区域。|已修复（自动）"; do
-  lang=${spec%%|*}; rest=${spec#*|}; msg=${rest%%|*}; name=${rest#*|}
+for spec in "de|Wählen Sie zuerst den beschädigten Bereich aus.|Restauriert (automatisch)|Eine Ebenengruppe kann nicht durchsucht werden" \
+            "zh_CN|请先选择受损区域。|已修复（自动）|无法在图层组中查找"; do
+  lang=${spec%%|*}; rest=${spec#*|}; msg=${rest%%|*}; rest=${rest#*|}
+  name=${rest%%|*}; detect=${rest#*|}
   rm -f "$tmp/out.txt"
   LANGUAGE=$lang timeout -k 5 240 gimp-console-2.10 -i -d -f \
     -b "(i18n-run \"$tmp/out.txt\")" -b '(gimp-quit 0)' > "$tmp/gimp-$lang.log" 2>&1
   check "$lang: the error message is translated" "$(sed -n 1p "$tmp/out.txt" 2>/dev/null)" "$msg"
   check "$lang: the new layer's name is translated" "$(sed -n 2p "$tmp/out.txt" 2>/dev/null)" "$name"
+  check "$lang: Detect Damage's error message is translated" "$(sed -n 3p "$tmp/out.txt" 2>/dev/null)" "$detect"
 done
 # The Filters > Restore submenu: its label is registered in the plug-in's
 # init, which GIMP runs at every start only when pluginrc marks it
