@@ -3,7 +3,9 @@
 # no "undo" procedure, so this runs interactive GIMP under Xvfb: a batch
 # command restores a selection (a new layer), then waits while xdotool
 # presses Ctrl+Z in the image window, then reports the layers and whether
-# the selection (made before the plug-in ran) is still there.
+# the selection (made before the plug-in ran) is still there.  Then Detect
+# Damage replaces that selection, and one more Ctrl+Z must bring it back
+# (the detection is one undo step).
 # Prints TAP.  Usage: run-undo-test.sh SOURCE_DIR BUILD_DIR
 # Needs xvfb-run and xdotool.
 set -uo pipefail
@@ -44,9 +46,27 @@ cat > "$GIMP_ENV_SCRIPTS/undo.scm" <<'EOF'
                 (string-append (number->string (car (gimp-image-get-layers image))) " "
                                (if (= (car (gimp-selection-is-empty image)) TRUE)
                                    "no-selection" "selection")))
+    ; Detect Damage replaces the selection; one Ctrl+Z brings it back.
+    (let ((bounds (gimp-selection-bounds image))
+          (n (catch #f (car (plug-in-restore-detect RUN-NONINTERACTIVE image layer 0.5 0)))))
+      (gimp-displays-flush)
+      (undo-write (string-append work "/detected")
+                  (string-append (if n "ok" "failed") " "
+                                 (if (equal? bounds (gimp-selection-bounds image))
+                                     "unchanged" "changed")))
+      (undo-wait (string-append work "/undone2") 60)
+      (undo-write (string-append work "/after2")
+                  (string-append (number->string (car (gimp-image-get-layers image))) " "
+                                 (if (equal? bounds (gimp-selection-bounds image))
+                                     "selection-back" "selection-differs"))))
     (gimp-image-clean-all image)
     (gimp-quit TRUE)))
 EOF
+if [ ! -f "$src/weights/detector.grst" ]; then
+  mkdir -p "$work/detectors"
+  cp "$src/tests/data/tiny-detect.grst" "$work/detectors/"
+  export GIMP_RESTORE_MODEL_PATH=$work/detectors
+fi
 photo=$src/data/sample-damaged.png
 
 gimp-2.10 -d -f -s -b "(undo-run \"$work\" \"$photo\")" > "$work/gimp.log" 2>&1 &
@@ -61,7 +81,7 @@ wait_file () {  # wait_file FILE SECONDS
   return 1
 }
 
-restored="" after=""
+restored="" after="" detected="" after2=""
 if wait_file "$work/restored" 180; then
   restored=$(cat "$work/restored")
   sleep 2
@@ -76,12 +96,23 @@ if wait_file "$work/restored" 180; then
   fi
   touch "$work/undone"
   wait_file "$work/after" 100 && after=$(cat "$work/after")
+  if [ -n "$wid" ] && wait_file "$work/detected" 180; then
+    detected=$(cat "$work/detected")
+    sleep 2
+    xdotool mousemove --window "$wid" 400 300
+    xdotool windowfocus --sync "$wid" 2> /dev/null || xdotool windowfocus "$wid"
+    sleep 1
+    xdotool key --clearmodifiers ctrl+z
+    sleep 2
+    touch "$work/undone2"
+    wait_file "$work/after2" 100 && after2=$(cat "$work/after2")
+  fi
 fi
 for _ in $(seq 1 20); do kill -0 $gimp_pid 2> /dev/null || break; sleep 1; done
 kill $gimp_pid 2> /dev/null; sleep 1; kill -9 $gimp_pid 2> /dev/null
 wait $gimp_pid 2> /dev/null
 
-echo "1..2"
+echo "1..4"
 set -- $restored
 if [ $# = 2 ] && [ "$2" = $(( $1 + 1 )) ]; then
   echo "ok 1 the plug-in added one layer ($1 -> $2)"
@@ -96,5 +127,17 @@ else
   echo "not ok 2 one Ctrl+Z removed the result and nothing else (got \"$after\", wanted \"$want\")"
   tail -20 "$work/gimp.log" | sed 's/^/# /'
 fi
+if [ "$detected" = "ok changed" ]; then
+  echo "ok 3 Detect Damage replaced the selection ($detected)"
+else
+  echo "not ok 3 Detect Damage replaced the selection (got \"$detected\")"
+fi
+want2="${1:-?} selection-back"
+if [ "$after2" = "$want2" ]; then
+  echo "ok 4 one Ctrl+Z brought the selection before Detect Damage back ($after2)"
+else
+  echo "not ok 4 one Ctrl+Z brought the selection before Detect Damage back (got \"$after2\", wanted \"$want2\")"
+  tail -20 "$work/gimp.log" | sed 's/^/# /'
+fi
 rm -rf "$work"
-[ "$after" = "$want" ]
+[ "$after" = "$want" ] && [ "$detected" = "ok changed" ] && [ "$after2" = "$want2" ]
