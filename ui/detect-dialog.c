@@ -293,6 +293,11 @@ prob_done (gpointer data)
   d->prob_done = TRUE;
   if (! d->closed)
     {
+      if (d->timeout_id)
+        {
+          g_source_remove (d->timeout_id);
+          d->timeout_id = 0;
+        }
       if (d->prob_ok)
         select_start (d);
       else

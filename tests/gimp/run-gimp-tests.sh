@@ -21,7 +21,7 @@ export OPENBLAS_NUM_THREADS=1
 $py "$src/tests/gimp/check-images.py" prepare "$src" "$work" || {
   echo "1..1"; echo "not ok 1 prepare inputs"; exit 1; }
 
-timeout 600 gimp-console-2.10 -i -d -f \
+timeout 2400 gimp-console-2.10 -i -d -f \
   -b "(run-cases \"$work\" \"$model\")" -b '(gimp-quit 0)' \
   > "$work/gimp.log" 2>&1
 rc=$?
