@@ -465,27 +465,46 @@ def held_out_maps(model, work, max_side=768):
                     x = grain(rng, x)
                 x = np.round(x * 255) / 255   # 8-bit, as a file would be
                 t = to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])
-                out.append((model(t)[0, 0].numpy(), lab))
+                # logits, turned into probabilities in double precision so that
+                # high thresholds stay distinct
+                model.output = "none"
+                logit = model(t)[0, 0].double().numpy()
+                model.output = "sigmoid"
+                out.append((1.0 / (1.0 + np.exp(-logit)), lab))
     return out
 
 
-def calibrate(model, work, fp_target):
-    """The logit shift that puts p = 0.5 where the detector marks fp_target of
-    the undamaged held-out pixels; prints the trade-off it makes."""
-    maps = held_out_maps(model.eval(), work)
+def operating_points(maps, thresholds):
+    """[(threshold, share of clean pixels marked, precision, recall on the damaged)]."""
     clean = np.concatenate([p.ravel() for p, lab in maps if lab.max() == 0])
-    t = float(np.quantile(clean, 1.0 - fp_target))
-    t = min(max(t, 1e-4), 1 - 1e-4)
-    for name, thr in (("p >= 0.5", 0.5), ("calibrated p >= %.4f" % t, t)):
+    rows = []
+    for thr in thresholds:
         tp = fp = fn = 0
         for p, lab in maps:
+            if lab.max() == 0:
+                continue
             s, g = p >= thr, lab > 0.5
             tp += int((s & g).sum())
             fp += int((s & ~g).sum())
             fn += int((~s & g).sum())
-        print("held-out %s: clean pixels marked %.4f%%, damaged photos precision %.3f "
-              "recall %.3f" % (name, 100 * float((clean >= thr).mean()),
-                               tp / max(tp + fp, 1), tp / max(tp + fn, 1)))
+        rows.append((thr, float((clean >= thr).mean()), tp / max(tp + fp, 1),
+                     tp / max(tp + fn, 1)))
+    return clean, rows
+
+
+def calibrate(model, work, fp_target):
+    """The logit shift that puts p = 0.5 where the detector marks fp_target of
+    the undamaged held-out pixels; prints the trade-off around it."""
+    maps = held_out_maps(model.eval(), work)
+    clean = np.concatenate([p.ravel() for p, lab in maps if lab.max() == 0])
+    t = float(np.quantile(clean, 1.0 - fp_target))
+    t = min(max(t, 1e-12), 1 - 1e-12)
+    others = [float(np.quantile(clean, 1.0 - f)) for f in (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)]
+    _, rows = operating_points(maps, sorted(set([0.5, t] + others)))
+    for thr, fp, prec, rec in rows:
+        print("held-out p >= %.6f: undamaged pixels marked %.4f%%, damaged photos precision "
+              "%.3f recall %.3f%s" % (thr, 100 * fp, prec, rec,
+                                      "  <- calibrated" if thr == t else ""))
     return math.log(t / (1 - t)), t
 
 
