@@ -166,7 +166,7 @@ def picture(args, tmp):
         save_rgb(p, img)
         sel = run_detect(args, p, os.path.join(tmp, "old-mask.png"))
         frac = float((sel >= 0.5).mean())
-        h = 300
+        h = 240
         s = h / img.shape[0]
         size = (int(round(img.shape[1] * s)), h)
         a = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
@@ -176,13 +176,12 @@ def picture(args, tmp):
         bar = np.ones((22, pair.shape[1], 3), np.float32)
         cv2.putText(bar, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
         rows.append((np.concatenate([bar, pair], 0), name, frac))
-    # two columns of photo pairs
-    width = max(r[0].shape[1] for r in rows)
-    tiles = [np.pad(r[0], ((0, 8), (0, width - r[0].shape[1] + 8), (0, 0)), constant_values=1.0)
-             for r in rows]
-    if len(tiles) % 2:
-        tiles.append(np.ones_like(tiles[0]))
-    grid = np.concatenate([np.concatenate(tiles[i:i + 2], 1) for i in range(0, len(tiles), 2)], 0)
+    # two photo pairs a row, rows padded to the widest
+    tiles = [np.pad(r[0], ((0, 8), (0, 12), (0, 0)), constant_values=1.0) for r in rows]
+    lines = [np.concatenate(tiles[i:i + 2], 1) for i in range(0, len(tiles), 2)]
+    width = max(l.shape[1] for l in lines)
+    grid = np.concatenate([np.pad(l, ((0, 0), (0, width - l.shape[1]), (0, 0)),
+                                  constant_values=1.0) for l in lines], 0)
     save_rgb(args.picture, grid)
     return [(n, f) for _, n, f in rows]
 
