@@ -437,6 +437,8 @@ def main(argv=None):
     ap.add_argument('--timeout', type=float, default=600, help='seconds before a method is stopped (600)')
     ap.add_argument('--small', action='store_true',
                     help='a 1000x750 photo and canvases a quarter of the size (a quick check)')
+    ap.add_argument('--commit', help='what to print as the commit (the source tree\'s HEAD), '
+                    'e.g. for --build of an older checkout')
     ap.add_argument('--record', metavar='NOTE', help='append the table to bench/history.md with NOTE')
     ap.add_argument('--write-readme', action='store_true', help="update README.md's Performance section")
     args = ap.parse_args(argv)
@@ -457,7 +459,7 @@ def main(argv=None):
     models = find_models()
     rows = args.models.split(',') if args.models else models + ['auto']
     info = {'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
-            'cpu': cpu_name(), 'cores': os.cpu_count(), 'commit': git_commit(),
+            'cpu': cpu_name(), 'cores': os.cpu_count(), 'commit': args.commit or git_commit(),
             'load': machine_load(), 'size': SIZE, 'models': models}
     print('scan-bench: %s, load %s, %d training processes'
           % (info['date'], info['load']['loadavg'], info['load']['training_processes']), file=sys.stderr)
