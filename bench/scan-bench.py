@@ -413,12 +413,15 @@ def report(res, desc, info):
 
 # ---------------------------------------------------------------- main
 
+WEIGHTS = os.path.join(REPO, 'weights')
+
+
 def model_file(name):
-    return os.path.join(REPO, 'weights', name + '.grst')
+    return os.path.join(WEIGHTS, name + '.grst')
 
 
 def find_models():
-    return sorted(f[:-5] for f in os.listdir(os.path.join(REPO, 'weights')) if f.endswith('.grst'))
+    return sorted(f[:-5] for f in os.listdir(WEIGHTS) if f.endswith('.grst'))
 
 
 def main(argv=None):
@@ -437,13 +440,16 @@ def main(argv=None):
     ap.add_argument('--timeout', type=float, default=600, help='seconds before a method is stopped (600)')
     ap.add_argument('--small', action='store_true',
                     help='a 1000x750 photo and canvases a quarter of the size (a quick check)')
+    ap.add_argument('--weights', help='folder of the models to time (weights/)')
     ap.add_argument('--commit', help='what to print as the commit (the source tree\'s HEAD), '
                     'e.g. for --build of an older checkout')
     ap.add_argument('--record', metavar='NOTE', help='append the table to bench/history.md with NOTE')
     ap.add_argument('--write-readme', action='store_true', help="update README.md's Performance section")
     args = ap.parse_args(argv)
 
-    global SIZE, CANVASES, BIG
+    global SIZE, CANVASES, BIG, WEIGHTS
+    if args.weights:
+        WEIGHTS = os.path.abspath(args.weights)
     if args.small:
         SIZE, CANVASES, BIG = (1000, 750), [(1000, 750), (1500, 1000), (2000, 1500)], (2887, 2165)
     build = os.path.abspath(args.build)
