@@ -101,8 +101,14 @@ running () { pgrep -f "^$plugin " > /dev/null; }
 if ! wait_file "$work/ready" 240; then
   not_ok "GIMP opened the photo"; finish
 fi
+# The image window: its title names the image (mapped a little after the
+# batch made it, later on a busy machine).
+wid=""
+for _ in $(seq 1 90); do
+  wid=$(xdotool search --onlyvisible --name 'sample-damaged' 2> /dev/null | head -1)
+  [ -n "$wid" ] && break; sleep 1
+done
 sleep 2
-wid=$(xdotool search --onlyvisible --name 'sample-damaged' | head -1)
 if [ -z "$wid" ]; then
   not_ok "the image window is on screen"; finish
 fi
@@ -115,8 +121,15 @@ eval "$(xdotool getwindowgeometry --shell "$wid")"
 point () { xdotool mousemove $((X + 500)) $((Y + 400)); }
 point
 xdotool windowfocus --sync "$wid" 2> /dev/null || xdotool windowfocus "$wid"
-sleep 1
+# The baseline: the status bar without a progress, once it has settled.
 import -window root "$work/before-shot.png"
+for _ in $(seq 1 20); do
+  sleep 1
+  import -window root "$work/settled-shot.png"
+  $py "$src/tests/gimp/find-cancel.py" --same "$work/before-shot.png" \
+    "$work/settled-shot.png" "$X" "$Y" "$WIDTH" "$HEIGHT" && break
+  mv "$work/settled-shot.png" "$work/before-shot.png"
+done
 
 # Filters > Restore > Inpaint Selection... through Search Actions.
 xdotool key --clearmodifiers slash
@@ -145,14 +158,17 @@ sleep 2
 xdotool windowfocus --sync "$did" 2> /dev/null || xdotool windowfocus "$did"
 xdotool key Return
 
-# Wait for the progress and its Cancel button in the status bar.
-button=""
+# Wait for the progress and its Cancel button in the status bar: found at
+# the same place in two screenshots in a row.
+button="" last=""
 for _ in $(seq 1 120); do
   point
   sleep 1
   import -window root "$work/now-shot.png"
   button=$($py "$src/tests/gimp/find-cancel.py" "$work/before-shot.png" \
-             "$work/now-shot.png" "$X" "$Y" "$WIDTH" "$HEIGHT") && break
+             "$work/now-shot.png" "$X" "$Y" "$WIDTH" "$HEIGHT") || button=""
+  [ -n "$button" ] && [ "$button" = "$last" ] && break
+  last=$button
   button=""
 done
 if [ -z "$button" ] || ! running; then

@@ -84,9 +84,14 @@ wait_file () {  # wait_file FILE SECONDS
 restored="" after="" detected="" after2=""
 if wait_file "$work/restored" 180; then
   restored=$(cat "$work/restored")
+  # The image window: its title names the image (mapped a little after
+  # the batch made it, later on a busy machine).
+  wid=""
+  for _ in $(seq 1 90); do
+    wid=$(xdotool search --onlyvisible --name 'sample-damaged' 2> /dev/null | head -1)
+    [ -n "$wid" ] && break; sleep 1
+  done
   sleep 2
-  # The image window: its title names the image.
-  wid=$(xdotool search --onlyvisible --name 'sample-damaged' | head -1)
   if [ -n "$wid" ]; then
     xdotool mousemove --window "$wid" 400 300
     xdotool windowfocus --sync "$wid" 2> /dev/null || xdotool windowfocus "$wid"
