@@ -363,6 +363,53 @@ test_conv_threads (void)
   g_assert_cmpint (restore_ops_get_threads (), ==, previous);
 }
 
+/* Bands have a fixed size, so the result is the same bit for bit with 1
+ * and with 3 threads, for the Winograd, im2col and 1x1 paths. */
+static void
+test_conv_thread_independent (void)
+{
+  static const ConvCase cases[] =
+  {
+    { "winograd", 16, 8, 70, 300, 3, 1, 1, RESTORE_ACT_LEAKY_RELU },
+    { "im2col-s2", 12, 16, 90, 200, 3, 2, 1, RESTORE_ACT_RELU },
+    { "1x1", 16, 3, 300, 300, 1, 1, 1, RESTORE_ACT_NONE },
+  };
+  GRand *rand = g_rand_new_with_seed (31);
+  int    previous = restore_ops_get_threads ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const ConvCase *c = &cases[i];
+      int    h_out = restore_ops_conv_out_size (c->height, c->kernel, c->stride, c->dilation);
+      int    w_out = restore_ops_conv_out_size (c->width, c->kernel, c->stride, c->dilation);
+      gsize  n_out = (gsize) c->c_out * h_out * w_out;
+      gsize  n_col = restore_ops_conv2d_col_floats (c->c_in, c->kernel, c->stride,
+                                                     c->dilation, c->height, c->width);
+      float *input = random_floats (rand, (gsize) c->c_in * c->height * c->width, 1.0);
+      float *weight = random_floats (rand, (gsize) c->c_out * c->c_in * c->kernel * c->kernel, 0.3);
+      float *bias = random_floats (rand, c->c_out, 0.3);
+      float *col = n_col ? g_new (float, n_col) : NULL;
+      float *a = g_new (float, n_out);
+      float *b = g_new (float, n_out);
+
+      restore_ops_set_threads (1);
+      restore_ops_conv2d (input, c->c_in, c->height, c->width, weight, bias, c->c_out,
+                          c->kernel, c->stride, c->dilation, c->act, a, col);
+      restore_ops_set_threads (3);
+      restore_ops_conv2d (input, c->c_in, c->height, c->width, weight, bias, c->c_out,
+                          c->kernel, c->stride, c->dilation, c->act, b, col);
+      g_assert_cmpmem (a, n_out * sizeof (float), b, n_out * sizeof (float));
+      g_free (input);
+      g_free (weight);
+      g_free (bias);
+      g_free (col);
+      g_free (a);
+      g_free (b);
+    }
+  restore_ops_set_threads (previous);
+  g_rand_free (rand);
+}
+
 /* Not a pass/fail check: prints conv and raw sgemm GFLOP/s for a 3x3
  * 64->64 conv on 256x256 (run with -m perf). */
 static void
@@ -430,6 +477,7 @@ main (int    argc,
     g_test_add_data_func (conv_cases[i].path, &conv_cases[i], test_conv);
   g_test_add_func ("/core/conv/reference-by-hand", test_conv_reference_by_hand);
   g_test_add_func ("/core/conv/threads", test_conv_threads);
+  g_test_add_func ("/core/conv/thread-independent", test_conv_thread_independent);
   g_test_add_func ("/core/ops/activations", test_activations);
   g_test_add_func ("/core/ops/gate", test_gate);
   g_test_add_func ("/core/ops/upsample2x", test_upsample);
