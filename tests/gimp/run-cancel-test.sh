@@ -29,6 +29,9 @@ for tool in xdotool import; do
   fi
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-cancel.XXXXXX")
+gimp_pid=
+trap '[ -n "$gimp_pid" ] && kill $gimp_pid 2> /dev/null; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png file-glob || exit 1
 plugin=$GIMP_ENV_PLUGIN/gimp-restore
 cat > "$GIMP_ENV_SCRIPTS/cancel.scm" <<'EOF'

@@ -18,6 +18,9 @@ for tool in xdotool import; do
   fi
 done
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-detect-dialog.XXXXXX")
+gimp_pid=
+trap '[ -n "$gimp_pid" ] && kill $gimp_pid 2> /dev/null; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png || exit 1
 if [ ! -f "$src/weights/detector.grst" ]; then
   mkdir -p "$work/detectors"

@@ -8,6 +8,9 @@ src=$1; build=$2
 . "$src/scripts/gimp-env.sh"
 gimp_env_xvfb bash "$0" "$@"
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-dialog.XXXXXX")
+gimp_pid=
+trap '[ -n "$gimp_pid" ] && kill $gimp_pid 2> /dev/null; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png || exit 1
 img=$src/data/sample-damaged.png; mask=$src/data/sample-mask.png
 shot=$build/dialog-screenshot.png

@@ -16,6 +16,9 @@ if ! command -v xdotool > /dev/null; then
   echo "1..1"; echo "not ok 1 xdotool is installed (apt-get install xdotool)"; exit 1
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/gimp-restore-undo.XXXXXX")
+gimp_pid=
+trap '[ -n "$gimp_pid" ] && kill $gimp_pid 2> /dev/null; rm -rf "$work"' EXIT
+trap 'exit 1' INT TERM
 gimp_env_setup "$work" "$build/plugin/gimp-restore" script-fu file-png file-glob || exit 1
 cat > "$GIMP_ENV_SCRIPTS/undo.scm" <<'EOF'
 (define (undo-write file text)
