@@ -667,16 +667,25 @@ wino_input (const float *input,
               float       *e = pad + (gsize) (8 + 2 * i) * n;
               float       *o = e + n;
 
-              memset (e, 0, sizeof (float) * 2 * n);
-              if (src != NULL)
+              if (src == NULL)
+                {
+                  memset (e, 0, sizeof (float) * 2 * n);
+                }
+              else
                 {
                   int ne = MIN (n - 1, width / 2);         /* 2 t - 1 < width */
                   int no = MIN (n, (width + 1) / 2);       /* 2 t < width */
 
+                  /* zero only the padding around the copied columns */
+                  e[0] = 0.0f;
                   for (int t = 1; t <= ne; t++)
                     e[t] = src[2 * t - 1];
+                  for (int t = ne + 1; t < n; t++)
+                    e[t] = 0.0f;
                   for (int t = 0; t < no; t++)
                     o[t] = src[2 * t];
+                  for (int t = no; t < n; t++)
+                    o[t] = 0.0f;
                 }
               d[i][0] = e;
               d[i][1] = o;
