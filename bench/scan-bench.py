@@ -420,8 +420,14 @@ def model_file(name):
     return os.path.join(WEIGHTS, name + '.grst')
 
 
-def find_models():
-    return sorted(f[:-5] for f in os.listdir(WEIGHTS) if f.endswith('.grst'))
+def find_models(cli):
+    """The inpainting models of @WEIGHTS, as the command lists them (a
+    detector model there is not one)."""
+    r = subprocess.run([cli, '--list-models'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, GIMP_RESTORE_MODEL_PATH=WEIGHTS))
+    listed = {line.split()[0] for line in r.stdout.decode().splitlines() if line.strip()}
+    return sorted(f[:-5] for f in os.listdir(WEIGHTS)
+                  if f.endswith('.grst') and f[:-5] in listed)
 
 
 def main(argv=None):
@@ -462,7 +468,7 @@ def main(argv=None):
     for exe in [cli, scan] + ([plugin] if 'gimp' in only else []):
         if not os.access(exe, os.X_OK):
             sys.exit('scan-bench: %s is missing: meson compile -C %s' % (exe, build))
-    models = find_models()
+    models = find_models(cli)
     rows = args.models.split(',') if args.models else models + ['auto']
     info = {'date': datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M UTC'),
             'cpu': cpu_name(), 'cores': os.cpu_count(), 'commit': args.commit or git_commit(),
