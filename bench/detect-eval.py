@@ -2,7 +2,7 @@
 """gimp-restore: how well the damage detector finds damage (issue 6).
 
   /usr/bin/python3 bench/detect-eval.py [--exe build/cli/gimp-restore]
-      [--detector weights/detector.grst] [--seeds 2] [--md docs/detect-eval.md]
+      [--detector weights/detector.grst] [--seeds 1] [--md docs/detect-eval.md]
       [--picture docs/detect-old-photos.png]
 
 Runs the C command (gimp-restore --detect) on the evaluation images, which
@@ -15,8 +15,8 @@ photos):
   (weights/recipe/detect.py render_damage: light and dark scratches, hairs,
   dust, cracks with soft edges) at fixed seeds, on the photo as it is and
   with an old look (toning, fading, blur, grain): precision and recall of
-  defect pixels, the detector's own pixels (--grow 0) and the default
-  selection (grown), recall split by defect width (a defect's width is
+  defect pixels of the default selection (grown; with --pixels also the
+  detector's own pixels, --grow 0), recall split by defect width (a defect's width is
   2 r - 1, r its largest distance to an undamaged pixel, as in the core),
   and the share of defects with at least half their pixels found;
 * a picture of the default selection on the real old photographs there.
@@ -51,7 +51,7 @@ OPENCV_SKIP = {"Blender_Suzanne1.jpg", "Blender_Suzanne2.jpg", "HappyFish.jpg", 
                "WindowsLogo.jpg", "ellipses.jpg", "pca_test1.jpg", "starry_night.jpg"}
 OLD_PHOTOS = [(SKIMAGE, "camera.png"), (SKIMAGE, "coins.png"), (SKIMAGE, "moon.png"),
               (SKIMAGE, "page.png"), (OPENCV, "baboon.jpg"), (OPENCV, "aero3.jpg")]
-MAX_SIDE = 640
+MAX_SIDE = 384
 
 
 def eval_images():
@@ -192,10 +192,12 @@ def main():
     ap.add_argument("--exe", default=os.path.join(ROOT, "build", "cli", "gimp-restore"))
     ap.add_argument("--detector", default=None,
                     help="detector name or file (default: the installed one)")
-    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1, help="threads of each command")
-    ap.add_argument("--jobs", type=int, default=3, help="commands run side by side")
+    ap.add_argument("--jobs", type=int, default=4, help="commands run side by side")
     ap.add_argument("--limit", type=int, default=0, help="first N images only (quick check)")
+    ap.add_argument("--pixels", action="store_true",
+                    help="also score the detector's own pixels (--grow 0) on the damaged images")
     ap.add_argument("--md", default=os.path.join(ROOT, "docs", "detect-eval.md"))
     ap.add_argument("--picture", default=os.path.join(ROOT, "docs", "detect-old-photos.png"))
     args = ap.parse_args()
@@ -205,7 +207,8 @@ def main():
         images = images[:args.limit]
     clean_sel = clean_px = clean_sel0 = 0
     per_image_fp = []
-    tallies = {(c, g): Tally() for c in ("photo", "old look") for g in ("0", "default")}
+    tallies = {(c, g): Tally() for c in ("photo", "old look")
+               for g in (("default", "0") if args.pixels else ("default",))}
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
     with tempfile.TemporaryDirectory() as tmp:
         for k, path in enumerate(images):
@@ -227,8 +230,9 @@ def main():
                     # what the command reads is the 8-bit file
                     q = os.path.join(tmp, "d-%d-%d.png" % (seed, len(cases)))
                     save_rgb(q, x)
-                    jobs.append((q, q + ".0.png", ("--grow", "0")))
                     jobs.append((q, q + ".1.png", ()))
+                    if args.pixels:
+                        jobs.append((q, q + ".0.png", ("--grow", "0")))
                     cases.append((cond, label))
             res = list(pool.map(lambda j: run_detect(args, j[0], j[1], j[2]), jobs))
             m, m0 = res[0], res[1]
@@ -237,9 +241,11 @@ def main():
             clean_sel += int((m >= 0.5).sum())
             clean_sel0 += int((m0 >= 0.5).sum())
             per_image_fp.append((os.path.basename(path), float((m >= 0.5).mean())))
+            step = 2 if args.pixels else 1
             for i, (cond, label) in enumerate(cases):
-                tallies[(cond, "0")].add(res[2 + 2 * i], label)
-                tallies[(cond, "default")].add(res[3 + 2 * i], label)
+                tallies[(cond, "default")].add(res[2 + step * i], label)
+                if args.pixels:
+                    tallies[(cond, "0")].add(res[3 + step * i], label)
             print("%-24s %dx%d  clean selection %.3f%%" % (
                 os.path.basename(path), img.shape[1], img.shape[0], 100 * per_image_fp[-1][1]),
                 flush=True)
@@ -247,7 +253,8 @@ def main():
 
     cmdline = "/usr/bin/python3 bench/detect-eval.py" + \
         ("" if not args.limit else " --limit %d" % args.limit) + \
-        ("" if args.seeds == 2 else " --seeds %d" % args.seeds) + \
+        ("" if not args.pixels else " --pixels") + \
+        ("" if args.seeds == 1 else " --seeds %d" % args.seeds) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []
     out.append("Command: `%s` (%d evaluation images, %d seeds x 2 looks, %.0f s)." % (
