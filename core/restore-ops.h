@@ -87,6 +87,57 @@ void        restore_ops_conv2d             (const float       *input,
                                             float             *output,
                                             float             *col);
 
+/* Pixels (y, x0) .. (y, x1 - 1) of one row of a plane. */
+typedef struct
+{
+  int y, x0, x1;
+} RestoreSpan;
+
+/* Floats of scratch restore_ops_conv2d_runs() needs for this shape
+ * (@c_out counting both halves of a gated layer), whatever the runs. */
+gsize       restore_ops_conv2d_runs_col_floats (int c_in,
+                                                int kernel,
+                                                int c_out,
+                                                int height,
+                                                int width);
+
+/**
+ * restore_ops_conv2d_runs:
+ * @input:   [c_in, height >> up, width >> up]
+ * @up:      0, or 1 to convolve the nearest-neighbour 2x upsampling of
+ *           @input (restore_ops_upsample2x()) without making it
+ * @weight:  [groups * c_out, c_in, kernel, kernel], @kernel 1 or 3,
+ *           stride 1, no dilation, zero padding (kernel - 1) / 2 at the
+ *           borders of the height x width plane
+ * @bias:    (nullable) [groups * c_out]
+ * @groups:  1, or 2 for a gated layer: act (a) * sigmoid (b) with a the
+ *           first c_out output channels and b the last
+ * @runs:    the output pixels to compute, @n_runs runs of a row each
+ * @output:  [c_out, height, width]; only the pixels of @runs are written
+ * @col:     scratch of restore_ops_conv2d_runs_col_floats() floats
+ * The same convolution as restore_ops_conv2d() on a set of output
+ * pixels: their input patches are gathered (im2col) in chunks of a fixed
+ * number of pixels, each chunk one cblas_sgemm, spread over the threads.
+ * Each output pixel is computed from its own column of the gathered
+ * matrix only, so input pixels outside the patches of @runs are never
+ * read and values elsewhere in @output are left as they are.
+ */
+void        restore_ops_conv2d_runs        (const float       *input,
+                                            int                c_in,
+                                            int                height,
+                                            int                width,
+                                            int                up,
+                                            const float       *weight,
+                                            const float       *bias,
+                                            int                c_out,
+                                            int                groups,
+                                            int                kernel,
+                                            RestoreActivation  act,
+                                            const RestoreSpan *runs,
+                                            int                n_runs,
+                                            float             *output,
+                                            float             *col);
+
 /* What restore_ops_conv2d() did since the last reset, for benchmarks:
  * one entry per distinct layer shape, as the single matrix product
  * [m = c_out] x [k = c_in * kernel^2] x [n = h_out * w_out] it amounts
