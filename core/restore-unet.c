@@ -9,9 +9,11 @@
  *                                        [C[l], 2 C[l]) hold e_l
  *   p, q            ping-pong buffers of the largest activation
  *   raw             [2 C_out, ...] pre-gate output (gated models only)
- *   col             im2col scratch
+ *   col             im2col scratch (also of the sparse decoder's layers)
  *
- * so the skip connections are never copied.
+ * so the skip connections are never copied.  restore_model_forward_masked()
+ * also keeps 3 bytes per tile pixel of maps and 12 bytes per span of
+ * pixels it computes ("the sparse decoder" below).
  */
 #include "config.h"
 
@@ -74,7 +76,33 @@ struct _RestoreModel
 
   float             *workspace;
   gsize              workspace_floats;
+
+  /* restore_model_forward_masked(): the needed-pixel maps (3 of the tile
+   * size) and the spans of every sparse layer */
+  guint8            *maps;
+  gsize              maps_bytes;
+  RestoreSpan       *spans;
+  gsize              spans_alloc;
+  gsize              n_spans;
+  RestoreSparseMode  sparse;
 };
+
+/* The output pixels one decoder layer computes in a sparse forward pass:
+ * all of them (full), or the spans [first, first + n) of model->spans. */
+typedef struct
+{
+  gboolean full;
+  gsize    first, n;
+  gsize    pixels;
+} PixelSet;
+
+/* Per level l < depth: a[l] where dec{l+1}.conv2 (and at level 0
+ * out.conv) computes h_l, b[l] where dec{l+1}.conv1 computes its output. */
+typedef struct
+{
+  PixelSet a[DEPTH_MAX];
+  PixelSet b[DEPTH_MAX];
+} SparsePlan;
 
 /* Offsets (floats) into the workspace for one tile size. */
 typedef struct
@@ -566,6 +594,8 @@ restore_model_free (RestoreModel *model)
   if (! model)
     return;
   free (model->workspace);
+  g_free (model->maps);
+  g_free (model->spans);
   g_free (model->layers);
   restore_file_free (model->file);
   g_free (model);
@@ -712,6 +742,11 @@ plan_workspace (const RestoreModel *model,
       col = restore_ops_conv2d_col_floats (l->c_in, l->kernel, l->stride,
                                            l->dilation, h_in, w_in);
       col_max = MAX (col_max, col);
+      /* the decoder and out.conv on spans (forward_masked) */
+      if (i >= model->n_layers - 2 * model->depth - 1)
+        col_max = MAX (col_max, restore_ops_conv2d_runs_col_floats (
+                         l->c_in, l->kernel, l->groups * l->c_out,
+                         height >> l->level, width >> l->level));
     }
   /* the upsampled input of dec{i}.conv1: [C[i], H_{i-1}, W_{i-1}] */
   for (int i = 1; i <= model->depth; i++)
@@ -772,6 +807,296 @@ ensure_workspace (RestoreModel  *model,
   return TRUE;
 }
 
+/* --- the sparse decoder ------------------------------------------------
+ *
+ * restore_model_forward_masked() only needs the output y where the mask
+ * channel x[3] is > 0.  Working back from there, per level l < D (at
+ * H_l x W_l = (H >> l) x (W >> l)), with dil (S) the pixels within one
+ * pixel of S (the 3x3 neighbourhoods, clipped to the plane):
+ *   A_0 = { m > 0 }                       out.conv and dec1.conv2 compute h_0
+ *   B_l = dil (A_l)                       dec{l+1}.conv1 computes its output
+ *   U_l = dil (B_l)                       the upsampled h_{l+1} it reads
+ *   A_{l+1} = { (y >> 1, x >> 1) : (y, x) in U_l }
+ *                                         dec{l+2}.conv2 computes h_{l+1}
+ * The encoder and the bottleneck run on every pixel (they feed the
+ * coarse levels, whose receptive field covers the tile).
+ *
+ * Why no stale value is read (the buffers hold whatever an earlier pass
+ * left outside the computed pixels): a sparse layer computes each of its
+ * output pixels from that pixel's own im2col column, i.e. from its 3x3
+ * input neighbourhood only (restore_ops_conv2d_runs()).  Then, for p in
+ * A_l, dec{l+1}.conv2 reads the cat buffer at dil ({p}): the e_l half is
+ * dense, the other half is dec{l+1}.conv1's output, computed on
+ * B_l = dil (A_l), which holds dil ({p}).  For p in B_l, dec{l+1}.conv1
+ * reads the upsampled h_{l+1} at dil ({p}), a subset of U_l, i.e.
+ * h_{l+1} at (y >> 1, x >> 1) for those pixels: inside A_{l+1}, computed
+ * by dec{l+2}.conv2 just before (or h_D, the dense bottleneck, when
+ * l + 1 = D).  out.conv (1x1) reads h_0 at A_0 itself.  Induction from
+ * the coarsest level down: every value a computed pixel of A_0 depends on
+ * was computed in this pass, so y on A_0 is the dense pass's (up to the
+ * order of the sums).  tests/inference/test-sparse.c checks it with the
+ * workspace filled with NaN first (GIMP_RESTORE_POISON).
+ *
+ * A set covering more than sparse_max_fraction() of its plane is
+ * computed densely (Winograd is cheaper per pixel than gathered im2col);
+ * a dense layer needs its whole input, so every set after it (coarser) is
+ * dense too. */
+
+/* Where the sparse layers of a level with @c_out output channels cost as
+ * much as the dense ones, as a fraction of the plane: on a 1120 x 1120
+ * tile of the scan benchmark's scratches with the scratch model
+ * (bench/history.md, "sparse decoder"), gathered im2col did 19 GFLOP/s at
+ * 16 output channels, 45 at 32 and 63 at 64, dense Winograd the
+ * equivalent of 76, 108 and 130: break-even at 0.25, 0.42 and 0.48.
+ * 0.5 sqrt (c_out / 64), at most 0.5, follows that. */
+static double
+sparse_max_fraction (int c_out)
+{
+  return 0.5 * sqrt (MIN (c_out, 64) / 64.0);
+}
+
+static RestoreSparseMode
+sparse_mode (const RestoreModel *model)
+{
+  const char *env;
+
+  if (model->sparse != RESTORE_SPARSE_DEFAULT)
+    return model->sparse;
+  env = g_getenv ("GIMP_RESTORE_SPARSE");
+  if (env == NULL)
+    return RESTORE_SPARSE_AUTO;
+  if (strcmp (env, "0") == 0)
+    return RESTORE_SPARSE_OFF;
+  if (strcmp (env, "always") == 0)
+    return RESTORE_SPARSE_ALWAYS;
+  return RESTORE_SPARSE_AUTO;
+}
+
+/**
+ * restore_model_set_sparse:
+ * See restore-unet.h.
+ */
+void
+restore_model_set_sparse (RestoreModel      *model,
+                          RestoreSparseMode  mode)
+{
+  g_return_if_fail (model != NULL);
+  g_return_if_fail ((guint) mode <= RESTORE_SPARSE_ALWAYS);
+  model->sparse = mode;
+}
+
+/* dst = dil (src) on a w x h map of 0/1 bytes; @tmp the same size. */
+static void
+map_dilate (const guint8 *src,
+            int           w,
+            int           h,
+            guint8       *tmp,
+            guint8       *dst)
+{
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *s = src + (gsize) y * w;
+      guint8       *t = tmp + (gsize) y * w;
+
+      for (int x = 0; x < w; x++)
+        t[x] = s[x] | (x > 0 ? s[x - 1] : 0) | (x + 1 < w ? s[x + 1] : 0);
+    }
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *t = tmp + (gsize) y * w;
+      const guint8 *above = y > 0 ? t - w : t;
+      const guint8 *below = y + 1 < h ? t + w : t;
+      guint8       *d = dst + (gsize) y * w;
+
+      for (int x = 0; x < w; x++)
+        d[x] = t[x] | above[x] | below[x];
+    }
+}
+
+/* dst (w/2 x h/2) = 1 where any of the 2x2 pixels of src (w x h) is. */
+static void
+map_halve (const guint8 *src,
+           int           w,
+           int           h,
+           guint8       *dst)
+{
+  int w2 = w / 2;
+
+  for (int y = 0; y < h / 2; y++)
+    {
+      const guint8 *r0 = src + (gsize) (2 * y) * w;
+      const guint8 *r1 = r0 + w;
+      guint8       *d = dst + (gsize) y * w2;
+
+      for (int x = 0; x < w2; x++)
+        d[x] = r0[2 * x] | r0[2 * x + 1] | r1[2 * x] | r1[2 * x + 1];
+    }
+}
+
+static gsize
+map_count (const guint8 *map,
+           gsize         n)
+{
+  gsize count = 0;
+
+  for (gsize i = 0; i < n; i++)
+    count += map[i];
+  return count;
+}
+
+/* The set of a map: full when it covers more than @max_fraction of the
+ * plane, else its spans appended to model->spans.  FALSE when the memory
+ * for them is not there. */
+static gboolean
+map_to_set (RestoreModel *model,
+            const guint8 *map,
+            int           w,
+            int           h,
+            double        max_fraction,
+            PixelSet     *set)
+{
+  gsize count = map_count (map, (gsize) w * h);
+
+  set->first = model->n_spans;
+  set->n = 0;
+  set->pixels = count;
+  set->full = count > max_fraction * w * h;
+  if (set->full)
+    return TRUE;
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = map + (gsize) y * w;
+      int           x = 0;
+
+      while (x < w)
+        {
+          int x0;
+
+          while (x < w && ! row[x])
+            x++;
+          if (x == w)
+            break;
+          x0 = x;
+          while (x < w && row[x])
+            x++;
+          if (model->n_spans == model->spans_alloc)
+            {
+              gsize        n = MAX (1024, 2 * model->spans_alloc);
+              RestoreSpan *spans = g_try_renew (RestoreSpan, model->spans, n);
+
+              if (spans == NULL)
+                return FALSE;
+              model->spans = spans;
+              model->spans_alloc = n;
+            }
+          model->spans[model->n_spans].y = y;
+          model->spans[model->n_spans].x0 = x0;
+          model->spans[model->n_spans].x1 = x;
+          model->n_spans++;
+          set->n++;
+        }
+    }
+  return TRUE;
+}
+
+typedef enum
+{
+  PLAN_SPARSE,
+  PLAN_EMPTY,       /* nothing masked: no output pixel is needed */
+  PLAN_NO_MEMORY    /* for the maps or the spans: run densely */
+} PlanResult;
+
+/* Fills @sp from the mask channel of @input (width x height), dense
+ * levels from sparse_max_fraction() on unless @always. */
+static PlanResult
+sparse_plan (RestoreModel *model,
+             const float  *input,
+             int           width,
+             int           height,
+             gboolean      always,
+             SparsePlan   *sp)
+{
+  gsize        plane = (gsize) width * height;
+  const float *m = input + 3 * plane;
+  guint8      *a, *b, *t;
+  gboolean     full = FALSE;
+
+  if (model->maps_bytes < 3 * plane)
+    {
+      g_free (model->maps);
+      model->maps = g_try_malloc (3 * plane);
+      model->maps_bytes = model->maps ? 3 * plane : 0;
+      if (model->maps == NULL)
+        return PLAN_NO_MEMORY;
+    }
+  a = model->maps;
+  b = a + plane;
+  t = b + plane;
+  model->n_spans = 0;
+  for (gsize i = 0; i < plane; i++)
+    a[i] = m[i] > 0.0f;
+
+  for (int l = 0; l < model->depth; l++)
+    {
+      int    w = width >> l, h = height >> l;
+      double max_fraction = always ? 1.0 :
+                            sparse_max_fraction (model->channels[l]);
+
+      memset (&sp->a[l], 0, sizeof sp->a[l]);
+      memset (&sp->b[l], 0, sizeof sp->b[l]);
+      sp->a[l].full = sp->b[l].full = full;
+      if (full)
+        continue;
+      if (! map_to_set (model, a, w, h, max_fraction, &sp->a[l]))
+        return PLAN_NO_MEMORY;
+      if (l == 0 && sp->a[0].pixels == 0)
+        return PLAN_EMPTY;
+      full = sp->a[l].full;
+      if (full)
+        {
+          sp->b[l].full = TRUE;
+          continue;
+        }
+      map_dilate (a, w, h, t, b);
+      if (! map_to_set (model, b, w, h, max_fraction, &sp->b[l]))
+        return PLAN_NO_MEMORY;
+      full = sp->b[l].full;
+      if (! full && l + 1 < model->depth)
+        {
+          map_dilate (b, w, h, t, a);     /* U_l */
+          map_halve (a, w, h, t);         /* A_{l+1} */
+          memcpy (a, t, (gsize) (w / 2) * (h / 2));
+        }
+    }
+  return PLAN_SPARSE;
+}
+
+static void
+fill_nan (float *data,
+          gsize  n)
+{
+  for (gsize i = 0; i < n; i++)
+    data[i] = NAN;
+}
+
+/* One decoder layer (or out.conv) on the pixels of @set. */
+static void
+run_layer_spans (const RestoreModel *model,
+                 const Layer        *l,
+                 const float        *input,
+                 int                 width,
+                 int                 height,
+                 int                 up,
+                 float              *output,
+                 float              *col,
+                 const PixelSet     *set)
+{
+  restore_ops_conv2d_runs (input, l->c_in, height, width, up, l->weight,
+                           l->bias, l->c_out, l->groups, l->kernel, l->act,
+                           model->spans + set->first, (int) set->n, output,
+                           col);
+}
+
 /* Runs one layer: input at its input resolution -> output. */
 static void
 run_layer (const Layer *l,
@@ -806,6 +1131,8 @@ run_layer (const Layer *l,
     }
 }
 
+/* @masked: only the output where the mask channel is > 0 is needed
+ * (restore_model_forward_masked()). */
 static gboolean
 forward (RestoreModel  *model,
          const float   *input,
@@ -813,13 +1140,17 @@ forward (RestoreModel  *model,
          int            width,
          int            height,
          gboolean       reference,
+         gboolean       masked,
          GError       **error)
 {
   const int   *c = model->channels;
   int          d = model->depth;
   int          multiple = 1 << d;
   const Layer *layer = model->layers;
+  const float *x = input;
   Plan         plan;
+  SparsePlan   sparse, *sp = NULL;
+  gboolean     poison = FALSE;
   float       *ws, *p, *q, *raw, *col, *h;
   gsize        plane0;
 
@@ -836,10 +1167,33 @@ forward (RestoreModel  *model,
       return FALSE;
     }
 
+  plane0 = (gsize) width * height;
+  if (masked && model->in_channels == 4 && ! reference)
+    {
+      RestoreSparseMode mode = sparse_mode (model);
+
+      PlanResult        result = PLAN_NO_MEMORY;
+
+      if (mode != RESTORE_SPARSE_OFF)
+        result = sparse_plan (model, input, width, height,
+                              mode == RESTORE_SPARSE_ALWAYS, &sparse);
+      if (result == PLAN_EMPTY)
+        {
+          /* no output pixel is needed */
+          memcpy (output, input, 3 * plane0 * sizeof (float));
+          return TRUE;
+        }
+      if (result == PLAN_SPARSE)
+        sp = &sparse;
+    }
+
   plan_workspace (model, width, height, &plan);
   if (! ensure_workspace (model, plan.total, error))
     return FALSE;
   ws = model->workspace;
+  poison = sp != NULL && g_getenv ("GIMP_RESTORE_POISON") != NULL;
+  if (poison)
+    fill_nan (ws, plan.total);
   p = ws + plan.p;
   q = ws + plan.q;
   raw = ws + plan.raw;
@@ -850,7 +1204,6 @@ forward (RestoreModel  *model,
       /* the hole filled by push-pull from the known pixels around it */
       float *pre = ws + plan.pre, *weight = ws + plan.pre_weight;
 
-      plane0 = (gsize) width * height;
       memcpy (pre, input, 4 * plane0 * sizeof (float));
       for (gsize i = 0; i < plane0; i++)
         weight[i] = 1.0f - input[3 * plane0 + i];
@@ -892,15 +1245,58 @@ forward (RestoreModel  *model,
       float *cat = ws + plan.cat[i - 1];
       int    w = width >> (i - 1), hh = height >> (i - 1);
 
-      restore_ops_upsample2x (h, c[i], hh / 2, w / 2, other);
-      run_layer (layer++, other, w, hh, cat, raw, col, reference);
-      run_layer (layer++, cat, w, hh, h, raw, col, reference);
+      if (sp == NULL || sp->b[i - 1].full)
+        {
+          restore_ops_upsample2x (h, c[i], hh / 2, w / 2, other);
+          run_layer (layer++, other, w, hh, cat, raw, col, reference);
+        }
+      else
+        {
+          /* reads h through the upsampling, at B_{i-1} dilated; with
+           * GIMP_RESTORE_POISON, the pixels it does not compute are NaN
+           * (the whole workspace is, but the buffers are reused) */
+          if (poison)
+            fill_nan (cat, (gsize) c[i - 1] * w * hh);
+          run_layer_spans (model, layer++, h, w, hh, 1, cat, col,
+                           &sp->b[i - 1]);
+        }
+      if (sp == NULL || sp->a[i - 1].full)
+        {
+          run_layer (layer++, cat, w, hh, h, raw, col, reference);
+        }
+      else
+        {
+          if (poison)
+            fill_nan (h, (gsize) c[i - 1] * w * hh);
+          run_layer_spans (model, layer++, cat, w, hh, 0, h, col,
+                           &sp->a[i - 1]);
+        }
+    }
+
+  if (sp != NULL && ! sp->a[0].full)
+    {
+      const RestoreSpan *s = model->spans + sp->a[0].first;
+
+      /* unneeded pixels: the input's own (finite, never used) */
+      memcpy (output, x, 3 * plane0 * sizeof (float));
+      run_layer_spans (model, layer++, h, width, height, 0, output, col,
+                       &sp->a[0]);
+      g_assert (layer == model->layers + model->n_layers);
+      if (model->residual)
+        for (gsize k = 0; k < sp->a[0].n; k++)
+          for (int ch = 0; ch < 3; ch++)
+            {
+              gsize o = ch * plane0 + (gsize) s[k].y * width;
+
+              for (int xx = s[k].x0; xx < s[k].x1; xx++)
+                output[o + xx] += input[o + xx];
+            }
+      return TRUE;
     }
 
   run_layer (layer++, h, width, height, output, raw, col, reference);
   g_assert (layer == model->layers + model->n_layers);
 
-  plane0 = (gsize) width * height;
   if (model->residual)
     for (gsize i = 0; i < 3 * plane0; i++)
       output[i] += input[i];
@@ -922,7 +1318,22 @@ restore_model_forward (RestoreModel  *model,
                        int            height,
                        GError       **error)
 {
-  return forward (model, input, output, width, height, FALSE, error);
+  return forward (model, input, output, width, height, FALSE, FALSE, error);
+}
+
+/**
+ * restore_model_forward_masked:
+ * See restore-unet.h.
+ */
+gboolean
+restore_model_forward_masked (RestoreModel  *model,
+                              const float   *input,
+                              float         *output,
+                              int            width,
+                              int            height,
+                              GError       **error)
+{
+  return forward (model, input, output, width, height, FALSE, TRUE, error);
 }
 
 /**
@@ -937,5 +1348,5 @@ restore_model_forward_reference (RestoreModel  *model,
                                  int            height,
                                  GError       **error)
 {
-  return forward (model, input, output, width, height, TRUE, error);
+  return forward (model, input, output, width, height, TRUE, FALSE, error);
 }

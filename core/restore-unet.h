@@ -124,4 +124,37 @@ gboolean      restore_model_forward_reference (RestoreModel *model,
                                                int           height,
                                                GError      **error);
 
+/**
+ * restore_model_forward_masked:
+ * Same as restore_model_forward() for an inpainting model, but only the
+ * output at pixels whose mask (input channel 3) is > 0 is computed: the
+ * decoder runs on the pixels that can reach one of them (restore-unet.c,
+ * "the sparse decoder"), the encoder on all.  There the output equals
+ * restore_model_forward()'s up to float rounding; elsewhere it is finite
+ * but unspecified (at present the input's channels 0..2).  A detector
+ * runs densely.  GIMP_RESTORE_POISON in the environment fills the
+ * workspace with NaN before each sparse pass (debugging).
+ */
+gboolean      restore_model_forward_masked  (RestoreModel *model,
+                                             const float  *input,
+                                             float        *output,
+                                             int           width,
+                                             int           height,
+                                             GError      **error);
+
+/* How restore_model_forward_masked() runs the decoder. */
+typedef enum
+{
+  RESTORE_SPARSE_DEFAULT,  /* from GIMP_RESTORE_SPARSE: "0" off, "always"
+                            * always, else auto */
+  RESTORE_SPARSE_OFF,      /* the dense forward pass */
+  RESTORE_SPARSE_AUTO,     /* sparse, dense for the levels where the
+                            * pixels to compute are most of the plane */
+  RESTORE_SPARSE_ALWAYS    /* sparse at every level (tests, benchmarks) */
+} RestoreSparseMode;
+
+/* Sets @model's mode (RESTORE_SPARSE_DEFAULT when created). */
+void          restore_model_set_sparse      (RestoreModel      *model,
+                                             RestoreSparseMode  mode);
+
 G_END_DECLS
