@@ -4,8 +4,9 @@
  * whole mask); copy the source rows into the destination (the only pass
  * over the whole image: a memcpy per row); for several models route every
  * damaged region to one of them (restore-tile.c); plan the tiles of each
- * model over its regions; run the network tile by tile and blend each
- * tile straight into the destination:
+ * model over its regions; run the network tile by tile (its decoder only
+ * on the pixels that reach a masked one: restore_model_forward_masked())
+ * and blend each tile straight into the destination:
  *   dst += w * (post (m * restored + (1 - m) * src) - src)
  * for the tile's core pixels with m > 0, where the blend weights w of all
  * tiles sum to one.  Pixels with m == 0 keep the copied bytes.
@@ -89,7 +90,8 @@ engine_forward (const float *in,
 
   if (engine_cancelled (run->options, error))
     return FALSE;
-  return restore_model_forward (run->model, in, out, w, h, error);
+  /* only the output where the mask is > 0 is used (engine_sink) */
+  return restore_model_forward_masked (run->model, in, out, w, h, error);
 }
 
 static inline float
