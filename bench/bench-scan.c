@@ -26,13 +26,18 @@
  *   bench-scan --image PHOTO --mask MASK [--canvas WxH] [--paste X,Y]...
  *              [--model NAME[,NAME...]|""] [--threads N] [--tile-size T]
  *              [--gemm] [--layers]
- *   bench-scan --forward T [--reps R] [--model NAME] [--gemm] [--layers]
+ *   bench-scan --forward T [--reps R] [--model NAME] [--mask MASK]
+ *              [--masked] [--gemm] [--layers]
  *
  * --canvas makes a W x H image that repeats the photo mirrored and a mask
  * that is empty except for copies of MASK pasted at each --paste offset
  * (default 0,0), so the damage stays the same while the canvas grows.
  * --forward times R forward passes of the network on one T x T tile of a
- * smooth synthetic input with a scratch across it.
+ * smooth synthetic input with a scratch across it (a diagonal 5 px wide,
+ * or with --mask the T x T centre of MASK), the whole output
+ * (restore_model_forward()), or with --masked only where the mask is, as
+ * the engine does (restore_model_forward_masked(), its mode from
+ * GIMP_RESTORE_SPARSE).
  * scan-bench.py (see README.md) runs this with the other methods.
  */
 #include "config.h"
@@ -67,6 +72,7 @@ typedef struct
   int      reps;
   gboolean gemm;
   gboolean layers;
+  gboolean masked;
   gboolean plan_only;
 } BenchArgs;
 
@@ -316,19 +322,49 @@ bench_forward (RestoreModel *model,
   GError *error = NULL;
   gint64  t0;
   double  c0, seconds;
+  gboolean (*forward) (RestoreModel *, const float *, float *, int, int,
+                       GError **) =
+    args->masked ? restore_model_forward_masked : restore_model_forward;
 
+  float  *crop = NULL;
+
+  if (args->mask != NULL)
+    {
+      /* the T x T centre of the mask instead of the diagonal */
+      RestoreIoImage *image = restore_io_image_load (args->mask, &error);
+      float          *mask = image ? restore_io_mask_from_image (image, image->width,
+                                                                 image->height, &error) : NULL;
+
+      if (mask == NULL || image->width < t || image->height < t)
+        {
+          fprintf (stderr, "bench-scan: %s\n", error ? error->message : "mask smaller than the tile");
+          g_clear_error (&error);
+          restore_io_image_free (image);
+          g_free (mask);
+          g_free (in);
+          g_free (out);
+          return EXIT_FAILURE;
+        }
+      crop = g_new (float, plane);
+      for (int y = 0; y < t; y++)
+        memcpy (crop + (gsize) y * t,
+                mask + (gsize) ((image->height - t) / 2 + y) * image->width
+                + (image->width - t) / 2, sizeof (float) * t);
+      restore_io_image_free (image);
+      g_free (mask);
+    }
   for (int y = 0; y < t; y++)
     for (int x = 0; x < t; x++)
       {
         gsize i = (gsize) y * t + x;
-        float m = abs (x - y) < 3 ? 1.0f : 0.0f;
+        float m = crop ? crop[i] : abs (x - y) < 3 ? 1.0f : 0.0f;
 
         for (int c = 0; c < 3; c++)
           in[c * plane + i] = (0.3f + 0.2f * sinf (x * 0.05f + c) * cosf (y * 0.03f)) * (1.0f - m);
         in[3 * plane + i] = m;
       }
   restore_ops_set_threads (args->threads > 0 ? args->threads : (int) g_get_num_processors ());
-  if (! restore_model_forward (model, in, out, t, t, &error))
+  if (! forward (model, in, out, t, t, &error))
     {
       fprintf (stderr, "bench-scan: %s\n", error->message);
       g_error_free (error);
@@ -338,16 +374,26 @@ bench_forward (RestoreModel *model,
   t0 = g_get_monotonic_time ();
   c0 = bench_cpu_seconds ();
   for (int r = 0; r < args->reps; r++)
-    restore_model_forward (model, in, out, t, t, NULL);
+    forward (model, in, out, t, t, NULL);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   printf ("model %s\n", restore_model_get_name (model));
   printf ("tile %d\n", t);
+  printf ("masked %s\n", args->masked ? "yes" : "no");
+  if (crop != NULL)
+    {
+      gsize count = 0;
+
+      for (gsize i = 0; i < plane; i++)
+        count += crop[i] > 0.0f;
+      printf ("masked_fraction %.5f\n", (double) count / plane);
+    }
   printf ("threads %d\n", restore_ops_get_threads ());
   printf ("seconds_per_pass %.4f\n", seconds / args->reps);
   printf ("cpu_seconds_per_pass %.4f\n", (bench_cpu_seconds () - c0) / args->reps);
   printf ("forward_gflops %.2f\n",
           2.0 * restore_model_get_flops (model, t, t) * args->reps / seconds / 1e9);
   bench_report_conv (args->gemm, args->layers, restore_ops_get_threads ());
+  g_free (crop);
   g_free (in);
   g_free (out);
   return EXIT_SUCCESS;
@@ -557,6 +603,8 @@ main (int    argc,
     { "tile-size", 0, 0, G_OPTION_ARG_INT, &args.tile_size, "Tile size, 0 = default (0)", "T" },
     { "forward", 0, 0, G_OPTION_ARG_INT, &args.forward, "Time forward passes on a T x T tile", "T" },
     { "reps", 0, 0, G_OPTION_ARG_INT, &args.reps, "Forward passes (3)", "R" },
+    { "masked", 0, 0, G_OPTION_ARG_NONE, &args.masked,
+      "--forward: only the output at the scratch (the engine's way)", NULL },
     { "gemm", 0, 0, G_OPTION_ARG_NONE, &args.gemm, "Also time cblas_sgemm on the conv shapes", NULL },
     { "layers", 0, 0, G_OPTION_ARG_NONE, &args.layers, "Print every conv shape", NULL },
     { "plan-only", 0, 0, G_OPTION_ARG_NONE, &args.plan_only, "Only count the tiles", NULL },
