@@ -16,6 +16,15 @@
  * Bands have a fixed size for a given shape (BAND_FLOATS of scratch each),
  * so results do not depend on the number of threads, and the scratch
  * (restore_ops_conv2d_col_floats) holds at most COL_SLOTS bands.
+ *
+ * restore_ops_conv2d_runs (the sparse decoder) computes a set of output
+ * pixels given as runs of rows instead: the runs are cut into chunks of a
+ * fixed number of pixels (the bands of that method), each chunk gathered
+ * into col [K, chunk] from the pixels' own 3x3 neighbourhoods (im2col
+ * over the pieces of runs, 8 floats at a time away from the borders),
+ * one product, bias and activation, then copied to its pixels.  No
+ * Winograd there: it mixes the pixels of a 2x2 block, so a stale value
+ * next to a needed pixel would reach it.
  */
 #include "config.h"
 
@@ -992,7 +1001,7 @@ im2col_runs (const float  *input,
 }
 
 /* Floats of one worker's share of scratch for chunks of @p pixels: col,
- * the slack, the product and the pieces. */
+ * the slack, the product and the pieces (twice: conv_runs_chunk_up). */
 static gsize
 runs_share_floats (int k,
                    int m,
@@ -1000,7 +1009,160 @@ runs_share_floats (int k,
 {
   G_STATIC_ASSERT (sizeof (RunSeg) % sizeof (float) == 0);
   return ((gsize) k + m) * p + RUNS_SLACK +
-         (gsize) p * (sizeof (RunSeg) / sizeof (float));
+         2 * (gsize) p * (sizeof (RunSeg) / sizeof (float));
+}
+
+/* A 3x3 convolution of the nearest-neighbour 2x upsampling of a coarse
+ * input reads, for output pixel (y, x), upsampled rows y - 1 .. y + 1,
+ * i.e. coarse rows r = (y - 1) >> 1 and r + 1: upsampled row y - 1 is
+ * coarse row r, and so is row y when y is odd, else row y lies in r + 1
+ * like row y + 1.  Likewise for columns.  So per parity (y & 1, x & 1)
+ * the layer is a 2x2 convolution of the coarse input with the kernel rows
+ * (and columns) folded: { w0, w1 + w2 } for even, { w0 + w1, w2 } for odd;
+ * 4 instead of 9 multiply-adds per input channel (as many as Winograd
+ * does), the same zero padding (the upsampled plane's border is the
+ * coarse one's, the sizes being even).  Fills u [4][m][c_in][2][2], the
+ * folded kernels of parities 0 (even y, even x), 1 (even, odd), 2, 3. */
+static void
+fold_weights (const float *weight,
+              int          m,
+              int          c_in,
+              float       *u)
+{
+  gsize n = (gsize) m * c_in;
+
+  for (int parity = 0; parity < 4; parity++)
+    {
+      int   py = parity >> 1, px = parity & 1;
+      float *dst = u + (gsize) parity * n * 4;
+
+      for (gsize i = 0; i < n; i++)
+        {
+          const float *g = weight + 9 * i;
+          float        r[2][3];
+
+          /* rows folded */
+          for (int kx = 0; kx < 3; kx++)
+            {
+              r[0][kx] = py ? g[kx] + g[3 + kx] : g[kx];
+              r[1][kx] = py ? g[6 + kx] : g[3 + kx] + g[6 + kx];
+            }
+          /* then columns */
+          for (int a = 0; a < 2; a++)
+            {
+              dst[4 * i + 2 * a] = px ? r[a][0] + r[a][1] : r[a][0];
+              dst[4 * i + 2 * a + 1] = px ? r[a][2] : r[a][1] + r[a][2];
+            }
+        }
+    }
+}
+
+/* One chunk of a CONV_RUNS job with up = 1 and kernel 3: its pixels split
+ * by parity, each class gathered from the coarse input (2x2 patches: the
+ * pixels x, x + 2, ... of a piece read consecutive coarse columns) and
+ * multiplied by its folded kernel (fold_weights), then copied to every
+ * other pixel of the output. */
+static void
+conv_runs_chunk_up (const ConvJob *job,
+                    const RunSeg  *segs,
+                    int            n_segs,
+                    float         *col,
+                    float         *prod,
+                    RunSeg        *cls)
+{
+  int   hc = job->height / 2, wc = job->width / 2;
+  int   k = 4 * job->c_in, m = job->groups * job->c_out;
+  gsize plane_in = (gsize) hc * wc;
+  gsize plane = (gsize) job->h_out * job->w_out;
+
+  for (int parity = 0; parity < 4; parity++)
+    {
+      int   py = parity >> 1, px = parity & 1;
+      int   n_cls = 0;
+      gsize n = 0;
+
+      /* the pieces of this class: x = first, first + 2, ... (len of them),
+       * reading coarse columns x0 .. x0 + len from row y0 and y0 + 1 */
+      for (int sgi = 0; sgi < n_segs; sgi++)
+        {
+          const RunSeg *sg = segs + sgi;
+          int           first = sg->x + ((px - sg->x) & 1);
+          RunSeg       *c;
+          int           r0, c0;
+
+          if ((sg->y & 1) != py || first >= sg->x + sg->len)
+            continue;
+          c = cls + n_cls++;
+          c->j = (int) n;
+          c->len = (sg->x + sg->len - first + 1) / 2;
+          c->y = sg->y;
+          c->x = first;
+          r0 = (sg->y - 1) >> 1;
+          c0 = (first - 1) >> 1;
+          /* the fast copy reads up to 7 floats past row r0 + 1 */
+          c->edge = r0 < 0 || r0 + 1 >= hc - 1 || c0 < 0 ||
+                    c0 + c->len >= wc || wc < RUNS_SLACK;
+          n += c->len;
+        }
+      if (n == 0)
+        continue;
+
+      /* col [(c, dy, dx), n] */
+      for (int ch = 0; ch < job->c_in; ch++)
+        for (int dy = 0; dy < 2; dy++)
+          for (int dx = 0; dx < 2; dx++)
+            {
+              const float *src_c = job->input + (gsize) ch * plane_in;
+              float       *row = col + ((gsize) (ch * 2 + dy) * 2 + dx) * n;
+
+              for (int ci = 0; ci < n_cls; ci++)
+                {
+                  const RunSeg *c = cls + ci;
+                  int           r = ((c->y - 1) >> 1) + dy;
+                  int           c0 = ((c->x - 1) >> 1) + dx;
+                  float        *dst = row + c->j;
+
+                  if (! c->edge)
+                    {
+                      run_copy (dst, src_c + (gsize) r * wc + c0, c->len);
+                    }
+                  else if (r < 0 || r >= hc)
+                    {
+                      memset (dst, 0, (gsize) c->len * sizeof (float));
+                    }
+                  else
+                    {
+                      const float *src = src_c + (gsize) r * wc;
+
+                      for (int t = 0; t < c->len; t++)
+                        dst[t] = c0 + t >= 0 && c0 + t < wc ? src[c0 + t] : 0.0f;
+                    }
+                }
+            }
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int) n, k,
+                   1.0f, job->weight + (gsize) parity * m * k, k, col,
+                   (int) n, 0.0f, prod, (int) n);
+      if (job->groups == 2)
+        {
+          restore_ops_bias_activate (prod, n, job->bias, m, n,
+                                     RESTORE_ACT_NONE);
+          restore_ops_gate (prod, job->c_out, n, job->act, prod);
+        }
+      else
+        {
+          restore_ops_bias_activate (prod, n, job->bias, m, n, job->act);
+        }
+      for (int ch = 0; ch < job->c_out; ch++)
+        for (int ci = 0; ci < n_cls; ci++)
+          {
+            const float *src = prod + ch * n + cls[ci].j;
+            float       *dst = job->output + ch * plane
+                               + (gsize) cls[ci].y * job->w_out + cls[ci].x;
+
+            for (int t = 0; t < cls[ci].len; t++)
+              dst[2 * t] = src[t];
+          }
+    }
 }
 
 /* One chunk of a CONV_RUNS job: gather, one product, bias and activation
@@ -1022,6 +1184,12 @@ conv_runs_chunk (const ConvJob *job,
   n_segs = run_segs (job->runs, job->chunk_run[chunk],
                      job->chunk_offset[chunk], n, job->height, job->width,
                      job->kernel, segs);
+  if (job->up && job->kernel == 3)
+    {
+      conv_runs_chunk_up (job, segs, n_segs, col, prod,
+                          segs + job->rows);
+      return;
+    }
   im2col_runs (job->input, job->c_in, job->height, job->width, job->up,
                job->kernel, segs, n_segs, n, col);
   /* prod [m, n] = weight [m, k] x col [k, n]: column j of prod is computed
@@ -1480,12 +1648,21 @@ restore_ops_conv2d_runs (const float       *input,
     }
   job.chunk_run = chunk_run;
   job.chunk_offset = chunk_offset;
+  if (up && kernel == 3)
+    {
+      float *u = scratch_get (&scratch_weights, (gsize) 16 * job.groups *
+                              c_out * c_in);
+
+      fold_weights (weight, job.groups * c_out, c_in, u);
+      job.weight = u;
+    }
 
   conv_job_run (&job, MIN (g_atomic_int_get (&current_threads), COL_SLOTS));
   g_free (chunk_run);
   g_free (chunk_offset);
   conv_stats_add (groups * c_out, k, (int) MIN (pixels, (gsize) G_MAXINT),
-                  (double) groups * c_out * k * pixels,
+                  (double) groups * c_out * (up && kernel == 3 ? 4 * c_in : k)
+                  * pixels,
                   (g_get_monotonic_time () - t0) / 1e6);
 }
 
