@@ -837,22 +837,35 @@ ensure_workspace (RestoreModel  *model,
  * order of the sums).  tests/inference/test-sparse.c checks it with the
  * workspace filled with NaN first (GIMP_RESTORE_POISON).
  *
- * A set covering more than sparse_max_fraction() of its plane is
- * computed densely (Winograd is cheaper per pixel than gathered im2col);
- * a dense layer needs its whole input, so every set after it (coarser) is
- * dense too. */
+ * A sparse layer costs more per pixel than the dense one (Winograd) and
+ * something per span: where the estimate (sparse_pays) says the dense
+ * layer is cheaper, the set is computed densely ("full"); a dense layer
+ * needs its whole input, so every set after it (coarser) is full too. */
 
-/* Where the sparse layers of a level with @c_out output channels cost as
- * much as the dense ones, as a fraction of the plane: on a 1120 x 1120
- * tile of the scan benchmark's scratches with the scratch model
- * (bench/history.md, "sparse decoder"), gathered im2col did 19 GFLOP/s at
- * 16 output channels, 45 at 32 and 63 at 64, dense Winograd the
- * equivalent of 76, 108 and 130: break-even at 0.25, 0.42 and 0.48.
- * 0.5 sqrt (c_out / 64), at most 0.5, follows that. */
-static double
-sparse_max_fraction (int c_out)
+/* Whether computing @pixels in @runs spans of a w x h plane sparsely
+ * costs less than the dense layer (c_in -> c_out, 3x3).  Measured on
+ * 1120 x 1120 tiles of the scan benchmark's scratches, dilated by 0 to 16
+ * px (4 to 61 % of the pixels), with the scratch model, each sparse layer
+ * timed against the dense one (bench/history.md, "sparse decoder"): per
+ * pixel, gathered im2col (dec conv2) took 1.5 to 2 times the dense
+ * layer's time per pixel, the folded upsampling convolution (dec conv1,
+ * restore_ops_conv2d_runs) 0.7 to 0.9 times; per span, as much as 22,
+ * 8 and 1.3 pixels of the dense layer at 16, 32 and 64 output channels
+ * (gathering a span costs the same per input channel whatever the
+ * outputs, mostly cache misses): 250 / c_out, rounded up. */
+static gboolean
+sparse_pays (gsize pixels,
+             gsize runs,
+             int   w,
+             int   h,
+             int   c_in,
+             int   c_out,
+             int   up)
 {
-  return 0.5 * sqrt (MIN (c_out, 64) / 64.0);
+  double per_pixel = up ? 0.9 : 2.0;
+  double per_run = 250.0 / c_out;
+
+  return per_pixel * pixels + per_run * runs < (double) w * h;
 }
 
 static RestoreSparseMode
@@ -933,36 +946,25 @@ map_halve (const guint8 *src,
     }
 }
 
-static gsize
-map_count (const guint8 *map,
-           gsize         n)
-{
-  gsize count = 0;
-
-  for (gsize i = 0; i < n; i++)
-    count += map[i];
-  return count;
-}
-
-/* The set of a map: full when it covers more than @max_fraction of the
- * plane, else its spans appended to model->spans.  FALSE when the memory
- * for them is not there. */
+/* The set of a map as spans appended to model->spans; full (and no
+ * spans) when the layer (c_in -> c_out, @up as for
+ * restore_ops_conv2d_runs) is cheaper dense, unless @always.  FALSE when
+ * the memory for the spans is not there. */
 static gboolean
 map_to_set (RestoreModel *model,
             const guint8 *map,
             int           w,
             int           h,
-            double        max_fraction,
+            int           c_in,
+            int           c_out,
+            int           up,
+            gboolean      always,
             PixelSet     *set)
 {
-  gsize count = map_count (map, (gsize) w * h);
-
   set->first = model->n_spans;
   set->n = 0;
-  set->pixels = count;
-  set->full = count > max_fraction * w * h;
-  if (set->full)
-    return TRUE;
+  set->pixels = 0;
+  set->full = FALSE;
   for (int y = 0; y < h; y++)
     {
       const guint8 *row = map + (gsize) y * w;
@@ -994,7 +996,15 @@ map_to_set (RestoreModel *model,
           model->spans[model->n_spans].x1 = x;
           model->n_spans++;
           set->n++;
+          set->pixels += (gsize) (x - x0);
         }
+    }
+  if (! always && set->pixels > 0 &&
+      ! sparse_pays (set->pixels, set->n, w, h, c_in, c_out, up))
+    {
+      set->full = TRUE;
+      set->n = 0;
+      model->n_spans = set->first;
     }
   return TRUE;
 }
@@ -1006,8 +1016,8 @@ typedef enum
   PLAN_NO_MEMORY    /* for the maps or the spans: run densely */
 } PlanResult;
 
-/* Fills @sp from the mask channel of @input (width x height), dense
- * levels from sparse_max_fraction() on unless @always. */
+/* Fills @sp from the mask channel of @input (width x height); dense
+ * levels where sparse_pays() says so, unless @always. */
 static PlanResult
 sparse_plan (RestoreModel *model,
              const float  *input,
@@ -1038,16 +1048,16 @@ sparse_plan (RestoreModel *model,
 
   for (int l = 0; l < model->depth; l++)
     {
-      int    w = width >> l, h = height >> l;
-      double max_fraction = always ? 1.0 :
-                            sparse_max_fraction (model->channels[l]);
+      int w = width >> l, h = height >> l;
+      int c_l = model->channels[l], c_up = model->channels[l + 1];
 
       memset (&sp->a[l], 0, sizeof sp->a[l]);
       memset (&sp->b[l], 0, sizeof sp->b[l]);
       sp->a[l].full = sp->b[l].full = full;
       if (full)
         continue;
-      if (! map_to_set (model, a, w, h, max_fraction, &sp->a[l]))
+      /* dec{l+1}.conv2: 2 C[l] -> C[l] */
+      if (! map_to_set (model, a, w, h, 2 * c_l, c_l, 0, always, &sp->a[l]))
         return PLAN_NO_MEMORY;
       if (l == 0 && sp->a[0].pixels == 0)
         return PLAN_EMPTY;
@@ -1058,7 +1068,8 @@ sparse_plan (RestoreModel *model,
           continue;
         }
       map_dilate (a, w, h, t, b);
-      if (! map_to_set (model, b, w, h, max_fraction, &sp->b[l]))
+      /* dec{l+1}.conv1: C[l+1] -> C[l] on the upsampled h_{l+1} */
+      if (! map_to_set (model, b, w, h, c_up, c_l, 1, always, &sp->b[l]))
         return PLAN_NO_MEMORY;
       full = sp->b[l].full;
       if (! full && l + 1 < model->depth)
