@@ -554,13 +554,20 @@ def main(argv=None):
         # the alternatives the engine chose between, on one 1024x1024
         # tile (the development switches of core/restore-ops.c)
         res['variants'] = []
-        for name, extra in [('chosen: Winograd + im2col, bands on the threads', {}),
-                            ('im2col only (GIMP_RESTORE_CONV=im2col)', {'GIMP_RESTORE_CONV': 'im2col'}),
-                            ('threads inside OpenBLAS (GIMP_RESTORE_THREADING=blas)',
-                             {'GIMP_RESTORE_THREADING': 'blas'})]:
+        # and the sparse decoder: the whole output of a tile of the
+        # scratches case against only the output under its mask
+        scratches = ['--mask', os.path.join(work, 'mask-scratches.png')]
+        for name, extra, more in [
+                ('chosen: Winograd + im2col, bands on the threads', {}, []),
+                ('im2col only (GIMP_RESTORE_CONV=im2col)', {'GIMP_RESTORE_CONV': 'im2col'}, []),
+                ('threads inside OpenBLAS (GIMP_RESTORE_THREADING=blas)',
+                 {'GIMP_RESTORE_THREADING': 'blas'}, []),
+                ('scratches (centre of the 12 MP mask): whole output', {}, scratches),
+                ('scratches: only under the mask, sparse decoder (--masked, as the engine)', {},
+                 scratches + ['--masked'])]:
             venv = dict(env, **extra)
             r = bench_scan(scan, ['--forward', '1024', '--reps', '3', '--model', model_file('scratch')]
-                           + threads, timeout=args.timeout, env=venv)
+                           + more + threads, timeout=args.timeout, env=venv)
             res['variants'].append((name, r))
     if 'scaling' in only:
         res['scaling'] = []
