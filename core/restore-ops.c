@@ -22,8 +22,9 @@
  * fixed number of pixels (the bands of that method), each chunk gathered
  * into col [K, chunk] from the pixels' own 3x3 neighbourhoods (im2col
  * over the pieces of runs, 8 floats at a time away from the borders),
- * one product, bias and activation, then copied to its pixels.  No
- * Winograd there: it mixes the pixels of a 2x2 block, so a stale value
+ * one product, bias and activation, then copied to its pixels; on an
+ * upsampled input the 3x3 kernel folds into four 2x2 ones (fold_weights).
+ * No Winograd there: it mixes the pixels of a 2x2 block, so a stale value
  * next to a needed pixel would reach it.
  */
 #include "config.h"

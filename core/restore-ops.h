@@ -105,7 +105,9 @@ gsize       restore_ops_conv2d_runs_col_floats (int c_in,
  * restore_ops_conv2d_runs:
  * @input:   [c_in, height >> up, width >> up]
  * @up:      0, or 1 to convolve the nearest-neighbour 2x upsampling of
- *           @input (restore_ops_upsample2x()) without making it
+ *           @input (restore_ops_upsample2x()) without making it (a 3x3
+ *           kernel then runs as four 2x2 ones on @input, one per output
+ *           pixel parity: 4 multiply-adds per input channel, not 9)
  * @weight:  [groups * c_out, c_in, kernel, kernel], @kernel 1 or 3,
  *           stride 1, no dilation, zero padding (kernel - 1) / 2 at the
  *           borders of the height x width plane
