@@ -563,7 +563,8 @@ def main(argv=None):
                 ('threads inside OpenBLAS (GIMP_RESTORE_THREADING=blas)',
                  {'GIMP_RESTORE_THREADING': 'blas'}, []),
                 ('scratches (centre of the 12 MP mask): whole output', {}, scratches),
-                ('scratches: only under the mask, sparse decoder (--masked, as the engine)', {},
+                ('scratches: only under the mask, sparse decoder (--masked, as the engine;'
+                 ' GFLOP/s counted as for the whole tile)', {},
                  scratches + ['--masked'])]:
             venv = dict(env, **extra)
             r = bench_scan(scan, ['--forward', '1024', '--reps', '3', '--model', model_file('scratch')]
