@@ -237,7 +237,10 @@ bench_report_conv (gboolean gemm,
       for (int j = i; j < n; j++)
         if (shapes[j].m == m && shapes[j].k == k)
           {
-            double fj = 2.0 * m * (double) k * shapes[j].n * shapes[j].calls;
+            double fj = 2.0 * m * (double) k * shapes[j].pixels;
+            /* the sparse decoder's calls (n = 0): their mean size */
+            int    nj = shapes[j].n > 0 ? shapes[j].n :
+                        (int) MAX (1.0, shapes[j].pixels / MAX (shapes[j].calls, 1));
 
             measured[j] = TRUE;
             f += fj;
@@ -247,7 +250,7 @@ bench_report_conv (gboolean gemm,
             if (fj > best)
               {
                 best = fj;
-                nref = shapes[j].n;
+                nref = nj;
               }
           }
       if (gemm)

@@ -1360,6 +1360,7 @@ static void
 conv_stats_add (int    m,
                 int    k,
                 int    n,
+                double pixels,
                 double macs_done,
                 double seconds)
 {
@@ -1375,6 +1376,7 @@ conv_stats_add (int    m,
       conv_stats[i].k = k;
       conv_stats[i].n = n;
       conv_stats[i].calls = 0;
+      conv_stats[i].pixels = 0.0;
       conv_stats[i].seconds = 0.0;
       conv_stats[i].macs_done = 0.0;
       conv_stats_n++;
@@ -1382,6 +1384,7 @@ conv_stats_add (int    m,
   if (i < conv_stats_n)
     {
       conv_stats[i].calls++;
+      conv_stats[i].pixels += pixels;
       conv_stats[i].seconds += seconds;
       conv_stats[i].macs_done += macs_done;
     }
@@ -1464,7 +1467,8 @@ restore_ops_conv2d (const float       *input,
 
   macs = conv2d_run (input, c_in, height, width, weight, bias, c_out, kernel,
                      stride, dilation, act, output, col);
-  conv_stats_add (c_out, c_in * kernel * kernel, h_out * w_out, macs,
+  conv_stats_add (c_out, c_in * kernel * kernel, h_out * w_out,
+                  (double) h_out * w_out, macs,
                   (g_get_monotonic_time () - t0) / 1e6);
 }
 
@@ -1661,7 +1665,7 @@ restore_ops_conv2d_runs (const float       *input,
   conv_job_run (&job, MIN (g_atomic_int_get (&current_threads), COL_SLOTS));
   g_free (chunk_run);
   g_free (chunk_offset);
-  conv_stats_add (groups * c_out, k, (int) MIN (pixels, (gsize) G_MAXINT),
+  conv_stats_add (groups * c_out, k, 0, (double) pixels,
                   (double) groups * c_out * (up && kernel == 3 ? 4 * c_in : k)
                   * pixels,
                   (g_get_monotonic_time () - t0) / 1e6);

@@ -143,11 +143,15 @@ void        restore_ops_conv2d_runs        (const float       *input,
 /* What restore_ops_conv2d() did since the last reset, for benchmarks:
  * one entry per distinct layer shape, as the single matrix product
  * [m = c_out] x [k = c_in * kernel^2] x [n = h_out * w_out] it amounts
- * to.  Collection costs two clock reads per call. */
+ * to.  restore_ops_conv2d_runs() calls count with n = 0, one entry per
+ * m and k whatever their pixels.  Collection costs two clock reads per
+ * call. */
 typedef struct
 {
   int    m, k, n;
   guint  calls;
+  double pixels;        /* output pixels of all the calls (n calls, or
+                         * the pixels of the runs) */
   double seconds;       /* wall-clock time inside the calls */
   double macs_done;     /* multiply-adds the products really did (fewer
                          * than m k n per call with Winograd) */
