@@ -133,7 +133,8 @@ gboolean      restore_model_forward_reference (RestoreModel *model,
  * restore_model_forward()'s up to float rounding; elsewhere it is finite
  * but unspecified (at present the input's channels 0..2).  A detector
  * runs densely.  GIMP_RESTORE_POISON in the environment fills the
- * workspace with NaN before each sparse pass (debugging).
+ * workspace, and each sparse layer's output before it runs, with NaN
+ * (debugging: a stale value read at a needed pixel shows).
  */
 gboolean      restore_model_forward_masked  (RestoreModel *model,
                                              const float  *input,
@@ -148,8 +149,8 @@ typedef enum
   RESTORE_SPARSE_DEFAULT,  /* from GIMP_RESTORE_SPARSE: "0" off, "always"
                             * always, else auto */
   RESTORE_SPARSE_OFF,      /* the dense forward pass */
-  RESTORE_SPARSE_AUTO,     /* sparse, dense for the levels where the
-                            * pixels to compute are most of the plane */
+  RESTORE_SPARSE_AUTO,     /* sparse, dense from the level on where the
+                            * dense layers are estimated cheaper */
   RESTORE_SPARSE_ALWAYS    /* sparse at every level (tests, benchmarks) */
 } RestoreSparseMode;
 
