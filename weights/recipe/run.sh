@@ -6,7 +6,7 @@
 # Environment:
 #   DEBS=DIR        take the .deb files from DIR instead of downloading them
 #   THREADS=N       torch threads per training job (default 1)
-#   SCRATCH_STEPS, GENERAL_STEPS   length of each run (defaults below)
+#   SCRATCH_FIRST, SCRATCH_STEPS, GENERAL_STEPS   lengths of the runs (defaults below)
 #   PARALLEL=1      train both models at the same time (needs 2 free cores)
 # Everything large (packages, photos, checkpoints) stays in weights/work/ (git-ignored).
 # A training job that is stopped resumes from its checkpoint when run again.
@@ -16,8 +16,9 @@ PY=/usr/bin/python3
 R=weights/recipe
 W=weights/work
 THREADS=${THREADS:-1}
-SCRATCH_STEPS=${SCRATCH_STEPS:-8000}
-GENERAL_STEPS=${GENERAL_STEPS:-6000}
+SCRATCH_FIRST=${SCRATCH_FIRST:-5500}
+SCRATCH_STEPS=${SCRATCH_STEPS:-10000}
+GENERAL_STEPS=${GENERAL_STEPS:-4000}
 mkdir -p "$W"
 
 # 1. photos
@@ -28,22 +29,28 @@ else
 fi
 
 # 2. training (CPU)
+# The scratch model trains first (SCRATCH_FIRST steps); its weights at that point start
+# the general model, which is fine-tuned on the general mix (a network trained from
+# random weights on large holes learned nothing beyond the push-pull pre-fill in
+# 3,400 steps, see weights/README.md). Then the scratch model goes on to SCRATCH_STEPS.
 scratch() {
   $PY $R/train.py --name scratch --channels 16,32,64,128 --mix thin --crop 128 \
-    --batch 8 --steps "$SCRATCH_STEPS" --threads "$THREADS" --max-radius 5 \
+    --batch 8 --steps "$1" --threads "$THREADS" --max-radius 5 \
     --receptive-field 48 --residual --prefill pushpull
 }
 general() {
-  $PY $R/train.py --name general --channels 24,48,96,192,192 --dilations 2,4 \
-    --mix general --crop 192 --batch 3 --steps "$GENERAL_STEPS" --threads "$THREADS" \
-    --receptive-field 128 --residual --prefill pushpull
+  $PY $R/train.py --name general --init "$W/ckpt-scratch-$SCRATCH_FIRST.pt" \
+    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 3e-4 \
+    --steps "$GENERAL_STEPS" --threads "$THREADS" --residual --prefill pushpull
 }
+scratch "$SCRATCH_FIRST"
+[ -f "$W/ckpt-scratch-$SCRATCH_FIRST.pt" ] || cp "$W/ckpt-scratch.pt" "$W/ckpt-scratch-$SCRATCH_FIRST.pt"
 if [ "${PARALLEL:-0}" = 1 ]; then
-  scratch > "$W/scratch.out" 2>&1 &
+  scratch "$SCRATCH_STEPS" > "$W/scratch.out" 2>&1 &
   general > "$W/general.out" 2>&1
   wait
 else
-  scratch
+  scratch "$SCRATCH_STEPS"
   general
 fi
 

@@ -171,6 +171,9 @@ def main():
                     help="restore.max_radius written on export (thin-defect models)")
     ap.add_argument("--receptive-field", type=int, default=None)
     ap.add_argument("--description", default=None)
+    ap.add_argument("--init", default=None,
+                    help="start from the EMA weights of this checkpoint (same network) "
+                         "instead of a random initialisation; ignored when resuming")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                     help="keep NCHW tensors (channels-last is about 1.5x faster on CPU)")
     ap.add_argument("--stop-after", type=float, default=None,
@@ -212,6 +215,13 @@ def main():
         step = ck["step"]
         best = ck.get("val_psnr")
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
+    elif args.init:
+        ck = torch.load(args.init, map_location="cpu")
+        if ck["config"] != model.config():
+            raise SystemExit("%s holds a different network: %r" % (args.init, ck["config"]))
+        model.load_state_dict(ck["ema"])
+        ema.load_state_dict(ck["ema"])
+        log(fh, "initialised from the EMA weights of %s (step %d)" % (args.init, ck["step"]))
 
     photos, val = load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
@@ -227,6 +237,9 @@ def main():
                 "(weights/recipe/photos.txt), %dx%d crops, batch %d, mask mix '%s', "
                 "loss 6*L1(hole)+L1(valid)+L1(gradient), Adam lr %g cosine."
                 % (len(photos), args.crop, args.crop, args.batch, args.mix, args.lr))
+    if args.init:
+        training += (" Initialised from the weights of %s."
+                     % os.path.basename(args.init).replace("ckpt-", "the ").replace(".pt", " model"))
     export = dict(name=args.name, description=desc, license="GPL-3.0-or-later",
                   training=training, receptive_field=rf, max_radius=args.max_radius)
     log(fh, "start %s: %s, %d params, %d train / %d val photos, threads %d, config %r"
