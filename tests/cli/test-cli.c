@@ -625,25 +625,40 @@ static void
 test_interrupt (Fixture      *f,
                 gconstpointer data)
 {
-  char           *input = sample_path ("sample-damaged.png");
+  char           *sample_file = sample_path ("sample-damaged.png");
+  char           *input = g_build_filename (f->dir, "big.png", NULL);
   char           *mask = g_build_filename (f->dir, "white.png", NULL);
   char           *output = g_build_filename (f->dir, "out.png", NULL);
   const char     *argv[] = { GIMP_RESTORE_EXE, "--quiet", "--threads", "1", "--model", "general",
                              "--mask", mask, input, output, NULL };
-  const char     *keep[] = { "mask.png", "white.png", NULL };
-  RestoreIoImage *sample = load_or_die (input);
-  RestoreIoImage *white = restore_io_image_new (sample->width, sample->height, 1, 8);
+  const char     *keep[] = { "mask.png", "big.png", "white.png", NULL };
+  RestoreIoImage *sample = load_or_die (sample_file);
+  RestoreIoImage *big, *white;
   GError         *error = NULL;
   GPid            pid;
   int             err_fd, wait_status = 0;
   char            buf[1024] = { 0 };
   gssize          got;
+  const int       rep = 3;
 
-  /* Everything to restore, so the run lasts well beyond the signal. */
+  /* The sample three times across and down, everything to restore: many
+   * tiles on one thread, so the run lasts well beyond the signal (one
+   * sample-sized restore takes about a second). */
+  g_assert_cmpint (sample->channels, ==, 3);
+  big = restore_io_image_new (rep * sample->width, rep * sample->height, 3, 8);
+  for (int y = 0; y < big->height; y++)
+    for (int x = 0; x < big->width; x++)
+      memcpy (big->data + 3 * ((gsize) y * big->width + x),
+              sample->data + 3 * ((gsize) (y % sample->height) * sample->width
+                                  + x % sample->width),
+              3 * sizeof (float));
+  save_or_die (big, input);
+  white = restore_io_image_new (big->width, big->height, 1, 8);
   for (gsize i = 0; i < (gsize) white->width * white->height; i++)
     white->data[i] = 1.0f;
   save_or_die (white, mask);
   restore_io_image_free (white);
+  restore_io_image_free (big);
   restore_io_image_free (sample);
   g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
                             NULL, NULL, &pid, NULL, NULL, &err_fd, &error);
@@ -661,6 +676,7 @@ test_interrupt (Fixture      *f,
   g_assert_cmpstr (buf, ==, "gimp-restore: cancelled\n");
   g_assert_false (g_file_test (output, G_FILE_TEST_EXISTS));
   assert_dir_holds_only (f->dir, keep);
+  g_free (sample_file);
   g_free (input);
   g_free (mask);
   g_free (output);

@@ -384,8 +384,11 @@ def tests():
         tap(rc != 0 and f.read() == b'old', 'failed-run-keeps-old-output')
 
     # SIGINT while restoring: non-zero exit, no output.
-    big = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-damaged.png')).convert('RGB'))
-    bigmask = np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-mask.png')).convert('L'))
+    # The sample 3x3 times with everything to restore: many tiles on one thread, so the
+    # run lasts well beyond the signal (one sample-sized restore takes about a second).
+    big = np.tile(np.asarray(Image.open(os.path.join(ROOT, 'data', 'sample-damaged.png'))
+                             .convert('RGB')), (3, 3, 1))
+    bigmask = np.full(big.shape[:2], 255, np.uint8)
     png_write(t('big.png'), big)
     png_write(t('bigmask.png'), bigmask)
     out_big = o('big.png')
