@@ -1058,6 +1058,26 @@ fold_weights (const float *weight,
     }
 }
 
+/* Bias and activation of a CONV_RUNS product prod [groups * c_out, n];
+ * a gated layer ends with its c_out gated values in the first rows. */
+static void
+runs_bias_activate (const ConvJob *job,
+                    float         *prod,
+                    gsize          n)
+{
+  int m = job->groups * job->c_out;
+
+  if (job->groups == 2)
+    {
+      restore_ops_bias_activate (prod, n, job->bias, m, n, RESTORE_ACT_NONE);
+      restore_ops_gate (prod, job->c_out, n, job->act, prod);
+    }
+  else
+    {
+      restore_ops_bias_activate (prod, n, job->bias, m, n, job->act);
+    }
+}
+
 /* One chunk of a CONV_RUNS job with up = 1 and kernel 3: its pixels split
  * by parity, each class gathered from the coarse input (2x2 patches: the
  * pixels x, x + 2, ... of a piece read consecutive coarse columns) and
@@ -1143,16 +1163,7 @@ conv_runs_chunk_up (const ConvJob *job,
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int) n, k,
                    1.0f, job->weight + (gsize) parity * m * k, k, col,
                    (int) n, 0.0f, prod, (int) n);
-      if (job->groups == 2)
-        {
-          restore_ops_bias_activate (prod, n, job->bias, m, n,
-                                     RESTORE_ACT_NONE);
-          restore_ops_gate (prod, job->c_out, n, job->act, prod);
-        }
-      else
-        {
-          restore_ops_bias_activate (prod, n, job->bias, m, n, job->act);
-        }
+      runs_bias_activate (job, prod, n);
       for (int ch = 0; ch < job->c_out; ch++)
         for (int ci = 0; ci < n_cls; ci++)
           {
@@ -1197,15 +1208,7 @@ conv_runs_chunk (const ConvJob *job,
    * from column j of col alone */
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, m, (int) n, k,
                1.0f, job->weight, k, col, (int) n, 0.0f, prod, (int) n);
-  if (job->groups == 2)
-    {
-      restore_ops_bias_activate (prod, n, job->bias, m, n, RESTORE_ACT_NONE);
-      restore_ops_gate (prod, job->c_out, n, job->act, prod);
-    }
-  else
-    {
-      restore_ops_bias_activate (prod, n, job->bias, m, n, job->act);
-    }
+  runs_bias_activate (job, prod, n);
   for (int c = 0; c < job->c_out; c++)
     for (int s = 0; s < n_segs; s++)
       memcpy (job->output + c * plane + (gsize) segs[s].y * job->w_out
