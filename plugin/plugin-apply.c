@@ -200,6 +200,24 @@ plugin_region_free (PluginRegion *region)
   g_free (region);
 }
 
+/* GIMP_RESTORE_TIMING=1 prints the time of each phase to stderr. */
+static void
+phase_time (const char *what)
+{
+  static gint64 last = 0;
+  static int    enabled = -1;
+  gint64        now;
+
+  if (enabled < 0)
+    enabled = g_getenv ("GIMP_RESTORE_TIMING") != NULL;
+  if (! enabled)
+    return;
+  now = g_get_monotonic_time ();
+  if (what != NULL && last != 0)
+    g_printerr ("gimp-restore: %-12s %.3f s\n", what, (now - last) / 1e6);
+  last = now;
+}
+
 static void
 apply_progress (double   fraction,
                 gpointer user_data)
@@ -265,9 +283,11 @@ plugin_apply_run (gint32       image_ID,
     return -1;
   if (! plugin_apply_check (image_ID, drawable_ID, &ox, &oy, &ox, &oy, error))
     return -1;
+  phase_time (NULL);
   n_models = plugin_models_load (model_name, &models, &halo, error);
   if (n_models == 0)
     return -1;
+  phase_time ("load models");
 
   region = plugin_region_read (image_ID, drawable_ID, halo, 0, error);
   if (region == NULL)
@@ -293,6 +313,7 @@ plugin_apply_run (gint32       image_ID,
    * work happens before the image is touched, and a cancelled run leaves
    * the image as it was.  The dialog's preview cancels through
    * RestoreOptions.cancel. */
+  phase_time ("read pixels");
   gimp_progress_init (_("Restoring the selection"));
   if (! restore_run (models, n_models, &region->image, &mask, &out, &options,
                      error))
@@ -302,6 +323,8 @@ plugin_apply_run (gint32       image_ID,
       plugin_models_free (models, n_models);
       return -1;
     }
+
+  phase_time ("restore");
 
   /* Only now does the image change: one undo group, a copy of the source
    * with the restored pixels over it, just above the source. */
@@ -328,14 +351,17 @@ plugin_apply_run (gint32       image_ID,
   src = gimp_drawable_get_buffer (drawable_ID);
   dst = gimp_drawable_get_buffer (layer);
   gegl_buffer_copy (src, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  phase_time ("copy layer");
   write_masked_runs (dst, region, &out);
   gegl_buffer_flush (dst);
+  phase_time ("write fill");
   g_object_unref (dst);
   g_object_unref (src);
   gimp_drawable_update (layer, 0, 0,
                         gimp_drawable_width (layer), gimp_drawable_height (layer));
   gimp_image_undo_group_end (image_ID);
   gimp_progress_update (1.0);
+  phase_time ("finish");
 
   g_free (name);
   g_free (out.data);

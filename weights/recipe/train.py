@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import grst  # noqa: E402
 import masks  # noqa: E402
 from model import RestoreUNet, make_input  # noqa: E402
 
@@ -144,6 +145,25 @@ def masked_psnr(model, batches):
     return 10 * math.log10(1.0 / max(se / max(area, 1e-6), 1e-12))
 
 
+def load_init(path):
+    """Starting weights for --init: a training checkpoint (its EMA weights) or
+    an exported model file (weights/NAME.grst), so that fine-tuning can go on
+    from a shipped model when the checkpoints are gone.
+    Returns (network config, state dict, description)."""
+    if path.endswith(".grst"):
+        meta, tensors = grst.read(path)
+        cfg = dict(channels=list(meta["unet.channels"]),
+                   dilations=list(meta.get("unet.dilations", [])),
+                   gated=bool(meta.get("unet.gated", 0)),
+                   activation=meta.get("unet.activation", "leaky_relu"),
+                   residual=bool(meta.get("unet.residual", 0)),
+                   prefill=meta.get("unet.prefill", "none"))
+        state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}
+        return cfg, state, "weights of the exported model %s" % path
+    ck = torch.load(path, map_location="cpu")
+    return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -216,12 +236,12 @@ def main():
         best = ck.get("val_psnr")
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
     elif args.init:
-        ck = torch.load(args.init, map_location="cpu")
-        if ck["config"] != model.config():
-            raise SystemExit("%s holds a different network: %r" % (args.init, ck["config"]))
-        model.load_state_dict(ck["ema"])
-        ema.load_state_dict(ck["ema"])
-        log(fh, "initialised from the EMA weights of %s (step %d)" % (args.init, ck["step"]))
+        init_cfg, init_state, init_from = load_init(args.init)
+        if init_cfg != model.config():
+            raise SystemExit("%s holds a different network: %r" % (args.init, init_cfg))
+        model.load_state_dict(init_state)
+        ema.load_state_dict(init_state)
+        log(fh, "initialised from the %s" % init_from)
 
     photos, val = load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
