@@ -189,11 +189,21 @@ def run_measured(argv, env=None, timeout=None, out=None):
 
 
 def machine_load():
+    """Load average and the training processes: running, or paused (stopped
+    with SIGSTOP for the measurement, state T)."""
     with open('/proc/loadavg') as f:
         load = f.read().split()[:3]
-    training = subprocess.run(['pgrep', '-f', 'weights/recipe/train.py'],
+    training = subprocess.run(['pgrep', '-f', 'weights/recipe/(train|detect).py'],
                               stdout=subprocess.PIPE).stdout.split()
-    return {'loadavg': ' '.join(load), 'training_processes': len(training)}
+    paused = 0
+    for pid in training:
+        try:
+            with open('/proc/%d/stat' % int(pid)) as f:
+                paused += f.read().rsplit(')', 1)[1].split()[0] in ('T', 't')
+        except (OSError, ValueError, IndexError):
+            pass
+    return {'loadavg': ' '.join(load), 'training_processes': len(training) - paused,
+            'training_paused': paused}
 
 
 def cpu_name():
@@ -326,9 +336,9 @@ def verdict(ok):
 def report(res, desc, info):
     L = []
     L.append('Scan benchmark, %s, %s (%d cores), commit %s; load average before the run %s, '
-             '%d training processes running.' % (info['date'], info['cpu'], info['cores'],
-                                                 info['commit'], info['load']['loadavg'],
-                                                 info['load']['training_processes']))
+             '%d training processes running, %d paused.'
+             % (info['date'], info['cpu'], info['cores'], info['commit'], info['load']['loadavg'],
+                info['load']['training_processes'], info['load'].get('training_paused', 0)))
     cs = desc['cases']
     L.append('Input: %s upscaled to %dx%d with grain; "scratches": thin scratches + dust on '
              '%.1f %% of the pixels; "hole": one hole %d x %d px (%.1f %%). Models: %s.'
