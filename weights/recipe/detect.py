@@ -166,12 +166,13 @@ def scene_text(rng, c):
     return c
 
 
-def make_pair(rng, crop):
-    """A training pair from a clean crop: (input image [H,W,3], label [H,W])."""
+def make_pair(rng, crop, clean=CLEAN_FRACTION):
+    """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
+    @clean is the share of crops left undamaged."""
     if rng.random() < TEXT_FRACTION:
         crop = scene_text(rng, crop)
     c = old_look(rng, crop)
-    if rng.random() < CLEAN_FRACTION:
+    if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
     else:
         c, label = render_damage(rng, c)
@@ -183,14 +184,14 @@ def to_input(rgb):
     return rgb * NORM_SCALE + NORM_OFFSET
 
 
-def sample_batch(rng, photos, weights, batch, size):
+def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION):
     import train
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
         im = photos[rng.choice(len(photos), p=weights)]
         crop = train.random_crop(rng, im, size)
-        img, lab = make_pair(rng, np.ascontiguousarray(crop))
+        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -264,6 +265,13 @@ def cmd_train(args):
         opt.load_state_dict(ck["opt"])
         step, val = ck["step"], ck.get("val")
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
+    elif args.init:
+        init_cfg, init_state, init_from = train.load_init(args.init)
+        if init_cfg != model.config():
+            raise SystemExit("%s holds a different network: %r" % (args.init, init_cfg))
+        model.load_state_dict(init_state)
+        ema.load_state_dict(init_state)
+        log(fh, "initialised from the %s" % init_from)
     photos, val_photos = train.load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
     weights = np.sqrt(area)
@@ -275,8 +283,10 @@ def cmd_train(args):
                 "(detect.py: light/dark scratches, hairs, dust, cracks; old-look toning, "
                 "fading, blur, grain; %d%% undamaged crops), %dx%d crops, batch %d, "
                 "loss BCE(x%g on defects)+dice, Adam lr %g cosine."
-                % (len(photos), int(CLEAN_FRACTION * 100), args.crop, args.crop,
+                % (len(photos), int(args.clean_fraction * 100), args.crop, args.crop,
                    args.batch, args.pos_weight, args.lr))
+    if args.init:
+        training += " Continued from %s." % os.path.basename(args.init)
     export = dict(name="detector", license="GPL-3.0-or-later", training=training,
                   description="Finds scratches, dust, hairs and cracks (damage detector)")
     log(fh, "start detect: %s, %d params, %d train / %d val photos, threads %d, config %r"
@@ -297,7 +307,7 @@ def cmd_train(args):
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = sample_batch(rng, photos, weights, args.batch, args.crop)
+        x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -564,6 +574,11 @@ def main():
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--pos-weight", type=float, default=3.0)
     t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--clean-fraction", type=float, default=CLEAN_FRACTION,
+                   help="share of training crops left undamaged (default %(default)s)")
+    t.add_argument("--init", default=None,
+                   help="start from this checkpoint's EMA weights or exported .grst "
+                        "(same network) instead of random weights; ignored when resuming")
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     t.add_argument("--ckpt-every", type=int, default=100)

@@ -158,6 +158,10 @@ def load_init(path):
                    activation=meta.get("unet.activation", "leaky_relu"),
                    residual=bool(meta.get("unet.residual", 0)),
                    prefill=meta.get("unet.prefill", "none"))
+        io = (meta.get("unet.in_channels", 4), meta.get("unet.out_channels", 3),
+              meta.get("unet.output", "none"))
+        if io != (4, 3, "none"):    # as RestoreUNet.config(): a detector
+            cfg.update(in_channels=io[0], out_channels=io[1], output=io[2])
         state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}
         return cfg, state, "weights of the exported model %s" % path
     ck = torch.load(path, map_location="cpu")
