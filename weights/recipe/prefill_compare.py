@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Which hole pre-fill helps the general model?  A development measurement.
+
+  /usr/bin/python3 weights/recipe/prefill_compare.py [--model weights/general.grst]
+      [--iters 200,1000] [--side 600]
+
+On the 13 held-out training photos (never trained on; the evaluation images
+are not read), scaled to a long side of --side px, with the masks of
+bench/quality.py's "blobs" and "hole" sets (its generators, seeded by the
+photo's index, so the same masks every run), prints the mean masked PSNR of:
+
+* push-pull: the pre-fill the core and the shipped models use;
+* harmonic N: a membrane (Laplace) fill, N Jacobi sweeps started from the
+  push-pull fill (each hole pixel becomes the mean of its 4 neighbours);
+* OpenCV Navier-Stokes (radius 3), the best classical method on the blobs
+  in docs/quality.md;
+* the model as shipped (push-pull inside), and the same weights with the
+  harmonic fill swapped in for push-pull (not retrained for it).
+"""
+import argparse
+import importlib.util
+import math
+import os
+import sys
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import model as M  # noqa: E402
+import train  # noqa: E402
+
+
+def quality_module():
+    path = os.path.join(HERE, "..", "..", "bench", "quality.py")
+    spec = importlib.util.spec_from_file_location("quality", path)
+    q = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(q)
+    return q
+
+
+def harmonic(p, w, iters, push_pull=M.push_pull):
+    """M.push_pull's arguments and result; then @iters Jacobi sweeps of the
+    Laplace equation inside the hole (w < 0.5), the rest held fixed."""
+    f = push_pull(p, w)
+    c = p.shape[1]
+    k = torch.tensor([[0, .25, 0], [.25, 0, .25], [0, .25, 0]]).view(1, 1, 3, 3).repeat(c, 1, 1, 1)
+    hole = w < 0.5
+    for _ in range(iters):
+        g = F.conv2d(F.pad(f, (1, 1, 1, 1), mode="replicate"), k, groups=c)
+        f = torch.where(hole, g, f)
+    return f
+
+
+def psnr(a, b, m):
+    se = float((((a - b) ** 2) * m[..., None]).sum()) / (3 * float(m.sum()))
+    return 10 * math.log10(1.0 / max(se, 1e-12))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=os.path.join(HERE, "..", "general.grst"))
+    ap.add_argument("--iters", default="200,1000")
+    ap.add_argument("--side", type=int, default=600)
+    ap.add_argument("--work", default=os.path.join(HERE, "..", "work"))
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    iters = [int(i) for i in args.iters.split(",") if i]
+    q = quality_module()
+    cfg, state, _ = train.load_init(args.model)
+    net = M.RestoreUNet(**cfg)
+    net.load_state_dict(state)
+    net.eval()
+    _, val = train.load_photos(os.path.join(args.work, "photos"))
+    original_fill = M.push_pull
+    rows = {}
+    for set_name in ["blobs", "hole"]:
+        for i, im in enumerate(val):
+            h, w = im.shape[:2]
+            s = args.side / max(h, w)
+            im = cv2.resize(im, (int(w * s) // 8 * 8, int(h * s) // 8 * 8),
+                            interpolation=cv2.INTER_AREA)
+            img = im.astype(np.float32) / 255
+            h, w = img.shape[:2]
+            m = q.make_mask(set_name, "held-out-%d" % i, h, w).astype(np.float32)
+            if m.max() > 1:
+                m /= 255.0
+            t = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
+            mt = torch.from_numpy(m)[None, None]
+            out = {}
+            out["push-pull"] = original_fill(t * (1 - mt), 1 - mt)
+            for n in iters:
+                out["harmonic %d" % n] = harmonic(t * (1 - mt), 1 - mt, n, original_fill)
+            with torch.no_grad():
+                M.push_pull = original_fill
+                out["model (push-pull inside, as shipped)"] = (net(M.make_input(t, mt)) + 1) / 2
+                M.push_pull = lambda p, w_: harmonic(p, w_, max(iters), original_fill)
+                out["model, harmonic %d swapped in" % max(iters)] = (net(M.make_input(t, mt)) + 1) / 2
+                M.push_pull = original_fill
+            for k, v in out.items():
+                v = v.clamp(0, 1)[0].numpy().transpose(1, 2, 0)
+                rows.setdefault(k, {}).setdefault(set_name, []).append(psnr(v, img, m))
+            dmg = (img * 255 + 0.5).astype(np.uint8)
+            ns = cv2.inpaint(dmg, (m > 0.5).astype(np.uint8) * 255, 3, cv2.INPAINT_NS)
+            rows.setdefault("OpenCV Navier-Stokes (radius 3)", {}).setdefault(set_name, []).append(
+                psnr(ns.astype(np.float32) / 255, img, m))
+    print("%d held-out photos, long side %d px, masks of bench/quality.py; masked PSNR (dB):\n"
+          % (len(val), args.side))
+    print("| fill | blobs | hole |\n|---|---:|---:|")
+    for k, v in rows.items():
+        print("| %s | %.2f | %.2f |" % (k, np.mean(v["blobs"]), np.mean(v["hole"])))
+
+
+if __name__ == "__main__":
+    main()
