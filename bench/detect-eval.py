@@ -88,6 +88,8 @@ def run_detect(args, image_path, mask_path, extra=()):
     cmd = [args.exe, "--detect", "-q", "--threads", str(args.threads), "--mask-out", mask_path]
     if args.detector:
         cmd += ["--detector", args.detector]
+    if args.sensitivity is not None:
+        cmd += ["--sensitivity", str(args.sensitivity)]
     cmd += list(extra) + [image_path]
     for attempt in range(20):
         try:
@@ -193,6 +195,9 @@ def main():
     ap.add_argument("--detector", default=None,
                     help="detector name or file (default: the installed one)")
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--sensitivity", type=float, default=None,
+                    help="another operating point than the default (0.5), to compare detectors "
+                         "at equal recall")
     ap.add_argument("--threads", type=int, default=1, help="threads of each command")
     ap.add_argument("--jobs", type=int, default=4, help="commands run side by side")
     ap.add_argument("--limit", type=int, default=0, help="first N images only (quick check)")
