@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
-from model import NORM_OFFSET, NORM_SCALE, RestoreUNet  # noqa: E402
+from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file  # noqa: E402
 
 VECTOR_SIZE = 64
 LABEL_COVERAGE = 0.5
@@ -266,12 +266,7 @@ def cmd_train(args):
         step, val = ck["step"], ck.get("val")
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
     elif args.init:
-        init_cfg, init_state, init_from = train.load_init(args.init)
-        if init_cfg != model.config():
-            raise SystemExit("%s holds a different network: %r" % (args.init, init_cfg))
-        model.load_state_dict(init_state)
-        ema.load_state_dict(init_state)
-        log(fh, "initialised from the %s" % init_from)
+        log(fh, "initialised from the %s" % train.init_from(args.init, model, ema))
     photos, val_photos = train.load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
     weights = np.sqrt(area)
@@ -381,26 +376,11 @@ def vector_picture(seed, photo=None):
     return img.transpose(2, 0, 1)
 
 
-def model_from_file(meta, tensors):
-    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
-                    meta["unet.activation"], bool(meta["unet.residual"]),
-                    meta.get("unet.prefill", "none"), meta["unet.in_channels"],
-                    meta["unet.out_channels"], meta.get("unet.output", "none"))
-    sd = m.state_dict()
-    if set(sd) != set(tensors):
-        raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
-    for k in sd:
-        if tuple(sd[k].shape) != tensors[k].shape:
-            raise ValueError("shape of %s differs" % k)
-    m.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
-    return m.eval()
-
-
 def verify(model_path, vector_path=None):
     meta, tensors = grst.read(model_path)
     if meta.get("restore.task") != "detect" or meta.get("unet.output") != "sigmoid":
         raise ValueError("%s: not a detector" % model_path)
-    m = model_from_file(meta, tensors)
+    m = from_file(meta, tensors)
     err = None
     if vector_path:
         vmeta, vt = grst.read(vector_path)

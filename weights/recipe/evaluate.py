@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
-from model import RestoreUNet, make_input, push_pull  # noqa: E402
+from model import from_file, make_input, push_pull  # noqa: E402
 
 SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
 IMAGES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "rocket.jpg",
@@ -29,11 +29,7 @@ IMAGES = ["astronaut.png", "chelsea.png", "coffee.png", "motorcycle_left.png", "
 
 def load_model(path):
     meta, t = grst.read(path)
-    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
-                    meta["unet.activation"], bool(meta["unet.residual"]),
-                    meta.get("unet.prefill", "none"))
-    m.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
-    return meta["general.name"], m.eval()
+    return meta["general.name"], from_file(meta, t)
 
 
 def psnr(a, b, m):

@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import grst  # noqa: E402
-from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, make_input  # noqa: E402
+from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file, make_input  # noqa: E402
 
 VECTOR_SIZE = 64
 PROJECT_LICENSE = "GPL-3.0-or-later"
@@ -134,16 +134,7 @@ def verify(model_path, vector_path=None):
                 "norm.scale", "norm.offset"):
         if key not in meta:
             raise ValueError("%s: missing %s" % (model_path, key))
-    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"],
-                    bool(meta["unet.gated"]), meta["unet.activation"],
-                    bool(meta["unet.residual"]), meta.get("unet.prefill", "none"))
-    sd = m.state_dict()
-    if set(sd) != set(tensors):
-        raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
-    for k in sd:
-        if tuple(sd[k].shape) != tensors[k].shape:
-            raise ValueError("shape of %s differs" % k)
-    m.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    m = from_file(meta, tensors)
     err = None
     if vector_path:
         vmeta, vt = grst.read(vector_path)

@@ -220,6 +220,24 @@ def push_pull(p, w):
     return f
 
 
+def from_file(meta, tensors):
+    """The network a model file describes (grst.read's metadata and tensors),
+    with its weights, in eval mode; ValueError when the tensor names or
+    shapes do not match the metadata."""
+    m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
+                    meta["unet.activation"], bool(meta["unet.residual"]),
+                    meta.get("unet.prefill", "none"), meta["unet.in_channels"],
+                    meta["unet.out_channels"], meta.get("unet.output", "none"))
+    sd = m.state_dict()
+    if set(sd) != set(tensors):
+        raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))
+    for k in sd:
+        if tuple(sd[k].shape) != tensors[k].shape:
+            raise ValueError("shape of %s differs" % k)
+    m.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    return m.eval()
+
+
 def make_input(rgb, mask):
     """rgb [N,3,H,W] in 0..1, mask [N,1,H,W] 0..1 (1 = damaged) -> network input."""
     x = (rgb * NORM_SCALE + NORM_OFFSET) * (1.0 - mask)

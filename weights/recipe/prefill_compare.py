@@ -18,8 +18,6 @@ photo's index, so the same masks every run), prints the mean masked PSNR of:
   harmonic fill swapped in for push-pull (not retrained for it).
 """
 import argparse
-import importlib.util
-import math
 import os
 import sys
 
@@ -30,16 +28,11 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
 import model as M  # noqa: E402
+import quality  # noqa: E402  (the benchmark's mask generators)
 import train  # noqa: E402
-
-
-def quality_module():
-    path = os.path.join(HERE, "..", "..", "bench", "quality.py")
-    spec = importlib.util.spec_from_file_location("quality", path)
-    q = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(q)
-    return q
+from evaluate import psnr  # noqa: E402
 
 
 def harmonic(p, w, iters, push_pull=M.push_pull):
@@ -55,11 +48,6 @@ def harmonic(p, w, iters, push_pull=M.push_pull):
     return f
 
 
-def psnr(a, b, m):
-    se = float((((a - b) ** 2) * m[..., None]).sum()) / (3 * float(m.sum()))
-    return 10 * math.log10(1.0 / max(se, 1e-12))
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(HERE, "..", "general.grst"))
@@ -69,7 +57,6 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     iters = [int(i) for i in args.iters.split(",") if i]
-    q = quality_module()
     cfg, state, _ = train.load_init(args.model)
     net = M.RestoreUNet(**cfg)
     net.load_state_dict(state)
@@ -85,7 +72,7 @@ def main():
                             interpolation=cv2.INTER_AREA)
             img = im.astype(np.float32) / 255
             h, w = img.shape[:2]
-            m = q.make_mask(set_name, "held-out-%d" % i, h, w).astype(np.float32)
+            m = quality.make_mask(set_name, "held-out-%d" % i, h, w).astype(np.float32)
             if m.max() > 1:
                 m /= 255.0
             t = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]

@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
-from model import RestoreUNet, make_input  # noqa: E402
+from model import RestoreUNet, from_file, make_input  # noqa: E402
 
 HOLD_OUT_EVERY = 20
 HOLE_WEIGHT = 6.0
@@ -151,21 +151,21 @@ def load_init(path):
     from a shipped model when the checkpoints are gone.
     Returns (network config, state dict, description)."""
     if path.endswith(".grst"):
-        meta, tensors = grst.read(path)
-        cfg = dict(channels=list(meta["unet.channels"]),
-                   dilations=list(meta.get("unet.dilations", [])),
-                   gated=bool(meta.get("unet.gated", 0)),
-                   activation=meta.get("unet.activation", "leaky_relu"),
-                   residual=bool(meta.get("unet.residual", 0)),
-                   prefill=meta.get("unet.prefill", "none"))
-        io = (meta.get("unet.in_channels", 4), meta.get("unet.out_channels", 3),
-              meta.get("unet.output", "none"))
-        if io != (4, 3, "none"):    # as RestoreUNet.config(): a detector
-            cfg.update(in_channels=io[0], out_channels=io[1], output=io[2])
-        state = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()}
-        return cfg, state, "weights of the exported model %s" % path
+        m = from_file(*grst.read(path))
+        return m.config(), m.state_dict(), "weights of the exported model %s" % path
     ck = torch.load(path, map_location="cpu")
     return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
+
+
+def init_from(path, model, ema):
+    """--init: loads load_init(@path) into @model and @ema (SystemExit when
+    it is another network); returns what was loaded, for the log."""
+    cfg, state, what = load_init(path)
+    if cfg != model.config():
+        raise SystemExit("%s holds a different network: %r" % (path, cfg))
+    model.load_state_dict(state)
+    ema.load_state_dict(state)
+    return what
 
 
 def main():
@@ -240,12 +240,7 @@ def main():
         best = ck.get("val_psnr")
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
     elif args.init:
-        init_cfg, init_state, init_from = load_init(args.init)
-        if init_cfg != model.config():
-            raise SystemExit("%s holds a different network: %r" % (args.init, init_cfg))
-        model.load_state_dict(init_state)
-        ema.load_state_dict(init_state)
-        log(fh, "initialised from the %s" % init_from)
+        log(fh, "initialised from the %s" % init_from(args.init, model, ema))
 
     photos, val = load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
