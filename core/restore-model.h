@@ -53,9 +53,11 @@
  *   unet.activation       string  "relu", "leaky_relu" (slope 0.2) or "elu"
  *   unet.residual         u32     1: output adds the normalised input RGB
  *   unet.receptive_field  u32     pixels of context a tile needs on each side
- *   unet.prefill          string  optional: "none" (default) or "pushpull": the
- *                                 network's RGB input is first filled by
- *                                 restore_ops_push_pull() with weight 1 - m,
+ *   unet.prefill          string  optional: "none" (default), "pushpull" or
+ *                                 "harmonic": the network's RGB input is
+ *                                 first filled by restore_ops_push_pull()
+ *                                 with weight 1 - m (0 sweeps, or
+ *                                 RESTORE_HARMONIC_SWEEPS for "harmonic"),
  *                                 and the residual adds that filled input
  *   unet.output           string  optional: "none" (default) or "sigmoid": the
  *                                 output passes through 1 / (1 + exp (-y));

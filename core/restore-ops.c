@@ -1746,14 +1746,16 @@ push_pull_levels (int height,
 /**
  * restore_ops_push_pull_floats:
  * Scratch floats restore_ops_push_pull() needs: the channels and the
- * weight of every level below the input.
+ * weight of every level below the input, and with @sweeps a copy of the
+ * largest level's weighted values.
  */
 gsize
 restore_ops_push_pull_floats (int channels,
                               int height,
-                              int width)
+                              int width,
+                              int sweeps)
 {
-  gsize total = 0;
+  gsize total = sweeps > 0 ? (gsize) channels * height * width : 0;
   int   levels = push_pull_levels (height, width);
 
   for (int l = 1; l < levels; l++)
@@ -1855,6 +1857,50 @@ pull_level (float       *p,
     }
 }
 
+/* @sweeps red-black Gauss-Seidel sweeps, in place, of
+ *   f = p + (1 - w) * ((up + down) + (left + right)) * 0.25
+ * on the cells with w < 1 (edges replicated); the other cells are held.
+ * A cell of one colour reads only cells of the other colour (or itself, at
+ * an edge), so the in-place update equals model.py's vectorised one. */
+static void
+relax_level (float       *f,
+             const float *p,
+             const float *wt,
+             int          channels,
+             int          h,
+             int          w,
+             int          sweeps)
+{
+  gsize plane = (gsize) h * w;
+
+  for (int s = 0; s < sweeps; s++)
+    for (int colour = 0; colour < 2; colour++)
+      for (int y = 0; y < h; y++)
+        {
+          gsize up = (gsize) (y > 0 ? y - 1 : 0) * w;
+          gsize down = (gsize) (y < h - 1 ? y + 1 : h - 1) * w;
+          gsize row = (gsize) y * w;
+
+          for (int x = (y + colour) & 1; x < w; x += 2)
+            {
+              float wv = wt[row + x];
+              int   xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
+
+              if (! (wv < 1.0f))
+                continue;
+              for (int c = 0; c < channels; c++)
+                {
+                  float       *fc = f + (gsize) c * plane;
+                  float        m = ((fc[up + x] + fc[down + x]) +
+                                    (fc[row + xl] + fc[row + xr])) * 0.25f;
+                  float        k = 1.0f - wv;
+
+                  fc[row + x] = p[(gsize) c * plane + row + x] + k * m;
+                }
+            }
+        }
+}
+
 /**
  * restore_ops_push_pull:
  * See restore-ops.h.
@@ -1865,15 +1911,22 @@ restore_ops_push_pull (float       *values,
                        int          channels,
                        int          height,
                        int          width,
+                       int          sweeps,
                        float       *scratch)
 {
   int    levels = push_pull_levels (height, width);
   float *pv[32];
   float *pw[32];
   int    hs[32], ws[32];
+  float *keep = NULL;    /* the level's weighted values, for relax_level */
   float *pos = scratch;
 
   g_return_if_fail (levels <= 32);
+  if (sweeps > 0)
+    {
+      keep = pos;
+      pos += (gsize) channels * height * width;
+    }
   pv[0] = values;
   pw[0] = (float *) weight;    /* read only: level 0 is never written */
   hs[0] = height;
@@ -1892,21 +1945,28 @@ restore_ops_push_pull (float       *values,
       box_sum2 (pw[l - 1], hs[l - 1], ws[l - 1], pw[l]);
     }
 
-  /* coarsest level: the weighted mean, 0 where nothing is known */
-  {
-    int   l = levels - 1;
-    gsize n = (gsize) hs[l] * ws[l];
+  for (int l = levels - 1; l >= 0; l--)
+    {
+      gsize n = (gsize) hs[l] * ws[l];
 
-    for (gsize i = 0; i < n; i++)
-      for (int c = 0; c < channels; c++)
+      if (keep)
+        memcpy (keep, pv[l], (gsize) channels * n * sizeof (float));
+      if (l == levels - 1)
         {
-          float *v = pv[l] + (gsize) c * n + i;
-          float  wv = pw[l][i];
+          /* coarsest level: the weighted mean, 0 where nothing is known */
+          for (gsize i = 0; i < n; i++)
+            for (int c = 0; c < channels; c++)
+              {
+                float *v = pv[l] + (gsize) c * n + i;
+                float  wv = pw[l][i];
 
-          *v = wv > 0.0f ? *v / (wv > 1e-12f ? wv : 1e-12f) : 0.0f;
+                *v = wv > 0.0f ? *v / (wv > 1e-12f ? wv : 1e-12f) : 0.0f;
+              }
         }
-  }
-  for (int l = levels - 2; l >= 0; l--)
-    pull_level (pv[l], pw[l], channels, hs[l], ws[l], pv[l + 1], hs[l + 1],
-                ws[l + 1]);
+      else
+        pull_level (pv[l], pw[l], channels, hs[l], ws[l], pv[l + 1],
+                    hs[l + 1], ws[l + 1]);
+      if (keep)
+        relax_level (pv[l], keep, pw[l], channels, hs[l], ws[l], sweeps);
+    }
 }

@@ -60,7 +60,8 @@ struct _RestoreModel
   int                dilations[DILATIONS_MAX];
   gboolean           gated;
   gboolean           residual;
-  gboolean           prefill;    /* unet.prefill "pushpull" */
+  gboolean           prefill;    /* unet.prefill "pushpull" or "harmonic" */
+  int                sweeps;     /* relaxation sweeps: "harmonic" only */
   RestoreModelTask   task;       /* restore.task */
   int                in_channels;
   int                out_channels;
@@ -320,8 +321,9 @@ read_metadata (RestoreModel  *model,
   if (model->scale == 0.0f)
     return metadata_error (error, "metadata 'norm.scale' is 0");
 
-  /* optional: "none" (the default) or "pushpull" */
+  /* optional: "none" (the default), "pushpull" or "harmonic" */
   model->prefill = FALSE;
+  model->sweeps = 0;
   if (restore_file_has_key (file, "unet.prefill"))
     {
       const char *prefill;
@@ -330,9 +332,15 @@ read_metadata (RestoreModel  *model,
         return FALSE;
       if (strcmp (prefill, "pushpull") == 0)
         model->prefill = TRUE;
+      else if (strcmp (prefill, "harmonic") == 0)
+        {
+          model->prefill = TRUE;
+          model->sweeps = RESTORE_HARMONIC_SWEEPS;
+        }
       else if (strcmp (prefill, "none") != 0)
         return metadata_error (error, "metadata 'unet.prefill' is '%s', "
-                               "expected 'none' or 'pushpull'", prefill);
+                               "expected 'none', 'pushpull' or 'harmonic'",
+                               prefill);
     }
 
   /* a detector's input has no mask channel to fill or add back */
@@ -777,7 +785,8 @@ plan_workspace (const RestoreModel *model,
       plan->pre_weight = pos;
       pos += round_up (plane);
       plan->pre_scratch = pos;
-      pos += round_up (restore_ops_push_pull_floats (3, height, width));
+      pos += round_up (restore_ops_push_pull_floats (3, height, width,
+                                                     model->sweeps));
     }
   plan->total = pos;
 }
@@ -1212,13 +1221,14 @@ forward (RestoreModel  *model,
 
   if (model->prefill)
     {
-      /* the hole filled by push-pull from the known pixels around it */
+      /* the hole filled by push-pull (relaxed to a membrane for
+       * "harmonic") from the known pixels around it */
       float *pre = ws + plan.pre, *weight = ws + plan.pre_weight;
 
       memcpy (pre, input, 4 * plane0 * sizeof (float));
       for (gsize i = 0; i < plane0; i++)
         weight[i] = 1.0f - input[3 * plane0 + i];
-      restore_ops_push_pull (pre, weight, 3, height, width,
+      restore_ops_push_pull (pre, weight, 3, height, width, model->sweeps,
                              ws + plan.pre_scratch);
       input = pre;
     }

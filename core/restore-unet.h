@@ -33,8 +33,9 @@
  *   with unet.output "sigmoid" (detectors): y = 1 / (1 + exp (-y)), the
  *   probability that the pixel is a defect
  * With unet.prefill "pushpull", x[0..2] is first replaced by the push-pull
- * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull()), for the
- * first layer and the residual alike.
+ * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull() with 0
+ * sweeps), for the first layer and the residual alike; with "harmonic" by
+ * the same fill with RESTORE_HARMONIC_SWEEPS relaxation sweeps per level.
  *   restored pixel = clamp ((y - offset) / scale, 0, 1)
  *
  * H and W of a forward pass must be multiples of 2^D.
@@ -43,6 +44,10 @@
 #pragma once
 
 #include <glib.h>
+
+/* relaxation sweeps per pyramid level of the "harmonic" pre-fill (part of
+ * its definition: HARMONIC_SWEEPS in weights/recipe/model.py) */
+#define RESTORE_HARMONIC_SWEEPS 8
 #include "restore-model.h"
 
 G_BEGIN_DECLS

@@ -184,7 +184,10 @@ def cmd_tiny(args):
                                   activation="elu", residual=True), 12),
              ("tiny-prefill", dict(channels=(8, 16, 32), dilations=(), gated=False,
                                    activation="leaky_relu", residual=True,
-                                   prefill="pushpull"), 13)]
+                                   prefill="pushpull"), 13),
+             ("tiny-harmonic", dict(channels=(8, 16, 32), dilations=(), gated=False,
+                                    activation="leaky_relu", residual=True,
+                                    prefill="harmonic"), 14)]
     for name, cfg, seed in specs:
         torch.manual_seed(seed)
         model = RestoreUNet(**cfg)

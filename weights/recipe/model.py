@@ -8,7 +8,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ACTIVATIONS = ("relu", "leaky_relu", "elu")
-PREFILLS = ("none", "pushpull")
+PREFILLS = ("none", "pushpull", "harmonic")
+# red-black relaxation sweeps per pyramid level of the "harmonic" pre-fill
+# (the C core's RESTORE_HARMONIC_SWEEPS)
+HARMONIC_SWEEPS = 8
 OUTPUTS = ("none", "sigmoid")
 NORM_SCALE = 2.0
 NORM_OFFSET = -1.0
@@ -108,8 +111,9 @@ class RestoreUNet(nn.Module):
         f = 2 ** D
         if x.shape[2] % f or x.shape[3] % f:
             raise ValueError("H and W must be multiples of %d" % f)
-        if self.prefill == "pushpull":
-            x = torch.cat([push_pull(x[:, :3], 1.0 - x[:, 3:4]), x[:, 3:4]], dim=1)
+        if self.prefill != "none":
+            sweeps = HARMONIC_SWEEPS if self.prefill == "harmonic" else 0
+            x = torch.cat([push_pull(x[:, :3], 1.0 - x[:, 3:4], sweeps), x[:, 3:4]], dim=1)
         h = self._run(self.enc0.conv1, x)
         h = self._run(self.enc0.conv2, h)
         skips = [h]
@@ -197,13 +201,37 @@ def _sum2(t):
     return (t[:, :, 0::2, 0::2] + t[:, :, 0::2, 1::2]) + (t[:, :, 1::2, 0::2] + t[:, :, 1::2, 1::2])
 
 
-def push_pull(p, w):
-    """Push-pull fill (the C core's restore_prefill_push_pull, same arithmetic).
+def _neighbour_mean(f):
+    """Mean of the 4 neighbours, edges replicated: ((up + down) + (left + right)) * 0.25."""
+    g = F.pad(f, (1, 1, 1, 1), mode="replicate")
+    return ((g[:, :, :-2, 1:-1] + g[:, :, 2:, 1:-1]) + (g[:, :, 1:-1, :-2] + g[:, :, 1:-1, 2:])) * 0.25
+
+
+def _relax(f, p, w, sweeps):
+    """@sweeps red-black Gauss-Seidel sweeps of f = p + (1 - w) * mean4(f) on
+    the cells with w < 1 (the rest held): a membrane (Laplace) fill of the
+    unknown cells, partly known cells blended by their weight."""
+    h, wd = f.shape[2], f.shape[3]
+    yy = torch.arange(h, device=f.device).view(-1, 1)
+    xx = torch.arange(wd, device=f.device).view(1, -1)
+    free = w < 1.0
+    colours = [free & ((yy + xx) % 2 == k) for k in (0, 1)]
+    for _ in range(sweeps):
+        for c in colours:
+            f = torch.where(c, p + (1.0 - w) * _neighbour_mean(f), f)
+    return f
+
+
+def push_pull(p, w, sweeps=0):
+    """Push-pull fill (the C core's restore_ops_push_pull, same arithmetic).
 
     p [N,C,H,W]: values already multiplied by their weight, w [N,1,H,W] in 0..1.
     Push: 2x2 box sums of p and w down to 1x1.  Pull, coarsest first:
     f = a * p / w + (1 - a) * up(f_coarser) with a = min(w, 1) (f = up(...) where
-    w == 0; the coarsest level f = p / w, or 0 when w == 0)."""
+    w == 0; the coarsest level f = p / w, or 0 when w == 0).
+    With @sweeps > 0 (the "harmonic" pre-fill), each level is then relaxed by
+    _relax() before the next finer level pulls it: a cascadic multigrid
+    solution of the Laplace equation in the hole."""
     ps, ws = [p], [w]
     while ps[-1].shape[2] > 1 or ps[-1].shape[3] > 1:
         ps.append(_sum2(ps[-1]))
@@ -217,6 +245,8 @@ def push_pull(p, w):
         else:
             u = _upsample(f, pl.shape[2], pl.shape[3])
             f = torch.where(wl > 0, a * mean + (1 - a) * u, u)
+        if sweeps:
+            f = _relax(f, pl, wl, sweeps)
     return f
 
 

@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
-from model import RestoreUNet, from_file, make_input  # noqa: E402
+from model import PREFILLS, RestoreUNet, from_file, make_input  # noqa: E402
 
 HOLD_OUT_EVERY = 20
 HOLE_WEIGHT = 6.0
@@ -161,7 +161,11 @@ def init_from(path, model, ema):
     """--init: loads load_init(@path) into @model and @ema (SystemExit when
     it is another network); returns what was loaded, for the log."""
     cfg, state, what = load_init(path)
-    if cfg != model.config():
+    mine = model.config()
+    # the same weights fit any pre-fill (it changes the input, not the network)
+    if cfg.get("prefill", "none") != "none" and mine.get("prefill", "none") != "none":
+        cfg = dict(cfg, prefill=mine["prefill"])
+    if cfg != mine:
         raise SystemExit("%s holds a different network: %r" % (path, cfg))
     model.load_state_dict(state)
     ema.load_state_dict(state)
@@ -177,8 +181,9 @@ def main():
     ap.add_argument("--gated", action="store_true")
     ap.add_argument("--activation", default="leaky_relu")
     ap.add_argument("--residual", action="store_true")
-    ap.add_argument("--prefill", default="none", choices=["none", "pushpull"],
-                    help="fill the hole before the network (push-pull, done by the core too)")
+    ap.add_argument("--prefill", default="none", choices=list(PREFILLS),
+                    help="fill the hole before the network (push-pull, or harmonic: push-pull "
+                         "relaxed to a membrane fill; the core does the same)")
     ap.add_argument("--mix", default="thin", choices=["thin", "general"])
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
