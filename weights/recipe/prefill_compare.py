@@ -1,21 +1,24 @@
 #!/usr/bin/python3
 """Which hole pre-fill helps the general model?  A development measurement.
 
-  /usr/bin/python3 weights/recipe/prefill_compare.py [--model weights/general.grst]
-      [--iters 200,1000] [--side 600]
+  /usr/bin/python3 weights/recipe/prefill_compare.py [--model weights/general.grst[,OTHER]]
+      [--iters 1000] [--side 600]
 
 On the 13 held-out training photos (never trained on; the evaluation images
 are not read), scaled to a long side of --side px, with the masks of
 bench/quality.py's "blobs" and "hole" sets (its generators, seeded by the
 photo's index, so the same masks every run), prints the mean masked PSNR of:
 
-* push-pull: the pre-fill the core and the shipped models use;
-* harmonic N: a membrane (Laplace) fill, N Jacobi sweeps started from the
-  push-pull fill (each hole pixel becomes the mean of its 4 neighbours);
+* push-pull: the pre-fill of the scratch model;
+* harmonic (multigrid): the core's "harmonic" pre-fill (model.push_pull with
+  HARMONIC_SWEEPS red-black sweeps per pyramid level);
+* Jacobi N: the slow reference membrane (Laplace) fill, N Jacobi sweeps
+  started from the push-pull fill (each hole pixel becomes the mean of its
+  4 neighbours);
 * OpenCV Navier-Stokes (radius 3), the best classical method on the blobs
   in docs/quality.md;
-* the model as shipped (push-pull inside), and the same weights with the
-  harmonic fill swapped in for push-pull (not retrained for it).
+* each model file given, with the pre-fill it was trained with and with the
+  other one swapped in (the same weights, not retrained for it).
 """
 import argparse
 import os
@@ -50,19 +53,21 @@ def harmonic(p, w, iters, push_pull=M.push_pull):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=os.path.join(HERE, "..", "general.grst"))
-    ap.add_argument("--iters", default="200,1000")
+    ap.add_argument("--model", default=os.path.join(HERE, "..", "general.grst"),
+                    help="model files, comma-separated")
+    ap.add_argument("--iters", default="1000", help="Jacobi sweeps of the reference fills")
     ap.add_argument("--side", type=int, default=600)
     ap.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     args = ap.parse_args()
     torch.set_num_threads(1)
     iters = [int(i) for i in args.iters.split(",") if i]
-    cfg, state, _ = train.load_init(args.model)
-    net = M.RestoreUNet(**cfg)
-    net.load_state_dict(state)
-    net.eval()
+    nets = []
+    for path in args.model.split(","):
+        cfg, state, _ = train.load_init(path)
+        net = M.RestoreUNet(**cfg)
+        net.load_state_dict(state)
+        nets.append((os.path.basename(path), cfg["prefill"], net.eval()))
     _, val = train.load_photos(os.path.join(args.work, "photos"))
-    original_fill = M.push_pull
     rows = {}
     for set_name in ["blobs", "hole"]:
         for i, im in enumerate(val):
@@ -78,15 +83,19 @@ def main():
             t = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
             mt = torch.from_numpy(m)[None, None]
             out = {}
-            out["push-pull"] = original_fill(t * (1 - mt), 1 - mt)
+            out["push-pull"] = M.push_pull(t * (1 - mt), 1 - mt)
+            out["harmonic (multigrid, %d sweeps a level: the core's)" % M.HARMONIC_SWEEPS] = \
+                M.push_pull(t * (1 - mt), 1 - mt, M.HARMONIC_SWEEPS)
             for n in iters:
-                out["harmonic %d" % n] = harmonic(t * (1 - mt), 1 - mt, n, original_fill)
+                out["Jacobi %d" % n] = harmonic(t * (1 - mt), 1 - mt, n)
             with torch.no_grad():
-                M.push_pull = original_fill
-                out["model (push-pull inside, as shipped)"] = (net(M.make_input(t, mt)) + 1) / 2
-                M.push_pull = lambda p, w_: harmonic(p, w_, max(iters), original_fill)
-                out["model, harmonic %d swapped in" % max(iters)] = (net(M.make_input(t, mt)) + 1) / 2
-                M.push_pull = original_fill
+                for name, own, net in nets:
+                    for pre in ("pushpull", "harmonic"):
+                        net.prefill = pre
+                        label = "%s with %s (%s)" % (
+                            name, pre, "as trained" if pre == own else "swapped in")
+                        out[label] = (net(M.make_input(t, mt)) + 1) / 2
+                    net.prefill = own
             for k, v in out.items():
                 v = v.clamp(0, 1)[0].numpy().transpose(1, 2, 0)
                 rows.setdefault(k, {}).setdefault(set_name, []).append(psnr(v, img, m))

@@ -10,9 +10,14 @@ W=weights/work
 PHOTO="$W/photos/gc-erase-kingfisher.png"
 [ $# -gt 0 ] || set -- scratch general
 for name in "$@"; do
-  $PY $R/export.py ckpt "$W/ckpt-$name.pt" --out "weights/$name.grst" \
+  ck="$W/ckpt-$name.pt"
+  # run.sh's last general stage (the harmonic pre-fill) has its own checkpoint
+  if [ "$name" = general ] && [ -f "$W/ckpt-general-harmonic.pt" ]; then
+    ck="$W/ckpt-general-harmonic.pt"
+  fi
+  $PY $R/export.py ckpt "$ck" --name "$name" --out "weights/$name.grst" \
     --vector "tests/data/$name-vector.grst" --photo "$PHOTO"
-  $PY $R/export.py summary "$W/ckpt-$name.pt"
+  $PY $R/export.py summary "$ck"
 done
 $PY $R/evaluate.py weights/scratch.grst weights/general.grst --mix thin
 $PY $R/evaluate.py weights/scratch.grst weights/general.grst --mix general

@@ -6,7 +6,8 @@
 # Environment:
 #   DEBS=DIR        take the .deb files from DIR instead of downloading them
 #   THREADS=N       torch threads per training job (default 1)
-#   SCRATCH_FIRST, SCRATCH_STEPS, GENERAL_STEPS   lengths of the runs (defaults below)
+#   SCRATCH_FIRST, SCRATCH_STEPS, GENERAL_STEPS, HARMONIC_STEPS
+#                   lengths of the runs (defaults below)
 #   PARALLEL=1      train both models at the same time (needs 2 free cores)
 # Everything large (packages, photos, checkpoints) stays in weights/work/ (git-ignored).
 # A training job that is stopped resumes from its checkpoint when run again.
@@ -19,6 +20,7 @@ THREADS=${THREADS:-1}
 SCRATCH_FIRST=${SCRATCH_FIRST:-5500}
 SCRATCH_STEPS=${SCRATCH_STEPS:-10000}
 GENERAL_STEPS=${GENERAL_STEPS:-4000}
+HARMONIC_STEPS=${HARMONIC_STEPS:-10000}
 mkdir -p "$W"
 
 # 1. photos
@@ -43,22 +45,30 @@ general() {
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 3e-4 \
     --steps "$GENERAL_STEPS" --threads "$THREADS" --residual --prefill pushpull
 }
+# The general model then goes on with the harmonic pre-fill (push-pull relaxed to a
+# membrane fill of the hole), which it was not trained with before.
+general_harmonic() {
+  $PY $R/train.py --name general-harmonic --init "$W/ckpt-general.pt" \
+    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 3e-4 \
+    --steps "$HARMONIC_STEPS" --threads "$THREADS" --residual --prefill harmonic
+}
 scratch "$SCRATCH_FIRST"
 [ -f "$W/ckpt-scratch-$SCRATCH_FIRST.pt" ] || cp "$W/ckpt-scratch.pt" "$W/ckpt-scratch-$SCRATCH_FIRST.pt"
 if [ "${PARALLEL:-0}" = 1 ]; then
   scratch "$SCRATCH_STEPS" > "$W/scratch.out" 2>&1 &
-  general > "$W/general.out" 2>&1
+  { general && general_harmonic; } > "$W/general.out" 2>&1
   wait
 else
   scratch "$SCRATCH_STEPS"
   general
+  general_harmonic
 fi
 
 # 3. export (EMA weights) with the parity vectors
 VEC_PHOTO="$W/photos/gc-erase-kingfisher.png"
 $PY $R/export.py ckpt "$W/ckpt-scratch.pt" --out weights/scratch.grst \
   --vector tests/data/scratch-vector.grst --photo "$VEC_PHOTO"
-$PY $R/export.py ckpt "$W/ckpt-general.pt" --out weights/general.grst \
+$PY $R/export.py ckpt "$W/ckpt-general-harmonic.pt" --name general --out weights/general.grst \
   --vector tests/data/general-vector.grst --photo "$VEC_PHOTO"
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
