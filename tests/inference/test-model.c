@@ -776,6 +776,7 @@ static void w_in_4 (Writer *w)         { writer_add_u32 (w, "unet.in_channels", 
 static void w_out_3 (Writer *w)        { writer_add_u32 (w, "unet.out_channels", 3); }
 static void w_residual_1 (Writer *w)   { writer_add_u32 (w, "unet.residual", 1); }
 static void w_prefill_pp (Writer *w)   { writer_add_string (w, "unet.prefill", "pushpull"); }
+static void w_prefill_h (Writer *w)    { writer_add_string (w, "unet.prefill", "harmonic"); }
 
 typedef struct
 {
@@ -797,6 +798,7 @@ static const TaskCase task_cases[] =
   { "/core/model/detect/reject/out-channels", TRUE, "unet.out_channels", w_out_3, "detect model: metadata 'unet.out_channels' is 3, expected 1..1" },
   { "/core/model/detect/reject/residual", TRUE, "unet.residual", w_residual_1, "'unet.residual' must be 0" },
   { "/core/model/detect/reject/prefill", TRUE, NULL, w_prefill_pp, "'unet.prefill' must be 'none'" },
+  { "/core/model/detect/reject/prefill-harmonic", TRUE, NULL, w_prefill_h, "'unet.prefill' must be 'none'" },
   /* an inpainting model written as before but with the new keys */
   { "/core/model/detect/reject/inpaint-sigmoid", FALSE, NULL, w_output_sigmoid, "an inpaint model needs 'none'" },
   /* the detector's tensors (3 in, 1 out) under the default task */
