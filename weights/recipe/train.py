@@ -256,10 +256,11 @@ def main():
     desc = args.description or (
         "Thin defects: scratches, hairs, dust, cracks" if args.mix == "thin"
         else "General damage: scratches, dust, stains, tears, holes")
-    training = ("Trained from scratch on %d photos from Debian packages "
+    training = ("%s on %d photos from Debian packages "
                 "(weights/recipe/photos.txt), %dx%d crops, batch %d, mask mix '%s', "
-                "loss 6*L1(hole)+L1(valid)+L1(gradient), Adam lr %g cosine."
-                % (len(photos), args.crop, args.crop, args.batch, args.mix, args.lr))
+                "%s pre-fill, loss 6*L1(hole)+L1(valid)+L1(gradient), Adam lr %g cosine."
+                % ("Fine-tuned" if args.init else "Trained from scratch", len(photos),
+                   args.crop, args.crop, args.batch, args.mix, args.prefill, args.lr))
     if args.init:
         training += (" Initialised from the weights of %s."
                      % os.path.basename(args.init).replace("ckpt-", "the ").replace(".pt", " model"))
