@@ -1884,16 +1884,16 @@ relax_level (float       *f,
           for (int x = (y + colour) & 1; x < w; x += 2)
             {
               float wv = wt[row + x];
+              float k = 1.0f - wv;
               int   xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
 
               if (! (wv < 1.0f))
                 continue;
               for (int c = 0; c < channels; c++)
                 {
-                  float       *fc = f + (gsize) c * plane;
-                  float        m = ((fc[up + x] + fc[down + x]) +
-                                    (fc[row + xl] + fc[row + xr])) * 0.25f;
-                  float        k = 1.0f - wv;
+                  float *fc = f + (gsize) c * plane;
+                  float  m = ((fc[up + x] + fc[down + x]) +
+                              (fc[row + xl] + fc[row + xr])) * 0.25f;
 
                   fc[row + x] = p[(gsize) c * plane + row + x] + k * m;
                 }

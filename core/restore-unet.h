@@ -44,11 +44,11 @@
 #pragma once
 
 #include <glib.h>
+#include "restore-model.h"
 
 /* relaxation sweeps per pyramid level of the "harmonic" pre-fill (part of
  * its definition: HARMONIC_SWEEPS in weights/recipe/model.py) */
 #define RESTORE_HARMONIC_SWEEPS 8
-#include "restore-model.h"
 
 G_BEGIN_DECLS
 

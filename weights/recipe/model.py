@@ -201,7 +201,7 @@ def _sum2(t):
     return (t[:, :, 0::2, 0::2] + t[:, :, 0::2, 1::2]) + (t[:, :, 1::2, 0::2] + t[:, :, 1::2, 1::2])
 
 
-def _neighbour_mean(f):
+def neighbour_mean(f):
     """Mean of the 4 neighbours, edges replicated: ((up + down) + (left + right)) * 0.25."""
     g = F.pad(f, (1, 1, 1, 1), mode="replicate")
     return ((g[:, :, :-2, 1:-1] + g[:, :, 2:, 1:-1]) + (g[:, :, 1:-1, :-2] + g[:, :, 1:-1, 2:])) * 0.25
@@ -216,9 +216,10 @@ def _relax(f, p, w, sweeps):
     xx = torch.arange(wd, device=f.device).view(1, -1)
     free = w < 1.0
     colours = [free & ((yy + xx) % 2 == k) for k in (0, 1)]
+    k = 1.0 - w
     for _ in range(sweeps):
         for c in colours:
-            f = torch.where(c, p + (1.0 - w) * _neighbour_mean(f), f)
+            f = torch.where(c, p + k * neighbour_mean(f), f)
     return f
 
 

@@ -27,7 +27,6 @@ import sys
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -38,16 +37,13 @@ import train  # noqa: E402
 from evaluate import psnr  # noqa: E402
 
 
-def harmonic(p, w, iters, push_pull=M.push_pull):
+def jacobi(p, w, iters):
     """M.push_pull's arguments and result; then @iters Jacobi sweeps of the
     Laplace equation inside the hole (w < 0.5), the rest held fixed."""
-    f = push_pull(p, w)
-    c = p.shape[1]
-    k = torch.tensor([[0, .25, 0], [.25, 0, .25], [0, .25, 0]]).view(1, 1, 3, 3).repeat(c, 1, 1, 1)
+    f = M.push_pull(p, w)
     hole = w < 0.5
     for _ in range(iters):
-        g = F.conv2d(F.pad(f, (1, 1, 1, 1), mode="replicate"), k, groups=c)
-        f = torch.where(hole, g, f)
+        f = torch.where(hole, M.neighbour_mean(f), f)
     return f
 
 
@@ -87,7 +83,7 @@ def main():
             out["harmonic (multigrid, %d sweeps a level: the core's)" % M.HARMONIC_SWEEPS] = \
                 M.push_pull(t * (1 - mt), 1 - mt, M.HARMONIC_SWEEPS)
             for n in iters:
-                out["Jacobi %d" % n] = harmonic(t * (1 - mt), 1 - mt, n)
+                out["Jacobi %d" % n] = jacobi(t * (1 - mt), 1 - mt, n)
             with torch.no_grad():
                 for name, own, net in nets:
                     for pre in ("pushpull", "harmonic"):
