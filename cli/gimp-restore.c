@@ -60,6 +60,7 @@ typedef struct
   gboolean detect;
   gboolean automatic;
   int      threads;
+  int      flips;
   gboolean list_models;
   gboolean version;
   gboolean quiet;
@@ -293,6 +294,9 @@ cli_option_entries (CliArgs *args)
       N_("Damage detector to use (default: the installed one)"), N_("NAME|FILE") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads,
       N_("Threads to use (default 0 = all cores)"), N_("N") },
+    { "flips", 0, 0, G_OPTION_ARG_INT, &args->flips,
+      N_("Average the restoration over N mirror images, 1, 2 or 4 (default 0 = "
+         "as many as the model asks for; 1 is fastest)"), N_("N") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args->quiet,
       N_("Do not show progress"), NULL },
     { "list-models", 0, 0, G_OPTION_ARG_NONE, &args->list_models,
@@ -448,6 +452,7 @@ cli_restore (const CliArgs *args)
       goto fail;
     }
   options.n_threads = detect_options.n_threads = args->threads;
+  options.flips = args->flips;
   options.cancel = detect_options.cancel = &cli_cancel;
   if (!args->quiet && isatty (STDERR_FILENO))
     {

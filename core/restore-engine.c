@@ -22,7 +22,11 @@
  * masked.  Alpha of damaged photos is almost always constant, which this
  * reproduces exactly, and it costs nothing next to the network.
  *
- * Memory: the tiler's 28 T^2 bytes, plus (C + 1) T^2 floats for the
+ * With restore.flips 2 or 4 (restore_model_forward_flipped) each tile
+ * runs that many times, on its mirror images, and the outputs are
+ * averaged before the composite.
+ *
+ * Memory: the tiler's 28 T^2 bytes (twice that with flips), plus (C + 1) T^2 floats for the
  * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
  * tables; with several models the routing map, 1 byte per pixel of the
  * mask's bounding box, plus 24 bytes per run of masked pixels while it is
@@ -91,7 +95,11 @@ engine_forward (const float *in,
   if (engine_cancelled (run->options, error))
     return FALSE;
   /* only the output where the mask is > 0 is used (engine_sink) */
-  return restore_model_forward_masked (run->model, in, out, w, h, error);
+  return restore_model_forward_flipped (run->model, in, out, w, h,
+                                        run->options->flips > 0
+                                        ? run->options->flips
+                                        : restore_model_get_flips (run->model),
+                                        TRUE, error);
 }
 
 static inline float
@@ -325,6 +333,14 @@ engine_check_args (const RestoreImage   *src,
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
                    "the number of threads must be 0 (all cores) or more, got %d",
                    options->n_threads);
+      return FALSE;
+    }
+  if (options->flips != 0 && options->flips != 1 && options->flips != 2
+      && options->flips != 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "flips must be 0 (the model's own), 1, 2 or 4, got %d",
+                   options->flips);
       return FALSE;
     }
   if (options->tile_size < 0)

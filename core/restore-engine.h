@@ -58,6 +58,8 @@ typedef struct
   double              sharpen;       /* 0..1 */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
+  int                 flips;         /* mirror images averaged per tile: 1, 2
+                                      * or 4; 0 = each model's restore.flips */
   RestoreProgressFunc progress;      /* may be NULL */
   gpointer            progress_data;
   const gint         *cancel;        /* polled with g_atomic_int_get; may be NULL */

@@ -67,6 +67,10 @@
  *   restore.max_radius    f32     optional: the largest defect half-width in
  *                                 pixels this model is meant for (the
  *                                 automatic choice uses it)
+ *   restore.flips         u32     optional: 1 (default), 2 or 4: a restore
+ *                                 runs the network on each tile and on
+ *                                 that many - 1 mirror images of it and
+ *                                 averages (restore_model_forward_flipped)
  *   restore.task          string  optional: "inpaint" (default: RGB + mask in,
  *                                 restored RGB out) or "detect" (a damage
  *                                 detector, restore-detect.h: in_channels 3,

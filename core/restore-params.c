@@ -165,8 +165,8 @@ restore_detect_param_check (RestoreDetectParamId id,
  * restore_options_init:
  * @options: the options to fill
  * Sets every field to its default: the parameter table's defaults for
- * denoise and sharpen, all cores, the default tile size, no progress
- * callback and no cancel flag.
+ * denoise and sharpen, all cores, the default tile size, each model's
+ * own number of flips, no progress callback and no cancel flag.
  */
 void
 restore_options_init (RestoreOptions *options)
@@ -178,6 +178,7 @@ restore_options_init (RestoreOptions *options)
   options->sharpen = restore_params[RESTORE_PARAM_SHARPEN].def;
   options->n_threads = 0;
   options->tile_size = 0;
+  options->flips = 0;
   options->progress = NULL;
   options->progress_data = NULL;
   options->cancel = NULL;

@@ -71,6 +71,7 @@ struct _RestoreModel
   float              scale;
   float              offset;
   float              max_radius;
+  int                flips;      /* restore.flips: 1, 2 or 4 */
 
   Layer             *layers;
   int                n_layers;
@@ -362,6 +363,18 @@ read_metadata (RestoreModel  *model,
   else if (restore_file_has_key (file, "restore.max_radius"))
     {
       return metadata_error (error, "metadata 'restore.max_radius' must be f32");
+    }
+
+  /* optional: 1 (the default), 2 or 4 mirror images averaged */
+  model->flips = 1;
+  if (restore_file_has_key (file, "restore.flips"))
+    {
+      if (! get_u32 (file, "restore.flips", 1, 4, &value, error))
+        return FALSE;
+      if (value == 3)
+        return metadata_error (error, "metadata 'restore.flips' is 3, "
+                               "expected 1, 2 or 4");
+      model->flips = (int) value;
     }
   return TRUE;
 }
@@ -655,6 +668,14 @@ restore_model_get_max_radius (const RestoreModel *model)
 {
   g_return_val_if_fail (model != NULL, 0.0);
   return model->max_radius;
+}
+
+/** restore_model_get_flips: Returns restore.flips (1 when not set). */
+int
+restore_model_get_flips (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, 1);
+  return model->flips;
 }
 
 /** restore_model_get_task: Returns restore.task (inpaint by default). */
@@ -1355,6 +1376,91 @@ restore_model_forward_masked (RestoreModel  *model,
                               GError       **error)
 {
   return forward (model, input, output, width, height, FALSE, TRUE, error);
+}
+
+/* dst[c] (+)= src[c] mirrored left-right (@fx) and/or upside down (@fy),
+ * for @planes planes of @width x @height. */
+static void
+mirror_planes (const float *src,
+               float       *dst,
+               int          planes,
+               int          width,
+               int          height,
+               gboolean     fx,
+               gboolean     fy,
+               gboolean     add)
+{
+  for (int c = 0; c < planes; c++)
+    for (int y = 0; y < height; y++)
+      {
+        const float *s = src + ((gsize) c * height + (fy ? height - 1 - y : y)) * width;
+        float       *d = dst + ((gsize) c * height + y) * width;
+
+        if (fx && add)
+          for (int x = 0; x < width; x++)
+            d[x] += s[width - 1 - x];
+        else if (fx)
+          for (int x = 0; x < width; x++)
+            d[x] = s[width - 1 - x];
+        else if (add)
+          for (int x = 0; x < width; x++)
+            d[x] += s[x];
+        else
+          memcpy (d, s, sizeof (float) * width);
+      }
+}
+
+/**
+ * restore_model_forward_flipped:
+ * See restore-unet.h.
+ */
+gboolean
+restore_model_forward_flipped (RestoreModel  *model,
+                               const float   *input,
+                               float         *output,
+                               int            width,
+                               int            height,
+                               int            n_flips,
+                               gboolean       masked,
+                               GError       **error)
+{
+  gsize    plane = (gsize) width * height;
+  float   *in, *out;
+  gboolean ok;
+
+  g_return_val_if_fail (model != NULL && input != NULL && output != NULL, FALSE);
+  g_return_val_if_fail (n_flips == 1 || n_flips == 2 || n_flips == 4, FALSE);
+
+  ok = forward (model, input, output, width, height, FALSE, masked, error);
+  if (! ok || n_flips == 1)
+    return ok;
+
+  in = restore_ops_alloc_floats ((gsize) model->in_channels * plane);
+  out = restore_ops_alloc_floats ((gsize) model->out_channels * plane);
+  if (in == NULL || out == NULL)
+    {
+      free (in);
+      free (out);
+      g_set_error (error, RESTORE_MODEL_ERROR, RESTORE_MODEL_ERROR_IO,
+                   "cannot allocate the mirrored tile (%d x %d)", width, height);
+      return FALSE;
+    }
+  /* 1: left-right; 2: upside down; 3: both */
+  for (int f = 1; f < n_flips && ok; f++)
+    {
+      gboolean fx = (f & 1) != 0, fy = (f & 2) != 0;
+
+      mirror_planes (input, in, model->in_channels, width, height, fx, fy, FALSE);
+      ok = forward (model, in, out, width, height, FALSE, masked, error);
+      if (ok)
+        mirror_planes (out, output, model->out_channels, width, height, fx, fy, TRUE);
+    }
+  if (ok)
+    for (gsize i = 0; i < (gsize) model->out_channels * plane; i++)
+      output[i] /= (float) n_flips;
+  free (in);
+  free (out);
+  return ok;
 }
 
 /**

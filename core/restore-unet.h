@@ -93,6 +93,9 @@ int           restore_model_get_depth       (const RestoreModel *model);
 int           restore_model_get_halo        (const RestoreModel *model);
 /* restore.max_radius, or 0 when the model does not set it. */
 double        restore_model_get_max_radius  (const RestoreModel *model);
+/* restore.flips: how many mirror images of a tile the model is meant to be
+ * run on and averaged (1, 2 or 4; 1 when the file does not set it). */
+int           restore_model_get_flips       (const RestoreModel *model);
 RestoreModelTask restore_model_get_task      (const RestoreModel *model);
 /* unet.in_channels (4, or 3 for a detector) and unet.out_channels (3 or 1). */
 int           restore_model_get_in_channels (const RestoreModel *model);
@@ -146,6 +149,27 @@ gboolean      restore_model_forward_masked  (RestoreModel *model,
                                              float        *output,
                                              int           width,
                                              int           height,
+                                             GError      **error);
+
+/**
+ * restore_model_forward_flipped:
+ * @n_flips: 1, 2 or 4 (usually restore_model_get_flips ())
+ * @masked: TRUE for restore_model_forward_masked(), FALSE for
+ *          restore_model_forward()
+ * The mean of the network's outputs on the tile and on its mirror images,
+ * each mirrored back: 1 = the tile alone; 2 = and its left-right mirror;
+ * 4 = and its upside-down and its 180-degree-rotated images (a
+ * "self-ensemble": the network was trained on flipped crops, so the four
+ * are equally good guesses whose errors partly cancel).  Costs @n_flips
+ * forward passes and, for 2 or 4, (C_in + C_out) x height x width floats.
+ */
+gboolean      restore_model_forward_flipped (RestoreModel *model,
+                                             const float  *input,
+                                             float        *output,
+                                             int           width,
+                                             int           height,
+                                             int           n_flips,
+                                             gboolean      masked,
                                              GError      **error);
 
 /* How restore_model_forward_masked() runs the decoder. */

@@ -368,6 +368,7 @@ def tests():
         check_fails('denoise-%s' % (bad or 'empty'), base + ['--denoise', bad, t('rgb8.png'), out_png], out_png)
     check_fails('sharpen-2', base + ['--sharpen', '2', t('rgb8.png'), out_png], out_png)
     check_fails('threads-abc', base + ['--threads', 'abc', t('rgb8.png'), out_png], out_png)
+    check_fails('flips-3', base + ['--flips', '3', t('rgb8.png'), out_png], out_png)
     check_fails('output-folder-missing', base + [t('rgb8.png'), t('no-such-dir', 'x.png')],
                 t('no-such-dir', 'x.png'))
     check_fails('output-extension', base + [t('rgb8.png'), o('bad.bmp')], o('bad.bmp'))

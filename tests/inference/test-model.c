@@ -720,6 +720,10 @@ static void w_scale_inf (Writer *w)   { writer_add_f32 (w, "norm.scale", INFINIT
 static void w_offset_nan (Writer *w)  { writer_add_f32 (w, "norm.offset", NAN); }
 static void w_radius_neg (Writer *w)  { writer_add_f32 (w, "restore.max_radius", -1.0f); }
 static void w_radius_u32 (Writer *w)  { writer_add_u32 (w, "restore.max_radius", 3); }
+static void w_flips_3 (Writer *w)     { writer_add_u32 (w, "restore.flips", 3); }
+static void w_flips_0 (Writer *w)     { writer_add_u32 (w, "restore.flips", 0); }
+static void w_flips_8 (Writer *w)     { writer_add_u32 (w, "restore.flips", 8); }
+static void w_flips_f32 (Writer *w)   { writer_add_f32 (w, "restore.flips", 4.0f); }
 static void w_prefill_x (Writer *w)   { writer_add_string (w, "unet.prefill", "median"); }
 static void w_prefill_u32 (Writer *w) { writer_add_u32 (w, "unet.prefill", 1); }
 
@@ -749,6 +753,10 @@ static const MetaCase meta_cases[] =
   { "/core/model/unet/reject/offset-nan", "norm.offset", w_offset_nan, "finite" },
   { "/core/model/unet/reject/max-radius-negative", "restore.max_radius", w_radius_neg, "max_radius" },
   { "/core/model/unet/reject/max-radius-type", "restore.max_radius", w_radius_u32, "must be f32" },
+  { "/core/model/unet/reject/flips-3", "restore.flips", w_flips_3, "is 3, expected 1, 2 or 4" },
+  { "/core/model/unet/reject/flips-0", "restore.flips", w_flips_0, "is 0, expected 1..4" },
+  { "/core/model/unet/reject/flips-8", "restore.flips", w_flips_8, "is 8, expected 1..4" },
+  { "/core/model/unet/reject/flips-type", "restore.flips", w_flips_f32, "another type" },
   { "/core/model/unet/reject/prefill-unknown", "unet.prefill", w_prefill_x, "'median'" },
   { "/core/model/unet/reject/prefill-type", "unet.prefill", w_prefill_u32, "'unet.prefill' (string)" },
 };
@@ -871,6 +879,26 @@ test_unet_optional_max_radius (void)
   restore_model_free (model);
 }
 
+static void w_flips_4 (Writer *w) { writer_add_u32 (w, "restore.flips", 4); }
+
+static void
+test_unet_flips (void)
+{
+  UnetSpec      spec = unet_spec_small ();
+  GError       *error = NULL;
+  RestoreModel *model = load_spec (&spec, &error);
+
+  /* not set: 1 */
+  g_assert_no_error (error);
+  g_assert_cmpint (restore_model_get_flips (model), ==, 1);
+  restore_model_free (model);
+  spec.extra_kv = w_flips_4;
+  model = load_spec (&spec, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (restore_model_get_flips (model), ==, 4);
+  restore_model_free (model);
+}
+
 static void
 test_unet_reject_wrong_shape (void)
 {
@@ -963,6 +991,7 @@ main (int    argc,
   g_test_add_func ("/core/model/unet/valid", test_unet_valid);
   g_test_add_func ("/core/model/unet/optional-max-radius",
                    test_unet_optional_max_radius);
+  g_test_add_func ("/core/model/unet/flips", test_unet_flips);
   {
     static const char *const required[] =
     {

@@ -587,6 +587,140 @@ test_engine (void)
   g_free (sparse);
 }
 
+/* @src mirrored into @dst (the test's own indexing, not the core's). */
+static void
+mirror (const float *src,
+        float       *dst,
+        int          planes,
+        int          w,
+        int          h,
+        gboolean     fx,
+        gboolean     fy)
+{
+  for (int c = 0; c < planes; c++)
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++)
+        dst[((gsize) c * h + y) * w + x] =
+          src[((gsize) c * h + (fy ? h - 1 - y : y)) * w + (fx ? w - 1 - x : x)];
+}
+
+/* restore_model_forward_flipped(): the mean of the forward passes on the
+ * tile and its mirror images, mirrored back, computed here from
+ * restore_model_forward(); the masked variant agrees where the mask is
+ * set; 4 flips really differ from 1 (the network is not symmetric). */
+static void
+test_flipped (void)
+{
+  RestoreModel *model = load_named ("tiny-harmonic.grst");
+  int           m = 1 << restore_model_get_depth (model);
+  int           w = 5 * m, h = 3 * m;
+  gsize         plane = (gsize) w * h;
+  float        *x = make_input (MASK_BLOB, w, h, 4242);
+  float        *xf = g_new (float, 4 * plane), *y = g_new (float, 3 * plane);
+  float        *yf = g_new (float, 3 * plane), *back = g_new (float, 3 * plane);
+  float        *want = g_new0 (float, 3 * plane), *got = g_new (float, 3 * plane);
+  GError       *error = NULL;
+
+  for (int n = 2; n <= 4; n += 2)
+    {
+      double err = 0.0, spread = 0.0;
+
+      memset (want, 0, sizeof (float) * 3 * plane);
+      for (int f = 0; f < n; f++)
+        {
+          mirror (x, xf, 4, w, h, f & 1, f & 2);
+          g_assert_true (restore_model_forward (model, xf, yf, w, h, &error));
+          g_assert_no_error (error);
+          mirror (yf, back, 3, w, h, f & 1, f & 2);
+          for (gsize i = 0; i < 3 * plane; i++)
+            want[i] += back[i] / n;
+        }
+      g_assert_true (restore_model_forward (model, x, y, w, h, &error));
+      g_assert_true (restore_model_forward_flipped (model, x, got, w, h, n, FALSE, &error));
+      g_assert_no_error (error);
+      for (gsize i = 0; i < 3 * plane; i++)
+        {
+          err = MAX (err, fabs ((double) got[i] - want[i]));
+          spread = MAX (spread, fabs ((double) y[i] - want[i]));
+        }
+      g_test_message ("%d flips: max abs error %.3g, max change from one pass %.3g",
+                      n, err, spread);
+      g_assert_cmpfloat (err, <=, 1e-5);
+      g_assert_cmpfloat (spread, >, 1e-3);
+
+      /* the sparse decoder on each mirror image: equal where m > 0 */
+      g_assert_true (restore_model_forward_flipped (model, x, got, w, h, n, TRUE, &error));
+      g_assert_no_error (error);
+      err = 0.0;
+      for (gsize i = 0; i < 3 * plane; i++)
+        if (x[3 * plane + i % plane] > 0.0f)
+          err = MAX (err, fabs ((double) got[i] - want[i]));
+      g_assert_cmpfloat (err, <=, SPARSE_TOLERANCE);
+    }
+  /* one flip is the plain pass */
+  g_assert_true (restore_model_forward_flipped (model, x, got, w, h, 1, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (got, sizeof (float) * 3 * plane, y, sizeof (float) * 3 * plane);
+  restore_model_free (model);
+
+  /* restore_run(): options.flips 0 takes the model file's restore.flips;
+   * more flips change the masked pixels only */
+  {
+    RestoreModel  *general = load_named ("general.grst");
+    int            iw = 150, ih = 110, own = restore_model_get_flips (general);
+    gsize          n = (gsize) iw * ih * 3;
+    float         *src = g_new (float, n), *mk = g_new (float, (gsize) iw * ih);
+    float         *out[3];
+    RestoreImage   in = { src, iw, ih, 3, (gsize) iw * 3 };
+    RestoreMask    mask = { mk, iw, ih, (gsize) iw };
+    RestoreOptions options;
+    const int      flips[3] = { 0, 1, own };
+    GRand         *rand = g_rand_new_with_seed (5);
+    double         diff = 0.0;
+
+    for (int yy = 0; yy < ih; yy++)
+      for (int xx = 0; xx < iw; xx++)
+        {
+          for (int c = 0; c < 3; c++)
+            src[((gsize) yy * iw + xx) * 3 + c] =
+              0.5f + 0.3f * sinf (0.09f * xx + c) * cosf (0.13f * yy);
+          mk[(gsize) yy * iw + xx] = mask_value (MASK_BLOB, xx, yy, iw, ih, rand);
+        }
+    restore_options_init (&options);
+    options.n_threads = 2;
+    for (int k = 0; k < 3; k++)
+      {
+        RestoreImage dst = { out[k] = g_new (float, n), iw, ih, 3, (gsize) iw * 3 };
+
+        options.flips = flips[k];
+        g_assert_true (restore_run (&general, 1, &in, &mask, &dst, &options, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_cmpmem (out[0], sizeof (float) * n, out[2], sizeof (float) * n);
+    for (gsize i = 0; i < n; i++)
+      if (mk[i / 3] == 0.0f)
+        g_assert_cmpfloat (out[1][i], ==, src[i]);
+      else
+        diff = MAX (diff, fabs ((double) out[1][i] - out[2][i]));
+    g_test_message ("general.grst: restore.flips %d, max change from 1 flip %.3g", own, diff);
+    if (own > 1)
+      g_assert_cmpfloat (diff, >, 1e-3);
+    restore_model_free (general);
+    g_rand_free (rand);
+    g_free (src);
+    g_free (mk);
+    for (int k = 0; k < 3; k++)
+      g_free (out[k]);
+  }
+  g_free (x);
+  g_free (xf);
+  g_free (y);
+  g_free (yf);
+  g_free (back);
+  g_free (want);
+  g_free (got);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -613,6 +747,7 @@ main (int    argc,
     g_test_add_data_func (net_cases[i].path, &net_cases[i], test_random_net);
   g_test_add_func ("/core/sparse/sizes-in-turn", test_sizes_in_turn);
   g_test_add_func ("/core/sparse/engine", test_engine);
+  g_test_add_func ("/core/sparse/flipped", test_flipped);
   for (gsize i = 0; i < G_N_ELEMENTS (runs_cases); i++)
     g_test_add_data_func (runs_cases[i].path, &runs_cases[i], test_conv_runs);
   return g_test_run ();

@@ -448,6 +448,13 @@ test_engine_errors (void)
   options.denoise = 0.0;
   options.tile_size = -3;
   expect_invalid (model, &src, &mask, &dst, &options, RESTORE_ERROR_INVALID, NULL);
+  options.tile_size = 0;
+  options.flips = 3;
+  expect_invalid (model, &src, &mask, &dst, &options, RESTORE_ERROR_INVALID,
+                  "flips must be 0 (the model's own), 1, 2 or 4, got 3");
+  options.flips = -1;
+  expect_invalid (model, &src, &mask, &dst, &options, RESTORE_ERROR_INVALID, NULL);
+  options.flips = 0;
 
   /* NULL options mean the defaults. */
   g_assert_true (restore_run (&model, 1, &src, &mask, &dst, NULL, NULL));

@@ -2,6 +2,8 @@
 """gimp-restore: export trained U-Nets (or random-init test models) as GRST files.
 
   export.py ckpt CKPT --out weights/NAME.grst [--vector tests/data/NAME-vector.grst]
+                       [--max-radius R] [--flips 1|2|4]
+                       (CKPT: a training checkpoint or a model file)
   export.py tiny OUTDIR        random-init tiny-plain / tiny-gated models + vectors
   export.py verify MODEL[:VECTOR] ...    re-check written files
   export.py summary CKPT       training figures for the model cards
@@ -33,7 +35,7 @@ def default_receptive_field(model, cap=None):
 
 
 def model_metadata(model, name, description, license_, training,
-                   receptive_field, max_radius=None):
+                   receptive_field, max_radius=None, flips=None):
     md = [
         ("general.architecture", grst.string("unet")),
         ("general.name", grst.string(name)),
@@ -55,6 +57,10 @@ def model_metadata(model, name, description, license_, training,
         md.append(("unet.prefill", grst.string(model.prefill)))
     if max_radius is not None:
         md.append(("restore.max_radius", grst.f32(max_radius)))
+    if flips is not None and flips != 1:
+        if flips not in (2, 4):
+            raise ValueError("flips must be 1, 2 or 4, got %r" % flips)
+        md.append(("restore.flips", grst.u32(flips)))
     return md
 
 
@@ -163,10 +169,11 @@ def check_vector(path, meta, tensors):
 
 
 def export_model(model, path, name, description, license_, training,
-                 receptive_field, max_radius=None, vector_path=None, picture=None):
+                 receptive_field, max_radius=None, vector_path=None, picture=None,
+                 flips=None):
     model = model.float().eval()
     md = model_metadata(model, name, description, license_, training,
-                        receptive_field, max_radius)
+                        receptive_field, max_radius, flips)
     size = grst.write(path, md, model_tensors(model))
     if vector_path:
         write_vector(model, name, vector_path, vector_input(1, picture))
@@ -219,21 +226,32 @@ def load_picture(path, seed=1):
 
 
 def cmd_ckpt(args):
-    ck = torch.load(args.ckpt, map_location="cpu")
-    cfg = ck["config"]
-    model = RestoreUNet(**cfg)
-    state = ck["model"] if args.raw or not ck.get("ema") else ck["ema"]
-    model.load_state_dict(state)
-    info = ck.get("export", {})
+    if args.ckpt.endswith(".grst"):
+        # an exported model file: the same weights and metadata, re-written
+        meta, tensors = grst.read(args.ckpt)
+        model = from_file(meta, tensors)
+        info = dict(name=meta["general.name"], description=meta["general.description"],
+                    license=meta["general.license"],
+                    receptive_field=meta["unet.receptive_field"],
+                    max_radius=meta.get("restore.max_radius"),
+                    flips=meta.get("restore.flips"))
+        training = meta["general.training"]
+    else:
+        ck = torch.load(args.ckpt, map_location="cpu")
+        model = RestoreUNet(**ck["config"])
+        model.load_state_dict(ck["model"] if args.raw or not ck.get("ema") else ck["ema"])
+        info = ck.get("export", {})
+        training = info.get("training", "") + " Steps %d." % ck.get("step", 0)
+        if ck.get("val_psnr") is not None:
+            training += " Held-out masked PSNR %.2f dB." % ck["val_psnr"]
     name = args.name or info.get("name")
     rf = args.receptive_field or info.get("receptive_field") or default_receptive_field(model)
-    training = info.get("training", "") + " Steps %d." % ck.get("step", 0)
-    if ck.get("val_psnr") is not None:
-        training += " Held-out masked PSNR %.2f dB." % ck["val_psnr"]
+    max_radius = args.max_radius if args.max_radius is not None else info.get("max_radius")
+    flips = args.flips if args.flips is not None else info.get("flips")
     picture = load_picture(args.photo) if args.photo else None
     export_model(model, args.out, name, info.get("description", name),
                  info.get("license", PROJECT_LICENSE), training.strip(), rf,
-                 info.get("max_radius"), args.vector, picture)
+                 max_radius, args.vector, picture, flips)
 
 
 def cmd_summary(args):
@@ -282,6 +300,12 @@ def main():
     c.add_argument("--photo", help="photo for the vector input (default: synthetic)")
     c.add_argument("--receptive-field", type=int)
     c.add_argument("--raw", action="store_true", help="export the raw weights, not the EMA")
+    c.add_argument("--max-radius", type=float,
+                   help="restore.max_radius to write instead of the checkpoint's (the "
+                        "automatic choice sends regions up to this half-width to the model)")
+    c.add_argument("--flips", type=int, choices=(1, 2, 4),
+                   help="restore.flips: mirror images the core averages per tile (1 = "
+                        "none; default: the checkpoint's or model file's, else 1)")
     v = sub.add_parser("verify", help="check model files and their vectors")
     v.add_argument("pairs", nargs="+", help="MODEL.grst[:VECTOR.grst] ...")
     sm = sub.add_parser("summary")

@@ -37,7 +37,7 @@ fi
 # 3,400 steps, see weights/README.md). Then the scratch model goes on to SCRATCH_STEPS.
 scratch() {
   $PY $R/train.py --name scratch --channels 16,32,64,128 --mix thin --crop 128 \
-    --batch 8 --steps "$1" --threads "$THREADS" --max-radius 5 \
+    --batch 8 --steps "$1" --threads "$THREADS" --max-radius 1.5 \
     --receptive-field 48 --residual --prefill pushpull
 }
 general() {

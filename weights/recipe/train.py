@@ -115,9 +115,11 @@ def val_batches(val, size, mix, batch=8):
     return out
 
 
-def loss_fn(y, t, m):
+def loss_fn(y, t, m, mse_weight=0.0):
     """y, t in network values; m soft mask.  L1 hole (x6) + L1 valid, each
-    normalised by its area, + L1 of the image gradients inside the hole."""
+    normalised by its area, + L1 of the image gradients inside the hole,
+    + @mse_weight x the mean squared error in the hole (the error PSNR
+    measures)."""
     d = (y - t).abs()
     hole = (d * m).sum() / (3 * m.sum() + 1e-6)
     valid = (d * (1 - m)).sum() / (3 * (1 - m).sum() + 1e-6)
@@ -127,6 +129,8 @@ def loss_fn(y, t, m):
     my = torch.maximum(m[..., 1:, :], m[..., :-1, :])
     grad = ((gx * mx).sum() + (gy * my).sum()) / (3 * (mx.sum() + my.sum()) + 1e-6)
     total = HOLE_WEIGHT * hole + valid + GRAD_WEIGHT * grad
+    if mse_weight:
+        total = total + mse_weight * (d * d * m).sum() / (3 * m.sum() + 1e-6)
     return total, hole, valid, grad
 
 
@@ -189,6 +193,8 @@ def main():
     ap.add_argument("--steps", type=int, default=60000,
                     help="length of the cosine learning-rate schedule; training stops there")
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--mse", type=float, default=0.0,
+                    help="weight of a squared-error term in the hole, added to the L1 loss")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work", default=os.path.join(HERE, "..", "work"))
@@ -258,9 +264,10 @@ def main():
         else "General damage: scratches, dust, stains, tears, holes")
     training = ("%s on %d photos from Debian packages "
                 "(weights/recipe/photos.txt), %dx%d crops, batch %d, mask mix '%s', "
-                "%s pre-fill, loss 6*L1(hole)+L1(valid)+L1(gradient), Adam lr %g cosine."
+                "%s pre-fill, loss 6*L1(hole)+L1(valid)+L1(gradient)%s, Adam lr %g cosine."
                 % ("Fine-tuned" if args.init else "Trained from scratch", len(photos),
-                   args.crop, args.crop, args.batch, args.mix, args.prefill, args.lr))
+                   args.crop, args.crop, args.batch, args.mix, args.prefill,
+                   "+%g*L2(hole)" % args.mse if args.mse else "", args.lr))
     if args.init:
         training += (" Initialised from the weights of %s."
                      % os.path.basename(args.init).replace("ckpt-", "the ").replace(".pt", " model"))
@@ -291,7 +298,7 @@ def main():
         rgb, m = sample_batch(rng, photos, weights, args.batch, args.crop, args.mix)
         t = rgb * 2 - 1
         y = model(make_input(rgb, m).contiguous(memory_format=fmt))
-        loss, hole, valid, grad = loss_fn(y, t, m)
+        loss, hole, valid, grad = loss_fn(y, t, m, args.mse)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
