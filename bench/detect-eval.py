@@ -67,6 +67,18 @@ def eval_images():
     return paths
 
 
+def held_out_images():
+    """The detector's and models' 13 held-out training photos (train.py's
+    split of weights/work/photos), to check a change without looking at
+    the evaluation images."""
+    import train
+    paths = sorted(glob.glob(os.path.join(ROOT, "weights", "work", "photos", "*.png")))
+    if not paths:
+        raise SystemExit("no photos in weights/work/photos: run prepare_data.py first")
+    return [p for i, p in enumerate(paths)
+            if i % train.HOLD_OUT_EVERY == train.HOLD_OUT_EVERY // 2]
+
+
 def load_rgb(path):
     im = cv2.imread(path, cv2.IMREAD_COLOR)
     if im is None:
@@ -203,11 +215,16 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="first N images only (quick check)")
     ap.add_argument("--pixels", action="store_true",
                     help="also score the detector's own pixels (--grow 0) on the damaged images")
+    ap.add_argument("--held-out", action="store_true",
+                    help="the 13 held-out training photos instead of the evaluation images "
+                         "(development checks; writes no --md or --picture)")
     ap.add_argument("--md", default=os.path.join(ROOT, "docs", "detect-eval.md"))
     ap.add_argument("--picture", default=os.path.join(ROOT, "docs", "detect-old-photos.png"))
     args = ap.parse_args()
     t0 = time.time()
-    images = eval_images()
+    images = held_out_images() if args.held_out else eval_images()
+    if args.held_out:
+        args.md = None
     if args.limit:
         images = images[:args.limit]
     clean_sel = clean_px = clean_sel0 = 0
@@ -254,16 +271,18 @@ def main():
             print("%-24s %dx%d  clean selection %.3f%%" % (
                 os.path.basename(path), img.shape[1], img.shape[0], 100 * per_image_fp[-1][1]),
                 flush=True)
-        old = picture(args, tmp)
+        old = [] if args.held_out else picture(args, tmp)
 
     cmdline = "/usr/bin/python3 bench/detect-eval.py" + \
         ("" if not args.limit else " --limit %d" % args.limit) + \
         ("" if not args.pixels else " --pixels") + \
+        ("" if not args.held_out else " --held-out") + \
         ("" if args.seeds == 1 else " --seeds %d" % args.seeds) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []
-    out.append("Command: `%s` (%d evaluation images, %d seeds x 2 looks, %.0f s)." % (
-        cmdline, len(images), args.seeds, time.time() - t0))
+    out.append("Command: `%s` (%d %s images, %d seeds x 2 looks, %.0f s)." % (
+        cmdline, len(images), "held-out" if args.held_out else "evaluation", args.seeds,
+        time.time() - t0))
     out.append("")
     out.append("| synthetic damage | selection | precision | recall | recall, defects > 1 px wide "
                "| recall, 1 px defects | defects found (>= half) |")
@@ -275,16 +294,17 @@ def main():
             r["precision"], r["recall"], r["recall_wide"], r["recall_thin"],
             r["defects_found"], r["defects"]))
     out.append("")
-    out.append("Undamaged evaluation images (%d, %.1f megapixels): the default selection marks "
+    out.append("Undamaged " + ("held-out" if args.held_out else "evaluation") + " images (%d, %.1f megapixels): the default selection marks "
                "**%.3f%%** of the pixels (%.3f%% before growing); worst images: %s." % (
                    len(images), clean_px / 1e6, 100 * clean_sel / clean_px,
                    100 * clean_sel0 / clean_px,
                    ", ".join("%s %.2f%%" % (n, 100 * f) for n, f in
                              sorted(per_image_fp, key=lambda x: -x[1])[:4])))
-    out.append("")
-    out.append("Real old photographs (picture `%s`): %s." % (
-        os.path.relpath(args.picture, ROOT),
-        ", ".join("%s %.2f%% selected" % (n, 100 * f) for n, f in old)))
+    if old:
+        out.append("")
+        out.append("Real old photographs (picture `%s`): %s." % (
+            os.path.relpath(args.picture, ROOT),
+            ", ".join("%s %.2f%% selected" % (n, 100 * f) for n, f in old)))
     text = "\n".join(out)
     print()
     print(text)

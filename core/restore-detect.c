@@ -206,7 +206,8 @@ restore_detect_probability (RestoreModel               *model,
           break;
         }
       restore_tile_fill_rgb (tile, src, scale, offset, in);
-      ok = restore_model_forward (model, in, out, tile->width, tile->height, error);
+      ok = restore_model_forward_flipped (model, in, out, tile->width, tile->height,
+                                          restore_model_get_flips (model), FALSE, error);
       if (! ok)
         break;
       restore_tile_get_weights (plan, tile, wx, wy);

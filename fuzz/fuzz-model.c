@@ -33,6 +33,7 @@ static const char *const number_keys[] =
 {
   "unet.in_channels", "unet.out_channels", "unet.gated", "unet.residual",
   "unet.receptive_field", "norm.scale", "norm.offset", "restore.max_radius",
+  "restore.flips",
 };
 
 static volatile float sink;
@@ -103,7 +104,10 @@ touch_model (RestoreModel *model)
   output = g_new0 (float, (gsize) 3 * side * side);
   for (int i = 0; i < 4 * side * side; i++)
     input[i] = (float) (i % 7) * 0.125f;
-  if (! restore_model_forward (model, input, output, side, side, &error))
+  /* with the file's own restore.flips: its mirror images too */
+  if (! restore_model_forward_flipped (model, input, output, side, side,
+                                       restore_model_get_flips (model), FALSE,
+                                       &error))
     abort ();
   /* A width that is not a multiple of 2^depth must fail cleanly. */
   if (depth > 0 &&

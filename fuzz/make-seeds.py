@@ -73,7 +73,8 @@ def main():
     ch, dil = [2, 2, 3], [1, 2]
     grst.write(os.path.join(outdir, "seed-gated.grst"),
                unet_metadata("seed-gated", ch, dil, 1, "elu",
-                             [("restore.max_radius", grst.f32(6.0))]),
+                             [("restore.max_radius", grst.f32(6.0)),
+                              ("restore.flips", grst.u32(4))]),
                unet_tensors(rng, ch, dil, True))
     ch, dil = [1, 1], []
     grst.write(os.path.join(outdir, "seed-nodil.grst"),

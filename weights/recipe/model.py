@@ -277,3 +277,16 @@ def make_input(rgb, mask):
 
 def to_pixels(y):
     return ((y - NORM_OFFSET) / NORM_SCALE).clamp(0.0, 1.0)
+
+
+def forward_flipped(net, x, flips=1):
+    """The core's restore_model_forward_flipped(): the mean of @net's
+    outputs on @x [N,C,H,W] and on its mirror images (2: and left-right;
+    4: and upside down, and both), each mirrored back."""
+    if flips not in (1, 2, 4):
+        raise ValueError("flips must be 1, 2 or 4, got %r" % flips)
+    y = net(x)
+    for f in range(1, flips):
+        dims = [d for d, on in ((3, f & 1), (2, f & 2)) if on]
+        y = y + net(x.flip(dims)).flip(dims)
+    return y / flips

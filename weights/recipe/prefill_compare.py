@@ -2,7 +2,7 @@
 """Which hole pre-fill helps the general model?  A development measurement.
 
   /usr/bin/python3 weights/recipe/prefill_compare.py [--model weights/general.grst[,OTHER]]
-      [--iters 1000] [--side 600]
+      [--iters 1000] [--side 600] [--flips 1,4]
 
 On the 13 held-out training photos (never trained on; the evaluation images
 are not read), scaled to a long side of --side px, with the masks of
@@ -18,7 +18,9 @@ photo's index, so the same masks every run), prints the mean masked PSNR of:
 * OpenCV Navier-Stokes (radius 3), the best classical method on the blobs
   in docs/quality.md;
 * each model file given, with the pre-fill it was trained with and with the
-  other one swapped in (the same weights, not retrained for it).
+  other one swapped in (the same weights, not retrained for it), run on the
+  photo alone and, for each --flips value above 1, averaged over that many
+  mirror images (restore.flips).
 """
 import argparse
 import os
@@ -53,10 +55,14 @@ def main():
                     help="model files, comma-separated")
     ap.add_argument("--iters", default="1000", help="Jacobi sweeps of the reference fills")
     ap.add_argument("--side", type=int, default=600)
+    ap.add_argument("--flips", default="1",
+                    help="comma-separated restore.flips values to run the model files with "
+                         "(1, 2, 4: mirror images averaged, model.forward_flipped)")
     ap.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     args = ap.parse_args()
     torch.set_num_threads(1)
     iters = [int(i) for i in args.iters.split(",") if i]
+    flips = [int(f) for f in args.flips.split(",") if f]
     nets = []
     for path in args.model.split(","):
         cfg, state, _ = train.load_init(path)
@@ -88,9 +94,11 @@ def main():
                 for name, own, net in nets:
                     for pre in ("pushpull", "harmonic"):
                         net.prefill = pre
-                        label = "%s with %s (%s)" % (
-                            name, pre, "as trained" if pre == own else "swapped in")
-                        out[label] = (net(M.make_input(t, mt)) + 1) / 2
+                        for n in flips:
+                            label = "%s with %s (%s)%s" % (
+                                name, pre, "as trained" if pre == own else "swapped in",
+                                ", %d flips" % n if n > 1 else "")
+                            out[label] = (M.forward_flipped(net, M.make_input(t, mt), n) + 1) / 2
                     net.prefill = own
             for k, v in out.items():
                 v = v.clamp(0, 1)[0].numpy().transpose(1, 2, 0)
