@@ -59,6 +59,9 @@
  *                                 with weight 1 - m (0 sweeps, or
  *                                 RESTORE_HARMONIC_SWEEPS for "harmonic"),
  *                                 and the residual adds that filled input
+ *   unet.prefill_sweeps   u32     optional, "harmonic" only: relaxation
+ *                                 sweeps per pyramid level, 1..64 (default
+ *                                 RESTORE_HARMONIC_SWEEPS = 8)
  *   unet.output           string  optional: "none" (default) or "sigmoid": the
  *                                 output passes through 1 / (1 + exp (-y));
  *                                 detectors must have "sigmoid", inpainting

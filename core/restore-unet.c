@@ -344,6 +344,17 @@ read_metadata (RestoreModel  *model,
                                prefill);
     }
 
+  /* optional, "harmonic" only: how many relaxation sweeps per level */
+  if (restore_file_has_key (file, "unet.prefill_sweeps"))
+    {
+      if (model->sweeps == 0)
+        return metadata_error (error, "metadata 'unet.prefill_sweeps' needs "
+                               "unet.prefill 'harmonic'");
+      if (! get_u32 (file, "unet.prefill_sweeps", 1, RESTORE_MAX_SWEEPS, &value, error))
+        return FALSE;
+      model->sweeps = (int) value;
+    }
+
   /* a detector's input has no mask channel to fill or add back */
   if (model->task == RESTORE_MODEL_TASK_DETECT && model->prefill)
     return metadata_error (error, "metadata 'unet.prefill' must be 'none' "

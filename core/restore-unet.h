@@ -35,7 +35,8 @@
  * With unet.prefill "pushpull", x[0..2] is first replaced by the push-pull
  * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull() with 0
  * sweeps), for the first layer and the residual alike; with "harmonic" by
- * the same fill with RESTORE_HARMONIC_SWEEPS relaxation sweeps per level.
+ * the same fill with unet.prefill_sweeps relaxation sweeps per level
+ * (RESTORE_HARMONIC_SWEEPS when the file does not say).
  *   restored pixel = clamp ((y - offset) / scale, 0, 1)
  *
  * H and W of a forward pass must be multiples of 2^D.
@@ -49,6 +50,8 @@
 /* relaxation sweeps per pyramid level of the "harmonic" pre-fill (part of
  * its definition: HARMONIC_SWEEPS in weights/recipe/model.py) */
 #define RESTORE_HARMONIC_SWEEPS 8
+/* the most unet.prefill_sweeps may ask for (MAX_SWEEPS in model.py) */
+#define RESTORE_MAX_SWEEPS 64
 
 G_BEGIN_DECLS
 

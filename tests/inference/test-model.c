@@ -724,6 +724,22 @@ static void w_flips_3 (Writer *w)     { writer_add_u32 (w, "restore.flips", 3); 
 static void w_flips_0 (Writer *w)     { writer_add_u32 (w, "restore.flips", 0); }
 static void w_flips_8 (Writer *w)     { writer_add_u32 (w, "restore.flips", 8); }
 static void w_flips_f32 (Writer *w)   { writer_add_f32 (w, "restore.flips", 4.0f); }
+static void w_sweeps_alone (Writer *w) { writer_add_u32 (w, "unet.prefill_sweeps", 16); }
+static void w_sweeps_65 (Writer *w)
+{
+  writer_add_string (w, "unet.prefill", "harmonic");
+  writer_add_u32 (w, "unet.prefill_sweeps", 65);
+}
+static void w_sweeps_0 (Writer *w)
+{
+  writer_add_string (w, "unet.prefill", "harmonic");
+  writer_add_u32 (w, "unet.prefill_sweeps", 0);
+}
+static void w_sweeps_pp (Writer *w)
+{
+  writer_add_string (w, "unet.prefill", "pushpull");
+  writer_add_u32 (w, "unet.prefill_sweeps", 8);
+}
 static void w_prefill_x (Writer *w)   { writer_add_string (w, "unet.prefill", "median"); }
 static void w_prefill_u32 (Writer *w) { writer_add_u32 (w, "unet.prefill", 1); }
 
@@ -757,6 +773,10 @@ static const MetaCase meta_cases[] =
   { "/core/model/unet/reject/flips-0", "restore.flips", w_flips_0, "is 0, expected 1..4" },
   { "/core/model/unet/reject/flips-8", "restore.flips", w_flips_8, "is 8, expected 1..4" },
   { "/core/model/unet/reject/flips-type", "restore.flips", w_flips_f32, "another type" },
+  { "/core/model/unet/reject/sweeps-without-prefill", "unet.prefill", w_sweeps_alone, "needs unet.prefill 'harmonic'" },
+  { "/core/model/unet/reject/sweeps-pushpull", "unet.prefill", w_sweeps_pp, "needs unet.prefill 'harmonic'" },
+  { "/core/model/unet/reject/sweeps-65", "unet.prefill", w_sweeps_65, "is 65, expected 1..64" },
+  { "/core/model/unet/reject/sweeps-0", "unet.prefill", w_sweeps_0, "is 0, expected 1..64" },
   { "/core/model/unet/reject/prefill-unknown", "unet.prefill", w_prefill_x, "'median'" },
   { "/core/model/unet/reject/prefill-type", "unet.prefill", w_prefill_u32, "'unet.prefill' (string)" },
 };

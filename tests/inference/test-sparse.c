@@ -728,6 +728,7 @@ main (int    argc,
   static const char *const files[] =
   {
     "tiny-plain.grst", "tiny-gated.grst", "tiny-prefill.grst", "tiny-harmonic.grst",
+    "tiny-sweeps.grst",
     "tiny-detect.grst", "scratch.grst", "general.grst"
   };
 

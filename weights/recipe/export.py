@@ -55,6 +55,8 @@ def model_metadata(model, name, description, license_, training,
     ]
     if model.prefill != "none":
         md.append(("unet.prefill", grst.string(model.prefill)))
+    if model.sweeps is not None:
+        md.append(("unet.prefill_sweeps", grst.u32(model.sweeps)))
     if max_radius is not None:
         md.append(("restore.max_radius", grst.f32(max_radius)))
     if flips is not None and flips != 1:
@@ -194,7 +196,10 @@ def cmd_tiny(args):
                                    prefill="pushpull"), 13),
              ("tiny-harmonic", dict(channels=(8, 16, 32), dilations=(), gated=False,
                                     activation="leaky_relu", residual=True,
-                                    prefill="harmonic"), 14)]
+                                    prefill="harmonic"), 14),
+             ("tiny-sweeps", dict(channels=(8, 16, 32), dilations=(), gated=False,
+                                  activation="leaky_relu", residual=True,
+                                  prefill="harmonic", sweeps=32), 15)]
     for name, cfg, seed in specs:
         torch.manual_seed(seed)
         model = RestoreUNet(**cfg)

@@ -12,6 +12,8 @@ PREFILLS = ("none", "pushpull", "harmonic")
 # red-black relaxation sweeps per pyramid level of the "harmonic" pre-fill
 # (the C core's RESTORE_HARMONIC_SWEEPS)
 HARMONIC_SWEEPS = 8
+# the most a model file may ask for (unet.prefill_sweeps; RESTORE_MAX_SWEEPS)
+MAX_SWEEPS = 64
 OUTPUTS = ("none", "sigmoid")
 NORM_SCALE = 2.0
 NORM_OFFSET = -1.0
@@ -24,10 +26,12 @@ class _Layer(nn.Module):
 class RestoreUNet(nn.Module):
     def __init__(self, channels=(16, 32, 64, 128), dilations=(), gated=False,
                  activation="leaky_relu", residual=False, prefill="none",
-                 in_channels=4, out_channels=3, output="none"):
+                 in_channels=4, out_channels=3, output="none", sweeps=None):
         """in_channels 4 / out_channels 3 / output "none" is the inpainting
         network; a damage detector (restore.task "detect") has in_channels 3
-        (normalised RGB, no mask), out_channels 1 and output "sigmoid"."""
+        (normalised RGB, no mask), out_channels 1 and output "sigmoid".
+        @sweeps: relaxation sweeps per pyramid level of the "harmonic"
+        pre-fill (unet.prefill_sweeps); None for HARMONIC_SWEEPS."""
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError("unknown activation %r" % activation)
@@ -41,6 +45,10 @@ class RestoreUNet(nn.Module):
         if prefill not in PREFILLS:
             raise ValueError("unknown prefill %r" % prefill)
         self.prefill = prefill
+        if sweeps is not None and (prefill != "harmonic" or not 1 <= int(sweeps) <= MAX_SWEEPS):
+            raise ValueError("sweeps needs the harmonic pre-fill and 1..%d, got %r"
+                             % (MAX_SWEEPS, sweeps))
+        self.sweeps = None if sweeps is None or int(sweeps) == HARMONIC_SWEEPS else int(sweeps)
         if output not in OUTPUTS:
             raise ValueError("unknown output %r" % output)
         self.in_channels = int(in_channels)
@@ -112,7 +120,7 @@ class RestoreUNet(nn.Module):
         if x.shape[2] % f or x.shape[3] % f:
             raise ValueError("H and W must be multiples of %d" % f)
         if self.prefill != "none":
-            sweeps = HARMONIC_SWEEPS if self.prefill == "harmonic" else 0
+            sweeps = self.prefill_sweeps()
             x = torch.cat([push_pull(x[:, :3], 1.0 - x[:, 3:4], sweeps), x[:, 3:4]], dim=1)
         h = self._run(self.enc0.conv1, x)
         h = self._run(self.enc0.conv2, h)
@@ -137,10 +145,18 @@ class RestoreUNet(nn.Module):
             y = torch.sigmoid(y)
         return y
 
+    def prefill_sweeps(self):
+        """Relaxation sweeps per level of the pre-fill (0: plain push-pull)."""
+        if self.prefill != "harmonic":
+            return 0
+        return HARMONIC_SWEEPS if self.sweeps is None else self.sweeps
+
     def config(self):
         cfg = dict(channels=self.channels, dilations=self.dilations,
                    gated=self.gated, activation=self.activation,
                    residual=self.residual, prefill=self.prefill)
+        if self.sweeps is not None:
+            cfg.update(sweeps=self.sweeps)
         # only when not the inpainting defaults, so older checkpoints match
         if (self.in_channels, self.out_channels, self.output) != (4, 3, "none"):
             cfg.update(in_channels=self.in_channels, out_channels=self.out_channels,
@@ -258,7 +274,8 @@ def from_file(meta, tensors):
     m = RestoreUNet(meta["unet.channels"], meta["unet.dilations"], bool(meta["unet.gated"]),
                     meta["unet.activation"], bool(meta["unet.residual"]),
                     meta.get("unet.prefill", "none"), meta["unet.in_channels"],
-                    meta["unet.out_channels"], meta.get("unet.output", "none"))
+                    meta["unet.out_channels"], meta.get("unet.output", "none"),
+                    meta.get("unet.prefill_sweeps"))
     sd = m.state_dict()
     if set(sd) != set(tensors):
         raise ValueError("tensor names differ: %r" % (set(sd) ^ set(tensors)))

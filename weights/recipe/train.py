@@ -168,6 +168,9 @@ def init_from(path, model, ema):
     # the same weights fit any pre-fill (it changes the input, not the network)
     if cfg.get("prefill", "none") != "none" and mine.get("prefill", "none") != "none":
         cfg = dict(cfg, prefill=mine["prefill"])
+        cfg.pop("sweeps", None)
+        if "sweeps" in mine:
+            cfg["sweeps"] = mine["sweeps"]
     if cfg != mine:
         raise SystemExit("%s holds a different network: %r" % (path, cfg))
     model.load_state_dict(state)
@@ -187,6 +190,9 @@ def main():
     ap.add_argument("--prefill", default="none", choices=list(PREFILLS),
                     help="fill the hole before the network (push-pull, or harmonic: push-pull "
                          "relaxed to a membrane fill; the core does the same)")
+    ap.add_argument("--sweeps", type=int, default=None,
+                    help="relaxation sweeps per pyramid level of the harmonic pre-fill "
+                         "(unet.prefill_sweeps; default model.HARMONIC_SWEEPS)")
     ap.add_argument("--mix", default="thin", choices=["thin", "general"])
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
@@ -227,8 +233,9 @@ def main():
     cfg = dict(channels=[int(c) for c in args.channels.split(",")],
                dilations=[int(d) for d in args.dilations.split(",") if d],
                gated=args.gated, activation=args.activation, residual=args.residual,
-               prefill=args.prefill)
+               prefill=args.prefill, sweeps=args.sweeps)
     model = RestoreUNet(**cfg)
+    cfg = model.config()
     if args.crop % (2 ** model.depth):
         raise SystemExit("--crop must be a multiple of %d" % 2 ** model.depth)
     ema = RestoreUNet(**cfg)
@@ -266,7 +273,8 @@ def main():
                 "(weights/recipe/photos.txt), %dx%d crops, batch %d, mask mix '%s', "
                 "%s pre-fill, loss 6*L1(hole)+L1(valid)+L1(gradient)%s, Adam lr %g cosine."
                 % ("Fine-tuned" if args.init else "Trained from scratch", len(photos),
-                   args.crop, args.crop, args.batch, args.mix, args.prefill,
+                   args.crop, args.crop, args.batch, args.mix,
+                   args.prefill + (" (%d sweeps a level)" % model.sweeps if model.sweeps else ""),
                    "+%g*L2(hole)" % args.mse if args.mse else "", args.lr))
     if args.init:
         training += (" Initialised from the weights of %s."
