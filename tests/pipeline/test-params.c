@@ -71,6 +71,7 @@ test_params_options (void)
   g_assert_cmpfloat (options.sharpen, ==, restore_params[RESTORE_PARAM_SHARPEN].def);
   g_assert_cmpint (options.n_threads, ==, 0);
   g_assert_cmpint (options.tile_size, ==, 0);
+  g_assert_cmpint (options.flips, ==, 0);
   g_assert_null (options.progress);
   g_assert_null (options.progress_data);
   g_assert_null (options.cancel);

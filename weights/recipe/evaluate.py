@@ -37,6 +37,26 @@ def psnr(a, b, m):
     return 10 * np.log10(1.0 / max(se / (3 * m.sum() + 1e-9), 1e-12))
 
 
+def held_out_photos(set_name, side=600, work=os.path.join(HERE, "..", "work")):
+    """The 13 held-out training photos scaled to a long side of @side px
+    (multiples of 8), each with a mask of bench/quality.py's @set_name set
+    seeded by its index: yields (rgb [h, w, 3] 0..1, mask [h, w] 0..1)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
+    import quality
+    import train
+    _, val = train.load_photos(os.path.join(work, "photos"))
+    for i, im in enumerate(val):
+        h, w = im.shape[:2]
+        s = side / max(h, w)
+        im = cv2.resize(im, (int(w * s) // 8 * 8, int(h * s) // 8 * 8),
+                        interpolation=cv2.INTER_AREA)
+        img = im.astype(np.float32) / 255
+        m = quality.make_mask(set_name, "held-out-%d" % i, *img.shape[:2]).astype(np.float32)
+        if m.max() > 1:
+            m /= 255.0
+        yield img, m
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")

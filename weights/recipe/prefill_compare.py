@@ -32,11 +32,9 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
 import model as M  # noqa: E402
-import quality  # noqa: E402  (the benchmark's mask generators)
 import train  # noqa: E402
-from evaluate import psnr  # noqa: E402
+from evaluate import held_out_photos, psnr  # noqa: E402
 
 
 def jacobi(p, w, iters):
@@ -69,19 +67,11 @@ def main():
         net = M.RestoreUNet(**cfg)
         net.load_state_dict(state)
         nets.append((os.path.basename(path), cfg["prefill"], net.eval()))
-    _, val = train.load_photos(os.path.join(args.work, "photos"))
     rows = {}
+    n_photos = 0
     for set_name in ["blobs", "hole"]:
-        for i, im in enumerate(val):
-            h, w = im.shape[:2]
-            s = args.side / max(h, w)
-            im = cv2.resize(im, (int(w * s) // 8 * 8, int(h * s) // 8 * 8),
-                            interpolation=cv2.INTER_AREA)
-            img = im.astype(np.float32) / 255
-            h, w = img.shape[:2]
-            m = quality.make_mask(set_name, "held-out-%d" % i, h, w).astype(np.float32)
-            if m.max() > 1:
-                m /= 255.0
+        for img, m in held_out_photos(set_name, args.side, args.work):
+            n_photos += set_name == "blobs"
             t = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
             mt = torch.from_numpy(m)[None, None]
             out = {}
@@ -108,7 +98,7 @@ def main():
             rows.setdefault("OpenCV Navier-Stokes (radius 3)", {}).setdefault(set_name, []).append(
                 psnr(ns.astype(np.float32) / 255, img, m))
     print("%d held-out photos, long side %d px, masks of bench/quality.py; masked PSNR (dB):\n"
-          % (len(val), args.side))
+          % (n_photos, args.side))
     print("| fill | blobs | hole |\n|---|---:|---:|")
     for k, v in rows.items():
         print("| %s | %.2f | %.2f |" % (k, np.mean(v["blobs"]), np.mean(v["hole"])))

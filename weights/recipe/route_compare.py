@@ -17,19 +17,15 @@ import argparse
 import os
 import sys
 
-import cv2
 import numpy as np
 import torch
 from scipy import ndimage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
 import grst  # noqa: E402
 import model as M  # noqa: E402
-import quality  # noqa: E402  (the benchmark's mask generators)
-import train  # noqa: E402
-from evaluate import psnr  # noqa: E402
+from evaluate import held_out_photos, psnr  # noqa: E402
 
 RADII = [0, 1, 1.5, 2, 2.5, 3, 4, 5, float("inf")]
 
@@ -53,18 +49,10 @@ def main():
     torch.set_num_threads(1)
     nets = {n: M.from_file(*grst.read(os.path.join(args.weights, n + ".grst")))
             for n in ("scratch", "general")}
-    _, val = train.load_photos(os.path.join(args.work, "photos"))
     scores = {r: [] for r in RADII}
-    for i, im in enumerate(val):
-        h, w = im.shape[:2]
-        s = args.side / max(h, w)
-        im = cv2.resize(im, (int(w * s) // 8 * 8, int(h * s) // 8 * 8),
-                        interpolation=cv2.INTER_AREA)
-        img = im.astype(np.float32) / 255
-        h, w = img.shape[:2]
-        m = quality.make_mask("scratches", "held-out-%d" % i, h, w).astype(np.float32)
-        if m.max() > 1:
-            m /= 255.0
+    n_photos = 0
+    for img, m in held_out_photos("scratches", args.side, args.work):
+        n_photos += 1
         t = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
         mt = torch.from_numpy(m)[None, None]
         with torch.no_grad():
@@ -75,7 +63,7 @@ def main():
             y = np.where((hw <= r)[..., None], out["scratch"], out["general"])
             scores[r].append(psnr(y, img, m))
     print("%d held-out photos, long side %d px, scratches masks of bench/quality.py\n"
-          % (len(val), args.side))
+          % (n_photos, args.side))
     print("| scratch model up to half-width | masked PSNR (dB) |\n|---|---:|")
     for r in RADII:
         label = ("none (general model only)" if r == 0 else
