@@ -24,7 +24,9 @@
  *
  * With restore.flips 2 or 4 (restore_model_forward_flipped) each tile
  * runs that many times, on its mirror images, and the outputs are
- * averaged before the composite.
+ * averaged before the composite; with restore.flips_radius only the tiles
+ * that hold damage wider than that do (engine_tile_flips: a distance
+ * transform of the window's mask, 1 float per pixel more).
  *
  * Memory: the tiler's 28 T^2 bytes (twice that with flips), plus (C + 1) T^2 floats for the
  * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
@@ -62,6 +64,7 @@ typedef struct
   int                   box_x0, box_y0, box_w;
   guint8                id;
   int                   done, total;
+  float                *dist;        /* [h, w] for engine_tile_flips, or NULL */
   /* per-tile scratch, sized for the largest window */
   float                *comp;        /* [C, h, w] */
   float                *m;           /* [h, w] */
@@ -82,6 +85,35 @@ engine_cancelled (const RestoreOptions *options,
   return FALSE;
 }
 
+/* How many mirror images this tile runs on: options.flips when set; else
+ * the model's restore.flips where the tile holds damage wider than its
+ * restore.flips_radius (the largest distance of a masked pixel of the
+ * window to an unmasked one, minus 0.5, as the routing measures a
+ * region), 1 elsewhere. */
+static int
+engine_tile_flips (EngineRun   *run,
+                   const float *in,
+                   int          w,
+                   int          h)
+{
+  int    flips = restore_model_get_flips (run->model);
+  double radius = restore_model_get_flips_radius (run->model);
+  gsize  plane = (gsize) w * h, i;
+  float  far2 = 0.0f;
+
+  if (run->options->flips > 0)
+    return run->options->flips;
+  if (flips == 1 || !(radius > 0.0) || run->dist == NULL)
+    return flips;
+  for (i = 0; i < plane; i++)
+    run->dist[i] = in[3 * plane + i] > 0.0f ? 1e20f : 0.0f;
+  if (!restore_tile_distance2 (run->dist, w, h, run->options->cancel))
+    return 1;   /* cancelled: engine_forward reports it */
+  for (i = 0; i < plane; i++)
+    far2 = MAX (far2, run->dist[i]);
+  return sqrt (far2) - 0.5 > radius ? flips : 1;
+}
+
 static gboolean
 engine_forward (const float *in,
                 float       *out,
@@ -96,10 +128,9 @@ engine_forward (const float *in,
     return FALSE;
   /* only the output where the mask is > 0 is used (engine_sink) */
   return restore_model_forward_flipped (run->model, in, out, w, h,
-                                        run->options->flips > 0
-                                        ? run->options->flips
-                                        : restore_model_get_flips (run->model),
-                                        TRUE, error);
+                                        engine_tile_flips (run, in, w, h),
+                                        TRUE, error) &&
+         !engine_cancelled (run->options, error);
 }
 
 static inline float
@@ -491,6 +522,10 @@ restore_run (RestoreModel *const   *models,
   run.box_w = bx1 - bx0;
   run.total = total;
   run.comp = g_new (float, 3 * max_area);
+  for (k = 0; k < n_models; k++)
+    if (options->flips == 0 && restore_model_get_flips (models[k]) > 1
+        && restore_model_get_flips_radius (models[k]) > 0.0 && run.dist == NULL)
+      run.dist = g_new (float, max_area);
   run.m = g_new (float, max_area);
   if (src->channels == 2 || src->channels == 4)
     {
@@ -529,6 +564,7 @@ restore_run (RestoreModel *const   *models,
   g_free (plans);
   g_free (owner);
   g_free (run.comp);
+  g_free (run.dist);
   g_free (run.m);
   g_free (run.sat_a);
   g_free (run.sat_k);

@@ -74,6 +74,9 @@
  *                                 runs the network on each tile and on
  *                                 that many - 1 mirror images of it and
  *                                 averages (restore_model_forward_flipped)
+ *   restore.flips_radius  f32     optional, >= 0: only on tiles with a
+ *                                 defect of a larger half-width (0 or
+ *                                 unset: on every tile)
  *   restore.task          string  optional: "inpaint" (default: RGB + mask in,
  *                                 restored RGB out) or "detect" (a damage
  *                                 detector, restore-detect.h: in_channels 3,

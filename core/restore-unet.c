@@ -72,6 +72,7 @@ struct _RestoreModel
   float              offset;
   float              max_radius;
   int                flips;      /* restore.flips: 1, 2 or 4 */
+  float              flips_radius; /* restore.flips_radius, 0 if unset */
 
   Layer             *layers;
   int                n_layers;
@@ -387,6 +388,17 @@ read_metadata (RestoreModel  *model,
                                "expected 1, 2 or 4");
       model->flips = (int) value;
     }
+  model->flips_radius = 0.0f;
+  if (restore_file_get_f32 (file, "restore.flips_radius", &model->flips_radius))
+    {
+      if (! isfinite (model->flips_radius) || model->flips_radius < 0.0f)
+        return metadata_error (error, "metadata 'restore.flips_radius' must be "
+                               "a finite number >= 0");
+    }
+  else if (restore_file_has_key (file, "restore.flips_radius"))
+    {
+      return metadata_error (error, "metadata 'restore.flips_radius' must be f32");
+    }
   return TRUE;
 }
 
@@ -687,6 +699,14 @@ restore_model_get_flips (const RestoreModel *model)
 {
   g_return_val_if_fail (model != NULL, 1);
   return model->flips;
+}
+
+/** restore_model_get_flips_radius: Returns restore.flips_radius or 0. */
+double
+restore_model_get_flips_radius (const RestoreModel *model)
+{
+  g_return_val_if_fail (model != NULL, 0.0);
+  return model->flips_radius;
 }
 
 /** restore_model_get_task: Returns restore.task (inpaint by default). */

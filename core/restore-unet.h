@@ -99,6 +99,11 @@ double        restore_model_get_max_radius  (const RestoreModel *model);
 /* restore.flips: how many mirror images of a tile the model is meant to be
  * run on and averaged (1, 2 or 4; 1 when the file does not set it). */
 int           restore_model_get_flips       (const RestoreModel *model);
+/* restore.flips_radius: a restore (restore_run() with options.flips 0)
+ * averages the mirror images only on tiles holding damage wider than this
+ * (a masked pixel farther than it, plus half a pixel, from every unmasked
+ * one); 0 (unset): on every tile. */
+double        restore_model_get_flips_radius (const RestoreModel *model);
 RestoreModelTask restore_model_get_task      (const RestoreModel *model);
 /* unet.in_channels (4, or 3 for a detector) and unet.out_channels (3 or 1). */
 int           restore_model_get_in_channels (const RestoreModel *model);

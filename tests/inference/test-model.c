@@ -720,6 +720,8 @@ static void w_scale_inf (Writer *w)   { writer_add_f32 (w, "norm.scale", INFINIT
 static void w_offset_nan (Writer *w)  { writer_add_f32 (w, "norm.offset", NAN); }
 static void w_radius_neg (Writer *w)  { writer_add_f32 (w, "restore.max_radius", -1.0f); }
 static void w_radius_u32 (Writer *w)  { writer_add_u32 (w, "restore.max_radius", 3); }
+static void w_fradius_neg (Writer *w) { writer_add_f32 (w, "restore.flips_radius", -2.0f); }
+static void w_fradius_u32 (Writer *w) { writer_add_u32 (w, "restore.flips_radius", 4); }
 static void w_flips_3 (Writer *w)     { writer_add_u32 (w, "restore.flips", 3); }
 static void w_flips_0 (Writer *w)     { writer_add_u32 (w, "restore.flips", 0); }
 static void w_flips_8 (Writer *w)     { writer_add_u32 (w, "restore.flips", 8); }
@@ -769,6 +771,8 @@ static const MetaCase meta_cases[] =
   { "/core/model/unet/reject/offset-nan", "norm.offset", w_offset_nan, "finite" },
   { "/core/model/unet/reject/max-radius-negative", "restore.max_radius", w_radius_neg, "max_radius" },
   { "/core/model/unet/reject/max-radius-type", "restore.max_radius", w_radius_u32, "must be f32" },
+  { "/core/model/unet/reject/flips-radius-negative", "restore.flips_radius", w_fradius_neg, "flips_radius' must be a finite" },
+  { "/core/model/unet/reject/flips-radius-type", "restore.flips_radius", w_fradius_u32, "flips_radius' must be f32" },
   { "/core/model/unet/reject/flips-3", "restore.flips", w_flips_3, "is 3, expected 1, 2 or 4" },
   { "/core/model/unet/reject/flips-0", "restore.flips", w_flips_0, "is 0, expected 1..4" },
   { "/core/model/unet/reject/flips-8", "restore.flips", w_flips_8, "is 8, expected 1..4" },
@@ -911,6 +915,7 @@ test_unet_flips (void)
   /* not set: 1 */
   g_assert_no_error (error);
   g_assert_cmpint (restore_model_get_flips (model), ==, 1);
+  g_assert_cmpfloat (restore_model_get_flips_radius (model), ==, 0.0);
   restore_model_free (model);
   spec.extra_kv = w_flips_4;
   model = load_spec (&spec, &error);

@@ -663,55 +663,6 @@ test_flipped (void)
   g_assert_cmpmem (got, sizeof (float) * 3 * plane, y, sizeof (float) * 3 * plane);
   restore_model_free (model);
 
-  /* restore_run(): options.flips 0 takes the model file's restore.flips;
-   * more flips change the masked pixels only */
-  {
-    RestoreModel  *general = load_named ("general.grst");
-    int            iw = 150, ih = 110, own = restore_model_get_flips (general);
-    gsize          n = (gsize) iw * ih * 3;
-    float         *src = g_new (float, n), *mk = g_new (float, (gsize) iw * ih);
-    float         *out[3];
-    RestoreImage   in = { src, iw, ih, 3, (gsize) iw * 3 };
-    RestoreMask    mask = { mk, iw, ih, (gsize) iw };
-    RestoreOptions options;
-    const int      flips[3] = { 0, 1, own };
-    GRand         *rand = g_rand_new_with_seed (5);
-    double         diff = 0.0;
-
-    for (int yy = 0; yy < ih; yy++)
-      for (int xx = 0; xx < iw; xx++)
-        {
-          for (int c = 0; c < 3; c++)
-            src[((gsize) yy * iw + xx) * 3 + c] =
-              0.5f + 0.3f * sinf (0.09f * xx + c) * cosf (0.13f * yy);
-          mk[(gsize) yy * iw + xx] = mask_value (MASK_BLOB, xx, yy, iw, ih, rand);
-        }
-    restore_options_init (&options);
-    options.n_threads = 2;
-    for (int k = 0; k < 3; k++)
-      {
-        RestoreImage dst = { out[k] = g_new (float, n), iw, ih, 3, (gsize) iw * 3 };
-
-        options.flips = flips[k];
-        g_assert_true (restore_run (&general, 1, &in, &mask, &dst, &options, &error));
-        g_assert_no_error (error);
-      }
-    g_assert_cmpmem (out[0], sizeof (float) * n, out[2], sizeof (float) * n);
-    for (gsize i = 0; i < n; i++)
-      if (mk[i / 3] == 0.0f)
-        g_assert_cmpfloat (out[1][i], ==, src[i]);
-      else
-        diff = MAX (diff, fabs ((double) out[1][i] - out[2][i]));
-    g_test_message ("general.grst: restore.flips %d, max change from 1 flip %.3g", own, diff);
-    if (own > 1)
-      g_assert_cmpfloat (diff, >, 1e-3);
-    restore_model_free (general);
-    g_rand_free (rand);
-    g_free (src);
-    g_free (mk);
-    for (int k = 0; k < 3; k++)
-      g_free (out[k]);
-  }
   g_free (x);
   g_free (xf);
   g_free (y);
@@ -719,6 +670,71 @@ test_flipped (void)
   g_free (back);
   g_free (want);
   g_free (got);
+}
+
+/* restore_run() on general.grst with options.flips 0 (the file's own
+ * restore.flips and restore.flips_radius): over a blob 36 px across (half-
+ * width about 18) the file's flips; over lines at most 3 px wide (half-
+ * width under 2) no flips when the file sets a flips_radius of 2 or more.
+ * More flips change the masked pixels only. */
+static void
+test_flipped_engine (void)
+{
+  RestoreModel *general = load_named ("general.grst");
+  int           iw = 150, ih = 110, own = restore_model_get_flips (general);
+  double        radius = restore_model_get_flips_radius (general);
+  gsize         n = (gsize) iw * ih * 3;
+  float        *src = g_new (float, n), *mk = g_new (float, (gsize) iw * ih);
+  RestoreImage  in = { src, iw, ih, 3, (gsize) iw * 3 };
+  RestoreMask   mask = { mk, iw, ih, (gsize) iw };
+  GError       *error = NULL;
+
+  for (int yy = 0; yy < ih; yy++)
+    for (int xx = 0; xx < iw; xx++)
+      for (int c = 0; c < 3; c++)
+        src[((gsize) yy * iw + xx) * 3 + c] =
+          0.5f + 0.3f * sinf (0.09f * xx + c) * cosf (0.13f * yy);
+  for (int kind = MASK_LINES; kind <= MASK_BLOB; kind += MASK_BLOB - MASK_LINES)
+    {
+      GRand         *rand = g_rand_new_with_seed (5);
+      /* what options.flips 0 must come to */
+      int            expect = kind == MASK_BLOB || !(radius >= 2.0) ? own : 1;
+      const int      flips[3] = { 0, 1, own };
+      float         *out[3];
+      RestoreOptions options;
+      double         diff = 0.0;
+
+      for (int yy = 0; yy < ih; yy++)
+        for (int xx = 0; xx < iw; xx++)
+          mk[(gsize) yy * iw + xx] = mask_value (kind, xx, yy, iw, ih, rand);
+      restore_options_init (&options);
+      options.n_threads = 2;
+      for (int k = 0; k < 3; k++)
+        {
+          RestoreImage dst = { out[k] = g_new (float, n), iw, ih, 3, (gsize) iw * 3 };
+
+          options.flips = flips[k];
+          g_assert_true (restore_run (&general, 1, &in, &mask, &dst, &options, &error));
+          g_assert_no_error (error);
+        }
+      g_assert_cmpmem (out[0], sizeof (float) * n, out[expect == 1 ? 1 : 2], sizeof (float) * n);
+      for (gsize i = 0; i < n; i++)
+        if (mk[i / 3] == 0.0f)
+          g_assert_cmpfloat (out[1][i], ==, src[i]);
+        else
+          diff = MAX (diff, fabs ((double) out[1][i] - out[2][i]));
+      g_test_message ("general.grst, %s: restore.flips %d, flips_radius %g: %d flips; "
+                      "%d flips change the fill by up to %.3g", mask_names[kind], own,
+                      radius, expect, own, diff);
+      if (own > 1)
+        g_assert_cmpfloat (diff, >, 1e-3);
+      for (int k = 0; k < 3; k++)
+        g_free (out[k]);
+      g_rand_free (rand);
+    }
+  restore_model_free (general);
+  g_free (src);
+  g_free (mk);
 }
 
 int
@@ -749,6 +765,7 @@ main (int    argc,
   g_test_add_func ("/core/sparse/sizes-in-turn", test_sizes_in_turn);
   g_test_add_func ("/core/sparse/engine", test_engine);
   g_test_add_func ("/core/sparse/flipped", test_flipped);
+  g_test_add_func ("/core/sparse/flipped-engine", test_flipped_engine);
   for (gsize i = 0; i < G_N_ELEMENTS (runs_cases); i++)
     g_test_add_data_func (runs_cases[i].path, &runs_cases[i], test_conv_runs);
   return g_test_run ();

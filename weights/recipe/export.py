@@ -2,7 +2,7 @@
 """gimp-restore: export trained U-Nets (or random-init test models) as GRST files.
 
   export.py ckpt CKPT --out weights/NAME.grst [--vector tests/data/NAME-vector.grst]
-                       [--max-radius R] [--flips 1|2|4]
+                       [--max-radius R] [--flips 1|2|4] [--flips-radius R]
                        (CKPT: a training checkpoint or a model file)
   export.py tiny OUTDIR        random-init tiny-plain / tiny-gated models + vectors
   export.py verify MODEL[:VECTOR] ...    re-check written files
@@ -35,7 +35,7 @@ def default_receptive_field(model, cap=None):
 
 
 def model_metadata(model, name, description, license_, training,
-                   receptive_field, max_radius=None, flips=None):
+                   receptive_field, max_radius=None, flips=None, flips_radius=None):
     md = [
         ("general.architecture", grst.string("unet")),
         ("general.name", grst.string(name)),
@@ -63,6 +63,8 @@ def model_metadata(model, name, description, license_, training,
         if flips not in (2, 4):
             raise ValueError("flips must be 1, 2 or 4, got %r" % flips)
         md.append(("restore.flips", grst.u32(flips)))
+        if flips_radius:
+            md.append(("restore.flips_radius", grst.f32(flips_radius)))
     return md
 
 
@@ -172,10 +174,10 @@ def check_vector(path, meta, tensors):
 
 def export_model(model, path, name, description, license_, training,
                  receptive_field, max_radius=None, vector_path=None, picture=None,
-                 flips=None):
+                 flips=None, flips_radius=None):
     model = model.float().eval()
     md = model_metadata(model, name, description, license_, training,
-                        receptive_field, max_radius, flips)
+                        receptive_field, max_radius, flips, flips_radius)
     size = grst.write(path, md, model_tensors(model))
     if vector_path:
         write_vector(model, name, vector_path, vector_input(1, picture))
@@ -239,7 +241,8 @@ def cmd_ckpt(args):
                     license=meta["general.license"],
                     receptive_field=meta["unet.receptive_field"],
                     max_radius=meta.get("restore.max_radius"),
-                    flips=meta.get("restore.flips"))
+                    flips=meta.get("restore.flips"),
+                    flips_radius=meta.get("restore.flips_radius"))
         training = meta["general.training"]
     else:
         ck = torch.load(args.ckpt, map_location="cpu")
@@ -253,10 +256,12 @@ def cmd_ckpt(args):
     rf = args.receptive_field or info.get("receptive_field") or default_receptive_field(model)
     max_radius = args.max_radius if args.max_radius is not None else info.get("max_radius")
     flips = args.flips if args.flips is not None else info.get("flips")
+    flips_radius = (args.flips_radius if args.flips_radius is not None
+                    else info.get("flips_radius"))
     picture = load_picture(args.photo) if args.photo else None
     export_model(model, args.out, name, info.get("description", name),
                  info.get("license", PROJECT_LICENSE), training.strip(), rf,
-                 max_radius, args.vector, picture, flips)
+                 max_radius, args.vector, picture, flips, flips_radius)
 
 
 def cmd_summary(args):
@@ -311,6 +316,9 @@ def main():
     c.add_argument("--flips", type=int, choices=(1, 2, 4),
                    help="restore.flips: mirror images the core averages per tile (1 = "
                         "none; default: the checkpoint's or model file's, else 1)")
+    c.add_argument("--flips-radius", type=float,
+                   help="restore.flips_radius: the flips only on tiles with damage of a "
+                        "larger half-width (0 = every tile)")
     v = sub.add_parser("verify", help="check model files and their vectors")
     v.add_argument("pairs", nargs="+", help="MODEL.grst[:VECTOR.grst] ...")
     sm = sub.add_parser("summary")
