@@ -11,11 +11,16 @@ PHOTO="$W/photos/gc-erase-kingfisher.png"
 [ $# -gt 0 ] || set -- scratch general
 for name in "$@"; do
   ck="$W/ckpt-$name.pt"
-  # run.sh's last general stage (the harmonic pre-fill) has its own checkpoint
-  if [ "$name" = general ] && [ -f "$W/ckpt-general-harmonic.pt" ]; then
-    ck="$W/ckpt-general-harmonic.pt"
+  extra=""
+  # run.sh's last general stage has its own checkpoint; the file asks for flips
+  if [ "$name" = general ]; then
+    for last in h3 harmonic; do
+      if [ -f "$W/ckpt-general-$last.pt" ]; then ck="$W/ckpt-general-$last.pt"; break; fi
+    done
+    extra="--flips 4 --flips-radius 4"
   fi
-  $PY $R/export.py ckpt "$ck" --name "$name" --out "weights/$name.grst" \
+  # shellcheck disable=SC2086
+  $PY $R/export.py ckpt "$ck" --name "$name" --out "weights/$name.grst" $extra \
     --vector "tests/data/$name-vector.grst" --photo "$PHOTO"
   $PY $R/export.py summary "$ck"
 done

@@ -216,6 +216,8 @@ def main():
                          "instead of a random initialisation; ignored when resuming")
     ap.add_argument("--no-channels-last", dest="channels_last", action="store_false",
                     help="keep NCHW tensors (channels-last is about 1.5x faster on CPU)")
+    ap.add_argument("--stop-step", type=int, default=None,
+                    help="stop at this step (the learning-rate schedule still spans --steps)")
     ap.add_argument("--stop-after", type=float, default=None,
                     help="stop after this many seconds (A/B tests)")
     args = ap.parse_args()
@@ -333,6 +335,10 @@ def main():
             t0 += time.time() - tv
         if step % args.ckpt_every == 0:
             save()
+        if args.stop_step and step >= args.stop_step:
+            save()
+            log(fh, "stopping at step %d (--stop-step)" % step)
+            return
         if args.stop_after and time.time() - t_start > args.stop_after:
             save()
             log(fh, "stopping after %.0f s at step %d" % (time.time() - t_start, step))
