@@ -155,6 +155,27 @@ get_u32 (const RestoreFile  *file,
   return TRUE;
 }
 
+/* An optional radius in pixels: 0 when @key is absent; when present it
+ * must be a finite f32 >= 0. */
+static gboolean
+get_optional_radius (const RestoreFile  *file,
+                     const char         *key,
+                     float              *value,
+                     GError            **error)
+{
+  *value = 0.0f;
+  if (restore_file_get_f32 (file, key, value))
+    {
+      if (! isfinite (*value) || *value < 0.0f)
+        return metadata_error (error, "metadata '%s' must be a finite number >= 0", key);
+    }
+  else if (restore_file_has_key (file, key))
+    {
+      return metadata_error (error, "metadata '%s' must be f32", key);
+    }
+  return TRUE;
+}
+
 static gboolean
 get_string (const RestoreFile  *file,
             const char         *key,
@@ -364,18 +385,8 @@ read_metadata (RestoreModel  *model,
     return metadata_error (error, "metadata 'unet.residual' must be 0 for a "
                            "detect model");
 
-  /* optional, but when present it must be a finite f32 >= 0 */
-  model->max_radius = 0.0f;
-  if (restore_file_get_f32 (file, "restore.max_radius", &model->max_radius))
-    {
-      if (! isfinite (model->max_radius) || model->max_radius < 0.0f)
-        return metadata_error (error, "metadata 'restore.max_radius' must be "
-                               "a finite number >= 0");
-    }
-  else if (restore_file_has_key (file, "restore.max_radius"))
-    {
-      return metadata_error (error, "metadata 'restore.max_radius' must be f32");
-    }
+  if (! get_optional_radius (file, "restore.max_radius", &model->max_radius, error))
+    return FALSE;
 
   /* optional: 1 (the default), 2 or 4 mirror images averaged */
   model->flips = 1;
@@ -388,17 +399,8 @@ read_metadata (RestoreModel  *model,
                                "expected 1, 2 or 4");
       model->flips = (int) value;
     }
-  model->flips_radius = 0.0f;
-  if (restore_file_get_f32 (file, "restore.flips_radius", &model->flips_radius))
-    {
-      if (! isfinite (model->flips_radius) || model->flips_radius < 0.0f)
-        return metadata_error (error, "metadata 'restore.flips_radius' must be "
-                               "a finite number >= 0");
-    }
-  else if (restore_file_has_key (file, "restore.flips_radius"))
-    {
-      return metadata_error (error, "metadata 'restore.flips_radius' must be f32");
-    }
+  if (! get_optional_radius (file, "restore.flips_radius", &model->flips_radius, error))
+    return FALSE;
   return TRUE;
 }
 
