@@ -165,9 +165,128 @@ def scene_text(rng, c):
     return c
 
 
-def make_pair(rng, crop, clean=CLEAN_FRACTION):
+def _texture_colour(rng, base, spread, shape):
+    """Per-cell colours around @base (3,) with relative spread."""
+    return np.clip(base * (1 + rng.normal(0, spread, shape + (1,)))
+                   + rng.normal(0, spread * 0.3, shape + (3,)), 0, 1).astype(np.float32)
+
+
+def _brick(rng, h, w):
+    """Courses of bricks or tiles with mortar joints (light or dark), staggered."""
+    s = 2 * max(h, w)
+    row = int(rng.integers(5, 22))
+    ratio = rng.uniform(1.0, 4.0) if rng.random() < 0.8 else 1.0
+    col = max(4, int(row * ratio))
+    joint = rng.uniform(0.8, 3.0)
+    base = np.array(rng.uniform(0.15, 0.85, 3), np.float32) * rng.uniform(0.6, 1.0)
+    mortar = np.float32(rng.uniform(0.65, 0.95) if rng.random() < 0.6 else rng.uniform(0.05, 0.3))
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+    r = np.floor(yy / row)
+    stagger = rng.uniform(0.3, 0.7) if rng.random() < 0.85 else 0.0
+    xs = xx + (r % 2) * stagger * col
+    c = np.floor(xs / col)
+    n_r, n_c = int(r.max()) + 1, int(c.max()) + 2
+    cells = _texture_colour(rng, base, rng.uniform(0.03, 0.2), (n_r, n_c))
+    img = cells[r.astype(int), c.astype(int)]
+    # distance to the nearest joint, anti-aliased
+    dy = np.minimum(yy - r * row, (r + 1) * row - yy)
+    dx = np.minimum(xs - c * col, (c + 1) * col - xs)
+    d = np.minimum(dy, dx)
+    a = np.clip(joint / 2 + 0.5 - d, 0, 1)[..., None]
+    img = img * (1 - a) + mortar * a
+    img = img + rng.normal(0, rng.uniform(0.01, 0.06), (s, s, 1)).astype(np.float32)
+    return _warp(rng, img, h, w)
+
+
+def _pebbles(rng, h, w):
+    """Gravel, pebbles, seeds: densely packed small shaded blobs."""
+    s = 2 * max(h, w)
+    base = np.array(rng.uniform(0.2, 0.8, 3), np.float32)
+    img = np.empty((s, s, 3), np.float32)
+    img[:] = base * rng.uniform(0.3, 0.8)
+    rmin = rng.uniform(1.5, 4.0)
+    rmax = rmin * rng.uniform(1.2, 3.0)
+    n = int(s * s / (rmin * rmax * rng.uniform(1.5, 4.0)))
+    spread = rng.uniform(0.1, 0.4)
+    for _ in range(min(n, 6000)):
+        cx, cy = rng.uniform(0, s), rng.uniform(0, s)
+        a, b = rng.uniform(rmin, rmax), rng.uniform(rmin, rmax)
+        v = np.clip(base * (1 + rng.normal(0, spread)) + rng.normal(0, 0.05, 3), 0, 1)
+        cv2.ellipse(img, (int(cx * 4), int(cy * 4)), (int(a * 4), int(b * 4)),
+                    float(rng.uniform(0, 180)), 0, 360, tuple(float(t) for t in v * 0.75), -1,
+                    cv2.LINE_AA, 2)
+        cv2.ellipse(img, (int((cx - a * 0.2) * 4), int((cy - b * 0.2) * 4)),
+                    (int(a * 3), int(b * 3)), 0, 0, 360, tuple(float(t) for t in v), -1,
+                    cv2.LINE_AA, 2)
+    return _warp(rng, img, h, w)
+
+
+def _grating(rng, h, w):
+    """Regular line patterns: fabric weave, blinds, fences, corduroy, grids."""
+    s = 2 * max(h, w)
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+    period = rng.uniform(3, 14)
+    g = 0.5 + 0.5 * np.sin(2 * np.pi * yy / period)
+    if rng.random() < 0.5:   # crossed (weave, grid)
+        p2 = period * rng.uniform(0.7, 1.4)
+        g = 0.5 * g + 0.5 * (0.5 + 0.5 * np.sin(2 * np.pi * xx / p2))
+    sharp = rng.uniform(1, 6)
+    g = 1 / (1 + np.exp(-sharp * (g - rng.uniform(0.3, 0.7)) * 4))
+    lo, hi = rng.uniform(0.05, 0.5), rng.uniform(0.5, 0.95)
+    tint = np.array(rng.uniform(0.6, 1.0, 3), np.float32)
+    img = (lo + (hi - lo) * g)[..., None] * tint
+    img = img + rng.normal(0, rng.uniform(0.01, 0.05), (s, s, 1)).astype(np.float32)
+    return _warp(rng, img.astype(np.float32), h, w)
+
+
+def _warp(rng, img, h, w):
+    """A random view of the texture plane: rotation, scale, some perspective."""
+    s = img.shape[0]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    ang = rng.uniform(0, np.pi) if rng.random() < 0.5 else rng.normal(0, 0.15)
+    sc = rng.uniform(0.7, 1.3)
+    ca, sa = np.cos(ang) * sc, np.sin(ang) * sc
+    cx, cy = s / 2, s / 2
+    dst = []
+    for x, y in src:
+        x, y = x - w / 2, y - h / 2
+        dst.append([cx + ca * x - sa * y, cy + sa * x + ca * y])
+    dst = np.float32(dst) + rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * min(h, w)
+    m = cv2.getPerspectiveTransform(src, dst)
+    out = cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                              borderMode=cv2.BORDER_REFLECT)
+    return np.clip(out, 0, 1).astype(np.float32)
+
+
+TEXTURES = [(_brick, 0.4), (_pebbles, 0.35), (_grating, 0.25)]
+
+
+def scene_texture(rng, c):
+    """A man-made or natural texture (brickwork, tiles, gravel, fabric, blinds)
+    over the whole crop or a region of it: dense regular detail that is not
+    damage, label 0. Procedural, so it adds no pictures to the training set."""
+    h, w = c.shape[:2]
+    fns = [k for k, _ in TEXTURES]
+    p = np.array([q for _, q in TEXTURES])
+    tex = fns[rng.choice(len(fns), p=p / p.sum())](rng, h, w)
+    if rng.random() < 0.5:
+        return tex
+    # a region: the texture behind or beside the photo's content
+    m = np.zeros((h, w), np.float32)
+    pts = rng.uniform(0, 1, (int(rng.integers(3, 7)), 2)) * [w, h]
+    hull = cv2.convexHull(pts.astype(np.float32) * 4).astype(np.int32)
+    big = np.zeros((h * 4, w * 4), np.uint8)
+    cv2.fillConvexPoly(big, hull, 255, cv2.LINE_AA)
+    m = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
+    return (c * (1 - m) + tex * m).astype(np.float32)
+
+
+def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
-    @clean is the share of crops left undamaged."""
+    @clean is the share of crops left undamaged, @texture the share that get a
+    procedural texture (scene_texture)."""
+    if texture and rng.random() < texture:
+        crop = scene_texture(rng, crop)
     if rng.random() < TEXT_FRACTION:
         crop = scene_text(rng, crop)
     c = old_look(rng, crop)
@@ -183,14 +302,14 @@ def to_input(rgb):
     return rgb * NORM_SCALE + NORM_OFFSET
 
 
-def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION):
+def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0):
     import train
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
         im = photos[rng.choice(len(photos), p=weights)]
         crop = train.random_crop(rng, im, size)
-        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean)
+        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -301,7 +420,8 @@ def cmd_train(args):
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction)
+        x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
+                            args.texture_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -555,6 +675,9 @@ def main():
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--clean-fraction", type=float, default=CLEAN_FRACTION,
                    help="share of training crops left undamaged (default %(default)s)")
+    t.add_argument("--texture-fraction", type=float, default=0.0,
+                   help="share of training crops that get a procedural texture (brick, "
+                        "tiles, gravel, fabric; scene_texture) as undamaged detail")
     t.add_argument("--init", default=None,
                    help="start from this checkpoint's EMA weights or exported .grst "
                         "(same network) instead of random weights; ignored when resuming")

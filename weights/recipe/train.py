@@ -162,19 +162,36 @@ def load_init(path):
 
 def init_from(path, model, ema):
     """--init: loads load_init(@path) into @model and @ema (SystemExit when
-    it is another network); returns what was loaded, for the log."""
+    it is another network); returns what was loaded, for the log.
+    The same weights fit any pre-fill (it changes the input, not the network),
+    and a network with more dilated middle layers than @path's gets the new
+    ones as the identity (centre tap), so that it starts close to the old one
+    (exactly, but for the leaky ReLU applied once more to negative features)."""
     cfg, state, what = load_init(path)
-    mine = model.config()
-    # the same weights fit any pre-fill (it changes the input, not the network)
-    if cfg.get("prefill", "none") != "none" and mine.get("prefill", "none") != "none":
-        cfg = dict(cfg, prefill=mine["prefill"])
-        cfg.pop("sweeps", None)
-        if "sweeps" in mine:
-            cfg["sweeps"] = mine["sweeps"]
-    if cfg != mine:
+    theirs, mine = dict(cfg), dict(model.config())
+    if theirs.get("prefill", "none") != "none" and mine.get("prefill", "none") != "none":
+        for c in (theirs, mine):
+            c.pop("prefill")
+            c.pop("sweeps", None)
+    old_d, new_d = list(theirs.get("dilations", [])), list(mine.get("dilations", []))
+    grown = range(0)
+    if (len(new_d) > len(old_d) and new_d[:len(old_d)] == old_d and not model.gated
+            and dict(theirs, dilations=new_d) == mine):
+        theirs = mine
+        state = dict(state)
+        C = model.channels[-1]
+        grown = range(len(old_d), len(new_d))
+        for k in grown:
+            w = torch.zeros(C, C, 3, 3)
+            w[:, :, 1, 1] = torch.eye(C)
+            state["mid%d.conv.weight" % k] = w
+            state["mid%d.conv.bias" % k] = torch.zeros(C)
+    if theirs != mine:
         raise SystemExit("%s holds a different network: %r" % (path, cfg))
     model.load_state_dict(state)
     ema.load_state_dict(state)
+    if grown:
+        what += " (middle layers %s added, identity)" % ", ".join("mid%d" % k for k in grown)
     return what
 
 
