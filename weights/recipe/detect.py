@@ -281,13 +281,13 @@ def scene_texture(rng, c):
     return (c * (1 - m) + tex * m).astype(np.float32)
 
 
-def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0):
+def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
-    procedural texture (scene_texture)."""
+    procedural texture (scene_texture), @text the share with printed text."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop)
-    if rng.random() < TEXT_FRACTION:
+    if rng.random() < text:
         crop = scene_text(rng, crop)
     c = old_look(rng, crop)
     if rng.random() < clean:
@@ -302,14 +302,15 @@ def to_input(rgb):
     return rgb * NORM_SCALE + NORM_OFFSET
 
 
-def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0):
+def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
+                 text=TEXT_FRACTION):
     import train
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
         im = photos[rng.choice(len(photos), p=weights)]
         crop = train.random_crop(rng, im, size)
-        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture)
+        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -391,15 +392,17 @@ def cmd_train(args):
     weights /= weights.sum()
     vx, vy = val_set(val_photos, args.crop)
     n_params = sum(p.numel() for p in model.parameters())
-    training = ("Trained from scratch on %d photos from Debian packages "
+    training = ("Trained on %d photos from Debian packages "
                 "(weights/recipe/photos.txt) with synthetic damage drawn into them "
                 "(detect.py: light/dark scratches, hairs, dust, cracks; old-look toning, "
-                "fading, blur, grain; %d%% undamaged crops), %dx%d crops, batch %d, "
-                "loss BCE(x%g on defects)+dice, Adam lr %g cosine."
-                % (len(photos), int(args.clean_fraction * 100), args.crop, args.crop,
-                   args.batch, args.pos_weight, args.lr))
+                "fading, blur, grain; %d%% undamaged crops; printed text on %d%%%s), "
+                "%dx%d crops, batch %d, loss BCE(x%g on defects)+dice, Adam lr %g cosine."
+                % (len(photos), int(args.clean_fraction * 100), int(args.text_fraction * 100),
+                   "; procedural brick, gravel and fabric textures on %d%%"
+                   % int(args.texture_fraction * 100) if args.texture_fraction else "",
+                   args.crop, args.crop, args.batch, args.pos_weight, args.lr))
     if args.init:
-        training += " Continued from %s." % os.path.basename(args.init)
+        training += " Continued from %s (not from scratch)." % os.path.basename(args.init)
     export = dict(name="detector", license="GPL-3.0-or-later", training=training,
                   description="Finds scratches, dust, hairs and cracks (damage detector)")
     log(fh, "start detect: %s, %d params, %d train / %d val photos, threads %d, config %r"
@@ -421,7 +424,7 @@ def cmd_train(args):
         for g in opt.param_groups:
             g["lr"] = lr
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
-                            args.texture_fraction)
+                            args.texture_fraction, args.text_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -678,6 +681,8 @@ def main():
     t.add_argument("--texture-fraction", type=float, default=0.0,
                    help="share of training crops that get a procedural texture (brick, "
                         "tiles, gravel, fabric; scene_texture) as undamaged detail")
+    t.add_argument("--text-fraction", type=float, default=TEXT_FRACTION,
+                   help="share of training crops with printed text (default %(default)s)")
     t.add_argument("--init", default=None,
                    help="start from this checkpoint's EMA weights or exported .grst "
                         "(same network) instead of random weights; ignored when resuming")
