@@ -5,9 +5,12 @@ mix "thin":    thin curved scratches (1-8 px wide, any angle), hairs and
                fibres, dust specks and clusters, fine branching cracks.
 mix "general": the thin kinds plus irregular stains, torn edges and
                corners, and free-form holes up to about 25 % of the crop.
+mix "wide":    mostly stains, tears and holes, with some wide scratches,
+               dust clusters and cracks: what the automatic choice gives the
+               general model (fine-tuning it for that).
 Some masks get feathered (soft) edges, as a feathered GIMP selection gives.
 
-  python3 masks.py OUT.png [--mix thin|general] [--size 192] [--n 24]
+  python3 masks.py OUT.png [--mix thin|general|wide] [--size 192] [--n 24]
 writes a sheet of examples.
 """
 import math
@@ -149,10 +152,15 @@ def hole(rng, c, h, w):
 THIN = [(scratch, 0.45), (hair, 0.15), (dust, 0.25), (crack, 0.15)]
 GENERAL = [(scratch, 0.22), (hair, 0.08), (dust, 0.14), (crack, 0.12), (stain, 0.18),
            (tear, 0.08), (hole, 0.18)]
+# what the automatic choice gives the general model: regions wider than the scratch
+# model's restore.max_radius (wide scratches, dust clusters, stains, tears, holes)
+WIDE = [(scratch, 0.15), (dust, 0.08), (crack, 0.04), (stain, 0.35), (tear, 0.10),
+        (hole, 0.28)]
+MIXES = {"thin": THIN, "general": GENERAL, "wide": WIDE}
 
 
 def generate(rng, h, w, mix="thin", max_area=None):
-    kinds = THIN if mix == "thin" else GENERAL
+    kinds = MIXES[mix]
     if max_area is None:
         max_area = 0.12 if mix == "thin" else 0.25
     fns = [k for k, _ in kinds]
