@@ -98,9 +98,7 @@ THIN_KINDS = [(masks.scratch, 0.40), (masks.hair, 0.15), (masks.dust, 0.30), (ma
 def defect_coverage(rng, h, w):
     """One defect's anti-aliased coverage [H,W] 0..1, drawn as masks.py does
     (4x supersampling, area down-sampling)."""
-    fns = [k for k, _ in THIN_KINDS]
-    p = np.array([q for _, q in THIN_KINDS])
-    fn = fns[rng.choice(len(fns), p=p / p.sum())]
+    fn = masks.pick(rng, THIN_KINDS)
     c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
     if fn is masks.scratch:
         fn(rng, c, h, w, wmax=6.0)
@@ -266,13 +264,10 @@ def scene_texture(rng, c):
     over the whole crop or a region of it: dense regular detail that is not
     damage, label 0. Procedural, so it adds no pictures to the training set."""
     h, w = c.shape[:2]
-    fns = [k for k, _ in TEXTURES]
-    p = np.array([q for _, q in TEXTURES])
-    tex = fns[rng.choice(len(fns), p=p / p.sum())](rng, h, w)
+    tex = masks.pick(rng, TEXTURES)(rng, h, w)
     if rng.random() < 0.5:
         return tex
     # a region: the texture behind or beside the photo's content
-    m = np.zeros((h, w), np.float32)
     pts = rng.uniform(0, 1, (int(rng.integers(3, 7)), 2)) * [w, h]
     hull = cv2.convexHull(pts.astype(np.float32) * 4).astype(np.int32)
     big = np.zeros((h * 4, w * 4), np.uint8)

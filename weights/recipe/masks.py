@@ -159,18 +159,21 @@ WIDE = [(scratch, 0.15), (dust, 0.08), (crack, 0.04), (stain, 0.35), (tear, 0.10
 MIXES = {"thin": THIN, "general": GENERAL, "wide": WIDE}
 
 
+def pick(rng, kinds):
+    """One function of @kinds [(function, weight), ...], drawn by weight."""
+    p = np.array([q for _, q in kinds], np.float64)
+    return kinds[rng.choice(len(kinds), p=p / p.sum())][0]
+
+
 def generate(rng, h, w, mix="thin", max_area=None):
     kinds = MIXES[mix]
     if max_area is None:
         max_area = 0.12 if mix == "thin" else 0.25
-    fns = [k for k, _ in kinds]
-    p = np.array([q for _, q in kinds])
-    p /= p.sum()
     c = np.zeros((h * SS, w * SS), np.uint8)
     n = int(rng.integers(1, 5 if mix == "thin" else 4))
     for _ in range(n):
         before = c.copy()
-        fns[rng.choice(len(fns), p=p)](rng, c, h, w)
+        pick(rng, kinds)(rng, c, h, w)
         if (c > 127).mean() > max_area:
             c = before
             if (c > 127).any():

@@ -210,7 +210,7 @@ def main():
     ap.add_argument("--sweeps", type=int, default=None,
                     help="relaxation sweeps per pyramid level of the harmonic pre-fill "
                          "(unet.prefill_sweeps; default model.HARMONIC_SWEEPS)")
-    ap.add_argument("--mix", default="thin", choices=["thin", "general", "wide"])
+    ap.add_argument("--mix", default="thin", choices=list(masks.MIXES))
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--steps", type=int, default=60000,
