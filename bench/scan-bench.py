@@ -451,8 +451,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--build', default=os.path.join(REPO, 'build'), help='meson build folder (build)')
     ap.add_argument('--work', help='folder for inputs and outputs (BUILD/scan-bench)')
-    ap.add_argument('--only', default='cli,opencv,gmic,gimp,engine,scaling',
-                    help='comma-separated parts to run (all): cli,opencv,gmic,gimp,engine,scaling')
+    ap.add_argument('--only', default='cli,detect,opencv,gmic,gimp,engine,scaling',
+                    help='comma-separated parts to run (all): cli,detect,opencv,gmic,gimp,engine,'
+                         'scaling')
+    ap.add_argument('--detector', help='detector file of the detect rows (WEIGHTS/detector.grst)')
     ap.add_argument('--cases', default='scratches,hole', help='damage cases (scratches,hole)')
     ap.add_argument('--models', help='models of the command rows, comma separated, "auto" for the '
                     'automatic choice (every weights/*.grst, then auto)')
@@ -517,6 +519,24 @@ def main(argv=None):
                 argv_ = [cli, '--quiet'] + threads + (['--model', model_file(m)] if m else []) + \
                         ['--mask', os.path.join(work, 'mask-%s.png' % case),
                          os.path.join(work, 'damaged-%s.png' % case), out]
+                note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
+    if 'detect' in only and os.path.exists(args.detector or model_file('detector')):
+        # the detector over the whole scan (it reads no mask: both cases
+        # are the same photo with different damage), then --auto: detect
+        # and restore what it found with the automatic model choice
+        det = ['--detector', os.path.abspath(args.detector or model_file('detector'))]
+        for key, name in [('detect', 'gimp-restore --detect (default settings)'),
+                          ('auto-detect', 'gimp-restore --auto (detect, then restore)')]:
+            res['rows'].append((key, name))
+            for case in cases:
+                out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+                if os.path.exists(out):
+                    os.unlink(out)
+                damaged = os.path.join(work, 'damaged-%s.png' % case)
+                if key == 'detect':
+                    argv_ = [cli, '--quiet', '--detect', '--mask-out', out] + threads + det + [damaged]
+                else:
+                    argv_ = [cli, '--quiet', '--auto'] + threads + det + [damaged, out]
                 note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
     if 'opencv' in only:
         for meth, name in [('telea', 'OpenCV cv2.inpaint Telea (radius 3)'),

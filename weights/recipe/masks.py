@@ -157,6 +157,8 @@ GENERAL = [(scratch, 0.22), (hair, 0.08), (dust, 0.14), (crack, 0.12), (stain, 0
 WIDE = [(scratch, 0.15), (dust, 0.08), (crack, 0.04), (stain, 0.35), (tear, 0.10),
         (hole, 0.28)]
 MIXES = {"thin": THIN, "general": GENERAL, "wide": WIDE}
+# per mix: the largest share of a crop the mask may cover, the most defects drawn
+LIMITS = {"thin": (0.12, 4), "general": (0.25, 3), "wide": (0.25, 3)}
 
 
 def pick(rng, kinds):
@@ -167,10 +169,11 @@ def pick(rng, kinds):
 
 def generate(rng, h, w, mix="thin", max_area=None):
     kinds = MIXES[mix]
+    area, most = LIMITS[mix]
     if max_area is None:
-        max_area = 0.12 if mix == "thin" else 0.25
+        max_area = area
     c = np.zeros((h * SS, w * SS), np.uint8)
-    n = int(rng.integers(1, 5 if mix == "thin" else 4))
+    n = int(rng.integers(1, most + 1))
     for _ in range(n):
         before = c.copy()
         pick(rng, kinds)(rng, c, h, w)

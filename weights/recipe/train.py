@@ -160,21 +160,78 @@ def load_init(path):
     return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
 
 
+def _widen(state, old_c, model):
+    """@state (a network with channels @old_c) inside @model's wider network
+    (same depth, each level at least as wide): the old channels keep their
+    weights, the new ones take @model's random initial weights, and the
+    weights from new channels into old ones are zero, so that the wider
+    network computes exactly what the old one did and the new channels
+    start to matter as training moves those weights off zero."""
+    C, D = model.channels, model.depth
+    g = 2 if model.gated else 1
+
+    def block(c_old, c_new, parts=1):
+        # old channel j of a concatenation of @parts blocks -> new index
+        return [p * c_new + j for p in range(parts) for j in range(c_old)]
+
+    ins = {"enc0.conv1": block(model.in_channels, model.in_channels),
+           "enc0.conv2": block(old_c[0], C[0]), "out.conv": block(old_c[0], C[0])}
+    outs = {"enc0.conv1": (old_c[0], C[0]), "enc0.conv2": (old_c[0], C[0]),
+            "out.conv": (model.out_channels, model.out_channels)}
+    for i in range(1, D + 1):
+        ins["enc%d.conv1" % i] = block(old_c[i - 1], C[i - 1])
+        ins["enc%d.conv2" % i] = block(old_c[i], C[i])
+        outs["enc%d.conv1" % i] = outs["enc%d.conv2" % i] = (old_c[i], C[i])
+        ins["dec%d.conv1" % i] = block(old_c[i], C[i])
+        ins["dec%d.conv2" % i] = block(old_c[i - 1], C[i - 1], 2)
+        outs["dec%d.conv1" % i] = outs["dec%d.conv2" % i] = (old_c[i - 1], C[i - 1])
+    for k in range(len(model.dilations)):
+        ins["mid%d.conv" % k] = block(old_c[D], C[D])
+        outs["mid%d.conv" % k] = (old_c[D], C[D])
+    fresh = model.state_dict()
+    wide = {}
+    for name, w_old in state.items():
+        layer, kind = name.rsplit(".", 1)
+        if layer not in ins:
+            raise SystemExit("cannot widen %s" % name)
+        c_old, c_new = outs[layer]
+        # output rows: gated convolutions hold [features, gates]
+        rows = [h * c_new + o for h in range(g if layer != "out.conv" else 1)
+                for o in range(c_old)]
+        w = fresh[name].clone()
+        if kind == "bias":
+            w[rows] = w_old
+        else:
+            cols = ins[layer]
+            w[rows] = 0.0
+            w[torch.tensor(rows)[:, None], torch.tensor(cols)[None, :]] = w_old
+        wide[name] = w
+    return wide
+
+
 def init_from(path, model, ema):
     """--init: loads load_init(@path) into @model and @ema (SystemExit when
     it is another network); returns what was loaded, for the log.
-    The same weights fit any pre-fill (it changes the input, not the network),
-    and a network with more dilated middle layers than @path's gets the new
-    ones as the identity (centre tap), so that it starts close to the old one
-    (exactly, but for the leaky ReLU applied once more to negative features)."""
+    The same weights fit any pre-fill (it changes the input, not the network).
+    A network with more dilated middle layers than @path's gets the new ones
+    as the identity (centre tap), so that it starts close to the old one
+    (exactly, but for the leaky ReLU applied once more to negative features),
+    and a wider one (more channels at each level, same depth) gets the old
+    network inside it (_widen), computing exactly what it did."""
     cfg, state, what = load_init(path)
     theirs, mine = dict(cfg), dict(model.config())
     if theirs.get("prefill", "none") != "none" and mine.get("prefill", "none") != "none":
         for c in (theirs, mine):
             c.pop("prefill")
             c.pop("sweeps", None)
+    notes = []
+    old_c, new_c = list(theirs["channels"]), list(mine["channels"])
+    if (len(old_c) == len(new_c) and old_c != new_c
+            and all(a <= b for a, b in zip(old_c, new_c))):
+        state = _widen(state, old_c, model)
+        theirs = dict(theirs, channels=new_c)
+        notes.append("widened from channels %s" % ",".join(map(str, old_c)))
     old_d, new_d = list(theirs.get("dilations", [])), list(mine.get("dilations", []))
-    grown = range(0)
     if (len(new_d) > len(old_d) and new_d[:len(old_d)] == old_d and not model.gated
             and dict(theirs, dilations=new_d) == mine):
         theirs = mine
@@ -186,12 +243,14 @@ def init_from(path, model, ema):
             w[:, :, 1, 1] = torch.eye(C)
             state["mid%d.conv.weight" % k] = w
             state["mid%d.conv.bias" % k] = torch.zeros(C)
+        notes.append("middle layers %s added, identity"
+                     % ", ".join("mid%d" % k for k in grown))
     if theirs != mine:
         raise SystemExit("%s holds a different network: %r" % (path, cfg))
     model.load_state_dict(state)
     ema.load_state_dict(state)
-    if grown:
-        what += " (middle layers %s added, identity)" % ", ".join("mid%d" % k for k in grown)
+    if notes:
+        what += " (%s)" % "; ".join(notes)
     return what
 
 
