@@ -520,11 +520,12 @@ def main(argv=None):
                         ['--mask', os.path.join(work, 'mask-%s.png' % case),
                          os.path.join(work, 'damaged-%s.png' % case), out]
                 note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
-    if 'detect' in only and os.path.exists(args.detector or model_file('detector')):
+    detector = os.path.abspath(args.detector or model_file('detector'))
+    if 'detect' in only and os.path.exists(detector):
         # the detector over the whole scan (it reads no mask: both cases
         # are the same photo with different damage), then --auto: detect
         # and restore what it found with the automatic model choice
-        det = ['--detector', os.path.abspath(args.detector or model_file('detector'))]
+        det = ['--detector', detector]
         for key, name in [('detect', 'gimp-restore --detect (default settings)'),
                           ('auto-detect', 'gimp-restore --auto (detect, then restore)')]:
             res['rows'].append((key, name))
