@@ -79,13 +79,13 @@ def held_out_images():
             if i % train.HOLD_OUT_EVERY == train.HOLD_OUT_EVERY // 2]
 
 
-def load_rgb(path):
+def load_rgb(path, max_side=MAX_SIDE):
     im = cv2.imread(path, cv2.IMREAD_COLOR)
     if im is None:
         raise SystemExit("cannot read %s" % path)
     im = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
     h, w = im.shape[:2]
-    s = MAX_SIDE / max(h, w)
+    s = max_side / max(h, w) if max_side > 0 else 1.0
     if s < 1:
         im = cv2.resize(im, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
     return im.astype(np.float32) / 255.0
@@ -211,6 +211,9 @@ def main():
                     help="another operating point than the default (0.5), to compare detectors "
                          "at equal recall")
     ap.add_argument("--threads", type=int, default=1, help="threads of each command")
+    ap.add_argument("--max-side", type=int, default=MAX_SIDE,
+                    help="shrink longer images to this many pixels (0 = full size; "
+                         "default %(default)s)")
     ap.add_argument("--jobs", type=int, default=4, help="commands run side by side")
     ap.add_argument("--limit", type=int, default=0, help="first N images only (quick check)")
     ap.add_argument("--pixels", action="store_true",
@@ -234,7 +237,7 @@ def main():
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
     with tempfile.TemporaryDirectory() as tmp:
         for k, path in enumerate(images):
-            img = load_rgb(path)
+            img = load_rgb(path, args.max_side)
             p = os.path.join(tmp, "in.png")
             save_rgb(p, img)
             jobs = [(p, os.path.join(tmp, "m.png"), ()),
@@ -278,6 +281,8 @@ def main():
         ("" if not args.pixels else " --pixels") + \
         ("" if not args.held_out else " --held-out") + \
         ("" if args.seeds == 1 else " --seeds %d" % args.seeds) + \
+        ("" if args.max_side == MAX_SIDE else " --max-side %d" % args.max_side) + \
+        ("" if args.sensitivity is None else " --sensitivity %g" % args.sensitivity) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []
     out.append("Command: `%s` (%d %s images, %d seeds x 2 looks, %.0f s)." % (

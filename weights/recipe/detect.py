@@ -461,8 +461,8 @@ def default_receptive_field(model):
     return (r + f - 1) // f * f
 
 
-def metadata(model, name, description, license_, training, receptive_field):
-    return [
+def metadata(model, name, description, license_, training, receptive_field, flips=1):
+    md = [
         ("general.architecture", grst.string("unet")),
         ("general.name", grst.string(name)),
         ("general.description", grst.string(description)),
@@ -481,6 +481,12 @@ def metadata(model, name, description, license_, training, receptive_field):
         ("norm.scale", grst.f32(NORM_SCALE)),
         ("norm.offset", grst.f32(NORM_OFFSET)),
     ]
+    if flips != 1:
+        # the engine averages the probabilities over the tile and its mirror images
+        if flips not in (2, 4):
+            raise ValueError("flips must be 1, 2 or 4, got %r" % flips)
+        md.append(("restore.flips", grst.u32(flips)))
+    return md
 
 
 def vector_picture(seed, photo=None):
@@ -515,10 +521,10 @@ def verify(model_path, vector_path=None):
 
 
 def export_model(model, path, name, description, license_, training, receptive_field,
-                 vector_path=None, picture=None):
+                 vector_path=None, picture=None, flips=1):
     model = model.float().eval()
     size = grst.write(path, metadata(model, name, description, license_, training,
-                                     receptive_field),
+                                     receptive_field, flips),
                       [(k, v.detach().cpu().float().numpy())
                        for k, v in model.state_dict().items()])
     if vector_path:
@@ -643,7 +649,8 @@ def cmd_export(args):
                          ck["val"][0], ck["val"][1], 100 * ck["val"][2]))
     export_model(model, args.out, info["name"], info["description"], info["license"],
                  training, args.receptive_field or default_receptive_field(model),
-                 args.vector, vector_picture(5, args.photo) if args.vector else None)
+                 args.vector, vector_picture(5, args.photo) if args.vector else None,
+                 args.flips)
 
 
 def cmd_sheet(args):
@@ -693,6 +700,9 @@ def main():
     e.add_argument("--photo")
     e.add_argument("--receptive-field", type=int)
     e.add_argument("--raw", action="store_true", help="the raw weights, not the EMA")
+    e.add_argument("--flips", type=int, default=1, choices=(1, 2, 4),
+                   help="restore.flips: the engine averages the detector over the picture "
+                        "and its mirror images (1 = one pass)")
     e.add_argument("--fp-target", type=float, default=None,
                    help="calibrate: p = 0.5 marks this share of undamaged held-out pixels")
     e.add_argument("--work", default=os.path.join(HERE, "..", "work"))

@@ -160,6 +160,30 @@ def load_init(path):
     return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
 
 
+# Gate bias of a network gated by init_from: sigmoid(2) = 0.88, off the flat
+# part of the sigmoid so that the gates learn
+GATE_BIAS = 2.0
+
+
+def _gate(state):
+    """@state (a plain network) as a gated one (unet.gated: each convolution
+    but the output one gives features and gates, act(f) * sigmoid(g)): the
+    gates start constant, sigmoid(GATE_BIAS), with zero weights, and the
+    features are divided by that constant, so that the gated network computes
+    exactly what the plain one did (the activation is positively homogeneous:
+    act(f / s) * s = act(f) for s > 0)."""
+    s = 1.0 / (1.0 + math.exp(-GATE_BIAS))
+    out = {}
+    for k, v in state.items():
+        if k.startswith("out."):
+            out[k] = v
+        elif k.endswith(".weight"):
+            out[k] = torch.cat([v / s, torch.zeros_like(v)], 0)
+        else:
+            out[k] = torch.cat([v / s, torch.full_like(v, GATE_BIAS)], 0)
+    return out
+
+
 def _widen(state, old_c, model):
     """@state (a network with channels @old_c) inside @model's wider network
     (same depth, each level at least as wide): the old channels keep their
@@ -226,7 +250,7 @@ def init_from(path, model, ema):
             c.pop("sweeps", None)
     notes = []
     old_c, new_c = list(theirs["channels"]), list(mine["channels"])
-    if (len(old_c) == len(new_c) and old_c != new_c
+    if (len(old_c) == len(new_c) and old_c != new_c and not model.gated
             and all(a <= b for a, b in zip(old_c, new_c))):
         state = _widen(state, old_c, model)
         theirs = dict(theirs, channels=new_c)
@@ -245,6 +269,12 @@ def init_from(path, model, ema):
             state["mid%d.conv.bias" % k] = torch.zeros(C)
         notes.append("middle layers %s added, identity"
                      % ", ".join("mid%d" % k for k in grown))
+    if not theirs.get("gated") and mine.get("gated") and dict(theirs, gated=True) == mine:
+        if model.activation == "elu":
+            raise SystemExit("gating a plain network needs a ReLU-type activation")
+        state = _gate(state)
+        theirs = mine
+        notes.append("gated (gates start at sigmoid(%g), the same output)" % GATE_BIAS)
     if theirs != mine:
         raise SystemExit("%s holds a different network: %r" % (path, cfg))
     model.load_state_dict(state)
