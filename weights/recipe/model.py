@@ -60,35 +60,43 @@ class RestoreUNet(nn.Module):
             raise ValueError("a network without a mask input has no residual or prefill")
         self.depth = len(self.channels) - 1
         g = 2 if self.gated else 1
-        C = self.channels
-        D = self.depth
 
-        def conv(c_in, c_out, stride=1, dilation=1):
-            return nn.Conv2d(c_in, g * c_out, 3, stride=stride,
-                             padding=dilation, dilation=dilation)
-
-        enc0 = _Layer()
-        enc0.conv1 = conv(self.in_channels, C[0])
-        enc0.conv2 = conv(C[0], C[0])
-        self.enc0 = enc0
-        for i in range(1, D + 1):
-            layer = _Layer()
-            layer.conv1 = conv(C[i - 1], C[i], stride=2)
-            layer.conv2 = conv(C[i], C[i])
-            setattr(self, "enc%d" % i, layer)
-        for k, d in enumerate(self.dilations):
-            layer = _Layer()
-            layer.conv = conv(C[D], C[D], dilation=d)
-            setattr(self, "mid%d" % k, layer)
-        for i in range(D, 0, -1):
-            layer = _Layer()
-            layer.conv1 = conv(C[i], C[i - 1])
-            layer.conv2 = conv(2 * C[i - 1], C[i - 1])
-            setattr(self, "dec%d" % i, layer)
-        out = _Layer()
-        out.conv = nn.Conv2d(C[0], self.out_channels, 1)
-        self.out = out
+        for name, (ins, c_out) in self.wiring().items():
+            layer_name, conv_name = name.split(".")
+            if not hasattr(self, layer_name):
+                setattr(self, layer_name, _Layer())
+            if name == "out.conv":
+                conv = nn.Conv2d(ins[0], c_out, 1)
+            else:
+                # encoder levels 1.. start with a stride-2 convolution; the
+                # middle layers are dilated
+                stride = 2 if layer_name != "enc0" and name.startswith("enc") \
+                    and conv_name == "conv1" else 1
+                d = self.dilations[int(layer_name[3:])] if layer_name.startswith("mid") else 1
+                conv = nn.Conv2d(sum(ins), g * c_out, 3, stride=stride, padding=d, dilation=d)
+            setattr(getattr(self, layer_name), conv_name, conv)
         self._init_weights()
+
+    def wiring(self, channels=None):
+        """{convolution: ([widths of the blocks its input concatenates],
+        output width)} in the order the network runs them, for this network
+        or one of the same shape with @channels per level: what __init__
+        builds and forward() feeds (train._widen maps old weights by it).
+        Gated convolutions have twice the output width (features, gates)."""
+        C = self.channels if channels is None else [int(c) for c in channels]
+        D = self.depth
+        w = {"enc0.conv1": ([self.in_channels], C[0]), "enc0.conv2": ([C[0]], C[0])}
+        for i in range(1, D + 1):
+            w["enc%d.conv1" % i] = ([C[i - 1]], C[i])
+            w["enc%d.conv2" % i] = ([C[i]], C[i])
+        for k in range(len(self.dilations)):
+            w["mid%d.conv" % k] = ([C[D]], C[D])
+        for i in range(D, 0, -1):
+            w["dec%d.conv1" % i] = ([C[i]], C[i - 1])
+            # the upsampled features, then the encoder's skip
+            w["dec%d.conv2" % i] = ([C[i - 1], C[i - 1]], C[i - 1])
+        w["out.conv"] = ([C[0]], self.out_channels)
+        return w
 
     def _init_weights(self):
         slope = 0.2 if self.activation == "leaky_relu" else 0.0

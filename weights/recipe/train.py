@@ -191,27 +191,14 @@ def _widen(state, old_c, model):
     weights from new channels into old ones are zero, so that the wider
     network computes exactly what the old one did and the new channels
     start to matter as training moves those weights off zero."""
-    C, D = model.channels, model.depth
     g = 2 if model.gated else 1
-
-    def block(c_old, c_new, parts=1):
-        # old channel j of a concatenation of @parts blocks -> new index
-        return [p * c_new + j for p in range(parts) for j in range(c_old)]
-
-    ins = {"enc0.conv1": block(model.in_channels, model.in_channels),
-           "enc0.conv2": block(old_c[0], C[0]), "out.conv": block(old_c[0], C[0])}
-    outs = {"enc0.conv1": (old_c[0], C[0]), "enc0.conv2": (old_c[0], C[0]),
-            "out.conv": (model.out_channels, model.out_channels)}
-    for i in range(1, D + 1):
-        ins["enc%d.conv1" % i] = block(old_c[i - 1], C[i - 1])
-        ins["enc%d.conv2" % i] = block(old_c[i], C[i])
-        outs["enc%d.conv1" % i] = outs["enc%d.conv2" % i] = (old_c[i], C[i])
-        ins["dec%d.conv1" % i] = block(old_c[i], C[i])
-        ins["dec%d.conv2" % i] = block(old_c[i - 1], C[i - 1], 2)
-        outs["dec%d.conv1" % i] = outs["dec%d.conv2" % i] = (old_c[i - 1], C[i - 1])
-    for k in range(len(model.dilations)):
-        ins["mid%d.conv" % k] = block(old_c[D], C[D])
-        outs["mid%d.conv" % k] = (old_c[D], C[D])
+    old_w, new_w = model.wiring(old_c), model.wiring()
+    ins, outs = {}, {}
+    for layer, (old_in, c_old) in old_w.items():
+        new_in, c_new = new_w[layer]
+        # old input channel j of block p -> its index in the new concatenation
+        ins[layer] = [sum(new_in[:p]) + j for p in range(len(old_in)) for j in range(old_in[p])]
+        outs[layer] = (c_old, c_new)
     fresh = model.state_dict()
     wide = {}
     for name, w_old in state.items():
@@ -250,7 +237,8 @@ def init_from(path, model, ema):
             c.pop("sweeps", None)
     notes = []
     old_c, new_c = list(theirs["channels"]), list(mine["channels"])
-    if (len(old_c) == len(new_c) and old_c != new_c and not model.gated
+    if (len(old_c) == len(new_c) and old_c != new_c
+            and theirs.get("gated") == mine.get("gated")
             and all(a <= b for a, b in zip(old_c, new_c))):
         state = _widen(state, old_c, model)
         theirs = dict(theirs, channels=new_c)
