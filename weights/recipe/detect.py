@@ -4,6 +4,8 @@
   detect.py train [--steps N] [--threads 1] ...   train / resume weights/work/ckpt-detect.pt
   detect.py export CKPT --out weights/detector.grst --vector tests/data/detector-vector.grst
   detect.py calibrate CKPT [--fp-target 2e-4]   operating point on the held-out photos
+  detect.py mine CKPT --out weights/work/hard-negatives.npz
+                               where CKPT fires on the undamaged training photos
   detect.py tiny OUTDIR        random-init tiny-detect model + vector (C tests)
   detect.py verify MODEL[:VECTOR] ...
   detect.py sheet OUT.png      examples of the training pairs (damaged crop | label)
@@ -297,14 +299,42 @@ def to_input(rgb):
     return rgb * NORM_SCALE + NORM_OFFSET
 
 
+def crop_at(rng, im, size, scale, y, x):
+    """A @size crop of @im at @scale (a window of size / scale pixels, shrunk)
+    holding pixel (@y, @x) somewhere away from its border; flipped as
+    train.random_crop flips."""
+    h, w = im.shape[:2]
+    r = min(int(round(size / scale)), h, w)
+    m = r // 8
+    y0 = int(np.clip(y - rng.integers(m, r - m), 0, h - r))
+    x0 = int(np.clip(x - rng.integers(m, r - m), 0, w - r))
+    c = im[y0:y0 + r, x0:x0 + r]
+    if r != size:
+        c = cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA)
+    c = c.astype(np.float32) / 255.0
+    if rng.random() < 0.5:
+        c = c[:, ::-1]
+    if rng.random() < 0.1:
+        c = c[::-1]
+    return c
+
+
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
-                 text=TEXT_FRACTION):
+                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0):
+    """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
+    are taken around one of them (a place where an earlier detector fired on
+    an undamaged photo), the rest anywhere."""
     import train
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
-        im = photos[rng.choice(len(photos), p=weights)]
-        crop = train.random_crop(rng, im, size)
+        if hard is not None and rng.random() < hard_fraction:
+            k = int(rng.integers(0, len(hard["photo"])))
+            crop = crop_at(rng, photos[hard["photo"][k]], size, float(hard["scale"][k]),
+                           int(hard["y"][k]), int(hard["x"][k]))
+        else:
+            im = photos[rng.choice(len(photos), p=weights)]
+            crop = train.random_crop(rng, im, size)
         img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
@@ -386,6 +416,12 @@ def cmd_train(args):
     weights = np.sqrt(area)
     weights /= weights.sum()
     vx, vy = val_set(val_photos, args.crop)
+    hard = None
+    if args.hard_negatives:
+        hard = load_hard_negatives(args.hard_negatives, os.path.join(args.work, "photos"))
+        log(fh, "hard negatives: %d points in %d photos from %s, %d%% of the crops"
+            % (len(hard["photo"]), len(set(hard["photo"].tolist())), args.hard_negatives,
+               round(100 * args.hard_fraction)))
     n_params = sum(p.numel() for p in model.parameters())
     training = ("Trained on %d photos from Debian packages "
                 "(weights/recipe/photos.txt) with synthetic damage drawn into them "
@@ -393,8 +429,11 @@ def cmd_train(args):
                 "fading, blur, grain; %d%% undamaged crops; printed text on %d%%%s), "
                 "%dx%d crops, batch %d, loss BCE(x%g on defects)+dice, Adam lr %g cosine."
                 % (len(photos), int(args.clean_fraction * 100), int(args.text_fraction * 100),
-                   "; procedural brick, gravel and fabric textures on %d%%"
-                   % int(args.texture_fraction * 100) if args.texture_fraction else "",
+                   ("; procedural brick, gravel and fabric textures on %d%%"
+                    % int(args.texture_fraction * 100) if args.texture_fraction else "")
+                   + ("; %d%% of the crops around places where an earlier detector fired "
+                      "on undamaged photos" % round(100 * args.hard_fraction)
+                      if args.hard_negatives else ""),
                    args.crop, args.crop, args.batch, args.pos_weight, args.lr))
     if args.init:
         training += " Continued from %s (not from scratch)." % os.path.basename(args.init)
@@ -419,7 +458,8 @@ def cmd_train(args):
         for g in opt.param_groups:
             g["lr"] = lr
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
-                            args.texture_fraction, args.text_fraction)
+                            args.texture_fraction, args.text_fraction, hard,
+                            args.hard_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -621,6 +661,73 @@ def calibrate(model, work, fp_target):
     return math.log(t / (1 - t)), t
 
 
+def train_photo_names(photo_dir):
+    """The names of train.load_photos' training split, in its order."""
+    import glob
+    import train
+    paths = sorted(glob.glob(os.path.join(photo_dir, "*.png")))
+    return [os.path.basename(p) for i, p in enumerate(paths)
+            if i % train.HOLD_OUT_EVERY != train.HOLD_OUT_EVERY // 2]
+
+
+def cmd_mine(args):
+    """Runs CKPT's EMA network on every undamaged training photo at each of
+    --scales and keeps up to --per-image random pixels where it gives
+    p >= --threshold: hard negatives for the next run (train --hard-negatives)."""
+    import train
+    ck = torch.load(args.ckpt, map_location="cpu")
+    model = RestoreUNet(**ck["config"])
+    model.load_state_dict(ck["ema"])
+    model.eval()
+    photo_dir = os.path.join(args.work, "photos")
+    photos, _ = train.load_photos(photo_dir)
+    names = train_photo_names(photo_dir)
+    rng = np.random.default_rng(args.seed)
+    f = 2 ** model.depth
+    cols = {k: [] for k in ("photo", "scale", "y", "x")}
+    marked = total = 0
+    t0 = time.time()
+    with torch.no_grad():
+        for i, im in enumerate(photos):
+            for sc in args.scales:
+                h, w = im.shape[:2]
+                h2, w2 = int(h * sc) // f * f, int(w * sc) // f * f
+                if min(h2, w2) < 2 * f:
+                    continue
+                x = cv2.resize(im, (int(round(w * sc)), int(round(h * sc))),
+                               interpolation=cv2.INTER_AREA) if sc != 1 else im
+                x = x[:h2, :w2].astype(np.float32) / 255
+                t = to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])
+                p = model(t)[0, 0].numpy()
+                ys, xs = np.nonzero(p >= args.threshold)
+                marked += len(ys)
+                total += p.size
+                if len(ys) > args.per_image:
+                    pick = rng.choice(len(ys), args.per_image, replace=False)
+                    ys, xs = ys[pick], xs[pick]
+                cols["photo"] += [i] * len(ys)
+                cols["scale"] += [sc] * len(ys)
+                # in the photo's own pixels
+                cols["y"] += np.minimum(np.round(ys / sc), h - 1).astype(int).tolist()
+                cols["x"] += np.minimum(np.round(xs / sc), w - 1).astype(int).tolist()
+            if (i + 1) % 25 == 0:
+                print("%d / %d photos, %.0f s" % (i + 1, len(photos), time.time() - t0),
+                      flush=True)
+    np.savez(args.out, names=np.array(names), photo=np.array(cols["photo"], np.int32),
+             scale=np.array(cols["scale"], np.float32), y=np.array(cols["y"], np.int32),
+             x=np.array(cols["x"], np.int32))
+    print("%s: %d points in %d photos; the network marks %.3f%% of the undamaged training "
+          "pixels (%.0f s)" % (args.out, len(cols["photo"]), len(set(cols["photo"])),
+                               100.0 * marked / max(total, 1), time.time() - t0))
+
+
+def load_hard_negatives(path, photo_dir):
+    d = np.load(path)
+    if list(d["names"]) != train_photo_names(photo_dir):
+        raise SystemExit("%s was mined on another photo set" % path)
+    return {k: d[k] for k in ("photo", "scale", "y", "x")}
+
+
 def cmd_calibrate(args):
     ck = torch.load(args.ckpt, map_location="cpu")
     model = RestoreUNet(**ck["config"])
@@ -685,6 +792,10 @@ def main():
                         "tiles, gravel, fabric; scene_texture) as undamaged detail")
     t.add_argument("--text-fraction", type=float, default=TEXT_FRACTION,
                    help="share of training crops with printed text (default %(default)s)")
+    t.add_argument("--hard-negatives", default=None,
+                   help="points from 'detect.py mine': --hard-fraction of the crops are "
+                        "taken around them")
+    t.add_argument("--hard-fraction", type=float, default=0.3)
     t.add_argument("--init", default=None,
                    help="start from this checkpoint's EMA weights or exported .grst "
                         "(same network) instead of random weights; ignored when resuming")
@@ -710,6 +821,16 @@ def main():
     ca.add_argument("ckpt")
     ca.add_argument("--fp-target", type=float, default=2e-4)
     ca.add_argument("--work", default=os.path.join(HERE, "..", "work"))
+    mi = sub.add_parser("mine")
+    mi.add_argument("ckpt")
+    mi.add_argument("--out", required=True)
+    mi.add_argument("--scales", default="1,0.5",
+                    type=lambda v: [float(x) for x in v.split(",")])
+    mi.add_argument("--threshold", type=float, default=0.5)
+    mi.add_argument("--per-image", type=int, default=200)
+    mi.add_argument("--seed", type=int, default=0)
+    mi.add_argument("--threads", type=int, default=1)
+    mi.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     ti = sub.add_parser("tiny")
     ti.add_argument("outdir")
     v = sub.add_parser("verify")
@@ -720,7 +841,7 @@ def main():
     s.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     args = ap.parse_args()
     if args.cmd != "train":
-        torch.set_num_threads(1)
+        torch.set_num_threads(getattr(args, "threads", 1))
     if args.cmd == "train":
         cmd_train(args)
     elif args.cmd == "export":
@@ -731,6 +852,8 @@ def main():
         cmd_sheet(args)
     elif args.cmd == "calibrate":
         cmd_calibrate(args)
+    elif args.cmd == "mine":
+        cmd_mine(args)
     else:
         for pair in args.pairs:
             mp, _, vp = pair.partition(":")
