@@ -750,6 +750,13 @@ def cmd_export(args):
         training += (" Output calibrated on the held-out photos: p = 0.5 where the raw "
                      "network gave %.4f (%.3g%% of undamaged pixels above it)."
                      % (t, 100 * args.fp_target))
+    if args.logit_shift:
+        # sensitivity 0.5 of the exported file = sensitivity 0.5 + shift / 10
+        # of the raw network (the core's threshold is 1 / (1 + exp (10 (s - 0.5))))
+        with torch.no_grad():
+            model.out.conv.bias += args.logit_shift
+        training += (" Output logit shifted by %+g (p = 0.5 where the raw network gave "
+                     "%.4f)." % (args.logit_shift, 1 / (1 + math.exp(args.logit_shift))))
     if ck.get("val"):
         training += (" Held-out crops at p >= 0.5: precision %.3f, recall %.3f, "
                      "false positives %.3f%% of clean pixels." % (
@@ -816,6 +823,9 @@ def main():
                         "and its mirror images (1 = one pass)")
     e.add_argument("--fp-target", type=float, default=None,
                    help="calibrate: p = 0.5 marks this share of undamaged held-out pixels")
+    e.add_argument("--logit-shift", type=float, default=0.0,
+                   help="add this to the output logit: the exported file's sensitivity 0.5 "
+                        "is the raw network's 0.5 + X / 10")
     e.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     ca = sub.add_parser("calibrate")
     ca.add_argument("ckpt")
