@@ -62,11 +62,15 @@ def main():
     iters = [int(i) for i in args.iters.split(",") if i]
     flips = [int(f) for f in args.flips.split(",") if f]
     nets = []
-    for path in args.model.split(","):
+    paths = [p for p in args.model.split(",") if p]
+    names = [os.path.basename(p) for p in paths]
+    for path in paths:
         cfg, state, _ = train.load_init(path)
         net = M.RestoreUNet(**cfg)
         net.load_state_dict(state)
-        nets.append((os.path.basename(path), cfg["prefill"], net.eval()))
+        # the path as given where two files share a name
+        name = os.path.basename(path)
+        nets.append((name if names.count(name) == 1 else path, cfg["prefill"], net.eval()))
     rows = {}
     n_photos = 0
     for set_name in ["blobs", "hole"]:
