@@ -303,20 +303,13 @@ def crop_at(rng, im, size, scale, y, x):
     """A @size crop of @im at @scale (a window of size / scale pixels, shrunk)
     holding pixel (@y, @x) somewhere away from its border; flipped as
     train.random_crop flips."""
+    import train
     h, w = im.shape[:2]
     r = min(int(round(size / scale)), h, w)
     m = r // 8
     y0 = int(np.clip(y - rng.integers(m, r - m), 0, h - r))
     x0 = int(np.clip(x - rng.integers(m, r - m), 0, w - r))
-    c = im[y0:y0 + r, x0:x0 + r]
-    if r != size:
-        c = cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA)
-    c = c.astype(np.float32) / 255.0
-    if rng.random() < 0.5:
-        c = c[:, ::-1]
-    if rng.random() < 0.1:
-        c = c[::-1]
-    return c
+    return train.finish_crop(rng, im[y0:y0 + r, x0:x0 + r], size)
 
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,

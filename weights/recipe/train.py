@@ -62,8 +62,13 @@ def random_crop(rng, im, size):
     r = min(int(round(size / s)), h, w)
     y = int(rng.integers(0, h - r + 1))
     x = int(rng.integers(0, w - r + 1))
-    c = im[y:y + r, x:x + r]
-    if r != size:
+    return finish_crop(rng, im[y:y + r, x:x + r], size)
+
+
+def finish_crop(rng, c, size):
+    """A square window of a uint8 photo -> @size x @size float 0..1, mirrored
+    left-right half of the time and upside down a tenth of the time."""
+    if c.shape[0] != size:
         c = cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA)
     c = c.astype(np.float32) / 255.0
     if rng.random() < 0.5:
