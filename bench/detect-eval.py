@@ -72,11 +72,7 @@ def held_out_images():
     split of weights/work/photos), to check a change without looking at
     the evaluation images."""
     import train
-    paths = sorted(glob.glob(os.path.join(ROOT, "weights", "work", "photos", "*.png")))
-    if not paths:
-        raise SystemExit("no photos in weights/work/photos: run prepare_data.py first")
-    return [p for i, p in enumerate(paths)
-            if i % train.HOLD_OUT_EVERY == train.HOLD_OUT_EVERY // 2]
+    return train.photo_split(os.path.join(ROOT, "weights", "work", "photos"))[1]
 
 
 def load_rgb(path, max_side=MAX_SIDE):

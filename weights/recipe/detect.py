@@ -656,11 +656,8 @@ def calibrate(model, work, fp_target):
 
 def train_photo_names(photo_dir):
     """The names of train.load_photos' training split, in its order."""
-    import glob
     import train
-    paths = sorted(glob.glob(os.path.join(photo_dir, "*.png")))
-    return [os.path.basename(p) for i, p in enumerate(paths)
-            if i % train.HOLD_OUT_EVERY != train.HOLD_OUT_EVERY // 2]
+    return [os.path.basename(p) for p in train.photo_split(photo_dir)[0]]
 
 
 def cmd_mine(args):

@@ -40,18 +40,27 @@ def log(fh, msg):
     fh.flush()
 
 
-def load_photos(photo_dir):
+def photo_split(photo_dir):
+    """(training paths, held-out paths) of the photos in @photo_dir: every
+    HOLD_OUT_EVERY-th of the sorted names is held out."""
     paths = sorted(glob.glob(os.path.join(photo_dir, "*.png")))
     if not paths:
         raise SystemExit("no photos in %s: run prepare_data.py first" % photo_dir)
     train, val = [], []
     for i, p in enumerate(paths):
+        (val if i % HOLD_OUT_EVERY == HOLD_OUT_EVERY // 2 else train).append(p)
+    return train, val
+
+
+def load_photos(photo_dir):
+    """The photo_split pictures as RGB uint8 arrays."""
+    def read(p):
         im = cv2.imread(p, cv2.IMREAD_COLOR)
         if im is None:
             raise SystemExit("cannot read %s" % p)
-        im = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
-        (val if i % HOLD_OUT_EVERY == HOLD_OUT_EVERY // 2 else train).append(im)
-    return train, val
+        return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+    train, val = photo_split(photo_dir)
+    return [read(p) for p in train], [read(p) for p in val]
 
 
 def random_crop(rng, im, size):
