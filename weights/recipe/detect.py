@@ -661,26 +661,26 @@ def train_photo_names(photo_dir):
 
 
 def cmd_mine(args):
-    """Runs CKPT's EMA network on every undamaged training photo at each of
-    --scales and keeps up to --per-image random pixels where it gives
-    p >= --threshold: hard negatives for the next run (train --hard-negatives)."""
+    """Runs CKPT's EMA network (or a .grst file's) on every undamaged training
+    photo at each of --scales and keeps up to --per-image random pixels where
+    it gives p >= --threshold: hard negatives for the next run
+    (train --hard-negatives)."""
     import train
-    ck = torch.load(args.ckpt, map_location="cpu")
-    model = RestoreUNet(**ck["config"])
-    model.load_state_dict(ck["ema"])
+    cfg, state, _ = train.load_init(args.ckpt)
+    model = RestoreUNet(**cfg)
+    model.load_state_dict(state)
     model.eval()
-    photo_dir = os.path.join(args.work, "photos")
-    photos, _ = train.load_photos(photo_dir)
-    names = train_photo_names(photo_dir)
+    paths = train.photo_split(os.path.join(args.work, "photos"))[0]
     rng = np.random.default_rng(args.seed)
     f = 2 ** model.depth
     cols = {k: [] for k in ("photo", "scale", "y", "x")}
     marked = total = 0
     t0 = time.time()
     with torch.no_grad():
-        for i, im in enumerate(photos):
+        for i, path in enumerate(paths):
+            im = train.read_photo(path)
+            h, w = im.shape[:2]
             for sc in args.scales:
-                h, w = im.shape[:2]
                 h2, w2 = int(h * sc) // f * f, int(w * sc) // f * f
                 if min(h2, w2) < 2 * f:
                     continue
@@ -701,9 +701,9 @@ def cmd_mine(args):
                 cols["y"] += np.minimum(np.round(ys / sc), h - 1).astype(int).tolist()
                 cols["x"] += np.minimum(np.round(xs / sc), w - 1).astype(int).tolist()
             if (i + 1) % 25 == 0:
-                print("%d / %d photos, %.0f s" % (i + 1, len(photos), time.time() - t0),
+                print("%d / %d photos, %.0f s" % (i + 1, len(paths), time.time() - t0),
                       flush=True)
-    np.savez(args.out, names=np.array(names), photo=np.array(cols["photo"], np.int32),
+    np.savez(args.out, names=np.array([os.path.basename(p) for p in paths]), photo=np.array(cols["photo"], np.int32),
              scale=np.array(cols["scale"], np.float32), y=np.array(cols["y"], np.int32),
              x=np.array(cols["x"], np.int32))
     print("%s: %d points in %d photos; the network marks %.3f%% of the undamaged training "

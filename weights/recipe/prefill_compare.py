@@ -64,12 +64,11 @@ def main():
     nets = []
     paths = [p for p in args.model.split(",") if p]
     names = [os.path.basename(p) for p in paths]
-    for path in paths:
+    for path, name in zip(paths, names):
         cfg, state, _ = train.load_init(path)
         net = M.RestoreUNet(**cfg)
         net.load_state_dict(state)
         # the path as given where two files share a name
-        name = os.path.basename(path)
         nets.append((name if names.count(name) == 1 else path, cfg["prefill"], net.eval()))
     rows = {}
     n_photos = 0

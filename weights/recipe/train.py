@@ -52,15 +52,18 @@ def photo_split(photo_dir):
     return train, val
 
 
+def read_photo(path):
+    """A photo as an RGB uint8 array."""
+    im = cv2.imread(path, cv2.IMREAD_COLOR)
+    if im is None:
+        raise SystemExit("cannot read %s" % path)
+    return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
+
+
 def load_photos(photo_dir):
     """The photo_split pictures as RGB uint8 arrays."""
-    def read(p):
-        im = cv2.imread(p, cv2.IMREAD_COLOR)
-        if im is None:
-            raise SystemExit("cannot read %s" % p)
-        return cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
     train, val = photo_split(photo_dir)
-    return [read(p) for p in train], [read(p) for p in val]
+    return [read_photo(p) for p in train], [read_photo(p) for p in val]
 
 
 def random_crop(rng, im, size):
