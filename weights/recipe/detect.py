@@ -711,17 +711,24 @@ def cmd_mine(args):
                                100.0 * marked / max(total, 1), time.time() - t0))
 
 
-def load_hard_negatives(path, photo_dir):
-    d = np.load(path)
-    if list(d["names"]) != train_photo_names(photo_dir):
-        raise SystemExit("%s was mined on another photo set" % path)
-    return {k: d[k] for k in ("photo", "scale", "y", "x")}
+def load_hard_negatives(paths, photo_dir):
+    """The points of one or more 'detect.py mine' files (comma-separated
+    @paths), concatenated."""
+    names = train_photo_names(photo_dir)
+    parts = []
+    for path in paths.split(","):
+        d = np.load(path)
+        if list(d["names"]) != names:
+            raise SystemExit("%s was mined on another photo set" % path)
+        parts.append(d)
+    return {k: np.concatenate([d[k] for d in parts]) for k in ("photo", "scale", "y", "x")}
 
 
 def cmd_calibrate(args):
-    ck = torch.load(args.ckpt, map_location="cpu")
-    model = RestoreUNet(**ck["config"])
-    model.load_state_dict(ck["ema"])
+    import train
+    cfg, state, _ = train.load_init(args.ckpt)   # a checkpoint's EMA weights, or a .grst
+    model = RestoreUNet(**cfg)
+    model.load_state_dict(state)
     calibrate(model, args.work, args.fp_target)
 
 
@@ -790,8 +797,8 @@ def main():
     t.add_argument("--text-fraction", type=float, default=TEXT_FRACTION,
                    help="share of training crops with printed text (default %(default)s)")
     t.add_argument("--hard-negatives", default=None,
-                   help="points from 'detect.py mine': --hard-fraction of the crops are "
-                        "taken around them")
+                   help="points from 'detect.py mine' (one file or several, comma-separated): "
+                        "--hard-fraction of the crops are taken around them")
     t.add_argument("--hard-fraction", type=float, default=0.3)
     t.add_argument("--init", default=None,
                    help="start from this checkpoint's EMA weights or exported .grst "
