@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
 import masks  # noqa: E402
+import train  # noqa: E402
 from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file  # noqa: E402
 
 VECTOR_SIZE = 64
@@ -303,7 +304,6 @@ def crop_at(rng, im, size, scale, y, x):
     """A @size crop of @im at @scale (a window of size / scale pixels, shrunk)
     holding pixel (@y, @x) somewhere away from its border; flipped as
     train.random_crop flips."""
-    import train
     h, w = im.shape[:2]
     r = min(int(round(size / scale)), h, w)
     m = r // 8
@@ -317,7 +317,6 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
-    import train
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
@@ -335,7 +334,6 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
 
 
 def val_set(val, size, n_per_photo=4):
-    import train
     rng = np.random.default_rng(4321)
     xs, ys = [], []
     for im in val:
@@ -376,7 +374,6 @@ def scores(model, x, y, batch=16):
 # --- training ------------------------------------------------------------
 
 def cmd_train(args):
-    import train
     torch.set_num_threads(args.threads)
     try:
         torch.set_num_interop_threads(1)
@@ -592,7 +589,6 @@ def cmd_tiny(args):
 def held_out_maps(model, work, max_side=768):
     """Probability maps of the held-out photos (train.py's split), each clean
     and with damage, plain and with the old look: [(p, label)], fixed seeds."""
-    import train
     _, val_photos = train.load_photos(os.path.join(work, "photos"))
     out = []
     with torch.no_grad():
@@ -656,7 +652,6 @@ def calibrate(model, work, fp_target):
 
 def train_photo_names(photo_dir):
     """The names of train.load_photos' training split, in its order."""
-    import train
     return [os.path.basename(p) for p in train.photo_split(photo_dir)[0]]
 
 
@@ -665,11 +660,7 @@ def cmd_mine(args):
     photo at each of --scales and keeps up to --per-image random pixels where
     it gives p >= --threshold: hard negatives for the next run
     (train --hard-negatives)."""
-    import train
-    cfg, state, _ = train.load_init(args.ckpt)
-    model = RestoreUNet(**cfg)
-    model.load_state_dict(state)
-    model.eval()
+    model = train.load_network(args.ckpt)
     paths = train.photo_split(os.path.join(args.work, "photos"))[0]
     rng = np.random.default_rng(args.seed)
     f = 2 ** model.depth
@@ -703,7 +694,8 @@ def cmd_mine(args):
             if (i + 1) % 25 == 0:
                 print("%d / %d photos, %.0f s" % (i + 1, len(paths), time.time() - t0),
                       flush=True)
-    np.savez(args.out, names=np.array([os.path.basename(p) for p in paths]), photo=np.array(cols["photo"], np.int32),
+    np.savez(args.out, names=np.array([os.path.basename(p) for p in paths]),
+             photo=np.array(cols["photo"], np.int32),
              scale=np.array(cols["scale"], np.float32), y=np.array(cols["y"], np.int32),
              x=np.array(cols["x"], np.int32))
     print("%s: %d points in %d photos; the network marks %.3f%% of the undamaged training "
@@ -725,11 +717,8 @@ def load_hard_negatives(paths, photo_dir):
 
 
 def cmd_calibrate(args):
-    import train
-    cfg, state, _ = train.load_init(args.ckpt)   # a checkpoint's EMA weights, or a .grst
-    model = RestoreUNet(**cfg)
-    model.load_state_dict(state)
-    calibrate(model, args.work, args.fp_target)
+    # a checkpoint's EMA weights, or a .grst
+    calibrate(train.load_network(args.ckpt), args.work, args.fp_target)
 
 
 def cmd_export(args):
@@ -765,7 +754,6 @@ def cmd_export(args):
 
 
 def cmd_sheet(args):
-    import train
     photos, _ = train.load_photos(os.path.join(args.work, "photos"))
     rng = np.random.default_rng(0)
     rows = []

@@ -65,11 +65,9 @@ def main():
     paths = [p for p in args.model.split(",") if p]
     names = [os.path.basename(p) for p in paths]
     for path, name in zip(paths, names):
-        cfg, state, _ = train.load_init(path)
-        net = M.RestoreUNet(**cfg)
-        net.load_state_dict(state)
+        net = train.load_network(path)
         # the path as given where two files share a name
-        nets.append((name if names.count(name) == 1 else path, cfg["prefill"], net.eval()))
+        nets.append((name if names.count(name) == 1 else path, net.prefill, net))
     rows = {}
     n_photos = 0
     for set_name in ["blobs", "hole"]:

@@ -177,6 +177,14 @@ def load_init(path):
     return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
 
 
+def load_network(path):
+    """The load_init(@path) weights in their network, in eval mode."""
+    cfg, state, _ = load_init(path)
+    net = RestoreUNet(**cfg)
+    net.load_state_dict(state)
+    return net.eval()
+
+
 # Gate bias of a network gated by init_from: sigmoid(2) = 0.88, off the flat
 # part of the sigmoid so that the gates learn
 GATE_BIAS = 2.0
