@@ -384,7 +384,8 @@ def cmd_train(args):
     os.makedirs(args.work, exist_ok=True)
     fh = open(os.path.join(args.work, "train-detect.log"), "a")
     ckpt_path = os.path.join(args.work, "ckpt-detect.pt")
-    cfg = dict(DETECT_CONFIG, channels=[int(c) for c in args.channels.split(",")])
+    cfg = dict(DETECT_CONFIG, channels=[int(c) for c in args.channels.split(",")],
+               dilations=[int(d) for d in args.dilations.split(",") if d])
     model = RestoreUNet(**cfg)
     ema = RestoreUNet(**cfg)
     ema.load_state_dict(model.state_dict())
@@ -771,6 +772,9 @@ def main():
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
     t.add_argument("--channels", default="8,16,32,64")
+    t.add_argument("--dilations", default="",
+                   help="dilated middle layers at the coarsest level, e.g. 2,4 (more context); "
+                        "--init from a file without them adds them as the identity")
     t.add_argument("--crop", type=int, default=96)
     t.add_argument("--batch", type=int, default=8)
     t.add_argument("--steps", type=int, default=20000)
