@@ -113,6 +113,22 @@ def run_detect(args, image_path, mask_path, extra=()):
     return m.astype(np.float32) / 255.0
 
 
+def damaged(img, k, seed):
+    """[(look, picture, label)]: the @k-th image @img with the training
+    generator's damage at @seed, as it is ("photo") and with an old look."""
+    out = []
+    for cond in ("photo", "old look"):
+        rng = np.random.default_rng([seed, k, 0 if cond == "photo" else 1])
+        x = img
+        if cond == "old look":
+            x = detect.old_look(rng, x)
+        x, label = detect.render_damage(rng, np.ascontiguousarray(x))
+        if cond == "old look":
+            x = detect.grain(rng, x)
+        out.append((cond, x, label))
+    return out
+
+
 def defect_widths(label):
     """Per pixel of the label, the width of its 8-connected defect."""
     lab = (label > 0.5).astype(np.uint8)
@@ -240,14 +256,7 @@ def main():
                     (p, os.path.join(tmp, "m0.png"), ("--grow", "0"))]
             cases = []
             for seed in range(args.seeds):
-                for cond in ("photo", "old look"):
-                    rng = np.random.default_rng([seed, k, 0 if cond == "photo" else 1])
-                    x = img
-                    if cond == "old look":
-                        x = detect.old_look(rng, x)
-                    x, label = detect.render_damage(rng, np.ascontiguousarray(x))
-                    if cond == "old look":
-                        x = detect.grain(rng, x)
+                for cond, x, label in damaged(img, k, seed):
                     # what the command reads is the 8-bit file
                     q = os.path.join(tmp, "d-%d-%d.png" % (seed, len(cases)))
                     save_rgb(q, x)

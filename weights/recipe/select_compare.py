@@ -70,11 +70,9 @@ def select(p, low, high=None, stat="max", min_size=1, max_size=48, grow=1):
     s = (p >= low).astype(np.uint8)
     if not s.any():
         return np.zeros(p.shape, np.float32)
-    n, comp = cv2.connectedComponents(s, connectivity=8)
-    d = cv2.distanceTransform(np.pad(s, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
-    r = np.zeros(n)
-    np.maximum.at(r, comp.ravel(), d.ravel())
-    keep = (r >= (min_size + 1) / 2 - 1e-3) & (r <= (max_size + 1) / 2 + 1e-3)
+    comp, width = detect_eval.defect_widths(s)   # width 2 r - 1, as the core measures it
+    n = len(width)
+    keep = (width >= min_size - 2e-3) & (width <= max_size + 2e-3)
     if high is not None:
         if stat == "max":
             m = np.zeros(n)
@@ -95,15 +93,8 @@ def maps(model):
     out = []
     for k, path in enumerate(detect_eval.held_out_images()):
         img = as_8bit(detect_eval.load_rgb(path))
-        cases = []
-        for look in ("photo", "old look"):
-            # bench/detect-eval.py's damage for seed 0
-            rng = np.random.default_rng([0, k, 0 if look == "photo" else 1])
-            x = detect.old_look(rng, img) if look == "old look" else img
-            x, label = detect.render_damage(rng, np.ascontiguousarray(x))
-            if look == "old look":
-                x = detect.grain(rng, x)
-            cases.append((look, probability(model, as_8bit(x)), label))
+        cases = [(look, probability(model, as_8bit(x)), label)
+                 for look, x, label in detect_eval.damaged(img, k, 0)]
         out.append((probability(model, img), cases))
     return out
 
