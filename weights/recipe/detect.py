@@ -147,9 +147,51 @@ FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPL
 GLYPHS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;-()'"
 
 
-def scene_text(rng, c):
+def text_paragraph(rng, c):
+    """A page of small printed text (a photographed book or letter): lines of
+    words drawn at 1-3x the size, shrunk, slightly blurred, on paper with
+    uneven light; letters only a few pixels high, so that 'e', 'o' and dots
+    look like dust unless the detector sees the lines around them."""
+    h, w = c.shape[:2]
+    f = int(rng.integers(1, 4))
+    big = np.zeros((h * f, w * f), np.uint8)
+    font = FONTS[int(rng.integers(0, len(FONTS)))]
+    scale = rng.uniform(0.3, 0.8) * f
+    thick = max(1, int(round(rng.uniform(0.6, 1.6) * f)))
+    (_, th), _ = cv2.getTextSize("hd", font, scale, thick)
+    step = int(th * rng.uniform(1.5, 2.4)) + 1
+    x0 = int(rng.integers(-8 * f, w * f // 3))
+    y = int(rng.integers(th, th + 2 * step))
+    while y < h * f + th:
+        x = x0
+        while x < w * f:
+            word = "".join(GLYPHS[i] for i in rng.integers(0, 26, int(rng.integers(1, 10))))
+            if rng.random() < 0.15:
+                word += GLYPHS[int(rng.integers(62, len(GLYPHS)))]
+            cv2.putText(big, word, (x, y), font, scale, 255, thick, cv2.LINE_AA)
+            x += cv2.getTextSize(word + " ", font, scale, thick)[0][0]
+        y += step
+    a = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255
+    s = rng.uniform(0.0, 0.9)
+    if s > 0.3:
+        a = cv2.GaussianBlur(a, (0, 0), s)
+    a = a[..., None] * rng.uniform(0.6, 1.0)
+    if rng.random() < 0.7:   # on paper: light, with a gradient
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        g = rng.uniform(-0.25, 0.25, 2) / max(h, w)
+        paper = rng.uniform(0.55, 0.9) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
+        tint = rng.uniform(0.93, 1.0, 3).astype(np.float32)
+        c = np.clip(paper[..., None] * tint, 0, 1).astype(np.float32)
+    ink = rng.uniform(0.0, 0.25) if float(c.mean()) > 0.45 else rng.uniform(0.75, 1.0)
+    return (c * (1 - a) + ink * a).astype(np.float32)
+
+
+def scene_text(rng, c, paragraph=0.0):
     """Printed text as part of the scene (a sign, a page, a caption): real
-    detail the detector must leave alone, label 0."""
+    detail the detector must leave alone, label 0; @paragraph is the share
+    drawn as a page of small text (text_paragraph)."""
+    if paragraph and rng.random() < paragraph:
+        return text_paragraph(rng, c)
     h, w = c.shape[:2]
     c = np.ascontiguousarray(c)
     if rng.random() < 0.5:   # on a plain panel
@@ -279,14 +321,15 @@ def scene_texture(rng, c):
     return (c * (1 - m) + tex * m).astype(np.float32)
 
 
-def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION):
+def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
-    procedural texture (scene_texture), @text the share with printed text."""
+    procedural texture (scene_texture), @text the share with printed text
+    (@paragraph of those as a page of small text)."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop)
     if rng.random() < text:
-        crop = scene_text(rng, crop)
+        crop = scene_text(rng, crop, paragraph)
     c = old_look(rng, crop)
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
@@ -313,7 +356,7 @@ def crop_at(rng, im, size, scale, y, x):
 
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
-                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0):
+                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
@@ -327,7 +370,8 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
         else:
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
-        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text)
+        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
+                             paragraph)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -417,9 +461,11 @@ def cmd_train(args):
     training = ("Trained on %d photos from Debian packages "
                 "(weights/recipe/photos.txt) with synthetic damage drawn into them "
                 "(detect.py: light/dark scratches, hairs, dust, cracks; old-look toning, "
-                "fading, blur, grain; %d%% undamaged crops; printed text on %d%%%s), "
+                "fading, blur, grain; %d%% undamaged crops; printed text on %d%%%s%s), "
                 "%dx%d crops, batch %d, loss BCE(x%g on defects)+dice, Adam lr %g cosine."
                 % (len(photos), int(args.clean_fraction * 100), int(args.text_fraction * 100),
+                   (" (%d%% of it a page of small text)" % round(100 * args.paragraph_fraction)
+                    if args.paragraph_fraction else ""),
                    ("; procedural brick, gravel and fabric textures on %d%%"
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -450,7 +496,7 @@ def cmd_train(args):
             g["lr"] = lr
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
                             args.texture_fraction, args.text_fraction, hard,
-                            args.hard_fraction)
+                            args.hard_fraction, args.paragraph_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -788,6 +834,9 @@ def main():
                         "tiles, gravel, fabric; scene_texture) as undamaged detail")
     t.add_argument("--text-fraction", type=float, default=TEXT_FRACTION,
                    help="share of training crops with printed text (default %(default)s)")
+    t.add_argument("--paragraph-fraction", type=float, default=0.0,
+                   help="share of those drawn as a page of small, blurred text lines "
+                        "(text_paragraph) instead of a few loose lines")
     t.add_argument("--hard-negatives", default=None,
                    help="points from 'detect.py mine' (one file or several, comma-separated): "
                         "--hard-fraction of the crops are taken around them")
