@@ -653,14 +653,25 @@ def held_out_maps(model, work, max_side=768):
                 if variant % 2:
                     x = grain(rng, x)
                 x = np.round(x * 255) / 255   # 8-bit, as a file would be
-                t = to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])
-                # logits, turned into probabilities in double precision so that
-                # high thresholds stay distinct
-                model.output = "none"
-                logit = model(t)[0, 0].double().numpy()
-                model.output = "sigmoid"
-                out.append((1.0 / (1.0 + np.exp(-logit)), lab))
+                out.append((probability(model, x), lab))
     return out
+
+
+def probability(model, img):
+    """The detector's p for @img [H, W, 3] 0..1 in one pass (reflect-padded
+    to the network's multiple): its logits turned into probabilities in
+    double precision, so that high thresholds stay distinct."""
+    f = 2 ** model.depth
+    h, w = img.shape[:2]
+    x = np.pad(img, ((0, -h % f), (0, -w % f), (0, 0)), mode="reflect")
+    t = to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1), np.float32))[None])
+    kept, model.output = model.output, "none"
+    try:
+        with torch.no_grad():
+            logit = model(t)[0, 0].double().numpy()
+    finally:
+        model.output = kept
+    return (1.0 / (1.0 + np.exp(-logit)))[:h, :w]
 
 
 def operating_points(maps, thresholds):

@@ -44,18 +44,6 @@ HYSTERESIS = [(0.35, 0.8), (0.4, 0.85), (0.45, 0.85), (0.4, 0.95), (0.5, 0.95)]
 MEAN = [(0.4, 0.6), (0.45, 0.65), (0.4, 0.7)]
 
 
-def probability(model, img):
-    """The detector's p for @img [H, W, 3] 0..1 (reflect-padded to the
-    network's multiple, one pass, in double precision)."""
-    f = 2 ** model.depth
-    h, w = img.shape[:2]
-    x = np.pad(img, ((0, -h % f), (0, -w % f), (0, 0)), mode="reflect")
-    t = detect.to_input(torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None])
-    with torch.no_grad():
-        logit = model(t)[0, 0].double().numpy()
-    return (1.0 / (1.0 + np.exp(-logit)))[:h, :w]
-
-
 def as_8bit(x):
     """What the command reads from a PNG."""
     return np.round(np.clip(x, 0, 1) * 255).astype(np.float32) / 255
@@ -93,9 +81,9 @@ def maps(model):
     out = []
     for k, path in enumerate(detect_eval.held_out_images()):
         img = as_8bit(detect_eval.load_rgb(path))
-        cases = [(look, probability(model, as_8bit(x)), label)
+        cases = [(look, detect.probability(model, as_8bit(x)), label)
                  for look, x, label in detect_eval.damaged(img, k, 0)]
-        out.append((probability(model, img), cases))
+        out.append((detect.probability(model, img), cases))
     return out
 
 
@@ -121,7 +109,6 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model = train.load_network(args.detector)
-    model.output = "none"   # logits: high thresholds stay distinct
     data = maps(model)
     print("| rule | undamaged selected | recall photo | recall old look |")
     print("|---|---:|---:|---:|")
