@@ -282,6 +282,46 @@ def _grating(rng, h, w):
     return _warp(rng, img.astype(np.float32), h, w)
 
 
+def _strands(rng, h, w):
+    """Grass, straw, fur, hair on a head: a dense field of thin curved strands,
+    each like a hair or a scratch on its own, lit and shaded at random, with
+    darker gaps between them; mostly sharing a direction (fur, combed hair,
+    straw) or crossing at random (a lawn)."""
+    s = 2 * max(h, w)
+    up = 1
+    S = s * up
+    base = np.array(rng.uniform(0.25, 0.8, 3), np.float32)
+    if rng.random() < 0.4:   # grey
+        base[:] = base.mean()
+    img = np.empty((S, S, 3), np.float32)
+    img[:] = base * rng.uniform(0.15, 0.6)
+    theta0 = rng.uniform(0, np.pi)
+    spread = rng.uniform(0.1, 0.4) if rng.random() < 0.5 else rng.uniform(0.6, 1.6)
+    lmin = rng.uniform(6, 24)
+    lmax = lmin * rng.uniform(1.3, 4.0)
+    wmin = rng.uniform(0.7, 1.5)
+    wmax = wmin * rng.uniform(1.0, 2.5)
+    bright = rng.uniform(0.1, 0.35)
+    n = min(3000, int(rng.uniform(1.5, 3.5) * s * s / ((lmin + lmax) / 2 * (wmin + wmax) / 2)))
+    t = theta0 + rng.normal(0, spread, n)
+    length = rng.uniform(lmin, lmax, n) * up
+    x0, y0 = rng.uniform(-length / 2, S), rng.uniform(-length / 2, S)
+    bend = rng.normal(0, 0.25, n) * length
+    k = np.linspace(0, 1, 6)[None]
+    xs = x0[:, None] + (np.cos(t) * length)[:, None] * k - (np.sin(t) * bend)[:, None] * k * k
+    ys = y0[:, None] + (np.sin(t) * length)[:, None] * k + (np.cos(t) * bend)[:, None] * k * k
+    pts = (np.stack([xs, ys], 2) * 4).astype(np.int32)
+    v = np.clip(base * (1 + rng.normal(0, bright, (n, 1))) * rng.uniform(0.6, 1.5, (n, 1))
+                + rng.normal(0, 0.03, (n, 3)), 0, 1)
+    width = np.maximum(1, np.round(rng.uniform(wmin, wmax, n) * up)).astype(int)
+    for i in range(n):
+        cv2.polylines(img, pts[i:i + 1], False, (float(v[i, 0]), float(v[i, 1]), float(v[i, 2])),
+                      int(width[i]), cv2.LINE_AA, 2)
+    img = cv2.resize(img, (s, s), interpolation=cv2.INTER_AREA)
+    img = img + rng.normal(0, rng.uniform(0.005, 0.04), (s, s, 1)).astype(np.float32)
+    return _warp(rng, img, h, w)
+
+
 def _warp(rng, img, h, w):
     """A random view of the texture plane: rotation, scale, some perspective."""
     s = img.shape[0]
@@ -304,12 +344,15 @@ def _warp(rng, img, h, w):
 TEXTURES = [(_brick, 0.4), (_pebbles, 0.35), (_grating, 0.25)]
 
 
-def scene_texture(rng, c):
+def scene_texture(rng, c, strands=0.0):
     """A man-made or natural texture (brickwork, tiles, gravel, fabric, blinds)
     over the whole crop or a region of it: dense regular detail that is not
     damage, label 0. Procedural, so it adds no pictures to the training set."""
     h, w = c.shape[:2]
-    tex = masks.pick(rng, TEXTURES)(rng, h, w)
+    if strands and rng.random() < strands:   # grass, straw, fur (_strands)
+        tex = _strands(rng, h, w)
+    else:
+        tex = masks.pick(rng, TEXTURES)(rng, h, w)
     if rng.random() < 0.5:
         return tex
     # a region: the texture behind or beside the photo's content
@@ -321,13 +364,15 @@ def scene_texture(rng, c):
     return (c * (1 - m) + tex * m).astype(np.float32)
 
 
-def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0):
+def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
+              strands=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
-    (@paragraph of those as a page of small text)."""
+    (@paragraph of those as a page of small text); @strands of the textures
+    are grass, straw or fur."""
     if texture and rng.random() < texture:
-        crop = scene_texture(rng, crop)
+        crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
         crop = scene_text(rng, crop, paragraph)
     c = old_look(rng, crop)
@@ -356,7 +401,7 @@ def crop_at(rng, im, size, scale, y, x):
 
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
-                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0):
+                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
@@ -371,7 +416,7 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
         img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
-                             paragraph)
+                             paragraph, strands)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -468,6 +513,8 @@ def cmd_train(args):
                     if args.paragraph_fraction else ""),
                    ("; procedural brick, gravel and fabric textures on %d%%"
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
+                   + (" (%d%% of them grass, straw or fur)" % round(100 * args.strand_fraction)
+                      if args.texture_fraction and args.strand_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
                       "on undamaged photos" % round(100 * args.hard_fraction)
                       if args.hard_negatives else ""),
@@ -496,7 +543,8 @@ def cmd_train(args):
             g["lr"] = lr
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
                             args.texture_fraction, args.text_fraction, hard,
-                            args.hard_fraction, args.paragraph_fraction)
+                            args.hard_fraction, args.paragraph_fraction,
+                            args.strand_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -845,6 +893,9 @@ def main():
                         "tiles, gravel, fabric; scene_texture) as undamaged detail")
     t.add_argument("--text-fraction", type=float, default=TEXT_FRACTION,
                    help="share of training crops with printed text (default %(default)s)")
+    t.add_argument("--strand-fraction", type=float, default=0.0,
+                   help="share of the textures drawn as dense thin strands (grass, straw, "
+                        "fur: _strands) instead of brick, gravel or fabric")
     t.add_argument("--paragraph-fraction", type=float, default=0.0,
                    help="share of those drawn as a page of small, blurred text lines "
                         "(text_paragraph) instead of a few loose lines")
