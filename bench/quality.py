@@ -708,9 +708,14 @@ def main(argv=None):
     jobs = [(iid, p, st, args.size, specs, args.out, args.reuse)
             for st in sets for iid, p in images]
 
+    def restoration_models():
+        # the damage detector (detector*.grst) takes no part in a restore
+        return [f for f in sorted(glob.glob(os.path.join(repo, 'weights', '*.grst')))
+                if not os.path.basename(f).startswith('detector')]
+
     def model_hashes():
         out = {}
-        for f in sorted(glob.glob(os.path.join(repo, 'weights', '*.grst'))):
+        for f in restoration_models():
             with open(f, 'rb') as fh:
                 out[os.path.basename(f)] = hashlib.sha256(fh.read()).hexdigest()
         return out
@@ -774,7 +779,7 @@ def main(argv=None):
         rev = subprocess.run(['git', '-C', repo, 'rev-parse', '--short', 'HEAD'],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         models = []
-        for f in sorted(glob.glob(os.path.join(repo, 'weights', '*.grst'))):
+        for f in restoration_models():
             log = subprocess.run(['git', '-C', repo, 'log', '-1', '--format=%h %s', '--',
                                   os.path.relpath(f, repo)],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
