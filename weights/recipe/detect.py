@@ -147,6 +147,12 @@ FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_DUPL
 GLYPHS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,:;-()'"
 
 
+def _ink(rng, under):
+    """A text colour that stands out from a ground of brightness @under:
+    dark on light, light on dark."""
+    return rng.uniform(0.0, 0.25) if under > 0.45 else rng.uniform(0.75, 1.0)
+
+
 def text_paragraph(rng, c):
     """A page of small printed text (a photographed book or letter): lines of
     words drawn at 1-3x the size, shrunk, slightly blurred, on paper with
@@ -182,7 +188,7 @@ def text_paragraph(rng, c):
         paper = rng.uniform(0.55, 0.9) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
         tint = rng.uniform(0.93, 1.0, 3).astype(np.float32)
         c = np.clip(paper[..., None] * tint, 0, 1).astype(np.float32)
-    ink = rng.uniform(0.0, 0.25) if float(c.mean()) > 0.45 else rng.uniform(0.75, 1.0)
+    ink = _ink(rng, float(c.mean()))
     return (c * (1 - a) + ink * a).astype(np.float32)
 
 
@@ -202,7 +208,7 @@ def scene_text(rng, c, paragraph=0.0):
         text = "".join(GLYPHS[i] for i in rng.integers(0, len(GLYPHS), int(rng.integers(3, 14))))
         y, x = int(rng.integers(8, h + 8)), int(rng.integers(-10, w - 10))
         under = float(c[min(max(y - 4, 0), h - 1), min(max(x + 4, 0), w - 1)].mean())
-        v = rng.uniform(0.0, 0.25) if under > 0.45 else rng.uniform(0.75, 1.0)
+        v = _ink(rng, under)
         cv2.putText(c, text, (x, y), FONTS[int(rng.integers(0, len(FONTS)))],
                     rng.uniform(0.3, 1.1), (float(v),) * 3, int(rng.integers(1, 3)), cv2.LINE_AA)
     return c
@@ -288,12 +294,10 @@ def _strands(rng, h, w):
     darker gaps between them; mostly sharing a direction (fur, combed hair,
     straw) or crossing at random (a lawn)."""
     s = 2 * max(h, w)
-    up = 1
-    S = s * up
     base = np.array(rng.uniform(0.25, 0.8, 3), np.float32)
     if rng.random() < 0.4:   # grey
         base[:] = base.mean()
-    img = np.empty((S, S, 3), np.float32)
+    img = np.empty((s, s, 3), np.float32)
     img[:] = base * rng.uniform(0.15, 0.6)
     theta0 = rng.uniform(0, np.pi)
     spread = rng.uniform(0.1, 0.4) if rng.random() < 0.5 else rng.uniform(0.6, 1.6)
@@ -304,8 +308,8 @@ def _strands(rng, h, w):
     bright = rng.uniform(0.1, 0.35)
     n = min(3000, int(rng.uniform(1.5, 3.5) * s * s / ((lmin + lmax) / 2 * (wmin + wmax) / 2)))
     t = theta0 + rng.normal(0, spread, n)
-    length = rng.uniform(lmin, lmax, n) * up
-    x0, y0 = rng.uniform(-length / 2, S), rng.uniform(-length / 2, S)
+    length = rng.uniform(lmin, lmax, n)
+    x0, y0 = rng.uniform(-length / 2, s), rng.uniform(-length / 2, s)
     bend = rng.normal(0, 0.25, n) * length
     k = np.linspace(0, 1, 6)[None]
     xs = x0[:, None] + (np.cos(t) * length)[:, None] * k - (np.sin(t) * bend)[:, None] * k * k
@@ -313,11 +317,10 @@ def _strands(rng, h, w):
     pts = (np.stack([xs, ys], 2) * 4).astype(np.int32)
     v = np.clip(base * (1 + rng.normal(0, bright, (n, 1))) * rng.uniform(0.6, 1.5, (n, 1))
                 + rng.normal(0, 0.03, (n, 3)), 0, 1)
-    width = np.maximum(1, np.round(rng.uniform(wmin, wmax, n) * up)).astype(int)
+    width = np.maximum(1, np.round(rng.uniform(wmin, wmax, n))).astype(int)
     for i in range(n):
         cv2.polylines(img, pts[i:i + 1], False, (float(v[i, 0]), float(v[i, 1]), float(v[i, 2])),
                       int(width[i]), cv2.LINE_AA, 2)
-    img = cv2.resize(img, (s, s), interpolation=cv2.INTER_AREA)
     img = img + rng.normal(0, rng.uniform(0.005, 0.04), (s, s, 1)).astype(np.float32)
     return _warp(rng, img, h, w)
 
