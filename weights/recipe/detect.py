@@ -192,10 +192,120 @@ def text_paragraph(rng, c):
     return (c * (1 - a) + ink * a).astype(np.float32)
 
 
-def scene_text(rng, c, paragraph=0.0):
+FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/opentype/urw-base35"]
+SCRIPT_FONTS = ("Z003", "Italic", "Oblique")
+CORPUS_FILE = "/usr/share/common-licenses/GPL-3"
+_fonts, _words = None, None
+
+
+def _font_files():
+    """Outline fonts of Debian's fonts-dejavu-core and fonts-urw-base35
+    (sorted, so the same seed draws the same font)."""
+    global _fonts
+    if _fonts is None:
+        _fonts = sorted(os.path.join(d, f) for d in FONT_DIRS if os.path.isdir(d)
+                        for f in os.listdir(d) if f.endswith((".ttf", ".otf"))
+                        and "Math" not in f and "D050000L" not in f and "StandardSymbols" not in f)
+    if not _fonts:
+        raise SystemExit("--font-fraction needs the fonts of Debian's fonts-dejavu-core and "
+                         "fonts-urw-base35 (apt-get install fonts-dejavu-core fonts-urw-base35)")
+    return _fonts
+
+
+def _corpus():
+    """Words of English prose (base-files' GPL-3 text; every Debian system has it)."""
+    global _words
+    if _words is None:
+        with open(CORPUS_FILE, encoding="utf-8") as f:
+            _words = f.read().split()
+    return _words
+
+
+def font_page(rng, c):
+    """Text set in real outline fonts, photographed: a printed page, a letter
+    or a ruled sheet of handwriting-like script, drawn at twice the size, seen
+    at a slant (perspective), shrunk, with uneven focus.  The letters' round
+    parts, dots and pen strokes look like dust and scratches unless the
+    detector reads the lines around them; label 0."""
+    from PIL import Image, ImageDraw, ImageFont
+    h, w = c.shape[:2]
+    fonts = _font_files()
+    f = 2
+    ruled = rng.random() < 0.3
+    pool = [p for p in fonts if any(s in p for s in SCRIPT_FONTS)] if ruled else fonts
+    font_path = pool[int(rng.integers(0, len(pool)))]
+    size = int(round(rng.uniform(7, 26) * f))
+    font = ImageFont.truetype(font_path, size)
+    W, H = int(w * f * 1.6), int(h * f * 1.6)
+    page = Image.new("L", (W, H), 0)
+    draw = ImageDraw.Draw(page)
+    step = int(size * rng.uniform(1.15, 2.0)) + 1
+    words = _corpus()
+    k = int(rng.integers(0, len(words)))
+    margin = int(rng.integers(-W // 4, W // 3))
+    y = int(rng.integers(-step, step))
+    pen = max(1, int(round(size * rng.uniform(0.03, 0.07))))
+    while y < H:
+        if ruled:
+            draw.line([(0, y + size), (W, y + size)], fill=int(rng.uniform(60, 160)),
+                      width=max(1, f // 2 + int(rng.integers(0, 2))))
+        x = margin + (int(rng.integers(0, 4 * size)) if rng.random() < 0.15 else 0)
+        while x < W:
+            word = words[k % len(words)]
+            k += 1
+            draw.text((x, y), word, fill=255, font=font)
+            x += int(draw.textlength(word + " ", font=font))
+            if ruled and rng.random() < 0.04:   # a pen stroke: a fraction bar, an underline
+                x1 = x + int(rng.uniform(2, 8) * size)
+                draw.line([(x, y + int(size * rng.uniform(0.4, 1.1))),
+                           (x1, y + int(size * rng.uniform(0.4, 1.1)))], fill=255, width=pen)
+                x = x1 + size
+        y += step
+        if rng.random() < 0.08:
+            y += step
+    a = np.asarray(page, np.float32) / 255
+    a = cv2.GaussianBlur(a, (0, 0), 0.4 * f)
+    # a slanted view of the page: rotation, foreshortening, shrink by f
+    ang = math.radians(rng.uniform(-20, 20))
+    src = np.float32([[0, 0], [W, 0], [W, H], [0, H]])
+    cx, cy = W / 2, H / 2
+    dst = []
+    tilt = rng.uniform(-0.25, 0.25, 2)
+    for (px, py) in src:
+        u, v = (px - cx) / f, (py - cy) / f
+        s = 1 + tilt[0] * v / h + tilt[1] * u / w
+        u, v = u * s, v * s
+        dst.append([w / 2 + u * math.cos(ang) - v * math.sin(ang),
+                    h / 2 + u * math.sin(ang) + v * math.cos(ang)])
+    M = cv2.getPerspectiveTransform(src, np.float32(dst))
+    a = cv2.warpPerspective(a, M, (w, h), flags=cv2.INTER_LINEAR)
+    # uneven focus: sharp on one side, soft on the other
+    s = rng.uniform(0.0, 1.2)
+    if s > 0.25:
+        soft = cv2.GaussianBlur(a, (0, 0), s)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        d = rng.normal(size=2)
+        g = (d[0] * (yy - h / 2) + d[1] * (xx - w / 2)) / (np.hypot(*d) * max(h, w) / 2 + 1e-6)
+        t = np.clip(0.5 + g * rng.uniform(0.5, 1.5), 0, 1) if rng.random() < 0.6 else 1.0
+        a = a * (1 - t) + soft * t
+    a = np.clip(a, 0, 1)[..., None] * rng.uniform(0.6, 1.0)
+    if rng.random() < 0.8:   # on paper: light, with a gradient and a shadow
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        g = rng.uniform(-0.3, 0.3, 2) / max(h, w)
+        paper = rng.uniform(0.5, 0.92) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
+        tint = rng.uniform(0.9, 1.0, 3).astype(np.float32)
+        c = np.clip(paper[..., None] * tint, 0, 1).astype(np.float32)
+    ink = _ink(rng, float(c.mean()))
+    return (c * (1 - a) + ink * a).astype(np.float32)
+
+
+def scene_text(rng, c, paragraph=0.0, fonts=0.0):
     """Printed text as part of the scene (a sign, a page, a caption): real
     detail the detector must leave alone, label 0; @paragraph is the share
-    drawn as a page of small text (text_paragraph)."""
+    drawn as a page of small text (text_paragraph), @fonts the share set in
+    real outline fonts (font_page)."""
+    if fonts and rng.random() < fonts:
+        return font_page(rng, c)
     if paragraph and rng.random() < paragraph:
         return text_paragraph(rng, c)
     h, w = c.shape[:2]
@@ -368,16 +478,17 @@ def scene_texture(rng, c, strands=0.0):
 
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0):
+              strands=0.0, fonts=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
-    (@paragraph of those as a page of small text); @strands of the textures
+    (@paragraph of those as a page of small text, @fonts set in real fonts
+    first); @strands of the textures
     are grass, straw or fur."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
-        crop = scene_text(rng, crop, paragraph)
+        crop = scene_text(rng, crop, paragraph, fonts)
     c = old_look(rng, crop)
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
@@ -404,7 +515,8 @@ def crop_at(rng, im, size, scale, y, x):
 
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
-                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0):
+                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0,
+                 fonts=0.0):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
@@ -419,7 +531,7 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
         img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
-                             paragraph, strands)
+                             paragraph, strands, fonts)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -513,7 +625,9 @@ def cmd_train(args):
                 "%dx%d crops, batch %d, loss BCE(x%g on defects)+dice, Adam lr %g cosine."
                 % (len(photos), int(args.clean_fraction * 100), int(args.text_fraction * 100),
                    (" (%d%% of it a page of small text)" % round(100 * args.paragraph_fraction)
-                    if args.paragraph_fraction else ""),
+                    if args.paragraph_fraction else "")
+                   + (" (%d%% of it set in outline fonts)" % round(100 * args.font_fraction)
+                      if args.font_fraction else ""),
                    ("; procedural brick, gravel and fabric textures on %d%%"
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
                    + (" (%d%% of them grass, straw or fur)" % round(100 * args.strand_fraction)
@@ -547,7 +661,7 @@ def cmd_train(args):
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
                             args.texture_fraction, args.text_fraction, hard,
                             args.hard_fraction, args.paragraph_fraction,
-                            args.strand_fraction)
+                            args.strand_fraction, args.font_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -902,6 +1016,11 @@ def main():
     t.add_argument("--paragraph-fraction", type=float, default=0.0,
                    help="share of those drawn as a page of small, blurred text lines "
                         "(text_paragraph) instead of a few loose lines")
+    t.add_argument("--font-fraction", type=float, default=0.0,
+                   help="share of the text crops set in real outline fonts from Debian's "
+                        "fonts-dejavu-core and fonts-urw-base35 (font_page: printed pages, "
+                        "ruled sheets of script, seen at a slant), taken before the "
+                        "--paragraph-fraction draw")
     t.add_argument("--hard-negatives", default=None,
                    help="points from 'detect.py mine' (one file or several, comma-separated): "
                         "--hard-fraction of the crops are taken around them")
