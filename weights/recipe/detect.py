@@ -95,6 +95,21 @@ def grain(rng, c):
     return np.clip(c, 0.0, 1.0).astype(np.float32)
 
 
+def jpeg(rng, c):
+    """The picture saved as a JPEG at quality 25-95 (most scans and old
+    photos on disk are): 8x8 block edges, ringing around edges and mottled
+    flat areas that are no damage; 4:2:0 chroma half the time, else 4:4:4."""
+    import io
+    from PIL import Image
+    q = int(rng.integers(25, 96))
+    sub = 2 if rng.random() < 0.5 else 0
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(c * 255 + 0.5, 0, 255).astype(np.uint8)).save(
+        buf, "JPEG", quality=q, subsampling=sub)
+    buf.seek(0)
+    return np.asarray(Image.open(buf).convert("RGB"), np.float32) / 255
+
+
 THIN_KINDS = [(masks.scratch, 0.40), (masks.hair, 0.15), (masks.dust, 0.30), (masks.crack, 0.15)]
 
 
@@ -478,13 +493,14 @@ def scene_texture(rng, c, strands=0.0):
 
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0, fonts=0.0):
+              strands=0.0, fonts=0.0, jpeg_fraction=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
     (@paragraph of those as a page of small text, @fonts set in real fonts
     first); @strands of the textures
-    are grass, straw or fur."""
+    are grass, straw or fur; @jpeg_fraction of the pairs are saved as a JPEG
+    after the damage and grain."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
@@ -494,7 +510,10 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
         label = np.zeros(c.shape[:2], np.float32)
     else:
         c, label = render_damage(rng, c)
-    return grain(rng, c), label
+    c = grain(rng, c)
+    if jpeg_fraction and rng.random() < jpeg_fraction:
+        c = jpeg(rng, c)
+    return c, label
 
 
 def to_input(rgb):
@@ -516,7 +535,7 @@ def crop_at(rng, im, size, scale, y, x):
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
                  text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0,
-                 fonts=0.0):
+                 fonts=0.0, jpeg_fraction=0.0):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
@@ -531,7 +550,7 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
         img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
-                             paragraph, strands, fonts)
+                             paragraph, strands, fonts, jpeg_fraction)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -632,6 +651,8 @@ def cmd_train(args):
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
                    + (" (%d%% of them grass, straw or fur)" % round(100 * args.strand_fraction)
                       if args.texture_fraction and args.strand_fraction else "")
+                   + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
+                      if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
                       "on undamaged photos" % round(100 * args.hard_fraction)
                       if args.hard_negatives else ""),
@@ -661,7 +682,8 @@ def cmd_train(args):
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
                             args.texture_fraction, args.text_fraction, hard,
                             args.hard_fraction, args.paragraph_fraction,
-                            args.strand_fraction, args.font_fraction)
+                            args.strand_fraction, args.font_fraction,
+                            args.jpeg_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -1021,6 +1043,9 @@ def main():
                         "fonts-dejavu-core and fonts-urw-base35 (font_page: printed pages, "
                         "ruled sheets of script, seen at a slant), taken before the "
                         "--paragraph-fraction draw")
+    t.add_argument("--jpeg-fraction", type=float, default=0.0,
+                   help="share of the training pairs saved as a JPEG (quality 25-95) after "
+                        "the damage and grain")
     t.add_argument("--hard-negatives", default=None,
                    help="points from 'detect.py mine' (one file or several, comma-separated): "
                         "--hard-fraction of the crops are taken around them")
