@@ -168,6 +168,22 @@ def _ink(rng, under):
     return rng.uniform(0.0, 0.25) if under > 0.45 else rng.uniform(0.75, 1.0)
 
 
+def _ink_on_paper(rng, c, a, p_paper, slope, light, tint):
+    """Text coverage @a [H,W,1] inked onto @c, which with probability
+    @p_paper is first replaced by paper: brightness drawn from @light with a
+    gradient of up to @slope across the crop, tinted per channel by
+    @tint..1."""
+    h, w = c.shape[:2]
+    if rng.random() < p_paper:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        g = rng.uniform(-slope, slope, 2) / max(h, w)
+        paper = rng.uniform(*light) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
+        shade = rng.uniform(tint, 1.0, 3).astype(np.float32)
+        c = np.clip(paper[..., None] * shade, 0, 1).astype(np.float32)
+    ink = _ink(rng, float(c.mean()))
+    return (c * (1 - a) + ink * a).astype(np.float32)
+
+
 def text_paragraph(rng, c):
     """A page of small printed text (a photographed book or letter): lines of
     words drawn at 1-3x the size, shrunk, slightly blurred, on paper with
@@ -197,14 +213,7 @@ def text_paragraph(rng, c):
     if s > 0.3:
         a = cv2.GaussianBlur(a, (0, 0), s)
     a = a[..., None] * rng.uniform(0.6, 1.0)
-    if rng.random() < 0.7:   # on paper: light, with a gradient
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        g = rng.uniform(-0.25, 0.25, 2) / max(h, w)
-        paper = rng.uniform(0.55, 0.9) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
-        tint = rng.uniform(0.93, 1.0, 3).astype(np.float32)
-        c = np.clip(paper[..., None] * tint, 0, 1).astype(np.float32)
-    ink = _ink(rng, float(c.mean()))
-    return (c * (1 - a) + ink * a).astype(np.float32)
+    return _ink_on_paper(rng, c, a, 0.7, 0.25, (0.55, 0.9), 0.93)
 
 
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/opentype/urw-base35"]
@@ -304,14 +313,7 @@ def font_page(rng, c):
         t = np.clip(0.5 + g * rng.uniform(0.5, 1.5), 0, 1) if rng.random() < 0.6 else 1.0
         a = a * (1 - t) + soft * t
     a = np.clip(a, 0, 1)[..., None] * rng.uniform(0.6, 1.0)
-    if rng.random() < 0.8:   # on paper: light, with a gradient and a shadow
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        g = rng.uniform(-0.3, 0.3, 2) / max(h, w)
-        paper = rng.uniform(0.5, 0.92) + g[0] * (yy - h / 2) + g[1] * (xx - w / 2)
-        tint = rng.uniform(0.9, 1.0, 3).astype(np.float32)
-        c = np.clip(paper[..., None] * tint, 0, 1).astype(np.float32)
-    ink = _ink(rng, float(c.mean()))
-    return (c * (1 - a) + ink * a).astype(np.float32)
+    return _ink_on_paper(rng, c, a, 0.8, 0.3, (0.5, 0.92), 0.9)
 
 
 def scene_text(rng, c, paragraph=0.0, fonts=0.0):
