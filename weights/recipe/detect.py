@@ -485,28 +485,83 @@ def scene_texture(rng, c, strands=0.0):
         tex = masks.pick(rng, TEXTURES)(rng, h, w)
     if rng.random() < 0.5:
         return tex
-    # a region: the texture behind or beside the photo's content
+    m = _region(rng, h, w)   # the texture behind or beside the photo's content
+    return (c * (1 - m) + tex * m).astype(np.float32)
+
+
+def _region(rng, h, w):
+    """A soft convex region of the crop [H,W,1] (3-6 random corners, drawn
+    at 4x and area-averaged)."""
     pts = rng.uniform(0, 1, (int(rng.integers(3, 7)), 2)) * [w, h]
     hull = cv2.convexHull(pts.astype(np.float32) * 4).astype(np.int32)
     big = np.zeros((h * 4, w * 4), np.uint8)
     cv2.fillConvexPoly(big, hull, 255, cv2.LINE_AA)
-    m = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
-    return (c * (1 - m) + tex * m).astype(np.float32)
+    return cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32)[..., None] / 255
+
+
+def glints(rng, c):
+    """Specular highlights, label 0: a wet or glossy bumpy surface (fruit
+    pulp, droplets, skin, foliage after rain) lit by a small light, whose
+    bumps each throw a small bright speck that follows the shading; or
+    catchlights, a bright dot inside a dark round (eyes, beads, berries).
+    Alone each looks like white dust; the surface around it tells it apart."""
+    h, w = c.shape[:2]
+    c = c.copy()
+    if rng.random() < 0.65:
+        s = rng.uniform(1.5, 5.0)
+        z = cv2.GaussianBlur(rng.normal(size=(h, w)).astype(np.float32), (0, 0), s)
+        z *= rng.uniform(0.4, 1.2) * s / (z.std() + 1e-6)   # slopes of about 0.3-1
+        gy, gx = np.gradient(z)
+        n = np.stack([-gx, -gy, np.ones_like(z)], 2)
+        n /= np.linalg.norm(n, axis=2, keepdims=True)
+        t = rng.uniform(0, 2 * math.pi)
+        e = rng.uniform(0.0, 0.8)
+        light = np.array([e * math.cos(t), e * math.sin(t), 1.0], np.float32)
+        light /= np.linalg.norm(light)
+        half = light + np.array([0, 0, 1], np.float32)
+        half /= np.linalg.norm(half)
+        spec = np.clip(n @ half, 0, 1) ** rng.uniform(40, 400)
+        shade = 1 + rng.uniform(0.0, 0.3) * (np.clip(n @ light, 0, 1) - 0.8)
+        m = _region(rng, h, w) if rng.random() < 0.6 else np.ones((h, w, 1), np.float32)
+        c = c * (1 - m) + np.clip(c * shade[..., None], 0, 1) * m
+        k = spec[..., None] * m * rng.uniform(0.5, 1.0)
+        c = c * (1 - k) + rng.uniform(0.85, 1.0) * k
+    else:
+        dark = np.zeros((h * 4, w * 4), np.float32)
+        lit = np.zeros((h * 4, w * 4), np.float32)
+        for _ in range(int(rng.integers(1, 9))):
+            r = rng.uniform(2, 12)
+            y, x = rng.uniform(0, h), rng.uniform(0, w)
+            cv2.circle(dark, (int(x * 4), int(y * 4)), int(r * 4), 1.0, -1, cv2.LINE_AA)
+            a = rng.uniform(0, 2 * math.pi)
+            d = rng.uniform(0.2, 0.6) * r
+            rr = max(0.6, rng.uniform(0.08, 0.3) * r)
+            cv2.circle(lit, (int((x + d * math.cos(a)) * 4), int((y + d * math.sin(a)) * 4)),
+                       max(1, int(rr * 4)), 1.0, -1, cv2.LINE_AA)
+        big = np.stack([dark, lit], 2)
+        small = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
+        dk, lt = small[..., :1], small[..., 1:]
+        c = c * (1 - dk) + rng.uniform(0.0, 0.35) * dk
+        c = c * (1 - lt) + rng.uniform(0.85, 1.0) * lt
+    return np.clip(c, 0, 1).astype(np.float32)
 
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0, fonts=0.0, jpeg_fraction=0.0):
+              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
     (@paragraph of those as a page of small text, @fonts set in real fonts
     first); @strands of the textures
-    are grass, straw or fur; @jpeg_fraction of the pairs are saved as a JPEG
+    are grass, straw or fur; @glint the share with specular highlights or
+    catchlights (glints); @jpeg_fraction of the pairs are saved as a JPEG
     after the damage and grain."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
         crop = scene_text(rng, crop, paragraph, fonts)
+    if glint and rng.random() < glint:
+        crop = glints(rng, crop)
     c = old_look(rng, crop)
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
@@ -537,7 +592,7 @@ def crop_at(rng, im, size, scale, y, x):
 
 def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
                  text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0,
-                 fonts=0.0, jpeg_fraction=0.0):
+                 fonts=0.0, jpeg_fraction=0.0, glint=0.0):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
     an undamaged photo), the rest anywhere."""
@@ -552,7 +607,7 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
         img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
-                             paragraph, strands, fonts, jpeg_fraction)
+                             paragraph, strands, fonts, jpeg_fraction, glint)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -653,6 +708,8 @@ def cmd_train(args):
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
                    + (" (%d%% of them grass, straw or fur)" % round(100 * args.strand_fraction)
                       if args.texture_fraction and args.strand_fraction else "")
+                   + ("; specular glints or catchlights on %d%%" % round(100 * args.glint_fraction)
+                      if args.glint_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -685,7 +742,7 @@ def cmd_train(args):
                             args.texture_fraction, args.text_fraction, hard,
                             args.hard_fraction, args.paragraph_fraction,
                             args.strand_fraction, args.font_fraction,
-                            args.jpeg_fraction)
+                            args.jpeg_fraction, args.glint_fraction)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
@@ -1045,6 +1102,9 @@ def main():
                         "fonts-dejavu-core and fonts-urw-base35 (font_page: printed pages, "
                         "ruled sheets of script, seen at a slant), taken before the "
                         "--paragraph-fraction draw")
+    t.add_argument("--glint-fraction", type=float, default=0.0,
+                   help="share of the crops given specular highlights on a glossy bumpy "
+                        "surface or catchlights in dark rounds (glints), label 0")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")
