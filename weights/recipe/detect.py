@@ -21,6 +21,7 @@ pixels (coverage >= 0.5) are the label.  A quarter of the crops get no damage
 at all, so the network learns not to fire on real detail.
 """
 import argparse
+import functools
 import math
 import os
 import sys
@@ -219,30 +220,26 @@ def text_paragraph(rng, c):
 FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/opentype/urw-base35"]
 SCRIPT_FONTS = ("Z003", "Italic", "Oblique")
 CORPUS_FILE = "/usr/share/common-licenses/GPL-3"
-_fonts, _words = None, None
 
 
+@functools.lru_cache(maxsize=None)
 def _font_files():
     """Outline fonts of Debian's fonts-dejavu-core and fonts-urw-base35
     (sorted, so the same seed draws the same font)."""
-    global _fonts
-    if _fonts is None:
-        _fonts = sorted(os.path.join(d, f) for d in FONT_DIRS if os.path.isdir(d)
-                        for f in os.listdir(d) if f.endswith((".ttf", ".otf"))
-                        and "Math" not in f and "D050000L" not in f and "StandardSymbols" not in f)
-    if not _fonts:
+    fonts = sorted(os.path.join(d, f) for d in FONT_DIRS if os.path.isdir(d)
+                   for f in os.listdir(d) if f.endswith((".ttf", ".otf"))
+                   and "Math" not in f and "D050000L" not in f and "StandardSymbols" not in f)
+    if not fonts:
         raise SystemExit("--font-fraction needs the fonts of Debian's fonts-dejavu-core and "
                          "fonts-urw-base35 (apt-get install fonts-dejavu-core fonts-urw-base35)")
-    return _fonts
+    return fonts
 
 
+@functools.lru_cache(maxsize=None)
 def _corpus():
     """Words of English prose (base-files' GPL-3 text; every Debian system has it)."""
-    global _words
-    if _words is None:
-        with open(CORPUS_FILE, encoding="utf-8") as f:
-            _words = f.read().split()
-    return _words
+    with open(CORPUS_FILE, encoding="utf-8") as f:
+        return f.read().split()
 
 
 def font_page(rng, c):
@@ -552,10 +549,9 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
     (@paragraph of those as a page of small text, @fonts set in real fonts
-    first); @strands of the textures
-    are grass, straw or fur; @glint the share with specular highlights or
-    catchlights (glints); @jpeg_fraction of the pairs are saved as a JPEG
-    after the damage and grain."""
+    first); @strands of the textures are grass, straw or fur; @glint the share
+    with specular highlights or catchlights (glints); @jpeg_fraction of the
+    pairs are saved as a JPEG after the damage and grain."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
