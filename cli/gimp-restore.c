@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static const RestoreDetectParamId cli_detect_ids[] = {
   RESTORE_DETECT_PARAM_MIN_SIZE,
   RESTORE_DETECT_PARAM_MAX_SIZE,
   RESTORE_DETECT_PARAM_GROW,
+  RESTORE_DETECT_PARAM_FRINGE,
 };
 #define CLI_N_DETECT G_N_ELEMENTS (cli_detect_ids)
 
@@ -256,6 +258,7 @@ cli_detect_options (const CliArgs        *args,
   options->min_size = (int) v[1];
   options->max_size = (int) v[2];
   options->grow = (int) v[3];
+  options->fringe = v[4];
   if (options->min_size > options->max_size)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
@@ -271,10 +274,14 @@ cli_arg_description (const RestoreParamSpec *spec)
 {
   if (spec->type == RESTORE_PARAM_TYPE_INT)
     return g_strdup_printf ("%d..%d (%d)", (int) spec->min, (int) spec->max, (int) spec->def);
-  return g_strdup_printf ("%.*f..%.*f (%.*f)",
-                          spec->digits > 0 ? 1 : 0, spec->min,
-                          spec->digits > 0 ? 1 : 0, spec->max,
-                          spec->digits > 0 ? 1 : 0, spec->def);
+  {
+    int one = spec->digits > 0 ? 1 : 0;
+    /* the default with all its digits when one decimal would hide it (0.02) */
+    int def_digits = fabs (spec->def * 10 - round (spec->def * 10)) > 1e-9 ? spec->digits : one;
+
+    return g_strdup_printf ("%.*f..%.*f (%.*f)", one, spec->min, one, spec->max,
+                            def_digits, spec->def);
+  }
 }
 
 static GOptionEntry *

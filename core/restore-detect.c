@@ -10,8 +10,9 @@
  * restore_detect_select(): threshold, 8-connected regions as runs
  * (restore_tile_regions_new()), each region's width from an exact
  * distance transform (restore_tile_distance2()), the size filter, then a
- * second distance transform for the grown, soft-edged selection.  Scratch:
- * 1 byte per pixel for the thresholded map, the runs (12 bytes each) and
+ * second distance transform for the grown, soft-edged selection (one
+ * pixel narrower on the pixels below the fringe probability).  Scratch:
+ * 1 byte per pixel for the thresholded map and the fringe bit, the runs (12 bytes each) and
  * the caller's @mask buffer as the distance map.
  */
 #include "config.h"
@@ -43,6 +44,7 @@ restore_detect_options_init (RestoreDetectOptions *options)
   options->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
   options->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
   options->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
+  options->fringe = restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def;
   options->n_threads = 0;
   options->tile_size = 0;
   options->progress = NULL;
@@ -244,7 +246,9 @@ detect_check_select (const RestoreDetectOptions *options,
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
                                        options->max_size, error)
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
-                                       options->grow, error))
+                                       options->grow, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_FRINGE,
+                                       options->fringe, error))
     return FALSE;
   if (options->min_size > options->max_size)
     {
@@ -275,9 +279,9 @@ restore_detect_select (const float                *prob,
   float               *region_r2;
   guint8              *keep;
   gsize                n, i;
-  float                t;
+  float                t, fringe;
   double               lo, hi;
-  int                  x, y, r, kept = 0;
+  int                  x, r, kept = 0;
 
   g_return_val_if_fail (prob != NULL && mask != NULL, -1);
   g_return_val_if_fail (error == NULL || *error == NULL, -1);
@@ -294,17 +298,19 @@ restore_detect_select (const float                *prob,
 
   n = (gsize) width * height;
   t = (float) restore_detect_threshold (options->sensitivity);
+  fringe = (float) options->fringe;
 
-  /* 1. Threshold (read before @mask, which may be @prob, is written). */
+  /* 1. Threshold (read before @mask, which may be @prob, is written):
+   * bit 0 of sel, p >= t; bit 1, p >= fringe (for step 3). */
   sel = g_new (guint8, n);
   for (i = 0; i < n; i++)
-    sel[i] = prob[i] >= t;
+    sel[i] = (prob[i] >= t) | ((prob[i] >= fringe) << 1);
 
   /* 2. Regions and their widths: the distance of each selected pixel to
    * the nearest unselected one, the outside of the image counting as
    * unselected. */
   for (i = 0; i < n; i++)
-    mask[i] = sel[i] ? DETECT_FAR : 0.0f;
+    mask[i] = (sel[i] & 1) ? DETECT_FAR : 0.0f;
   if (! restore_tile_distance2 (mask, width, height, options->cancel))
     {
       g_free (sel);
@@ -360,25 +366,27 @@ restore_detect_select (const float                *prob,
   restore_tile_regions_free (regions);
   g_free (region_r2);
   g_free (keep);
-  g_free (sel);
   if (kept == 0)
     {
+      g_free (sel);
       memset (mask, 0, n * sizeof (float));
       return 0;
     }
   if (! restore_tile_distance2 (mask, width, height, options->cancel))
     {
+      g_free (sel);
       detect_cancelled (options, error);
       return -1;
     }
-  for (y = 0; y < height; y++)
-    for (x = 0; x < width; x++)
-      {
-        float *m = mask + (gsize) y * width + x;
-        float  v = (float) (options->grow + 1) - sqrtf (*m);
+  for (i = 0; i < n; i++)
+    {
+      /* the kept pixels themselves (d = 0) stay whole whatever their p */
+      float reach = (float) options->grow + ((sel[i] & 2) || mask[i] == 0.0f ? 1.0f : 0.0f);
+      float v = reach - sqrtf (mask[i]);
 
-        *m = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
-      }
+      mask[i] = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;
+    }
+  g_free (sel);
   return kept;
 }
 

@@ -21,9 +21,16 @@
  *   3. the kept pixels are grown by @grow pixels with a soft edge: the
  *      selection value is clamp (grow + 1 - d, 0, 1), d the Euclidean
  *      distance to the nearest kept pixel (1 on the kept pixels and within
- *      grow pixels of them, falling to 0 over the next pixel).
- * The defaults of sensitivity, sizes and grow are in the parameter table
- * (restore_detect_params, restore-params.h).
+ *      grow pixels of them, falling to 0 over the next pixel), except on
+ *      the pixels whose p is below @fringe, where it is clamp (grow - d,
+ *      0, 1): the margin reaches one pixel less far where the network
+ *      sees nothing of a defect.  With the default grow 1 the margin
+ *      covers a defect's faint edge (its neighbours with p >= fringe)
+ *      but leaves the clean pixels around it alone, so an isolated
+ *      false speck is not blown up to nine pixels; fringe 0 gives the
+ *      same margin everywhere.
+ * The defaults of sensitivity, sizes, grow and fringe are in the
+ * parameter table (restore_detect_params, restore-params.h).
  */
 #pragma once
 
@@ -38,6 +45,7 @@ typedef struct
   int                 min_size;      /* px, smallest region width kept */
   int                 max_size;      /* px, largest region width kept */
   int                 grow;          /* px, margin added around the defects */
+  double              fringe;        /* 0..1, see above */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
   RestoreProgressFunc progress;      /* may be NULL; network part only */
@@ -80,7 +88,7 @@ gboolean restore_detect_probability    (RestoreModel               *model,
  * @prob: [height, width] probabilities from restore_detect_probability()
  * @mask: (out): [height, width] floats, rows packed, may be @prob itself:
  *        the selection, 0..1 (steps 1-3 above)
- * Uses @options' sensitivity, min_size, max_size, grow and cancel.
+ * Uses @options' sensitivity, min_size, max_size, grow, fringe and cancel.
  * Returns the number of selected defect regions (after the size filter),
  * or -1 with @error set (bad option, cancelled).  Memory: about 12 bytes
  * per pixel of scratch.

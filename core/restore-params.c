@@ -11,7 +11,7 @@
 
 G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);
 G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 3);
-G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 5);
+G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 6);
 G_STATIC_ASSERT (RESTORE_DETECT_OPERATION_COUNT == 2);
 
 const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
@@ -101,6 +101,19 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = 32,
     .def    = 1,
     .step   = 1,
+  },
+  [RESTORE_DETECT_PARAM_FRINGE] = {
+    .name   = "fringe",
+    .label  = N_("_Fringe:"),
+    .blurb  = N_("Defect probability a pixel needs to get the whole margin; "
+                 "pixels the detector finds less suspicious get one pixel "
+                 "less (0 = the same margin everywhere)"),
+    .type   = RESTORE_PARAM_TYPE_DOUBLE,
+    .min    = 0.0,
+    .max    = 1.0,
+    .def    = 0.02,
+    .step   = 0.01,
+    .digits = 2,
   },
 };
 

@@ -107,6 +107,7 @@ test_params (void)
   g_assert_cmpint (options.min_size, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def);
   g_assert_cmpint (options.max_size, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def);
   g_assert_cmpint (options.grow, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def);
+  g_assert_cmpfloat (options.fringe, ==, restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def);
   g_assert_cmpint (options.n_threads, ==, 0);
   g_assert_null (options.progress);
   g_assert_null (options.cancel);
@@ -121,6 +122,9 @@ test_params (void)
   g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION, 2, &error));
   g_clear_error (&error);
   g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_GROW, NAN, &error));
+  g_clear_error (&error);
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_FRINGE, -0.1, &error));
+  g_assert_cmpstr (error->message, ==, "fringe must be between 0 and 1, got -0.1");
   g_clear_error (&error);
   /* the restore parameters are unchanged: the PDB's list depends on them */
   g_assert_cmpint (RESTORE_PARAM_COUNT, ==, 3);
@@ -235,6 +239,68 @@ test_select (void)
   options.grow = 0;
   g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, NULL), ==, 3);
   g_assert_cmpint (count_selected (prob, 1.0f), ==, 3 * 50 + 50 + 81);
+
+  g_free (prob);
+  g_free (mask);
+}
+
+/* The fringe: the margin reaches one pixel less far into the pixels
+ * whose probability is below it. */
+static void
+test_select_fringe (void)
+{
+  RestoreDetectOptions options;
+  float               *prob = g_new (float, SW * SH);
+  float               *mask = g_new (float, SW * SH);
+
+  for (int i = 0; i < SW * SH; i++)
+    prob[i] = 0.001f;             /* clean: below the default fringe */
+  prob[20 * SW + 20] = 0.9f;      /* an isolated speck */
+  prob[20 * SW + 40] = 0.9f;      /* a speck with a faint edge on its right */
+  prob[20 * SW + 41] = 0.1f;
+
+  restore_detect_options_init (&options);
+  g_assert_cmpint (options.grow, ==, 1);
+  g_assert_cmpfloat (options.fringe, >, 0.001);
+  g_assert_cmpfloat (options.fringe, <=, 0.1);
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  /* grow 1: the isolated speck stays one pixel; the other gets its edge */
+  g_assert_cmpint (count_selected (mask, 1e-6f), ==, 3);
+  g_assert_cmpfloat (mask[20 * SW + 20], ==, 1.0f);
+  g_assert_cmpfloat (mask[20 * SW + 21], ==, 0.0f);
+  g_assert_cmpfloat (mask[21 * SW + 21], ==, 0.0f);
+  g_assert_cmpfloat (mask[20 * SW + 41], ==, 1.0f);
+  g_assert_cmpfloat (mask[20 * SW + 39], ==, 0.0f);
+
+  /* fringe 0: the same margin everywhere, 5 whole pixels and 4 diagonal
+   * ones at 2 - sqrt 2 per speck */
+  options.fringe = 0.0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 2 * 5);
+  g_assert_cmpint (count_selected (mask, 1e-6f), ==, 2 * 9);
+  g_assert_cmpfloat_with_epsilon (mask[21 * SW + 21], 2.0 - sqrt (2.0), 1e-5);
+
+  /* grow 2: clean pixels get a 1 px margin with its soft edge, the faint
+   * edge pixel the full 2 px */
+  options.fringe = 0.02;
+  options.grow = 2;
+  restore_detect_select (prob, SW, SH, mask, &options, NULL);
+  g_assert_cmpfloat (mask[20 * SW + 21], ==, 1.0f);
+  g_assert_cmpfloat_with_epsilon (mask[21 * SW + 21], 2.0 - sqrt (2.0), 1e-5);
+  g_assert_cmpfloat (mask[20 * SW + 22], ==, 0.0f);
+  g_assert_cmpfloat (mask[20 * SW + 38], ==, 0.0f);
+  g_assert_cmpfloat (mask[20 * SW + 41], ==, 1.0f);
+  g_assert_cmpfloat (mask[20 * SW + 42], ==, 0.0f);   /* clean, 2 px from the speck */
+
+  /* a kept pixel below the fringe (sensitivity 1: threshold 0.0067) is
+   * still whole with grow 0 */
+  options.grow = 0;
+  options.sensitivity = 1.0;
+  options.fringe = 0.5;
+  prob[10 * SW + 10] = 0.01f;
+  restore_detect_select (prob, SW, SH, mask, &options, NULL);
+  g_assert_cmpfloat (mask[10 * SW + 10], ==, 1.0f);
+  g_assert_cmpfloat (mask[10 * SW + 11], ==, 0.0f);
 
   g_free (prob);
   g_free (mask);
@@ -570,6 +636,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/detect/threshold", test_threshold);
   g_test_add_func ("/core/detect/params", test_params);
   g_test_add_func ("/core/detect/select", test_select);
+  g_test_add_func ("/core/detect/select-fringe", test_select_fringe);
   g_test_add_func ("/core/detect/select-errors", test_select_errors);
   g_test_add_func ("/core/detect/full-plan", test_full_plan);
   g_test_add_func ("/core/detect/tiled-equals-whole", test_tiled_equals_whole);

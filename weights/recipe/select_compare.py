@@ -42,6 +42,7 @@ _spec.loader.exec_module(detect_eval)
 PLAIN = [0.4, 0.5, 0.55, 0.6, 0.65, 0.7]
 HYSTERESIS = [(0.35, 0.8), (0.4, 0.85), (0.45, 0.85), (0.4, 0.95), (0.5, 0.95)]
 MEAN = [(0.4, 0.6), (0.45, 0.65), (0.4, 0.7)]
+GROW_LOW = [(0.5, 0.005), (0.5, 0.01), (0.5, 0.02), (0.5, 0.05), (0.5, 0.1), (0.4, 0.02), (0.45, 0.02), (0.6, 0.02), (0.4, 0.05)]
 
 
 def as_8bit(x):
@@ -49,12 +50,12 @@ def as_8bit(x):
     return np.round(np.clip(x, 0, 1) * 255).astype(np.float32) / 255
 
 
-def select(p, low, high=None, stat="max", min_size=1, max_size=48, grow=1):
+def select(p, low, high=None, stat="max", min_size=1, max_size=48, grow=1, grow_low=0.0):
     """The selection (0/1) of the regions of p >= @low (8-connected) whose
     width 2 r - 1 lies in [@min_size, @max_size] (r: the largest distance
     to an unselected pixel, the image's outside unselected) and, with
     @high, whose largest (@stat "max") or mean p reaches it; grown by
-    @grow px (square)."""
+    @grow px (square), only into pixels whose p reaches @grow_low."""
     s = (p >= low).astype(np.uint8)
     if not s.any():
         return np.zeros(p.shape, np.float32)
@@ -72,7 +73,8 @@ def select(p, low, high=None, stat="max", min_size=1, max_size=48, grow=1):
     keep[0] = False
     k = keep[comp].astype(np.uint8)
     if grow:
-        k = cv2.dilate(k, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+        k = cv2.dilate(k, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) & \
+            (k | (p >= grow_low)).astype(np.uint8)
     return k.astype(np.float32)
 
 
@@ -116,6 +118,9 @@ def main():
     rules += [("hysteresis %g / max %g" % lh, dict(low=lh[0], high=lh[1])) for lh in HYSTERESIS]
     rules += [("region mean: %g / mean %g" % lh, dict(low=lh[0], high=lh[1], stat="mean"))
               for lh in MEAN]
+    rules += [("plain p >= %g, no grow" % t, dict(low=t, grow=0)) for t in (0.3, 0.4, 0.5)]
+    rules += [("plain p >= %g, grow into p >= %g" % tg, dict(low=tg[0], grow_low=tg[1]))
+              for tg in GROW_LOW]
     for name, rule in rules:
         print("| %s | %.3f %% | %.3f | %.3f |" % ((name,) + score(data, **rule)), flush=True)
 
