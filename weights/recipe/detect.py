@@ -586,12 +586,11 @@ def crop_at(rng, im, size, scale, y, x):
     return train.finish_crop(rng, im[y0:y0 + r, x0:x0 + r], size)
 
 
-def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, texture=0.0,
-                 text=TEXT_FRACTION, hard=None, hard_fraction=0.0, paragraph=0.0, strands=0.0,
-                 fonts=0.0, jpeg_fraction=0.0, glint=0.0):
+def sample_batch(rng, photos, weights, batch, size, hard=None, hard_fraction=0.0, **pair):
     """@hard: mine()'s points (photo, scale, y, x); @hard_fraction of the crops
     are taken around one of them (a place where an earlier detector fired on
-    an undamaged photo), the rest anywhere."""
+    an undamaged photo), the rest anywhere.  @pair: make_pair()'s options
+    (clean, texture, text, ...) by name."""
     x = np.empty((batch, 3, size, size), np.float32)
     y = np.empty((batch, 1, size, size), np.float32)
     for b in range(batch):
@@ -602,8 +601,7 @@ def sample_batch(rng, photos, weights, batch, size, clean=CLEAN_FRACTION, textur
         else:
             im = photos[rng.choice(len(photos), p=weights)]
             crop = train.random_crop(rng, im, size)
-        img, lab = make_pair(rng, np.ascontiguousarray(crop), clean, texture, text,
-                             paragraph, strands, fonts, jpeg_fraction, glint)
+        img, lab = make_pair(rng, np.ascontiguousarray(crop), **pair)
         x[b] = img.transpose(2, 0, 1)
         y[b, 0] = lab
     return torch.from_numpy(x), torch.from_numpy(y)
@@ -726,6 +724,10 @@ def cmd_train(args):
         torch.save(ck, tmp)
         os.replace(tmp, ckpt_path)
 
+    pair = dict(clean=args.clean_fraction, texture=args.texture_fraction,
+                text=args.text_fraction, paragraph=args.paragraph_fraction,
+                strands=args.strand_fraction, fonts=args.font_fraction,
+                jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction)
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
@@ -734,11 +736,8 @@ def cmd_train(args):
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        x, y = sample_batch(rng, photos, weights, args.batch, args.crop, args.clean_fraction,
-                            args.texture_fraction, args.text_fraction, hard,
-                            args.hard_fraction, args.paragraph_fraction,
-                            args.strand_fraction, args.font_fraction,
-                            args.jpeg_fraction, args.glint_fraction)
+        x, y = sample_batch(rng, photos, weights, args.batch, args.crop, hard,
+                            args.hard_fraction, **pair)
         p = model(to_input(x))
         loss, bce, dice = loss_fn(p, y, args.pos_weight)
         opt.zero_grad(set_to_none=True)
