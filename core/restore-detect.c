@@ -12,8 +12,8 @@
  * distance transform (restore_tile_distance2()), the size filter, then a
  * second distance transform for the grown, soft-edged selection (one
  * pixel narrower on the pixels below the fringe probability).  Scratch:
- * 1 byte per pixel for the thresholded map and the fringe bit, the runs (12 bytes each) and
- * the caller's @mask buffer as the distance map.
+ * 1 byte per pixel for the thresholded map and the fringe bit, the runs
+ * (12 bytes each) and the caller's @mask buffer as the distance map.
  */
 #include "config.h"
 

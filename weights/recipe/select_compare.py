@@ -13,7 +13,9 @@ selection value >= 0.5 reaches as a 3x3 dilation):
 
 * plain: p >= t (what the core does; t = 0.5 is the default sensitivity);
 * hysteresis: the regions of p >= low whose largest p reaches high;
-* mean: the regions of p >= low whose mean p reaches high.
+* mean: the regions of p >= low whose mean p reaches high;
+* no grow, and the grow only into pixels of p >= grow_low (the core's
+  fringe).
 
 Prints, per rule, the share of undamaged pixels selected and the recall on
 defects wider than 1 px (photo / old look), as detect-eval.py reports them;
@@ -42,7 +44,8 @@ _spec.loader.exec_module(detect_eval)
 PLAIN = [0.4, 0.5, 0.55, 0.6, 0.65, 0.7]
 HYSTERESIS = [(0.35, 0.8), (0.4, 0.85), (0.45, 0.85), (0.4, 0.95), (0.5, 0.95)]
 MEAN = [(0.4, 0.6), (0.45, 0.65), (0.4, 0.7)]
-GROW_LOW = [(0.5, 0.005), (0.5, 0.01), (0.5, 0.02), (0.5, 0.05), (0.5, 0.1), (0.4, 0.02), (0.45, 0.02), (0.6, 0.02), (0.4, 0.05)]
+GROW_LOW = [(0.5, 0.005), (0.5, 0.01), (0.5, 0.02), (0.5, 0.05), (0.5, 0.1),
+            (0.4, 0.02), (0.45, 0.02), (0.6, 0.02), (0.4, 0.05)]
 
 
 def as_8bit(x):
@@ -55,7 +58,8 @@ def select(p, low, high=None, stat="max", min_size=1, max_size=48, grow=1, grow_
     width 2 r - 1 lies in [@min_size, @max_size] (r: the largest distance
     to an unselected pixel, the image's outside unselected) and, with
     @high, whose largest (@stat "max") or mean p reaches it; grown by
-    @grow px (square), only into pixels whose p reaches @grow_low."""
+    @grow px (square), only into pixels whose p reaches @grow_low (at grow 1
+    the core's fringe, restore-detect.h)."""
     s = (p >= low).astype(np.uint8)
     if not s.any():
         return np.zeros(p.shape, np.float32)
