@@ -95,7 +95,8 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
   [RESTORE_DETECT_PARAM_GROW] = {
     .name   = "grow",
     .label  = N_("_Grow by:"),
-    .blurb  = N_("Margin added around each defect, in pixels"),
+    .blurb  = N_("Margin added around each defect, in pixels (one pixel less "
+                 "where the detector finds a pixel hardly suspicious)"),
     .type   = RESTORE_PARAM_TYPE_INT,
     .min    = 0,
     .max    = 32,
