@@ -676,6 +676,12 @@ def cmd_train(args):
         log(fh, "resumed from %s at step %d" % (ckpt_path, step))
     elif args.init:
         log(fh, "initialised from the %s" % train.init_from(args.init, model, ema))
+        if args.init_logit_shift:
+            # an exported file's output logit was shifted by export --logit-shift
+            with torch.no_grad():
+                for net in (model, ema):
+                    net.out.conv.bias += args.init_logit_shift
+            log(fh, "output logit shifted by %g" % args.init_logit_shift)
     photos, val_photos = train.load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
     weights = np.sqrt(area)
@@ -1110,6 +1116,9 @@ def main():
     t.add_argument("--init", default=None,
                    help="start from this checkpoint's EMA weights or exported .grst "
                         "(same network) instead of random weights; ignored when resuming")
+    t.add_argument("--init-logit-shift", type=float, default=0.0,
+                   help="add this to the --init weights' output logit (-X undoes an "
+                        "export --logit-shift X, for an exported .grst)")
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     t.add_argument("--ckpt-every", type=int, default=100)

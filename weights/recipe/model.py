@@ -307,11 +307,18 @@ def to_pixels(y):
 def forward_flipped(net, x, flips=1):
     """The core's restore_model_forward_flipped(): the mean of @net's
     outputs on @x [N,C,H,W] and on its mirror images (2: and left-right;
-    4: and upside down, and both), each mirrored back."""
-    if flips not in (1, 2, 4):
-        raise ValueError("flips must be 1, 2 or 4, got %r" % flips)
+    4: and upside down, and both), each mirrored back.  8 (recipe only,
+    not in the core: no gain on held-out photos) adds the transposes of
+    those four, each transposed back."""
+    if flips not in (1, 2, 4, 8):
+        raise ValueError("flips must be 1, 2, 4 or 8, got %r" % flips)
     y = net(x)
     for f in range(1, flips):
         dims = [d for d, on in ((3, f & 1), (2, f & 2)) if on]
-        y = y + net(x.flip(dims)).flip(dims)
+        if f & 4:
+            xt = x.transpose(2, 3)
+            yt = net(xt.flip(dims) if dims else xt)
+            y = y + (yt.flip(dims) if dims else yt).transpose(2, 3)
+        else:
+            y = y + net(x.flip(dims)).flip(dims)
     return y / flips

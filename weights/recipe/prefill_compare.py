@@ -55,7 +55,8 @@ def main():
     ap.add_argument("--side", type=int, default=600)
     ap.add_argument("--flips", default="1",
                     help="comma-separated restore.flips values to run the model files with "
-                         "(1, 2, 4: mirror images averaged, model.forward_flipped)")
+                         "(1, 2, 4, 8: mirror images averaged, model.forward_flipped; 8 adds the "
+                         "transposed images, recipe only)")
     ap.add_argument("--work", default=os.path.join(HERE, "..", "work"))
     args = ap.parse_args()
     torch.set_num_threads(1)

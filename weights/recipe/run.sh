@@ -66,6 +66,13 @@ general_harmonic() {
   $PY $R/train.py --name general-m2 --init "$W/ckpt-general-m.pt" \
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
     --steps 4000 --seed 12 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 200
+  # session 16: two more at --mse 500
+  $PY $R/train.py --name general-m3 --init "$W/ckpt-general-m2.pt" \
+    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
+    --steps 5000 --seed 13 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 500
+  $PY $R/train.py --name general-m4 --init "$W/ckpt-general-m3.pt" \
+    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
+    --steps 4000 --seed 14 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 500
 }
 scratch "$SCRATCH_FIRST"
 [ -f "$W/ckpt-scratch-$SCRATCH_FIRST.pt" ] || cp "$W/ckpt-scratch.pt" "$W/ckpt-scratch-$SCRATCH_FIRST.pt"
@@ -84,7 +91,7 @@ VEC_PHOTO="$W/photos/gc-erase-kingfisher.png"
 $PY $R/export.py ckpt "$W/ckpt-scratch.pt" --out weights/scratch.grst \
   --vector tests/data/scratch-vector.grst --photo "$VEC_PHOTO"
 # the general model averages 4 mirror images on tiles with damage wider than 2 x 4 px
-$PY $R/export.py ckpt "$W/ckpt-general-m2.pt" --name general --out weights/general.grst \
+$PY $R/export.py ckpt "$W/ckpt-general-m4.pt" --name general --out weights/general.grst \
   --flips 4 --flips-radius 4 --vector tests/data/general-vector.grst --photo "$VEC_PHOTO"
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
