@@ -45,6 +45,13 @@ general() {
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 3e-4 \
     --steps "$GENERAL_STEPS" --threads "$THREADS" --residual --prefill pushpull
 }
+# A fine-tune of the general model on the general mix, lr 5e-5, harmonic pre-fill:
+#   mse_stage NAME FROM STEPS SEED MSE     (FROM: the checkpoint ckpt-FROM.pt)
+mse_stage() {
+  $PY $R/train.py --name "$1" --init "$W/ckpt-$2.pt" \
+    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
+    --steps "$3" --seed "$4" --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse "$5"
+}
 # The general model then goes on with the harmonic pre-fill (push-pull relaxed to a
 # membrane fill of the hole), which it was not trained with before.
 general_harmonic() {
@@ -59,20 +66,11 @@ general_harmonic() {
   $PY $R/train.py --name general-h3 --init "$W/ckpt-general-h2.pt" \
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 1e-4 \
     --steps 4000 --seed 3 --threads "$THREADS" --residual --prefill harmonic --sweeps 32
-  # session 15: a squared-error term (what PSNR measures) dominating the loss, low lr
-  $PY $R/train.py --name general-m --init "$W/ckpt-general-h3.pt" \
-    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
-    --steps 5000 --seed 11 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 60
-  $PY $R/train.py --name general-m2 --init "$W/ckpt-general-m.pt" \
-    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
-    --steps 4000 --seed 12 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 200
-  # session 16: two more at --mse 500
-  $PY $R/train.py --name general-m3 --init "$W/ckpt-general-m2.pt" \
-    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
-    --steps 5000 --seed 13 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 500
-  $PY $R/train.py --name general-m4 --init "$W/ckpt-general-m3.pt" \
-    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
-    --steps 4000 --seed 14 --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse 500
+  # sessions 15 and 16: a squared-error term (what PSNR measures) dominating the loss, low lr
+  mse_stage general-m general-h3 5000 11 60
+  mse_stage general-m2 general-m 4000 12 200
+  mse_stage general-m3 general-m2 5000 13 500
+  mse_stage general-m4 general-m3 4000 14 500
 }
 scratch "$SCRATCH_FIRST"
 [ -f "$W/ckpt-scratch-$SCRATCH_FIRST.pt" ] || cp "$W/ckpt-scratch.pt" "$W/ckpt-scratch-$SCRATCH_FIRST.pt"
