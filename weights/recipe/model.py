@@ -315,10 +315,6 @@ def forward_flipped(net, x, flips=1):
     y = net(x)
     for f in range(1, flips):
         dims = [d for d, on in ((3, f & 1), (2, f & 2)) if on]
-        if f & 4:
-            xt = x.transpose(2, 3)
-            yt = net(xt.flip(dims) if dims else xt)
-            y = y + (yt.flip(dims) if dims else yt).transpose(2, 3)
-        else:
-            y = y + net(x.flip(dims)).flip(dims)
+        turn = (lambda z: z.transpose(2, 3)) if f & 4 else (lambda z: z)
+        y = y + turn(net(turn(x).flip(dims)).flip(dims))
     return y / flips
