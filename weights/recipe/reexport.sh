@@ -14,7 +14,7 @@ for name in "$@"; do
   extra=""
   # run.sh's last general stage has its own checkpoint; the file asks for flips
   if [ "$name" = general ]; then
-    for last in m4 m3 m2 m h3 harmonic; do
+    for last in w m4 m3 m2 m h3 harmonic; do
       if [ -f "$W/ckpt-general-$last.pt" ]; then ck="$W/ckpt-general-$last.pt"; break; fi
     done
     extra="--flips 4 --flips-radius 4"

@@ -46,10 +46,11 @@ general() {
     --steps "$GENERAL_STEPS" --threads "$THREADS" --residual --prefill pushpull
 }
 # A fine-tune of the general model on the general mix, lr 5e-5, harmonic pre-fill:
-#   mse_stage NAME FROM STEPS SEED MSE     (FROM: the checkpoint ckpt-FROM.pt)
+#   mse_stage NAME FROM STEPS SEED MSE [CHANNELS]     (FROM: the checkpoint ckpt-FROM.pt;
+#   wider CHANNELS than FROM's start with FROM's network inside, computing the same)
 mse_stage() {
   $PY $R/train.py --name "$1" --init "$W/ckpt-$2.pt" \
-    --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 5e-5 \
+    --channels "${6:-16,32,64,128}" --mix general --crop 192 --batch 4 --lr 5e-5 \
     --steps "$3" --seed "$4" --threads "$THREADS" --residual --prefill harmonic --sweeps 32 --mse "$5"
 }
 # The general model then goes on with the harmonic pre-fill (push-pull relaxed to a
@@ -71,6 +72,8 @@ general_harmonic() {
   mse_stage general-m2 general-m 4000 12 200
   mse_stage general-m3 general-m2 5000 13 500
   mse_stage general-m4 general-m3 4000 14 500
+  # session 17: widened to 24,48,96,192 channels (1.1 M parameters)
+  mse_stage general-w general-m4 3000 17 500 24,48,96,192
 }
 scratch "$SCRATCH_FIRST"
 [ -f "$W/ckpt-scratch-$SCRATCH_FIRST.pt" ] || cp "$W/ckpt-scratch.pt" "$W/ckpt-scratch-$SCRATCH_FIRST.pt"
@@ -89,7 +92,7 @@ VEC_PHOTO="$W/photos/gc-erase-kingfisher.png"
 $PY $R/export.py ckpt "$W/ckpt-scratch.pt" --out weights/scratch.grst \
   --vector tests/data/scratch-vector.grst --photo "$VEC_PHOTO"
 # the general model averages 4 mirror images on tiles with damage wider than 2 x 4 px
-$PY $R/export.py ckpt "$W/ckpt-general-m4.pt" --name general --out weights/general.grst \
+$PY $R/export.py ckpt "$W/ckpt-general-w.pt" --name general --out weights/general.grst \
   --flips 4 --flips-radius 4 --vector tests/data/general-vector.grst --photo "$VEC_PHOTO"
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
