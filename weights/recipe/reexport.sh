@@ -12,7 +12,8 @@ PHOTO="$W/photos/gc-erase-kingfisher.png"
 for name in "$@"; do
   ck="$W/ckpt-$name.pt"
   extra=""
-  # run.sh's last general stage has its own checkpoint; the file asks for flips
+  # run.sh's last general stage has its own checkpoint (newest first: a new stage goes at
+  # the front); the file averages 4 mirror images on tiles with damage wider than 2 x 4 px
   if [ "$name" = general ]; then
     for last in w m4 m3 m2 m h3 harmonic; do
       if [ -f "$W/ckpt-general-$last.pt" ]; then ck="$W/ckpt-general-$last.pt"; break; fi

@@ -87,12 +87,8 @@ else
   general_harmonic
 fi
 
-# 3. export (EMA weights) with the parity vectors
-VEC_PHOTO="$W/photos/gc-erase-kingfisher.png"
-$PY $R/export.py ckpt "$W/ckpt-scratch.pt" --out weights/scratch.grst \
-  --vector tests/data/scratch-vector.grst --photo "$VEC_PHOTO"
-# the general model averages 4 mirror images on tiles with damage wider than 2 x 4 px
-$PY $R/export.py ckpt "$W/ckpt-general-w.pt" --name general --out weights/general.grst \
-  --flips 4 --flips-radius 4 --vector tests/data/general-vector.grst --photo "$VEC_PHOTO"
+# 3. export (EMA weights) with the parity vectors, then the held-out figures: reexport.sh
+# (it takes the last general stage above, general-w, and exports it with 4 mirror images)
+sh $R/reexport.sh scratch general
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
