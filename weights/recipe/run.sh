@@ -88,7 +88,7 @@ else
 fi
 
 # 3. export (EMA weights) with the parity vectors, then the held-out figures: reexport.sh
-# (it takes the last general stage above, general-w, and exports it with 4 mirror images)
+# (it takes the newest general stage checkpoint and exports it with 4 mirror images)
 sh $R/reexport.sh scratch general
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
