@@ -647,7 +647,16 @@ def scores(model, x, y, batch=16):
 
 # --- training ------------------------------------------------------------
 
+def shift_logit(nets, shift):
+    """Adds shift to the output logit of each network (its final bias)."""
+    with torch.no_grad():
+        for net in nets:
+            net.out.conv.bias += shift
+
+
 def cmd_train(args):
+    if args.init_logit_shift and not args.init:
+        raise SystemExit("--init-logit-shift needs --init (it shifts the loaded weights)")
     torch.set_num_threads(args.threads)
     try:
         torch.set_num_interop_threads(1)
@@ -678,9 +687,7 @@ def cmd_train(args):
         log(fh, "initialised from the %s" % train.init_from(args.init, model, ema))
         if args.init_logit_shift:
             # an exported file's output logit was shifted by export --logit-shift
-            with torch.no_grad():
-                for net in (model, ema):
-                    net.out.conv.bias += args.init_logit_shift
+            shift_logit((model, ema), args.init_logit_shift)
             log(fh, "output logit shifted by %g" % args.init_logit_shift)
     photos, val_photos = train.load_photos(os.path.join(args.work, "photos"))
     area = np.array([p.shape[0] * p.shape[1] for p in photos], np.float64)
@@ -1036,16 +1043,14 @@ def cmd_export(args):
         # the head's bias moves so that p = 0.5 (sensitivity 0.5) is the
         # calibrated operating point
         shift, t = calibrate(model, args.work, args.fp_target)
-        with torch.no_grad():
-            model.out.conv.bias -= shift
+        shift_logit((model,), -shift)
         training += (" Output calibrated on the held-out photos: p = 0.5 where the raw "
                      "network gave %.4f (%.3g%% of undamaged pixels above it)."
                      % (t, 100 * args.fp_target))
     if args.logit_shift:
         # sensitivity 0.5 of the exported file = sensitivity 0.5 + shift / 10
         # of the raw network (the core's threshold is 1 / (1 + exp (10 (s - 0.5))))
-        with torch.no_grad():
-            model.out.conv.bias += args.logit_shift
+        shift_logit((model,), args.logit_shift)
         training += (" Output logit shifted by %+g (p = 0.5 where the raw network gave "
                      "%.4f)." % (args.logit_shift, 1 / (1 + math.exp(args.logit_shift))))
     if ck.get("val"):
