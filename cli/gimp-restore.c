@@ -272,16 +272,15 @@ cli_detect_options (const CliArgs        *args,
 static char *
 cli_arg_description (const RestoreParamSpec *spec)
 {
+  int one, def_digits;
+
   if (spec->type == RESTORE_PARAM_TYPE_INT)
     return g_strdup_printf ("%d..%d (%d)", (int) spec->min, (int) spec->max, (int) spec->def);
-  {
-    int one = spec->digits > 0 ? 1 : 0;
-    /* the default with all its digits when one decimal would hide it (0.02) */
-    int def_digits = fabs (spec->def * 10 - round (spec->def * 10)) > 1e-9 ? spec->digits : one;
-
-    return g_strdup_printf ("%.*f..%.*f (%.*f)", one, spec->min, one, spec->max,
-                            def_digits, spec->def);
-  }
+  one = spec->digits > 0 ? 1 : 0;
+  /* the default with all its digits when one decimal would hide it (0.02) */
+  def_digits = fabs (spec->def * 10 - round (spec->def * 10)) > 1e-9 ? spec->digits : one;
+  return g_strdup_printf ("%.*f..%.*f (%.*f)", one, spec->min, one, spec->max,
+                          def_digits, spec->def);
 }
 
 static GOptionEntry *
