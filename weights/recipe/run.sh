@@ -87,8 +87,8 @@ else
   general_harmonic
 fi
 
-# 3. export (EMA weights) with the parity vectors, then the held-out figures: reexport.sh
-# (it takes the newest general stage checkpoint and exports it with 4 mirror images)
+# 3. export (EMA weights) with the parity vectors, then the model card's quick-check figures
+# (evaluate.py): reexport.sh takes the newest general stage checkpoint, 4 mirror images
 sh $R/reexport.sh scratch general
 # random-init test models (fixed seeds)
 $PY $R/export.py tiny tests/data
