@@ -22,6 +22,7 @@ at all, so the network learns not to fire on real detail.
 """
 import argparse
 import functools
+import json
 import math
 import os
 import sys
@@ -971,16 +972,35 @@ def cmd_mine(args):
     """Runs CKPT's EMA network (or a .grst file's) on every undamaged training
     photo at each of --scales and keeps up to --per-image random pixels where
     it gives p >= --threshold: hard negatives for the next run
-    (train --hard-negatives)."""
+    (train --hard-negatives).  Every 25 photos the points so far go to
+    OUT.partial.npz, with the random state; run again with the same options,
+    it goes on from there (the result is the same as an unbroken run)."""
     model = train.load_network(args.ckpt)
     paths = train.photo_split(os.path.join(args.work, "photos"))[0]
     rng = np.random.default_rng(args.seed)
     f = 2 ** model.depth
     cols = {k: [] for k in ("photo", "scale", "y", "x")}
-    marked = total = 0
+    marked = total = start = 0
+    partial = args.out[:-4] if args.out.endswith(".npz") else args.out
+    partial += ".partial.npz"
+    setup = json.dumps([os.path.abspath(args.ckpt), os.path.getmtime(args.ckpt), args.scales,
+                        args.threshold, args.per_image, args.seed,
+                        [os.path.basename(p) for p in paths]])
+    if os.path.exists(partial):
+        d = np.load(partial)
+        if str(d["setup"]) == setup:
+            cols = {k: d[k].tolist() for k in cols}
+            marked, total, start = int(d["marked"]), int(d["total"]), int(d["next"])
+            rng.bit_generator.state = json.loads(str(d["rng"]))
+            print("resuming at photo %d of %d (%s)" % (start, len(paths), partial), flush=True)
+        else:
+            print("%s is from other options or another checkpoint: starting again" % partial,
+                  flush=True)
     t0 = time.time()
     with torch.no_grad():
         for i, path in enumerate(paths):
+            if i < start:
+                continue
             im = train.read_photo(path)
             h, w = im.shape[:2]
             for sc in args.scales:
@@ -1004,12 +1024,18 @@ def cmd_mine(args):
                 cols["y"] += np.minimum(np.round(ys / sc), h - 1).astype(int).tolist()
                 cols["x"] += np.minimum(np.round(xs / sc), w - 1).astype(int).tolist()
             if (i + 1) % 25 == 0:
+                np.savez(partial + ".tmp.npz", setup=np.array(setup), next=i + 1, marked=marked,
+                         total=total, rng=np.array(json.dumps(rng.bit_generator.state)),
+                         **{k: np.array(v) for k, v in cols.items()})
+                os.replace(partial + ".tmp.npz", partial)
                 print("%d / %d photos, %.0f s" % (i + 1, len(paths), time.time() - t0),
                       flush=True)
     np.savez(args.out, names=np.array([os.path.basename(p) for p in paths]),
              photo=np.array(cols["photo"], np.int32),
              scale=np.array(cols["scale"], np.float32), y=np.array(cols["y"], np.int32),
              x=np.array(cols["x"], np.int32))
+    if os.path.exists(partial):
+        os.remove(partial)
     print("%s: %d points in %d photos; the network marks %.3f%% of the undamaged training "
           "pixels (%.0f s)" % (args.out, len(cols["photo"]), len(set(cols["photo"])),
                                100.0 * marked / max(total, 1), time.time() - t0))
