@@ -977,6 +977,7 @@ def cmd_mine(args):
     it goes on from there (the result is the same as an unbroken run)."""
     model = train.load_network(args.ckpt)
     paths = train.photo_split(os.path.join(args.work, "photos"))[0]
+    names = [os.path.basename(p) for p in paths]
     rng = np.random.default_rng(args.seed)
     f = 2 ** model.depth
     cols = {k: [] for k in ("photo", "scale", "y", "x")}
@@ -984,8 +985,7 @@ def cmd_mine(args):
     partial = args.out[:-4] if args.out.endswith(".npz") else args.out
     partial += ".partial.npz"
     setup = json.dumps([os.path.abspath(args.ckpt), os.path.getmtime(args.ckpt), args.scales,
-                        args.threshold, args.per_image, args.seed,
-                        [os.path.basename(p) for p in paths]])
+                        args.threshold, args.per_image, args.seed, names])
     if os.path.exists(partial):
         d = np.load(partial)
         if str(d["setup"]) == setup:
@@ -1030,7 +1030,7 @@ def cmd_mine(args):
                 os.replace(partial + ".tmp.npz", partial)
                 print("%d / %d photos, %.0f s" % (i + 1, len(paths), time.time() - t0),
                       flush=True)
-    np.savez(args.out, names=np.array([os.path.basename(p) for p in paths]),
+    np.savez(args.out, names=np.array(names),
              photo=np.array(cols["photo"], np.int32),
              scale=np.array(cols["scale"], np.float32), y=np.array(cols["y"], np.int32),
              x=np.array(cols["x"], np.int32))
