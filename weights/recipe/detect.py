@@ -620,10 +620,33 @@ def val_set(val, size, n_per_photo=4):
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
-def loss_fn(p, t, pos_weight=3.0):
-    """Weighted BCE (defect pixels x pos_weight) + soft dice of the defect map."""
+def thin_mask(y, r_max=2.0):
+    """Per pixel of the labels @y [N,1,H,W] (0/1), 1 where it belongs to a
+    thin defect: no pixel within 2 px of it lies @r_max or more from the
+    undamaged pixels (defect width 2 r - 1 below 3, as detect-eval.py
+    measures it)."""
+    out = np.zeros(y.shape, np.float32)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    for i in range(y.shape[0]):
+        lab = (y[i, 0] > 0.5).astype(np.uint8)
+        if not lab.any():
+            continue
+        dist = cv2.distanceTransform(np.pad(lab, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+        r = cv2.dilate(dist[1:-1, 1:-1], k)
+        out[i, 0] = lab * (r < r_max)
+    return out
+
+
+def loss_fn(p, t, pos_weight=3.0, thin=None, thin_weight=1.0, focal=0.0):
+    """Weighted BCE (defect pixels x pos_weight, those of thin defects @thin
+    x @thin_weight more; with @focal = g each pixel's term also x (1 - p_t)^g,
+    the focal loss of Lin et al. 2017) + soft dice of the defect map."""
     p = p.clamp(1e-6, 1 - 1e-6)
     w = 1.0 + (pos_weight - 1.0) * t
+    if thin is not None and thin_weight != 1.0:
+        w = w * (1.0 + (thin_weight - 1.0) * thin)
+    if focal:
+        w = w * (t * (1 - p) + (1 - t) * p).detach().pow(focal)
     bce = -(w * (t * torch.log(p) + (1 - t) * torch.log(1 - p))).mean()
     inter = (p * t).sum()
     dice = 1 - (2 * inter + 1.0) / (p.sum() + t.sum() + 1.0)
@@ -706,7 +729,7 @@ def cmd_train(args):
                 "(weights/recipe/photos.txt) with synthetic damage drawn into them "
                 "(detect.py: light/dark scratches, hairs, dust, cracks; old-look toning, "
                 "fading, blur, grain; %d%% undamaged crops; printed text on %d%%%s%s), "
-                "%dx%d crops, batch %d, loss BCE(x%g on defects)+dice, Adam lr %g cosine."
+                "%dx%d crops, batch %d, loss %sBCE(x%g on defects%s)+dice, Adam lr %g cosine."
                 % (len(photos), int(args.clean_fraction * 100), int(args.text_fraction * 100),
                    (" (%d%% of it a page of small text)" % round(100 * args.paragraph_fraction)
                     if args.paragraph_fraction else "")
@@ -723,7 +746,10 @@ def cmd_train(args):
                    + ("; %d%% of the crops around places where an earlier detector fired "
                       "on undamaged photos" % round(100 * args.hard_fraction)
                       if args.hard_negatives else ""),
-                   args.crop, args.crop, args.batch, args.pos_weight, args.lr))
+                   args.crop, args.crop, args.batch,
+                   "focal (g %g) " % args.focal if args.focal else "", args.pos_weight,
+                   ", x%g more on defects under 3 px wide" % args.thin_weight
+                   if args.thin_weight != 1.0 else "", args.lr))
     if args.init:
         training += " Continued from %s (not from scratch)." % os.path.basename(args.init)
     export = dict(name="detector", license="GPL-3.0-or-later", training=training,
@@ -752,8 +778,9 @@ def cmd_train(args):
             g["lr"] = lr
         x, y = sample_batch(rng, photos, weights, args.batch, args.crop, hard,
                             args.hard_fraction, **pair)
+        thin = torch.from_numpy(thin_mask(y.numpy())) if args.thin_weight != 1.0 else None
         p = model(to_input(x))
-        loss, bce, dice = loss_fn(p, y, args.pos_weight)
+        loss, bce, dice = loss_fn(p, y, args.pos_weight, thin, args.thin_weight, args.focal)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -1115,6 +1142,11 @@ def main():
     t.add_argument("--steps", type=int, default=20000)
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--pos-weight", type=float, default=3.0)
+    t.add_argument("--thin-weight", type=float, default=1.0,
+                   help="extra BCE weight on the pixels of thin defects (width below 3 px, "
+                        "thin_mask)")
+    t.add_argument("--focal", type=float, default=0.0,
+                   help="focal loss exponent g: each BCE term x (1 - p_t)^g (0: plain BCE)")
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--clean-fraction", type=float, default=CLEAN_FRACTION,
                    help="share of training crops left undamaged (default %(default)s)")
