@@ -133,8 +133,7 @@ def defect_widths(label):
     """Per pixel of the label, the width of its 8-connected defect."""
     lab = (label > 0.5).astype(np.uint8)
     n, comp = cv2.connectedComponents(lab, connectivity=8)
-    pad = np.pad(lab, 1)
-    dist = cv2.distanceTransform(pad, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+    dist = detect.defect_distance(lab)
     width = np.zeros(n, np.float32)
     np.maximum.at(width, comp.ravel(), dist.ravel())
     width = 2 * width - 1

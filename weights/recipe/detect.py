@@ -620,6 +620,14 @@ def val_set(val, size, n_per_photo=4):
     return torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
 
 
+def defect_distance(lab):
+    """Per pixel of the 0/1 label @lab [H,W] (uint8), its exact Euclidean
+    distance to the nearest undamaged pixel (1 next to one); the picture's
+    border counts as undamaged."""
+    return cv2.distanceTransform(np.pad(lab, 1), cv2.DIST_L2,
+                                 cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+
+
 def thin_mask(y, r_max=2.0):
     """Per pixel of the labels @y [N,1,H,W] (0/1), 1 where it belongs to a
     thin defect: no pixel within 2 px of it lies @r_max or more from the
@@ -631,8 +639,7 @@ def thin_mask(y, r_max=2.0):
         lab = (y[i, 0] > 0.5).astype(np.uint8)
         if not lab.any():
             continue
-        dist = cv2.distanceTransform(np.pad(lab, 1), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-        r = cv2.dilate(dist[1:-1, 1:-1], k)
+        r = cv2.dilate(defect_distance(lab), k)
         out[i, 0] = lab * (r < r_max)
     return out
 
@@ -643,7 +650,7 @@ def loss_fn(p, t, pos_weight=3.0, thin=None, thin_weight=1.0, focal=0.0):
     the focal loss of Lin et al. 2017) + soft dice of the defect map."""
     p = p.clamp(1e-6, 1 - 1e-6)
     w = 1.0 + (pos_weight - 1.0) * t
-    if thin is not None and thin_weight != 1.0:
+    if thin is not None:
         w = w * (1.0 + (thin_weight - 1.0) * thin)
     if focal:
         w = w * (t * (1 - p) + (1 - t) * p).detach().pow(focal)
@@ -1143,8 +1150,8 @@ def main():
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--pos-weight", type=float, default=3.0)
     t.add_argument("--thin-weight", type=float, default=1.0,
-                   help="extra BCE weight on the pixels of thin defects (width below 3 px, "
-                        "thin_mask)")
+                   help="multiplies the BCE weight of the pixels of thin defects (width "
+                        "below 3 px, thin_mask); 1: no extra weight")
     t.add_argument("--focal", type=float, default=0.0,
                    help="focal loss exponent g: each BCE term x (1 - p_t)^g (0: plain BCE)")
     t.add_argument("--seed", type=int, default=1)
