@@ -115,13 +115,18 @@ def jpeg(rng, c):
 THIN_KINDS = [(masks.scratch, 0.40), (masks.hair, 0.15), (masks.dust, 0.30), (masks.crack, 0.15)]
 
 
-def defect_coverage(rng, h, w):
+def defect_coverage(rng, h, w, wide=0.0):
     """One defect's anti-aliased coverage [H,W] 0..1, drawn as masks.py does
-    (4x supersampling, area down-sampling)."""
+    (4x supersampling, area down-sampling); @wide of the scratches are 3.5-8
+    px wide instead of 1-6 (broad strokes that look like a twig or a wire
+    until one sees that they cross everything)."""
     fn = masks.pick(rng, THIN_KINDS)
     c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
     if fn is masks.scratch:
-        fn(rng, c, h, w, wmax=6.0)
+        if wide and rng.random() < wide:
+            fn(rng, c, h, w, wmax=8.0, wmin=3.5)
+        else:
+            fn(rng, c, h, w, wmax=6.0)
     else:
         fn(rng, c, h, w)
     a = cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
@@ -130,15 +135,16 @@ def defect_coverage(rng, h, w):
     return a
 
 
-def render_damage(rng, img):
-    """Draws 1-5 defects into img [H,W,3]; returns (damaged, label [H,W] 0/1)."""
+def render_damage(rng, img, wide=0.0):
+    """Draws 1-5 defects into img [H,W,3]; returns (damaged, label [H,W] 0/1).
+    @wide: defect_coverage()'s share of broad scratches."""
     h, w = img.shape[:2]
     out = img.copy()
     label = np.zeros((h, w), np.float32)
     lum = img @ np.array([0.299, 0.587, 0.114], np.float32)
     gray = float(np.ptp(img - lum[..., None])) < 0.02
     for _ in range(int(rng.integers(1, 6))):
-        a = defect_coverage(rng, h, w)
+        a = defect_coverage(rng, h, w, wide)
         if a.max() < LABEL_COVERAGE:
             continue
         under = float((lum * a).sum() / max(a.sum(), 1e-6))
@@ -545,14 +551,15 @@ def glints(rng, c):
 
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0):
+              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
     (@paragraph of those as a page of small text, @fonts set in real fonts
     first); @strands of the textures are grass, straw or fur; @glint the share
     with specular highlights or catchlights (glints); @jpeg_fraction of the
-    pairs are saved as a JPEG after the damage and grain."""
+    pairs are saved as a JPEG after the damage and grain; @wide of the
+    scratches are broad (defect_coverage)."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
@@ -563,7 +570,7 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
     else:
-        c, label = render_damage(rng, c)
+        c, label = render_damage(rng, c, wide)
     c = grain(rng, c)
     if jpeg_fraction and rng.random() < jpeg_fraction:
         c = jpeg(rng, c)
@@ -748,6 +755,8 @@ def cmd_train(args):
                       if args.texture_fraction and args.strand_fraction else "")
                    + ("; specular glints or catchlights on %d%%" % round(100 * args.glint_fraction)
                       if args.glint_fraction else "")
+                   + ("; %d%% of the scratches 3.5-8 px wide" % round(100 * args.wide_fraction)
+                      if args.wide_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -774,7 +783,8 @@ def cmd_train(args):
     pair = dict(clean=args.clean_fraction, texture=args.texture_fraction,
                 text=args.text_fraction, paragraph=args.paragraph_fraction,
                 strands=args.strand_fraction, fonts=args.font_fraction,
-                jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction)
+                jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
+                wide=args.wide_fraction)
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
@@ -1176,6 +1186,10 @@ def main():
     t.add_argument("--glint-fraction", type=float, default=0.0,
                    help="share of the crops given specular highlights on a glossy bumpy "
                         "surface or catchlights in dark rounds (glints), label 0")
+    t.add_argument("--wide-fraction", type=float, default=0.0,
+                   help="share of the drawn scratches that are broad, 3.5-8 px wide (else "
+                        "1-6 px): flat strokes across the picture that a detector trained on "
+                        "twigs and wires as negatives tends to leave")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")

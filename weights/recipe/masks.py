@@ -47,8 +47,8 @@ def _draw(canvas, pts, width, value=255):
     cv2.polylines(canvas, [p], False, value, thickness=t, lineType=cv2.LINE_8, shift=SHIFT)
 
 
-def scratch(rng, c, h, w, wmax=8.0):
-    width = math.exp(rng.uniform(math.log(1.0), math.log(wmax)))
+def scratch(rng, c, h, w, wmax=8.0, wmin=1.0):
+    width = math.exp(rng.uniform(math.log(wmin), math.log(wmax)))
     pts = _curve(rng, h, w, rng.uniform(0.3, 1.5) * max(h, w), rng.uniform(0.0, 0.02))
     if rng.random() < 0.5:   # thickness varies along the scratch: draw in pieces
         k = max(2, len(pts) // 8)
