@@ -59,20 +59,6 @@ def network(spec):
     return net.eval()
 
 
-def logits(net, img):
-    f = 2 ** net.depth
-    h, w = img.shape[:2]
-    x = np.pad(img, ((0, -h % f), (0, -w % f), (0, 0)), mode="reflect")
-    t = detect.to_input(torch.from_numpy(
-        np.ascontiguousarray(x.transpose(2, 0, 1), np.float32))[None])
-    kept, net.output = net.output, "none"
-    try:
-        with torch.no_grad():
-            return net(t)[0, 0].numpy()[:h, :w].astype(np.float32)
-    finally:
-        net.output = kept
-
-
 def maps(spec, seeds, cache):
     """{"clean": [logits of undamaged pixels], look: (logits, wide mask)}."""
     key = hashlib.sha1(("%s|%s" % (spec, ",".join(map(str, seeds)))).encode()).hexdigest()[:16]
@@ -87,13 +73,12 @@ def maps(spec, seeds, cache):
     clean, got = [], {"photo": ([], []), "old look": ([], [])}
     for k, p in enumerate(de.held_out_images()):
         img = de.load_rgb(p)
-        clean.append(logits(net, np.round(img * 255) / 255).ravel())
+        clean.append(detect.logit_map(net, np.round(img * 255) / 255).ravel())
         for sd in seeds:
             for look, x, lab in de.damaged(img, k, sd):
                 x = np.round(np.clip(x, 0, 1) * 255) / 255   # what a file holds
-                comp, width = de.defect_widths(lab)
-                wide = (lab > 0.5) & (width[comp] > 1.0 + 1e-3)
-                l = logits(net, x)
+                wide = de.wide_pixels(lab)[0]
+                l = detect.logit_map(net, x)
                 # the damaged picture's defect pixels only: recall needs no more
                 got[look][0].append(l[lab > 0.5])
                 got[look][1].append(wide[lab > 0.5])

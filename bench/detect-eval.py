@@ -142,6 +142,12 @@ def defect_widths(label):
     return comp, width
 
 
+def wide_pixels(label):
+    """(pixels of the label's defects wider than 1 px, defect_widths(label))."""
+    comp, width = defect_widths(label)
+    return (label > 0.5) & (width[comp] > 1.0 + 1e-3), comp, width
+
+
 class Tally:
     def __init__(self):
         self.tp = self.fp = self.fn = 0
@@ -153,8 +159,7 @@ class Tally:
         self.tp += int((s & t).sum())
         self.fp += int((s & ~t).sum())
         self.fn += int((~s & t).sum())
-        comp, width = defect_widths(label)
-        wide = t & (width[comp] > 1.0 + 1e-3)
+        wide, comp, width = wide_pixels(label)
         thin = t & ~wide
         self.gt_wide += int(wide.sum())
         self.hit_wide += int((wide & s).sum())

@@ -956,10 +956,9 @@ def held_out_maps(model, work, max_side=768):
     return out
 
 
-def probability(model, img):
-    """The detector's p for @img [H, W, 3] 0..1 in one pass (reflect-padded
-    to the network's multiple): its logits turned into probabilities in
-    double precision, so that high thresholds stay distinct."""
+def logit_map(model, img):
+    """The detector's logits [H, W] (float32) for @img [H, W, 3] 0..1 in one
+    pass, reflect-padded to the network's multiple."""
     f = 2 ** model.depth
     h, w = img.shape[:2]
     x = np.pad(img, ((0, -h % f), (0, -w % f), (0, 0)), mode="reflect")
@@ -967,10 +966,16 @@ def probability(model, img):
     kept, model.output = model.output, "none"
     try:
         with torch.no_grad():
-            logit = model(t)[0, 0].double().numpy()
+            return model(t)[0, 0].numpy()[:h, :w]
     finally:
         model.output = kept
-    return (1.0 / (1.0 + np.exp(-logit)))[:h, :w]
+
+
+def probability(model, img):
+    """The detector's p for @img [H, W, 3] 0..1 in one pass (logit_map):
+    its logits turned into probabilities in double precision, so that high
+    thresholds stay distinct."""
+    return 1.0 / (1.0 + np.exp(-logit_map(model, img).astype(np.float64)))
 
 
 def operating_points(maps, thresholds):
