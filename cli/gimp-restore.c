@@ -49,6 +49,7 @@ static const RestoreDetectParamId cli_detect_ids[] = {
   RESTORE_DETECT_PARAM_MAX_SIZE,
   RESTORE_DETECT_PARAM_GROW,
   RESTORE_DETECT_PARAM_FRINGE,
+  RESTORE_DETECT_PARAM_EXTEND,
 };
 #define CLI_N_DETECT G_N_ELEMENTS (cli_detect_ids)
 
@@ -259,6 +260,7 @@ cli_detect_options (const CliArgs        *args,
   options->max_size = (int) v[2];
   options->grow = (int) v[3];
   options->fringe = v[4];
+  options->extend = v[5];
   if (options->min_size > options->max_size)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
@@ -301,8 +303,8 @@ cli_option_entries (CliArgs *args)
     { "threads", 0, 0, G_OPTION_ARG_INT, &args->threads,
       N_("Threads to use (default 0 = all cores)"), N_("N") },
     { "flips", 0, 0, G_OPTION_ARG_INT, &args->flips,
-      N_("Average the restoration over N mirror images, 1, 2 or 4 (default 0 = "
-         "as many as the model asks for; 1 is fastest)"), N_("N") },
+      N_("Average the restoration and the detection over N mirror images, 1, 2 "
+         "or 4 (default 0 = as many as the model asks for; 1 is fastest)"), N_("N") },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args->quiet,
       N_("Do not show progress"), NULL },
     { "list-models", 0, 0, G_OPTION_ARG_NONE, &args->list_models,
@@ -458,7 +460,7 @@ cli_restore (const CliArgs *args)
       goto fail;
     }
   options.n_threads = detect_options.n_threads = args->threads;
-  options.flips = args->flips;
+  options.flips = detect_options.flips = args->flips;
   options.cancel = detect_options.cancel = &cli_cancel;
   if (!args->quiet && isatty (STDERR_FILENO))
     {

@@ -7,13 +7,17 @@
  * tile [3, T, T] and one output tile [T, T] of floats, 16 T^2 bytes, plus
  * the network's workspace; nothing else grows with the image.
  *
- * restore_detect_select(): threshold, 8-connected regions as runs
- * (restore_tile_regions_new()), each region's width from an exact
+ * restore_detect_select(): threshold, the pixels at or above the extend
+ * probability that are 8-connected to a thresholded one (hysteresis:
+ * regions of runs, restore_tile_regions_new(), each kept when it holds a
+ * pixel at or above the threshold), 8-connected regions of the result as
+ * runs, each region's width from an exact
  * distance transform (restore_tile_distance2()), the size filter, then a
  * second distance transform for the grown, soft-edged selection (one
  * pixel narrower on the pixels below the fringe probability).  Scratch:
- * 1 byte per pixel for the thresholded map and the fringe bit, the runs
- * (12 bytes each) and the caller's @mask buffer as the distance map.
+ * 1 byte per pixel for the thresholded map and the fringe and extend
+ * bits, the runs (12 bytes each, twice) and the caller's @mask buffer as
+ * the distance map.
  */
 #include "config.h"
 
@@ -45,6 +49,8 @@ restore_detect_options_init (RestoreDetectOptions *options)
   options->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
   options->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
   options->fringe = restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def;
+  options->extend = restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def;
+  options->flips = 0;
   options->n_threads = 0;
   options->tile_size = 0;
   options->progress = NULL;
@@ -167,6 +173,14 @@ restore_detect_probability (RestoreModel               *model,
                    options->tile_size);
       return FALSE;
     }
+  if (options->flips != 0 && options->flips != 1 && options->flips != 2
+      && options->flips != 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "flips must be 0 (the model's own), 1, 2 or 4, got %d",
+                   options->flips);
+      return FALSE;
+    }
   scale = restore_model_get_norm_scale (model);
   offset = restore_model_get_norm_offset (model);
   if (detect_cancelled (options, error))
@@ -209,7 +223,9 @@ restore_detect_probability (RestoreModel               *model,
         }
       restore_tile_fill_rgb (tile, src, scale, offset, in);
       ok = restore_model_forward_flipped (model, in, out, tile->width, tile->height,
-                                          restore_model_get_flips (model), FALSE, error);
+                                          options->flips > 0 ? options->flips
+                                          : restore_model_get_flips (model),
+                                          FALSE, error);
       if (! ok)
         break;
       restore_tile_get_weights (plan, tile, wx, wy);
@@ -248,7 +264,9 @@ detect_check_select (const RestoreDetectOptions *options,
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
                                        options->grow, error)
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_FRINGE,
-                                       options->fringe, error))
+                                       options->fringe, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_EXTEND,
+                                       options->extend, error))
     return FALSE;
   if (options->min_size > options->max_size)
     {
@@ -258,6 +276,54 @@ detect_check_select (const RestoreDetectOptions *options,
       return FALSE;
     }
   return TRUE;
+}
+
+/* Hysteresis: sets bit 0 of @sel on every pixel with bit 2 (p >= extend)
+ * whose 8-connected region of such pixels holds a pixel with bit 0
+ * (p >= threshold).  @scratch: width x height floats. */
+static void
+detect_extend (guint8 *sel,
+               int     width,
+               int     height,
+               float  *scratch)
+{
+  RestoreRegions *regions;
+  RestoreMask     view;
+  guint8         *seeded;
+  gsize           i, n = (gsize) width * height;
+  int             r, x;
+
+  for (i = 0; i < n; i++)
+    scratch[i] = (sel[i] & 5) ? 1.0f : 0.0f;   /* extend >= t is not called */
+  view.data = scratch;
+  view.width = width;
+  view.height = height;
+  view.rowstride = width;
+  regions = restore_tile_regions_new (&view, 0, 0, width, height);
+  seeded = g_new0 (guint8, MAX (regions->n_runs, 1));
+  for (r = 0; r < regions->n_runs; r++)
+    {
+      const RestoreRun *run = &regions->runs[r];
+      const guint8     *row = sel + (gsize) run->y * width;
+
+      for (x = run->x0; x < run->x1; x++)
+        if (row[x] & 1)
+          {
+            seeded[restore_tile_regions_root (regions, r)] = 1;
+            break;
+          }
+    }
+  for (r = 0; r < regions->n_runs; r++)
+    if (seeded[restore_tile_regions_root (regions, r)])
+      {
+        const RestoreRun *run = &regions->runs[r];
+        guint8           *row = sel + (gsize) run->y * width;
+
+        for (x = run->x0; x < run->x1; x++)
+          row[x] |= 1;
+      }
+  g_free (seeded);
+  restore_tile_regions_free (regions);
 }
 
 /**
@@ -279,7 +345,7 @@ restore_detect_select (const float                *prob,
   float               *region_r2;
   guint8              *keep;
   gsize                n, i;
-  float                t, fringe;
+  float                t, fringe, extend;
   double               lo, hi;
   int                  x, r, kept = 0;
 
@@ -299,12 +365,16 @@ restore_detect_select (const float                *prob,
   n = (gsize) width * height;
   t = (float) restore_detect_threshold (options->sensitivity);
   fringe = (float) options->fringe;
+  extend = (float) options->extend;
 
   /* 1. Threshold (read before @mask, which may be @prob, is written):
-   * bit 0 of sel, p >= t; bit 1, p >= fringe (for step 3). */
+   * bit 0 of sel, p >= t; bit 1, p >= fringe (for step 3); bit 2,
+   * p >= extend. */
   sel = g_new (guint8, n);
   for (i = 0; i < n; i++)
-    sel[i] = (prob[i] >= t) | ((prob[i] >= fringe) << 1);
+    sel[i] = (prob[i] >= t) | ((prob[i] >= fringe) << 1) | ((prob[i] >= extend) << 2);
+  if (extend < t)
+    detect_extend (sel, width, height, mask);
 
   /* 2. Regions and their widths: the distance of each selected pixel to
    * the nearest unselected one, the outside of the image counting as

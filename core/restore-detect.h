@@ -14,22 +14,29 @@
  *      sensitivity 0.5 selects p >= 0.5, 0 selects p >= 0.993 (only what
  *      the network is sure of), 1 selects p >= 0.0067 (anything it
  *      suspects); t falls monotonically as sensitivity rises;
- *   2. the 8-connected regions of pixels with p >= t are kept when their
+ *   2. hysteresis: a pixel with p >= @extend (below t) is selected too
+ *      when it is 8-connected, through pixels with p >= @extend, to a
+ *      pixel with p >= t; so a scratch the network is sure of in places
+ *      and only suspects in between is selected along its whole length,
+ *      and a defect takes in its faint edge, while a faint mark that
+ *      touches nothing certain stays out; @extend >= t (1) turns it off;
+ *   3. the 8-connected regions of the selected pixels are kept when their
  *      width lies in [min_size, max_size], the width of a region being
  *      2 r - 1 with r its largest Euclidean distance to an unselected
  *      pixel (a 1 px line has width 1, a 3 px line or a 3 px speck 3);
- *   3. the kept pixels are grown by @grow pixels with a soft edge: the
+ *   4. the kept pixels are grown by @grow pixels with a soft edge: the
  *      selection value is clamp (grow + 1 - d, 0, 1), d the Euclidean
  *      distance to the nearest kept pixel (1 on the kept pixels and within
  *      grow pixels of them, falling to 0 over the next pixel), except on
  *      the pixels whose p is below @fringe, where it is clamp (grow - d,
  *      0, 1): the margin reaches one pixel less far where the network
- *      sees nothing of a defect.  With the default grow 1 the margin
- *      covers a defect's faint edge (its neighbours with p >= fringe)
- *      but leaves the clean pixels around it alone, so an isolated
- *      false speck is not blown up to nine pixels; fringe 0 gives the
- *      same margin everywhere.
- * The defaults of sensitivity, sizes, grow and fringe are in the
+ *      sees nothing of a defect, so an isolated false speck is not blown
+ *      up to nine pixels; fringe 0 gives the same margin everywhere.
+ *      With the defaults (grow 1, fringe = extend) step 2 has already
+ *      taken in every neighbour with p >= fringe, so the margin is the
+ *      defect's faint edge and nothing more; grow 2 adds a pixel all
+ *      round.
+ * The defaults of sensitivity, sizes, grow, fringe and extend are in the
  * parameter table (restore_detect_params, restore-params.h).
  */
 #pragma once
@@ -46,6 +53,9 @@ typedef struct
   int                 max_size;      /* px, largest region width kept */
   int                 grow;          /* px, margin added around the defects */
   double              fringe;        /* 0..1, see above */
+  double              extend;        /* 0.001..1, see above */
+  int                 flips;         /* mirror images averaged per tile: 1, 2
+                                      * or 4; 0 = the detector's restore.flips */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
   RestoreProgressFunc progress;      /* may be NULL; network part only */
@@ -71,7 +81,7 @@ double   restore_detect_threshold      (double sensitivity);
  * @prob: (out): [height, width] floats, rows packed: the defect
  *        probability of each pixel, 0..1
  * Runs the network over the whole image.  Only @options' n_threads,
- * tile_size, progress and cancel are used.  Returns FALSE with @error set
+ * tile_size, flips, progress and cancel are used.  Returns FALSE with @error set
  * (RESTORE_ERROR_INVALID for a bad argument or a model that is not a
  * detector, RESTORE_ERROR_CANCELLED) and @prob undefined on failure.
  * This is the expensive part: a preview re-runs only
@@ -88,7 +98,8 @@ gboolean restore_detect_probability    (RestoreModel               *model,
  * @prob: [height, width] probabilities from restore_detect_probability()
  * @mask: (out): [height, width] floats, rows packed, may be @prob itself:
  *        the selection, 0..1 (steps 1-3 above)
- * Uses @options' sensitivity, min_size, max_size, grow, fringe and cancel.
+ * Uses @options' sensitivity, min_size, max_size, grow, fringe, extend and
+ * cancel.
  * Returns the number of selected defect regions (after the size filter),
  * or -1 with @error set (bad option, cancelled).  Memory: about 12 bytes
  * per pixel of scratch.

@@ -11,7 +11,7 @@
 
 G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);
 G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 3);
-G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 6);
+G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 7);
 G_STATIC_ASSERT (RESTORE_DETECT_OPERATION_COUNT == 2);
 
 const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
@@ -115,6 +115,19 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .def    = 0.02,
     .step   = 0.01,
     .digits = 2,
+  },
+  [RESTORE_DETECT_PARAM_EXTEND] = {
+    .name   = "extend",
+    .label  = N_("E_xtend into:"),
+    .blurb  = N_("Defect probability at which a pixel joins a defect it "
+                 "touches, so a scratch found only in places is selected "
+                 "along its whole length (1 = off)"),
+    .type   = RESTORE_PARAM_TYPE_DOUBLE,
+    .min    = 0.001,
+    .max    = 1.0,
+    .def    = 0.02,
+    .step   = 0.01,
+    .digits = 3,
   },
 };
 

@@ -32,6 +32,7 @@ typedef enum
   RESTORE_DETECT_PARAM_MAX_SIZE,     /* int px */
   RESTORE_DETECT_PARAM_GROW,         /* int px */
   RESTORE_DETECT_PARAM_FRINGE,       /* double 0..1, a probability */
+  RESTORE_DETECT_PARAM_EXTEND,       /* double 0.001..1, a probability */
   RESTORE_DETECT_PARAM_COUNT
 } RestoreDetectParamId;
 

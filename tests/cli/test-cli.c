@@ -819,13 +819,16 @@ test_detect_mask (Fixture      *f,
   int             n_default, n_grown;
 
   save_or_die (img, input);
-  r = run_command ("--detect", "--detector", detector, "--grow", "0", "--mask-out", m1,
-                   input, NULL);
+  /* --extend 1: the threshold alone (this random network's p hardly
+   * varies, so at the default extend every pixel would join one region
+   * too wide to keep; that is checked below) */
+  r = run_command ("--detect", "--detector", detector, "--grow", "0", "--extend", "1",
+                   "--mask-out", m1, input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, "");
   g_assert_nonnull (strstr (r.err, "damaged region"));
   run_result_clear (&r);
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0",
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "1",
                    "--mask-out", m2, input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -847,7 +850,7 @@ test_detect_mask (Fixture      *f,
   g_assert_cmpint (n_default, <, CROP_W * CROP_H);
 
   /* grown by 3: a superset, strictly larger */
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "3",
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "3", "--extend", "1",
                    "--mask-out", m2, input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   run_result_clear (&r);
@@ -876,6 +879,27 @@ test_detect_mask (Fixture      *f,
   g_assert_cmpint (count_above (b, 0.99f), ==, CROP_W * CROP_H);
   restore_io_image_free (b);
 
+  /* --extend: the pixels touching a selected one through p >= 0.001 join
+   * it, a strict superset here; at the default max-size that one region
+   * is too wide and nothing is kept */
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "0.001",
+                   "--max-size", "1024", "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  b = load_or_die (m2);
+  for (gsize i = 0; i < CROP_W * CROP_H; i++)
+    if (a->data[i] > 0.5f)
+      g_assert_cmpfloat (b->data[i], ==, 1.0f);
+  g_assert_cmpint (count_above (b, 0.5f), >, n_default);
+  restore_io_image_free (b);
+  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "0.001",
+                   "--mask-out", m2, input, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  b = load_or_die (m2);
+  g_assert_cmpint (count_above (b, 0.0f), ==, 0);
+  restore_io_image_free (b);
+
   restore_io_image_free (a);
   restore_io_image_free (img);
   g_free (input);
@@ -901,7 +925,7 @@ test_detect_auto (Fixture      *f,
   int             changed = 0, selected = 0;
 
   save_or_die (img, input);
-  r = run_command ("--auto", "-q", "--detector", detector, "--model", model,
+  r = run_command ("--auto", "-q", "--detector", detector, "--model", model, "--extend", "1",
                    "--mask-out", sel, input, output, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -968,6 +992,8 @@ static const DetectBadCase detect_bad[] = {
     "--sensitivity needs a number between 0 and 1, got 'high'" },
   { "min-size-fraction", { "--detect", "--min-size", "2.5", "--mask-out", "@M" }, FALSE,
     "min-size must be a whole number" },
+  { "extend-range", { "--detect", "--extend", "0", "--mask-out", "@M" }, FALSE,
+    "extend must be between 0.001 and 1, got 0" },
   { "sizes-crossed", { "--detect", "--min-size", "9", "--max-size", "4", "--mask-out", "@M" }, FALSE,
     "--min-size (9) is larger than --max-size (4)" },
   { "unknown-detector", { "--detect", "--detector", "nosuch", "--mask-out", "@M" }, FALSE,

@@ -108,6 +108,8 @@ test_params (void)
   g_assert_cmpint (options.max_size, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def);
   g_assert_cmpint (options.grow, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def);
   g_assert_cmpfloat (options.fringe, ==, restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def);
+  g_assert_cmpfloat (options.extend, ==, restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def);
+  g_assert_cmpint (options.flips, ==, 0);
   g_assert_cmpint (options.n_threads, ==, 0);
   g_assert_null (options.progress);
   g_assert_null (options.cancel);
@@ -125,6 +127,9 @@ test_params (void)
   g_clear_error (&error);
   g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_FRINGE, -0.1, &error));
   g_assert_cmpstr (error->message, ==, "fringe must be between 0 and 1, got -0.1");
+  g_clear_error (&error);
+  g_assert_false (restore_detect_param_check (RESTORE_DETECT_PARAM_EXTEND, 0.0, &error));
+  g_assert_cmpstr (error->message, ==, "extend must be between 0.001 and 1, got 0");
   g_clear_error (&error);
   /* the restore parameters are unchanged: the PDB's list depends on them */
   g_assert_cmpint (RESTORE_PARAM_COUNT, ==, 3);
@@ -179,6 +184,7 @@ test_select (void)
   options.grow = 0;
   options.min_size = 1;
   options.max_size = 48;
+  options.extend = 1.0;   /* the threshold alone (test_select_extend) */
   n = restore_detect_select (prob, SW, SH, mask, &options, &error);
   g_assert_no_error (error);
   g_assert_cmpint (n, ==, 3);
@@ -272,6 +278,10 @@ test_select_fringe (void)
   g_assert_cmpfloat (mask[20 * SW + 41], ==, 1.0f);
   g_assert_cmpfloat (mask[20 * SW + 39], ==, 0.0f);
 
+  /* the rest without hysteresis, which would make the faint edge pixel
+   * a kept one (test_select_extend) */
+  options.extend = 1.0;
+
   /* fringe 0: the same margin everywhere, 5 whole pixels and 4 diagonal
    * ones at 2 - sqrt 2 per speck */
   options.fringe = 0.0;
@@ -301,6 +311,64 @@ test_select_fringe (void)
   restore_detect_select (prob, SW, SH, mask, &options, NULL);
   g_assert_cmpfloat (mask[10 * SW + 10], ==, 1.0f);
   g_assert_cmpfloat (mask[10 * SW + 11], ==, 0.0f);
+
+  g_free (prob);
+  g_free (mask);
+}
+
+/* Hysteresis: pixels at or above the extend probability join a defect
+ * they touch through such pixels; faint marks touching nothing sure stay
+ * out, and the size filter measures the extended region. */
+static void
+test_select_extend (void)
+{
+  RestoreDetectOptions options;
+  float               *prob = g_new (float, SW * SH);
+  float               *mask = g_new (float, SW * SH);
+
+  for (int i = 0; i < SW * SH; i++)
+    prob[i] = 0.001f;
+  for (int y = 5; y < 55; y++)
+    {
+      prob[y * SW + 20] = y < 10 ? 0.9f : 0.1f;   /* sure at one end only */
+      prob[y * SW + 40] = 0.1f;                   /* faint, nothing sure */
+    }
+  prob[55 * SW + 19] = 0.1f;    /* joins diagonally */
+  prob[7 * SW + 21] = 0.01f;    /* touches the sure part, below extend */
+  for (int y = 20; y < 29; y++) /* a sure speck in a faint 9 x 9 blob */
+    for (int x = 60; x < 69; x++)
+      prob[y * SW + x] = x == 64 && y == 24 ? 0.9f : 0.1f;
+
+  restore_detect_options_init (&options);
+  g_assert_cmpfloat (options.extend, ==, 0.02);
+  options.grow = 0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 51 + 81);
+  for (int y = 5; y < 55; y++)
+    g_assert_cmpfloat (mask[y * SW + 20], ==, 1.0f);
+  g_assert_cmpfloat (mask[55 * SW + 19], ==, 1.0f);
+  g_assert_cmpfloat (mask[30 * SW + 40], ==, 0.0f);
+  g_assert_cmpfloat (mask[7 * SW + 21], ==, 0.0f);
+
+  /* the extended blob is 9 px wide: max-size 5 drops it */
+  options.max_size = 5;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 1);
+  g_assert_cmpfloat (mask[24 * SW + 64], ==, 0.0f);
+
+  /* off (1) or at/above the threshold: the sure pixels alone */
+  options.extend = 1.0;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 5 + 1);
+  options.extend = 0.5;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 5 + 1);
+
+  /* extend 0.005 takes in the 0.01 pixel too */
+  options.extend = 0.005;
+  options.max_size = 48;
+  g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
+  g_assert_cmpint (count_selected (mask, 1.0f), ==, 52 + 81);
+  g_assert_cmpfloat (mask[7 * SW + 21], ==, 1.0f);
 
   g_free (prob);
   g_free (mask);
@@ -441,6 +509,59 @@ test_tiled_equals_whole (void)
   g_free (img.data);
   g_free (tiled);
   g_free (whole);
+}
+
+/* options.flips 2: the mean of the probabilities of the image and of its
+ * left-right mirror image, mirrored back; 0 is the detector's own
+ * restore.flips (1 for tiny-detect); 3 is refused. */
+static void
+test_flips (void)
+{
+  RestoreModel        *model = load_data_model ("tiny-detect.grst");
+  RestoreImage         img = make_image (128, 96, 3, 0, 17);
+  RestoreImage         mir = make_image (128, 96, 3, 0, 17);
+  RestoreDetectOptions options;
+  gsize                n = 128 * 96;
+  float               *one = g_new (float, n), *two = g_new (float, n);
+  float               *back = g_new (float, n), *expect = g_new (float, n);
+  GError              *error = NULL;
+
+  for (int y = 0; y < 96; y++)
+    for (int x = 0; x < 128; x++)
+      for (int c = 0; c < 3; c++)
+        mir.data[(gsize) y * mir.rowstride + (gsize) (127 - x) * 3 + c] =
+          img.data[(gsize) y * img.rowstride + (gsize) x * 3 + c];
+  restore_detect_options_init (&options);
+  options.n_threads = 1;
+  g_assert_true (restore_detect_probability (model, &img, one, &options, &error));
+  options.flips = 1;
+  g_assert_true (restore_detect_probability (model, &img, two, &options, &error));
+  g_assert_cmpfloat (max_diff (one, two, n), ==, 0.0);
+  g_assert_true (restore_detect_probability (model, &mir, back, &options, &error));
+  for (int y = 0; y < 96; y++)
+    for (int x = 0; x < 128; x++)
+      expect[y * 128 + x] = 0.5f * (one[y * 128 + x] + back[y * 128 + 127 - x]);
+  options.flips = 2;
+  g_assert_true (restore_detect_probability (model, &img, two, &options, &error));
+  g_assert_no_error (error);
+  g_test_message ("flips 2: %.3g from the expected mean, %.3g from one pass",
+                  max_diff (two, expect, n), max_diff (two, one, n));
+  g_assert_cmpfloat (max_diff (two, expect, n), <=, 1e-5);
+  g_assert_cmpfloat (max_diff (two, one, n), >, 1e-4);
+
+  options.flips = 3;
+  g_assert_false (restore_detect_probability (model, &img, two, &options, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "flips must be 0 (the model's own), 1, 2 or 4, got 3");
+  g_clear_error (&error);
+
+  restore_model_free (model);
+  g_free (img.data);
+  g_free (mir.data);
+  g_free (one);
+  g_free (two);
+  g_free (back);
+  g_free (expect);
 }
 
 /* Gray is read as three equal channels; alpha is ignored. */
@@ -637,6 +758,8 @@ main (int argc, char **argv)
   g_test_add_func ("/core/detect/params", test_params);
   g_test_add_func ("/core/detect/select", test_select);
   g_test_add_func ("/core/detect/select-fringe", test_select_fringe);
+  g_test_add_func ("/core/detect/select-extend", test_select_extend);
+  g_test_add_func ("/core/detect/flips", test_flips);
   g_test_add_func ("/core/detect/select-errors", test_select_errors);
   g_test_add_func ("/core/detect/full-plan", test_full_plan);
   g_test_add_func ("/core/detect/tiled-equals-whole", test_tiled_equals_whole);
