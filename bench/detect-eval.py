@@ -99,6 +99,10 @@ def run_detect(args, image_path, mask_path, extra=()):
         cmd += ["--detector", args.detector]
     if args.sensitivity is not None:
         cmd += ["--sensitivity", str(args.sensitivity)]
+    if args.extend is not None:
+        cmd += ["--extend", str(args.extend)]
+    if args.flips:
+        cmd += ["--flips", str(args.flips)]
     cmd += list(extra) + [image_path]
     for attempt in range(20):
         try:
@@ -230,6 +234,10 @@ def main():
     ap.add_argument("--sensitivity", type=float, default=None,
                     help="another operating point than the default (0.5), to compare detectors "
                          "at equal recall")
+    ap.add_argument("--extend", type=float, default=None,
+                    help="the command's --extend (1 = no hysteresis), to measure the default's")
+    ap.add_argument("--flips", type=int, default=0, choices=(0, 1, 2, 4),
+                    help="the command's --flips (1 = one pass; default 0: the detector's own)")
     ap.add_argument("--threads", type=int, default=1, help="threads of each command")
     ap.add_argument("--max-side", type=int, default=MAX_SIDE,
                     help="shrink longer images to this many pixels (0 = full size; "
@@ -296,6 +304,8 @@ def main():
         ("" if args.seeds == SEEDS else " --seeds %d" % args.seeds) + \
         ("" if args.max_side == MAX_SIDE else " --max-side %d" % args.max_side) + \
         ("" if args.sensitivity is None else " --sensitivity %g" % args.sensitivity) + \
+        ("" if args.extend is None else " --extend %g" % args.extend) + \
+        ("" if not args.flips else " --flips %d" % args.flips) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []
     out.append("Command: `%s` (%d %s images, %d seeds x 2 looks, %.0f s)." % (
