@@ -173,14 +173,8 @@ restore_detect_probability (RestoreModel               *model,
                    options->tile_size);
       return FALSE;
     }
-  if (options->flips != 0 && options->flips != 1 && options->flips != 2
-      && options->flips != 4)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "flips must be 0 (the model's own), 1, 2 or 4, got %d",
-                   options->flips);
-      return FALSE;
-    }
+  if (! restore_check_flips (options->flips, error))
+    return FALSE;
   scale = restore_model_get_norm_scale (model);
   offset = restore_model_get_norm_offset (model);
   if (detect_cancelled (options, error))

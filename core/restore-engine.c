@@ -279,6 +279,23 @@ engine_sink (const RestoreTilePlan *plan,
   return !engine_cancelled (run->options, error);
 }
 
+/**
+ * restore_check_flips:
+ * See restore-engine.h.
+ */
+gboolean
+restore_check_flips (int      flips,
+                     GError **error)
+{
+  if (flips != 0 && flips != 1 && flips != 2 && flips != 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "flips must be 0 (the model's own), 1, 2 or 4, got %d", flips);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 engine_check_args (const RestoreImage   *src,
                    const RestoreMask    *mask,
@@ -366,14 +383,8 @@ engine_check_args (const RestoreImage   *src,
                    options->n_threads);
       return FALSE;
     }
-  if (options->flips != 0 && options->flips != 1 && options->flips != 2
-      && options->flips != 4)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "flips must be 0 (the model's own), 1, 2 or 4, got %d",
-                   options->flips);
-      return FALSE;
-    }
+  if (! restore_check_flips (options->flips, error))
+    return FALSE;
   if (options->tile_size < 0)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,

@@ -68,6 +68,12 @@ typedef struct
 /* Fills @options with the defaults of the parameter table. */
 void     restore_options_init (RestoreOptions *options);
 
+/* TRUE when @flips is a valid mirror-image count for the options of
+ * restoration or detection (0 = the model's own, 1, 2 or 4); else FALSE
+ * with @error set (RESTORE_ERROR_INVALID). */
+gboolean restore_check_flips  (int              flips,
+                               GError         **error);
+
 /**
  * restore_run:
  * @models: one model, or for the automatic choice the models to choose
