@@ -7,17 +7,17 @@
  * tile [3, T, T] and one output tile [T, T] of floats, 16 T^2 bytes, plus
  * the network's workspace; nothing else grows with the image.
  *
- * restore_detect_select(): threshold, the pixels at or above the extend
- * probability that are 8-connected to a thresholded one (hysteresis:
- * regions of runs, restore_tile_regions_new(), each kept when it holds a
- * pixel at or above the threshold), 8-connected regions of the result as
- * runs, each region's width from an exact
+ * restore_detect_select(): threshold, 8-connected regions of the pixels
+ * at or above the threshold or the extend probability as runs
+ * (restore_tile_regions_new()), the hysteresis (a region holding a pixel
+ * at or above the threshold is selected whole), each region's width from
+ * an exact
  * distance transform (restore_tile_distance2()), the size filter, then a
  * second distance transform for the grown, soft-edged selection (one
  * pixel narrower on the pixels below the fringe probability).  Scratch:
  * 1 byte per pixel for the thresholded map and the fringe and extend
- * bits, the runs (12 bytes each, twice) and the caller's @mask buffer as
- * the distance map.
+ * bits, the runs (12 bytes each) and the caller's @mask buffer as the
+ * distance map.
  */
 #include "config.h"
 
@@ -272,29 +272,17 @@ detect_check_select (const RestoreDetectOptions *options,
   return TRUE;
 }
 
-/* Hysteresis: sets bit 0 of @sel on every pixel with bit 2 (p >= extend)
- * whose 8-connected region of such pixels holds a pixel with bit 0
- * (p >= threshold).  @scratch: width x height floats. */
+/* Hysteresis: sets bit 0 of @sel (p >= threshold) on every run of
+ * @regions (the 8-connected regions of the pixels with p >= extend or
+ * p >= threshold) whose region holds a pixel that already has it. */
 static void
-detect_extend (guint8 *sel,
-               int     width,
-               int     height,
-               float  *scratch)
+detect_extend (guint8         *sel,
+               int             width,
+               RestoreRegions *regions)
 {
-  RestoreRegions *regions;
-  RestoreMask     view;
-  guint8         *seeded;
-  gsize           i, n = (gsize) width * height;
-  int             r, x;
+  guint8 *seeded = g_new0 (guint8, MAX (regions->n_runs, 1));
+  int     r, x;
 
-  for (i = 0; i < n; i++)
-    scratch[i] = (sel[i] & 5) ? 1.0f : 0.0f;   /* extend >= t is not called */
-  view.data = scratch;
-  view.width = width;
-  view.height = height;
-  view.rowstride = width;
-  regions = restore_tile_regions_new (&view, 0, 0, width, height);
-  seeded = g_new0 (guint8, MAX (regions->n_runs, 1));
   for (r = 0; r < regions->n_runs; r++)
     {
       const RestoreRun *run = &regions->runs[r];
@@ -317,7 +305,6 @@ detect_extend (guint8 *sel,
           row[x] |= 1;
       }
   g_free (seeded);
-  restore_tile_regions_free (regions);
 }
 
 /**
@@ -362,30 +349,40 @@ restore_detect_select (const float                *prob,
   extend = (float) options->extend;
 
   /* 1. Threshold (read before @mask, which may be @prob, is written):
-   * bit 0 of sel, p >= t; bit 1, p >= fringe (for step 3); bit 2,
+   * bit 0 of sel, p >= t; bit 1, p >= fringe (for step 4); bit 2,
    * p >= extend. */
   sel = g_new (guint8, n);
   for (i = 0; i < n; i++)
     sel[i] = (prob[i] >= t) | ((prob[i] >= fringe) << 1) | ((prob[i] >= extend) << 2);
-  if (extend < t)
-    detect_extend (sel, width, height, mask);
 
-  /* 2. Regions and their widths: the distance of each selected pixel to
-   * the nearest unselected one, the outside of the image counting as
-   * unselected. */
+  /* 2. Regions: the 8-connected regions of the pixels with p >= t or
+   * p >= extend.  With extend >= t they are those of p >= t; with extend
+   * below t (hysteresis) a region holding a pixel with p >= t is
+   * selected whole and the others not at all, so these are the regions
+   * of the selection as well. */
   for (i = 0; i < n; i++)
-    mask[i] = (sel[i] & 1) ? DETECT_FAR : 0.0f;
-  if (! restore_tile_distance2 (mask, width, height, options->cancel))
-    {
-      g_free (sel);
-      detect_cancelled (options, error);
-      return -1;
-    }
-  view.data = mask;   /* > 0 exactly on the selected pixels */
+    mask[i] = (sel[i] & 5) ? 1.0f : 0.0f;
+  view.data = mask;
   view.width = width;
   view.height = height;
   view.rowstride = width;
   regions = restore_tile_regions_new (&view, 0, 0, width, height);
+  if (extend < t)
+    detect_extend (sel, width, regions);
+
+  /* 3. Widths: the distance of each selected pixel to the nearest
+   * unselected one, the outside of the image counting as unselected.
+   * A region left unselected by step 2 has distance 0 everywhere, so
+   * radius 0, below any min_size's, and is not kept. */
+  for (i = 0; i < n; i++)
+    mask[i] = (sel[i] & 1) ? DETECT_FAR : 0.0f;
+  if (! restore_tile_distance2 (mask, width, height, options->cancel))
+    {
+      restore_tile_regions_free (regions);
+      g_free (sel);
+      detect_cancelled (options, error);
+      return -1;
+    }
   region_r2 = g_new0 (float, MAX (regions->n_runs, 1));
   keep = g_new0 (guint8, MAX (regions->n_runs, 1));
   for (r = 0; r < regions->n_runs; r++)
@@ -416,7 +413,7 @@ restore_detect_select (const float                *prob,
         kept += keep[r];
       }
 
-  /* 3. Grow the kept regions with a soft edge. */
+  /* 4. Grow the kept regions with a soft edge. */
   for (i = 0; i < n; i++)
     mask[i] = DETECT_FAR;
   for (r = 0; r < regions->n_runs; r++)

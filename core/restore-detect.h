@@ -97,7 +97,7 @@ gboolean restore_detect_probability    (RestoreModel               *model,
  * restore_detect_select:
  * @prob: [height, width] probabilities from restore_detect_probability()
  * @mask: (out): [height, width] floats, rows packed, may be @prob itself:
- *        the selection, 0..1 (steps 1-3 above)
+ *        the selection, 0..1 (steps 1-4 above)
  * Uses @options' sensitivity, min_size, max_size, grow, fringe, extend and
  * cancel.
  * Returns the number of selected defect regions (after the size filter),
