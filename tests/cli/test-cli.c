@@ -63,24 +63,17 @@ sample_path (const char *name)
   return g_test_build_filename (G_TEST_DIST, "..", "data", name, NULL);
 }
 
-/* Runs the command with @args (NULL-terminated) and waits for it. */
+/* Runs the command with the arguments in @argv (GIMP_RESTORE_EXE is
+ * put in front; the array is consumed) and waits for it. */
 static RunResult
-run_command (const char *first, ...)
+run_argv (GPtrArray *argv)
 {
-  GPtrArray  *argv = g_ptr_array_new ();
   RunResult   r = { 0 };
   GError     *error = NULL;
   int         wait_status = 0;
-  va_list     ap;
-  const char *a;
 
-  g_ptr_array_add (argv, (gpointer) GIMP_RESTORE_EXE);
-  va_start (ap, first);
-  for (a = first; a != NULL; a = va_arg (ap, const char *))
-    g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
+  g_ptr_array_insert (argv, 0, (gpointer) GIMP_RESTORE_EXE);
   g_ptr_array_add (argv, NULL);
-
   g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                 &r.out, &r.err, &wait_status, &error);
   g_assert_no_error (error);
@@ -90,6 +83,28 @@ run_command (const char *first, ...)
     r.status = -1;
   g_ptr_array_free (argv, TRUE);
   return r;
+}
+
+static void
+add_args (GPtrArray  *argv,
+          const char *first,
+          va_list     ap)
+{
+  for (const char *a = first; a != NULL; a = va_arg (ap, const char *))
+    g_ptr_array_add (argv, (gpointer) a);
+}
+
+/* Runs the command with @args (NULL-terminated) and waits for it. */
+static RunResult
+run_command (const char *first, ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  va_list    ap;
+
+  va_start (ap, first);
+  add_args (argv, first, ap);
+  va_end (ap);
+  return run_argv (argv);
 }
 
 /* Exactly one line "gimp-restore: <reason>\n" on stderr. */
@@ -801,6 +816,38 @@ count_above (const RestoreIoImage *m, float v)
   return n;
 }
 
+/* Runs "--detect -q --detector @detector ARGS --mask-out @out @input"
+ * (ARGS: NULL-terminated), checks that it succeeds and returns the mask. */
+static RestoreIoImage *
+detect_quiet (const char *detector,
+              const char *input,
+              const char *out,
+              const char *first,
+              ...)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  RunResult  r;
+  va_list    ap;
+
+  g_ptr_array_add (argv, (gpointer) "--detect");
+  g_ptr_array_add (argv, (gpointer) "-q");
+  g_ptr_array_add (argv, (gpointer) "--detector");
+  g_ptr_array_add (argv, (gpointer) detector);
+  va_start (ap, first);
+  add_args (argv, first, ap);
+  va_end (ap);
+  g_ptr_array_add (argv, (gpointer) "--mask-out");
+  g_ptr_array_add (argv, (gpointer) out);
+  g_ptr_array_add (argv, (gpointer) input);
+  r = run_argv (argv);
+  if (r.status != 0)
+    g_test_message ("stderr: %s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_cmpstr (r.err, ==, "");
+  run_result_clear (&r);
+  return load_or_die (out);
+}
+
 /* --detect writes an 8-bit gray mask of the input's size, the same every
  * time; sensitivity and grow move it the documented way. */
 static void
@@ -850,11 +897,7 @@ test_detect_mask (Fixture      *f,
   g_assert_cmpint (n_default, <, CROP_W * CROP_H);
 
   /* grown by 3: a superset, strictly larger */
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "3", "--extend", "1",
-                   "--mask-out", m2, input, NULL);
-  g_assert_cmpint (r.status, ==, 0);
-  run_result_clear (&r);
-  b = load_or_die (m2);
+  b = detect_quiet (detector, input, m2, "--grow", "3", "--extend", "1", NULL);
   n_grown = count_above (b, 0.5f);
   for (gsize i = 0; i < CROP_W * CROP_H; i++)
     if (a->data[i] > 0.5f)
@@ -864,39 +907,24 @@ test_detect_mask (Fixture      *f,
 
   /* sensitivity 0 selects nothing this network is unsure of; 1 with no
    * size limit selects everything */
-  r = run_command ("--detect", "-q", "--detector", detector, "--sensitivity", "0",
-                   "--mask-out", m2, input, NULL);
-  g_assert_cmpint (r.status, ==, 0);
-  run_result_clear (&r);
-  b = load_or_die (m2);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "0", NULL);
   g_assert_cmpint (count_above (b, 0.0f), ==, 0);
   restore_io_image_free (b);
-  r = run_command ("--detect", "-q", "--detector", detector, "--sensitivity", "1",
-                   "--max-size", "1024", "--mask-out", m2, input, NULL);
-  g_assert_cmpint (r.status, ==, 0);
-  run_result_clear (&r);
-  b = load_or_die (m2);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "1", "--max-size", "1024", NULL);
   g_assert_cmpint (count_above (b, 0.99f), ==, CROP_W * CROP_H);
   restore_io_image_free (b);
 
   /* --extend: the pixels touching a selected one through p >= 0.001 join
    * it, a strict superset here; at the default max-size that one region
    * is too wide and nothing is kept */
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "0.001",
-                   "--max-size", "1024", "--mask-out", m2, input, NULL);
-  g_assert_cmpint (r.status, ==, 0);
-  run_result_clear (&r);
-  b = load_or_die (m2);
+  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "0.001",
+                    "--max-size", "1024", NULL);
   for (gsize i = 0; i < CROP_W * CROP_H; i++)
     if (a->data[i] > 0.5f)
       g_assert_cmpfloat (b->data[i], ==, 1.0f);
   g_assert_cmpint (count_above (b, 0.5f), >, n_default);
   restore_io_image_free (b);
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "0.001",
-                   "--mask-out", m2, input, NULL);
-  g_assert_cmpint (r.status, ==, 0);
-  run_result_clear (&r);
-  b = load_or_die (m2);
+  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "0.001", NULL);
   g_assert_cmpint (count_above (b, 0.0f), ==, 0);
   restore_io_image_free (b);
 
