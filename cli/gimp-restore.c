@@ -50,6 +50,7 @@ static const RestoreDetectParamId cli_detect_ids[] = {
   RESTORE_DETECT_PARAM_GROW,
   RESTORE_DETECT_PARAM_FRINGE,
   RESTORE_DETECT_PARAM_EXTEND,
+  RESTORE_DETECT_PARAM_SCALE,
 };
 #define CLI_N_DETECT G_N_ELEMENTS (cli_detect_ids)
 
@@ -261,6 +262,7 @@ cli_detect_options (const CliArgs        *args,
   options->grow = (int) v[3];
   options->fringe = v[4];
   options->extend = v[5];
+  options->scale = (int) v[6];
   if (options->min_size > options->max_size)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,

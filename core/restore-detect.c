@@ -5,7 +5,10 @@
  * raised-cosine weights), the detector on each window, the tile's core
  * blended straight into the caller's probability map.  Memory: one input
  * tile [3, T, T] and one output tile [T, T] of floats, 16 T^2 bytes, plus
- * the network's workspace; nothing else grows with the image.
+ * the network's workspace; nothing else grows with the image.  With
+ * scale f > 1 the network runs on the picture reduced f times (block
+ * means, restore_detect_reduce()) and the probabilities are enlarged
+ * bilinearly: (channels + 1) / f^2 floats a pixel more.
  *
  * restore_detect_select(): threshold, 8-connected regions of the pixels
  * at or above the threshold or the extend probability as runs
@@ -50,6 +53,7 @@ restore_detect_options_init (RestoreDetectOptions *options)
   options->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
   options->fringe = restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def;
   options->extend = restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def;
+  options->scale = (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def;
   options->flips = 0;
   options->n_threads = 0;
   options->tile_size = 0;
@@ -106,79 +110,25 @@ detect_check_size (int      width,
   return TRUE;
 }
 
-/**
- * restore_detect_probability:
- * See restore-detect.h.
- */
-gboolean
-restore_detect_probability (RestoreModel               *model,
-                            const RestoreImage         *src,
-                            float                      *prob,
-                            const RestoreDetectOptions *options,
-                            GError                    **error)
+/* The network over every tile of @src, blended into @prob ([height,
+ * width] of @src); the caller has checked the options. */
+static gboolean
+detect_tiles (RestoreModel               *model,
+              const RestoreImage         *src,
+              float                      *prob,
+              const RestoreDetectOptions *options,
+              GError                    **error)
 {
-  RestoreDetectOptions defaults;
-  RestoreTilePlan     *plan;
-  gsize                max_area = 0;
-  int                  max_core_w = 0, max_core_h = 0;
-  float               *in, *out, *wx, *wy;
-  float                scale, offset;
-  gboolean             ok = TRUE;
-  int                  previous_threads, k;
+  RestoreTilePlan *plan;
+  gsize            max_area = 0;
+  int              max_core_w = 0, max_core_h = 0;
+  float           *in, *out, *wx, *wy;
+  float            scale, offset;
+  gboolean         ok = TRUE;
+  int              previous_threads, k;
 
-  g_return_val_if_fail (model != NULL, FALSE);
-  g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
-  g_return_val_if_fail (prob != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (options == NULL)
-    {
-      restore_detect_options_init (&defaults);
-      options = &defaults;
-    }
-  if (! restore_model_is_detector (model))
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "model '%s' is not a damage detector (restore.task is not "
-                   "'detect')", restore_model_get_name (model));
-      return FALSE;
-    }
-  if (! detect_check_size (src->width, src->height, error))
-    return FALSE;
-  if (src->channels < 1 || src->channels > 4)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "images must have 1 to 4 channels, got %d", src->channels);
-      return FALSE;
-    }
-  if (src->rowstride < (gsize) src->width * src->channels
-      || src->rowstride > G_MAXSIZE / sizeof (float) / src->height)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "image row stride %" G_GSIZE_FORMAT " does not fit width x "
-                   "channels (%d x %d)", src->rowstride, src->width, src->channels);
-      return FALSE;
-    }
-  if (options->n_threads < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the number of threads must be 0 (all cores) or more, got %d",
-                   options->n_threads);
-      return FALSE;
-    }
-  if (options->tile_size < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the tile size must be 0 (default) or more, got %d",
-                   options->tile_size);
-      return FALSE;
-    }
-  if (! restore_check_flips (options->flips, error))
-    return FALSE;
   scale = restore_model_get_norm_scale (model);
   offset = restore_model_get_norm_offset (model);
-  if (detect_cancelled (options, error))
-    return FALSE;
 
   plan = restore_tile_plan_new_full (src->width, src->height,
                                      restore_model_get_halo (model),
@@ -242,6 +192,168 @@ restore_detect_probability (RestoreModel               *model,
   g_free (out);
   g_free (wx);
   g_free (wy);
+  return ok;
+}
+
+/* @dst: a new image of @src's channels, ceil (width / f) x ceil (height /
+ * f), each pixel the mean of its f x f block of @src (the blocks on the
+ * right and bottom edges may be smaller). */
+static void
+detect_reduce (const RestoreImage *src,
+               int                 f,
+               RestoreImage       *dst)
+{
+  int     c = src->channels;
+  double *acc;
+
+  dst->width = (src->width + f - 1) / f;
+  dst->height = (src->height + f - 1) / f;
+  dst->channels = c;
+  dst->rowstride = (gsize) dst->width * c;
+  dst->data = g_new (float, dst->rowstride * dst->height);
+  acc = g_new (double, dst->rowstride);
+  for (int y = 0; y < dst->height; y++)
+    {
+      int y0 = y * f, y1 = MIN (y0 + f, src->height);
+
+      memset (acc, 0, dst->rowstride * sizeof (double));
+      for (int sy = y0; sy < y1; sy++)
+        {
+          const float *row = src->data + (gsize) sy * src->rowstride;
+
+          for (int sx = 0; sx < src->width; sx++)
+            for (int k = 0; k < c; k++)
+              acc[(gsize) (sx / f) * c + k] += row[(gsize) sx * c + k];
+        }
+      for (int x = 0; x < dst->width; x++)
+        {
+          int    n = (MIN (x * f + f, src->width) - x * f) * (y1 - y0);
+          float *o = dst->data + (gsize) y * dst->rowstride + (gsize) x * c;
+
+          for (int k = 0; k < c; k++)
+            o[k] = (float) (acc[(gsize) x * c + k] / n);
+        }
+    }
+  g_free (acc);
+}
+
+/* Bilinear enlargement of @small (sw x sh, the reduction by @f of a w x h
+ * picture) to @prob: pixel x of the picture lies at (x + 0.5) / f - 0.5
+ * in @small, edges clamped. */
+static void
+detect_enlarge (const float *small,
+                int          sw,
+                int          sh,
+                int          f,
+                float       *prob,
+                int          w,
+                int          h)
+{
+  for (int y = 0; y < h; y++)
+    {
+      double fy = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (sh - 1));
+      int    y0 = (int) fy, y1 = MIN (y0 + 1, sh - 1);
+      float  ay = (float) (fy - y0);
+      const float *r0 = small + (gsize) y0 * sw, *r1 = small + (gsize) y1 * sw;
+      float *o = prob + (gsize) y * w;
+
+      for (int x = 0; x < w; x++)
+        {
+          double fx = CLAMP ((x + 0.5) / f - 0.5, 0.0, (double) (sw - 1));
+          int    x0 = (int) fx, x1 = MIN (x0 + 1, sw - 1);
+          float  ax = (float) (fx - x0);
+          float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
+          float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
+
+          o[x] = top + ay * (bottom - top);
+        }
+    }
+}
+
+/**
+ * restore_detect_probability:
+ * See restore-detect.h.
+ */
+gboolean
+restore_detect_probability (RestoreModel               *model,
+                            const RestoreImage         *src,
+                            float                      *prob,
+                            const RestoreDetectOptions *options,
+                            GError                    **error)
+{
+  RestoreDetectOptions defaults;
+  RestoreImage         small;
+  float               *small_prob;
+  gboolean             ok;
+  int                  f;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+  g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
+  g_return_val_if_fail (prob != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (options == NULL)
+    {
+      restore_detect_options_init (&defaults);
+      options = &defaults;
+    }
+  if (! restore_model_is_detector (model))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "model '%s' is not a damage detector (restore.task is not "
+                   "'detect')", restore_model_get_name (model));
+      return FALSE;
+    }
+  if (! detect_check_size (src->width, src->height, error))
+    return FALSE;
+  if (src->channels < 1 || src->channels > 4)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "images must have 1 to 4 channels, got %d", src->channels);
+      return FALSE;
+    }
+  if (src->rowstride < (gsize) src->width * src->channels
+      || src->rowstride > G_MAXSIZE / sizeof (float) / src->height)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "image row stride %" G_GSIZE_FORMAT " does not fit width x "
+                   "channels (%d x %d)", src->rowstride, src->width, src->channels);
+      return FALSE;
+    }
+  if (options->n_threads < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the number of threads must be 0 (all cores) or more, got %d",
+                   options->n_threads);
+      return FALSE;
+    }
+  if (options->tile_size < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the tile size must be 0 (default) or more, got %d",
+                   options->tile_size);
+      return FALSE;
+    }
+  if (! restore_check_flips (options->flips, error))
+    return FALSE;
+  if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SCALE, options->scale, error))
+    return FALSE;
+  if (detect_cancelled (options, error))
+    return FALSE;
+  f = options->scale;
+  if (f <= 1)
+    return detect_tiles (model, src, prob, options, error);
+
+  /* The picture reduced f times (each pixel the mean of an f x f block),
+   * the network on that, its probabilities scaled back up. */
+  detect_reduce (src, f, &small);
+  small_prob = g_new (float, (gsize) small.width * small.height);
+  ok = detect_tiles (model, &small, small_prob, options, error);
+  if (ok)
+    detect_enlarge (small_prob, small.width, small.height, f, prob,
+                    src->width, src->height);
+  g_free (small_prob);
+  g_free (small.data);
   return ok;
 }
 

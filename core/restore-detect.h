@@ -54,6 +54,9 @@ typedef struct
   int                 grow;          /* px, margin added around the defects */
   double              fringe;        /* 0..1, see above */
   double              extend;        /* 0.001..1, see above */
+  int                 scale;         /* 1..8: the network looks at the
+                                      * picture reduced this many times
+                                      * (restore_detect_probability()) */
   int                 flips;         /* mirror images averaged per tile: 1, 2
                                       * or 4; 0 = the detector's restore.flips */
   int                 n_threads;     /* 0 = number of cores */
@@ -81,7 +84,13 @@ double   restore_detect_threshold      (double sensitivity);
  * @prob: (out): [height, width] floats, rows packed: the defect
  *        probability of each pixel, 0..1
  * Runs the network over the whole image.  Only @options' n_threads,
- * tile_size, flips, progress and cancel are used.  Returns FALSE with @error set
+ * tile_size, flips, scale, progress and cancel are used.  With scale
+ * f > 1 the network sees the picture reduced f times (each pixel the mean
+ * of an f x f block) and its probabilities are enlarged back bilinearly:
+ * the detector was trained on photos that are sharp at the pixel level,
+ * and on a high-resolution scan a defect is soft and several pixels wide
+ * (bench/detect-eval.py --upscale measures it); it also costs about 1 /
+ * f^2 of the time.  Returns FALSE with @error set
  * (RESTORE_ERROR_INVALID for a bad argument or a model that is not a
  * detector, RESTORE_ERROR_CANCELLED) and @prob undefined on failure.
  * This is the expensive part: a preview re-runs only

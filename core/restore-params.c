@@ -11,7 +11,7 @@
 
 G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);
 G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 3);
-G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 7);
+G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 8);
 G_STATIC_ASSERT (RESTORE_DETECT_OPERATION_COUNT == 2);
 
 const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
@@ -128,6 +128,18 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .def    = 0.02,
     .step   = 0.01,
     .digits = 3,
+  },
+  [RESTORE_DETECT_PARAM_SCALE] = {
+    .name   = "scale",
+    .label  = N_("Look at 1/_N size:"),
+    .blurb  = N_("Look for the damage in the picture reduced this many "
+                 "times (2 or 3 for scans whose defects are soft and "
+                 "several pixels wide; 1 = full resolution)"),
+    .type   = RESTORE_PARAM_TYPE_INT,
+    .min    = 1,
+    .max    = 8,
+    .def    = 1,
+    .step   = 1,
   },
 };
 

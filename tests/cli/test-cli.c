@@ -928,6 +928,15 @@ test_detect_mask (Fixture      *f,
   g_assert_cmpint (count_above (b, 0.0f), ==, 0);
   restore_io_image_free (b);
 
+  /* --scale 2: the network looks at the picture reduced twice; the mask
+   * still has the input's size, and differs from full resolution's */
+  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "1", "--scale", "2", NULL);
+  g_assert_cmpint (b->width, ==, CROP_W);
+  g_assert_cmpint (b->height, ==, CROP_H);
+  g_assert_cmpint (count_above (b, 0.5f), >, 0);
+  g_assert_false (memcmp (a->data, b->data, sizeof (float) * CROP_W * CROP_H) == 0);
+  restore_io_image_free (b);
+
   restore_io_image_free (a);
   restore_io_image_free (img);
   g_free (input);
@@ -1022,6 +1031,8 @@ static const DetectBadCase detect_bad[] = {
     "min-size must be a whole number" },
   { "extend-range", { "--detect", "--extend", "0", "--mask-out", "@M" }, FALSE,
     "extend must be between 0.001 and 1, got 0" },
+  { "scale-range", { "--detect", "--scale", "9", "--mask-out", "@M" }, FALSE,
+    "scale must be a whole number between 1 and 8, got 9" },
   { "sizes-crossed", { "--detect", "--min-size", "9", "--max-size", "4", "--mask-out", "@M" }, FALSE,
     "--min-size (9) is larger than --max-size (4)" },
   { "unknown-detector", { "--detect", "--detector", "nosuch", "--mask-out", "@M" }, FALSE,

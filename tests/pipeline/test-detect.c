@@ -109,6 +109,7 @@ test_params (void)
   g_assert_cmpint (options.grow, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def);
   g_assert_cmpfloat (options.fringe, ==, restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def);
   g_assert_cmpfloat (options.extend, ==, restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def);
+  g_assert_cmpint (options.scale, ==, (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def);
   g_assert_cmpint (options.flips, ==, 0);
   g_assert_cmpint (options.n_threads, ==, 0);
   g_assert_null (options.progress);
@@ -564,6 +565,81 @@ test_flips (void)
   g_free (expect);
 }
 
+/* scale f: the network sees the picture reduced f times (block means,
+ * the last block of a row or column smaller) and its probabilities are
+ * enlarged bilinearly, pixel centres aligned, edges clamped. */
+static void
+test_scale (void)
+{
+  RestoreModel        *model = load_data_model ("tiny-detect.grst");
+  /* 131 x 97 with padded rows: neither side a multiple of 2 or 3 */
+  RestoreImage         img = make_image (131, 97, 3, 5, 23);
+  RestoreDetectOptions options;
+  gsize                n = 131 * 97;
+  float               *got = g_new (float, n), *full = g_new (float, n);
+  GError              *error = NULL;
+
+  restore_detect_options_init (&options);
+  g_assert_cmpint (options.scale, ==, 1);
+  options.n_threads = 1;
+  g_assert_true (restore_detect_probability (model, &img, full, &options, &error));
+  for (int f = 2; f <= 3; f++)
+    {
+      int          sw = (131 + f - 1) / f, sh = (97 + f - 1) / f;
+      RestoreImage small = { g_new0 (float, (gsize) sw * sh * 3), sw, sh, 3, (gsize) sw * 3 };
+      float       *sp = g_new (float, (gsize) sw * sh);
+      double       worst = 0.0;
+
+      for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x++)
+          for (int c = 0; c < 3; c++)
+            {
+              double sum = 0.0;
+              int    count = 0;
+
+              for (int yy = y * f; yy < MIN (y * f + f, 97); yy++)
+                for (int xx = x * f; xx < MIN (x * f + f, 131); xx++, count++)
+                  sum += img.data[(gsize) yy * img.rowstride + (gsize) xx * 3 + c];
+              small.data[(gsize) y * small.rowstride + (gsize) x * 3 + c] = (float) (sum / count);
+            }
+      options.scale = 1;
+      g_assert_true (restore_detect_probability (model, &small, sp, &options, &error));
+      options.scale = f;
+      g_assert_true (restore_detect_probability (model, &img, got, &options, &error));
+      g_assert_no_error (error);
+      for (int y = 0; y < 97; y++)
+        for (int x = 0; x < 131; x++)
+          {
+            double fy = CLAMP ((y + 0.5) / f - 0.5, 0.0, sh - 1.0);
+            double fx = CLAMP ((x + 0.5) / f - 0.5, 0.0, sw - 1.0);
+            int    y0 = (int) floor (fy), x0 = (int) floor (fx);
+            int    y1 = MIN (y0 + 1, sh - 1), x1 = MIN (x0 + 1, sw - 1);
+            double ay = fy - y0, ax = fx - x0;
+            double e = (1 - ay) * ((1 - ax) * sp[y0 * sw + x0] + ax * sp[y0 * sw + x1])
+                       + ay * ((1 - ax) * sp[y1 * sw + x0] + ax * sp[y1 * sw + x1]);
+
+            worst = MAX (worst, fabs (e - got[y * 131 + x]));
+          }
+      g_test_message ("scale %d: %.3g from the enlarged reduced map, %.3g from full "
+                      "resolution", f, worst, max_diff (got, full, n));
+      g_assert_cmpfloat (worst, <=, 1e-5);
+      g_assert_cmpfloat (max_diff (got, full, n), >, 1e-3);
+      g_free (small.data);
+      g_free (sp);
+    }
+
+  options.scale = 0;
+  g_assert_false (restore_detect_probability (model, &img, got, &options, &error));
+  g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
+  g_assert_cmpstr (error->message, ==, "scale must be a whole number between 1 and 8, got 0");
+  g_clear_error (&error);
+
+  restore_model_free (model);
+  g_free (img.data);
+  g_free (got);
+  g_free (full);
+}
+
 /* Gray is read as three equal channels; alpha is ignored. */
 static void
 test_gray_and_alpha (void)
@@ -760,6 +836,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/detect/select-fringe", test_select_fringe);
   g_test_add_func ("/core/detect/select-extend", test_select_extend);
   g_test_add_func ("/core/detect/flips", test_flips);
+  g_test_add_func ("/core/detect/scale", test_scale);
   g_test_add_func ("/core/detect/select-errors", test_select_errors);
   g_test_add_func ("/core/detect/full-plan", test_full_plan);
   g_test_add_func ("/core/detect/tiled-equals-whole", test_tiled_equals_whole);
