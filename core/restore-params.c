@@ -131,7 +131,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
   },
   [RESTORE_DETECT_PARAM_SCALE] = {
     .name   = "scale",
-    .label  = N_("Look at 1/_N size:"),
+    .label  = N_("_Look at 1/N size:"),
     .blurb  = N_("Look for the damage in the picture reduced this many "
                  "times (2 or 3 for scans whose defects are soft and "
                  "several pixels wide; 1 = full resolution)"),

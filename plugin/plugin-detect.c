@@ -2,9 +2,9 @@
  *
  * Settings are stored with gimp_set_data() under "plug-in-restore-detect"
  * as a versioned blob: u32 version, then the fields of that version.
- * Version 1: double sensitivity, int operation, min_size, max_size, grow.
- * A blob of another version or size, or with a value out of range, is
- * ignored.
+ * Version 2: double sensitivity, int operation, min_size, max_size, grow,
+ * scale (version 1, without scale, is read with scale 1).  A blob of
+ * another version or size, or with a value out of range, is ignored.
  */
 #include "config.h"
 
@@ -18,13 +18,21 @@
 #include "plugin-detect.h"
 
 #define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
-#define DETECT_SETTINGS_VERSION 1
+#define DETECT_SETTINGS_VERSION 2
 
 typedef struct
 {
   guint32              version;
-  PluginDetectSettings v1;
+  PluginDetectSettings v;
 } DetectSettingsBlob;
+
+/* Version 1's fields (before scale). */
+typedef struct
+{
+  guint32 version;
+  double  sensitivity;
+  int     operation, min_size, max_size, grow;
+} DetectSettingsBlob1;
 
 void
 plugin_detect_settings_defaults (PluginDetectSettings *settings)
@@ -35,6 +43,7 @@ plugin_detect_settings_defaults (PluginDetectSettings *settings)
   settings->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
   settings->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
   settings->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
+  settings->scale = (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def;
 }
 
 gboolean
@@ -50,7 +59,9 @@ plugin_detect_settings_check (const PluginDetectSettings *settings,
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
                                        settings->max_size, error)
       || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
-                                       settings->grow, error))
+                                       settings->grow, error)
+      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_SCALE,
+                                       settings->scale, error))
     return FALSE;
   if (settings->min_size > settings->max_size)
     {
@@ -65,18 +76,32 @@ plugin_detect_settings_check (const PluginDetectSettings *settings,
 gboolean
 plugin_detect_settings_load (PluginDetectSettings *settings)
 {
-  DetectSettingsBlob blob;
-  gint               size = gimp_get_data_size (DETECT_SETTINGS_KEY);
+  DetectSettingsBlob  blob;
+  DetectSettingsBlob1 old;
+  PluginDetectSettings s;
+  gint                size = gimp_get_data_size (DETECT_SETTINGS_KEY);
 
   plugin_detect_settings_defaults (settings);
-  if (size != (gint) sizeof (blob))
-    return FALSE;
+  s = *settings;
   memset (&blob, 0, sizeof (blob));
-  if (! gimp_get_data (DETECT_SETTINGS_KEY, &blob)
-      || blob.version != DETECT_SETTINGS_VERSION
-      || ! plugin_detect_settings_check (&blob.v1, NULL))
+  memset (&old, 0, sizeof (old));
+  if (size == (gint) sizeof (blob) && gimp_get_data (DETECT_SETTINGS_KEY, &blob)
+      && blob.version == DETECT_SETTINGS_VERSION)
+    s = blob.v;
+  else if (size == (gint) sizeof (old) && gimp_get_data (DETECT_SETTINGS_KEY, &old)
+           && old.version == 1)
+    {
+      s.sensitivity = old.sensitivity;
+      s.operation = old.operation;
+      s.min_size = old.min_size;
+      s.max_size = old.max_size;
+      s.grow = old.grow;
+    }
+  else
     return FALSE;
-  *settings = blob.v1;
+  if (! plugin_detect_settings_check (&s, NULL))
+    return FALSE;
+  *settings = s;
   return TRUE;
 }
 
@@ -87,7 +112,7 @@ plugin_detect_settings_save (const PluginDetectSettings *settings)
 
   memset (&blob, 0, sizeof (blob));
   blob.version = DETECT_SETTINGS_VERSION;
-  blob.v1 = *settings;
+  blob.v = *settings;
   gimp_set_data (DETECT_SETTINGS_KEY, &blob, sizeof (blob));
 }
 
@@ -100,6 +125,7 @@ plugin_detect_settings_to_options (const PluginDetectSettings *settings,
   options->min_size = settings->min_size;
   options->max_size = settings->max_size;
   options->grow = settings->grow;
+  options->scale = settings->scale;
 }
 
 PluginDetectInput *

@@ -24,6 +24,7 @@ typedef struct
   int    min_size;     /* px */
   int    max_size;     /* px */
   int    grow;         /* px */
+  int    scale;        /* the network looks at the picture reduced this many times */
 } PluginDetectSettings;
 
 /* A drawable read for detection. */

@@ -7,7 +7,8 @@
  * short pause, cancelling the previous one.  The preview shows the whole
  * drawable scaled to fit with the detected damage in red over it (a pixel
  * of the preview is red when any pixel it stands for is selected, so thin
- * scratches stay visible).
+ * scratches stay visible).  A change of the scale (the size the network
+ * looks at) runs the network again, after the running pass is cancelled.
  */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 #define PREVIEW_W        480
 #define PREVIEW_H        360
 #define SELECT_DELAY_MS  200
+#define SCALE_DELAY_MS   600
 #define PROGRESS_MS      250
 
 /* The settings shown as sliders, in this order. */
@@ -34,6 +36,7 @@ static const RestoreDetectParamId sliders[] = {
   RESTORE_DETECT_PARAM_MIN_SIZE,
   RESTORE_DETECT_PARAM_MAX_SIZE,
   RESTORE_DETECT_PARAM_GROW,
+  RESTORE_DETECT_PARAM_SCALE,
 };
 
 typedef struct
@@ -50,6 +53,9 @@ typedef struct
   gboolean            prob_ok;      /* written by the worker before prob_done runs */
   char               *prob_error;
   gboolean            prob_done;    /* main thread */
+  int                 prob_scale;   /* the scale of the pass running or done */
+  gboolean            prob_again;   /* main thread: run it again when it ends */
+  guint               scale_id;
   /* Selection previews. */
   guint               timeout_id, progress_id;
   gint               *sel_cancel;   /* flag of the newest selection job */
@@ -75,6 +81,7 @@ dialog_get_settings (DetectDialog         *d,
   s->min_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE]));
   s->max_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE]));
   s->grow = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_GROW]));
+  s->scale = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SCALE]));
   s->operation = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->add))
                  ? RESTORE_DETECT_OPERATION_ADD : RESTORE_DETECT_OPERATION_REPLACE;
 }
@@ -88,6 +95,7 @@ dialog_set_settings (DetectDialog               *d,
   gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE], s->min_size);
   gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY], s->sensitivity);
   gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_GROW], s->grow);
+  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_SCALE], s->scale);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (s->operation == RESTORE_DETECT_OPERATION_ADD
                                                    ? d->add : d->replace), TRUE);
 }
@@ -144,6 +152,8 @@ dialog_show_preview (DetectDialog *d,
   g_object_unref (pb);
 }
 
+static gboolean prob_start (gpointer data);
+
 static void
 select_job_free (SelectJob *job)
 {
@@ -177,6 +187,8 @@ select_done (gpointer data)
         gtk_label_set_text (GTK_LABEL (d->status), job->error ? job->error : "");
     }
   select_job_free (job);
+  if (d->prob_again && d->running == 0 && ! d->closed)
+    prob_start (d);
   return G_SOURCE_REMOVE;
 }
 
@@ -263,6 +275,15 @@ on_changed (GtkAdjustment *adj,
   GtkAdjustment *lo = d->adj[RESTORE_DETECT_PARAM_MIN_SIZE];
   GtkAdjustment *hi = d->adj[RESTORE_DETECT_PARAM_MAX_SIZE];
 
+  if (adj == d->adj[RESTORE_DETECT_PARAM_SCALE])
+    {
+      /* the network again, once the value rests */
+      if (d->scale_id)
+        g_source_remove (d->scale_id);
+      d->scale_id = g_timeout_add (SCALE_DELAY_MS, prob_start, d);
+      return;
+    }
+
   /* The minimum size never exceeds the maximum: the other one follows. */
   if (gtk_adjustment_get_value (lo) > gtk_adjustment_get_value (hi))
     {
@@ -291,6 +312,13 @@ prob_done (gpointer data)
 
   d->running--;
   d->prob_done = TRUE;
+  if (d->prob_again && ! d->closed)
+    {
+      /* the scale changed: start when no selection reads the map */
+      if (d->running == 0)
+        prob_start (d);
+      return G_SOURCE_REMOVE;
+    }
   if (! d->closed)
     {
       if (d->timeout_id)
@@ -315,6 +343,7 @@ prob_worker (gpointer data)
   GError              *error = NULL;
 
   restore_detect_options_init (&options);
+  options.scale = d->prob_scale;
   options.progress = prob_progress;
   options.progress_data = d;
   options.cancel = &d->prob_cancel;
@@ -325,6 +354,58 @@ prob_worker (gpointer data)
   g_clear_error (&error);
   g_idle_add (prob_done, d);
   return NULL;
+}
+
+static gboolean progress_tick (gpointer data);
+
+/* Main thread: starts the network at the scale shown.  While a worker
+ * runs (the network at another scale, or a selection reading its
+ * probabilities), cancels it and starts when the last one ends
+ * (prob_done, select_done). */
+static gboolean
+prob_start (gpointer data)
+{
+  DetectDialog *d = data;
+  int           scale = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SCALE]));
+
+  d->scale_id = 0;
+  if (d->closed)
+    return G_SOURCE_REMOVE;
+  if (d->prob_scale == scale
+      && (d->prob_done ? d->prob_ok : ! g_atomic_int_get (&d->prob_cancel)))
+    {
+      /* done or running at this scale */
+      d->prob_again = FALSE;
+      return G_SOURCE_REMOVE;
+    }
+  if (d->running > 0)
+    {
+      if (! d->prob_done)
+        g_atomic_int_set (&d->prob_cancel, 1);
+      if (d->sel_cancel)
+        g_atomic_int_set (d->sel_cancel, 1);
+      d->prob_again = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  if (d->timeout_id)
+    {
+      g_source_remove (d->timeout_id);
+      d->timeout_id = 0;
+    }
+  g_clear_pointer (&d->prob_error, g_free);
+  g_atomic_int_set (&d->prob_cancel, 0);
+  g_atomic_int_set (&d->prob_permille, 0);
+  d->prob_again = FALSE;
+  d->prob_scale = scale;
+  d->prob_ok = FALSE;
+  d->prob_done = FALSE;
+  dialog_show_preview (d, NULL);
+  d->running++;
+  g_thread_unref (g_thread_new ("restore-detect", prob_worker, d));
+  if (d->progress_id == 0)
+    d->progress_id = g_timeout_add (PROGRESS_MS, progress_tick, d);
+  progress_tick (d);
+  return G_SOURCE_REMOVE;
 }
 
 /* Progress of the network: in the dialog while it is open, in GIMP's
@@ -435,12 +516,10 @@ detect_dialog_run (PluginDetectInput    *input,
   for (i = 0; i < (int) G_N_ELEMENTS (sliders); i++)
     g_signal_connect (d.adj[sliders[i]], "value-changed", G_CALLBACK (on_changed), &d);
 
-  /* The network, once, in the background. */
+  /* The network in the background (again only when the scale changes). */
   d.prob = g_new (float, (gsize) input->image.width * input->image.height);
-  d.running++;
-  g_thread_unref (g_thread_new ("restore-detect", prob_worker, &d));
-  d.progress_id = g_timeout_add (PROGRESS_MS, progress_tick, &d);
-  progress_tick (&d);
+  d.prob_done = TRUE;
+  prob_start (&d);
 
   restore_dialog_set_transient (d.dialog);
   gtk_widget_show_all (d.dialog);
@@ -457,12 +536,18 @@ detect_dialog_run (PluginDetectInput    *input,
   d.closed = TRUE;
   if (d.timeout_id)
     g_source_remove (d.timeout_id);
+  if (d.scale_id)
+    g_source_remove (d.scale_id);
+  /* A pass at another scale than the one chosen is of no use: stop it,
+   * and plugin_detect_apply() computes the right one. */
+  if (response == GTK_RESPONSE_OK && d.prob_scale != settings->scale)
+    g_atomic_int_set (&d.prob_cancel, 1);
   if (d.sel_cancel)
     g_atomic_int_set (d.sel_cancel, 1);
   gtk_widget_destroy (d.dialog);
   /* After OK, the network goes on under GIMP's progress bar (Cancel there
    * ends the plug-in with the image untouched). */
-  if (response == GTK_RESPONSE_OK && ! d.prob_done)
+  if (response == GTK_RESPONSE_OK && ! d.prob_done && d.prob_scale == settings->scale)
     gimp_progress_init (_("Finding the damage"));
   while (d.running > 0)
     g_main_context_iteration (NULL, TRUE);
@@ -471,7 +556,7 @@ detect_dialog_run (PluginDetectInput    *input,
   if (d.progress_id)
     g_source_remove (d.progress_id);
 
-  if (response == GTK_RESPONSE_OK && d.prob_ok)
+  if (response == GTK_RESPONSE_OK && d.prob_ok && d.prob_scale == settings->scale)
     {
       input->prob = d.prob;
       d.prob = NULL;

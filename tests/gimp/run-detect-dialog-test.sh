@@ -2,8 +2,9 @@
 # The Detect Damage dialog in interactive GIMP under Xvfb: a batch command
 # opens the damaged sample photo in a window and calls plug-in-restore-detect
 # interactively; once the dialog is up and its preview computed, a
-# screenshot goes to BUILD/detect-dialog-screenshot.png and xdotool presses
-# Return (OK).  The batch then checks that the selection is the detected
+# screenshot goes to BUILD/detect-dialog-screenshot.png, xdotool moves the
+# scale to 2 and back to 1 (the network runs again, cancelled and restarted)
+# and presses Return (OK).  The batch then checks that the selection is the detected
 # damage: the same as a non-interactive call with the defaults (what a
 # fresh dialog shows) gives.  Prints TAP.
 # Usage: run-detect-dialog-test.sh SOURCE_DIR BUILD_DIR
@@ -71,6 +72,13 @@ if [ -n "$did" ]; then
   sleep 20   # the network over the 1080x720 photo, then the selection preview
   import -window root "$shot"
   xdotool windowfocus --sync "$did" 2> /dev/null || xdotool windowfocus "$did"
+  # "Look at 1/N size" to 2 (the network runs again at half size), and back
+  # to 1 while that pass runs (it is cancelled, the full-size one runs
+  # again): OK must still give the default selection
+  xdotool key alt+l Right
+  sleep 4
+  xdotool key Left
+  sleep 25
   xdotool key Return
   for _ in $(seq 1 180); do
     [ -s "$work/result" ] && break
