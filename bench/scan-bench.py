@@ -422,7 +422,28 @@ def report(res, desc, info):
                  % (extra / 1e6, verdict(extra <= 1e9)))
     if t:
         L.append('Targets: ' + '; '.join(t) + '.')
+    d = []
+    for key, name in res['rows']:
+        if not key.startswith('detect'):
+            continue
+        for case in ('scratches', 'hole'):
+            r = res['runs'].get((key, case))
+            if r and r.get('found'):
+                d.append('%s, %s: %.1f %% of the damaged pixels selected, %.3f %% of the others'
+                         % (name, case, 100 * r['found'][0], 100 * r['found'][1]))
+    if d:
+        L.append('')
+        L.append('Detection (the damage is white, drawn at 12 MP; the hole is wider than the '
+                 'default maximum size): ' + '; '.join(d) + '.')
     return '\n'.join(L)
+
+
+def detect_scores(found, truth):
+    """(share of the damaged pixels selected, share of the undamaged ones)
+    of the detected mask @found against the damage mask @truth."""
+    f = cv2.imread(found, cv2.IMREAD_GRAYSCALE) >= 128
+    t = cv2.imread(truth, cv2.IMREAD_GRAYSCALE) >= 128
+    return float((f & t).sum()) / max(int(t.sum()), 1), float((f & ~t).sum()) / max(int((~t).sum()), 1)
 
 
 # ---------------------------------------------------------------- main
@@ -527,6 +548,7 @@ def main(argv=None):
         # and restore what it found with the automatic model choice
         det = ['--detector', detector]
         for key, name in [('detect', 'gimp-restore --detect (default settings)'),
+                          ('detect-s2', 'gimp-restore --detect --scale 2 (at half size)'),
                           ('auto-detect', 'gimp-restore --auto (detect, then restore)')]:
             res['rows'].append((key, name))
             for case in cases:
@@ -534,11 +556,15 @@ def main(argv=None):
                 if os.path.exists(out):
                     os.unlink(out)
                 damaged = os.path.join(work, 'damaged-%s.png' % case)
-                if key == 'detect':
-                    argv_ = [cli, '--quiet', '--detect', '--mask-out', out] + threads + det + [damaged]
+                if key.startswith('detect'):
+                    argv_ = [cli, '--quiet', '--detect', '--mask-out', out] + threads + det + \
+                            (['--scale', '2'] if key == 'detect-s2' else []) + [damaged]
                 else:
                     argv_ = [cli, '--quiet', '--auto'] + threads + det + [damaged, out]
-                note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
+                r = run_measured(argv_, env=env, timeout=args.timeout, out=out)
+                if key.startswith('detect') and r['rc'] == 0:
+                    r['found'] = detect_scores(out, os.path.join(work, 'mask-%s.png' % case))
+                note(key, case, r)
     if 'opencv' in only:
         for meth, name in [('telea', 'OpenCV cv2.inpaint Telea (radius 3)'),
                            ('ns', 'OpenCV cv2.inpaint Navier-Stokes (radius 3)')]:
