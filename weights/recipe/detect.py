@@ -550,8 +550,22 @@ def glints(rng, c):
     return np.clip(c, 0, 1).astype(np.float32)
 
 
+def enlarge_crop(rng, c, label, lo=1.5, hi=3.0):
+    """A random part of the crop @c and its @label, 1/s of each side with s
+    drawn from @lo..@hi, enlarged back to the crop's size (bicubic; the
+    label where its enlargement reaches 0.5): the same print scanned at s
+    times the resolution, soft defects several pixels wide."""
+    h, w = label.shape
+    s = rng.uniform(lo, hi)
+    ch, cw = max(8, int(round(h / s))), max(8, int(round(w / s)))
+    y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+    c = cv2.resize(c[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_CUBIC)
+    label = cv2.resize(label[y0:y0 + ch, x0:x0 + cw], (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(c, 0.0, 1.0).astype(np.float32), (label >= 0.5).astype(np.float32)
+
+
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0):
+              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
@@ -559,7 +573,9 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     first); @strands of the textures are grass, straw or fur; @glint the share
     with specular highlights or catchlights (glints); @jpeg_fraction of the
     pairs are saved as a JPEG after the damage and grain; @wide of the
-    scratches are broad (defect_coverage)."""
+    scratches are broad (defect_coverage); @enlarge of the pairs are
+    enlarged 1.5-3 times after the damage, before the grain (enlarge_crop).
+    Without @enlarge the random draws are the same as before it existed."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
@@ -571,6 +587,8 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
         label = np.zeros(c.shape[:2], np.float32)
     else:
         c, label = render_damage(rng, c, wide)
+    if enlarge and rng.random() < enlarge:
+        c, label = enlarge_crop(rng, c, label)
     c = grain(rng, c)
     if jpeg_fraction and rng.random() < jpeg_fraction:
         c = jpeg(rng, c)
@@ -757,6 +775,9 @@ def cmd_train(args):
                       if args.glint_fraction else "")
                    + ("; %d%% of the scratches 3.5-8 px wide" % round(100 * args.wide_fraction)
                       if args.wide_fraction else "")
+                   + ("; %d%% enlarged 1.5-3 times after the damage (a scan at a higher "
+                      "resolution)" % round(100 * args.enlarge_fraction)
+                      if args.enlarge_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -784,7 +805,7 @@ def cmd_train(args):
                 text=args.text_fraction, paragraph=args.paragraph_fraction,
                 strands=args.strand_fraction, fonts=args.font_fraction,
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
-                wide=args.wide_fraction)
+                wide=args.wide_fraction, enlarge=args.enlarge_fraction)
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
@@ -1195,6 +1216,11 @@ def main():
                    help="share of the drawn scratches that are broad, 3.5-8 px wide (else "
                         "1-6 px): flat strokes across the picture that a detector trained on "
                         "twigs and wires as negatives tends to leave")
+    t.add_argument("--enlarge-fraction", type=float, default=0.0,
+                   help="share of the training pairs whose random part is enlarged 1.5-3 times "
+                        "(bicubic) after the damage is drawn, before the grain: a scan at a "
+                        "higher resolution, where defects are soft and several pixels wide "
+                        "(README 'Scale, session 24')")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")
