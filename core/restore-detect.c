@@ -7,7 +7,7 @@
  * tile [3, T, T] and one output tile [T, T] of floats, 16 T^2 bytes, plus
  * the network's workspace; nothing else grows with the image.  With
  * scale f > 1 the network runs on the picture reduced f times (block
- * means, restore_detect_reduce()) and the probabilities are enlarged
+ * means, detect_reduce()) and the probabilities are enlarged
  * bilinearly: (channels + 1) / f^2 floats a pixel more.
  *
  * restore_detect_select(): threshold, 8-connected regions of the pixels
