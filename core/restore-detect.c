@@ -320,21 +320,8 @@ restore_detect_probability (RestoreModel               *model,
                    "channels (%d x %d)", src->rowstride, src->width, src->channels);
       return FALSE;
     }
-  if (options->n_threads < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the number of threads must be 0 (all cores) or more, got %d",
-                   options->n_threads);
-      return FALSE;
-    }
-  if (options->tile_size < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the tile size must be 0 (default) or more, got %d",
-                   options->tile_size);
-      return FALSE;
-    }
-  if (! restore_check_flips (options->flips, error))
+  if (! restore_check_run_settings (options->n_threads, options->tile_size,
+                                    options->flips, error))
     return FALSE;
   if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SCALE, options->scale, error))
     return FALSE;

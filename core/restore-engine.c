@@ -280,13 +280,28 @@ engine_sink (const RestoreTilePlan *plan,
 }
 
 /**
- * restore_check_flips:
+ * restore_check_run_settings:
  * See restore-engine.h.
  */
 gboolean
-restore_check_flips (int      flips,
-                     GError **error)
+restore_check_run_settings (int      n_threads,
+                            int      tile_size,
+                            int      flips,
+                            GError **error)
 {
+  if (n_threads < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the number of threads must be 0 (all cores) or more, got %d",
+                   n_threads);
+      return FALSE;
+    }
+  if (tile_size < 0)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "the tile size must be 0 (default) or more, got %d", tile_size);
+      return FALSE;
+    }
   if (flips != 0 && flips != 1 && flips != 2 && flips != 4)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
@@ -376,22 +391,9 @@ engine_check_args (const RestoreImage   *src,
   if (!restore_param_check_double (RESTORE_PARAM_DENOISE, options->denoise, error)
       || !restore_param_check_double (RESTORE_PARAM_SHARPEN, options->sharpen, error))
     return FALSE;
-  if (options->n_threads < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the number of threads must be 0 (all cores) or more, got %d",
-                   options->n_threads);
-      return FALSE;
-    }
-  if (! restore_check_flips (options->flips, error))
+  if (! restore_check_run_settings (options->n_threads, options->tile_size,
+                                    options->flips, error))
     return FALSE;
-  if (options->tile_size < 0)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "the tile size must be 0 (default) or more, got %d",
-                   options->tile_size);
-      return FALSE;
-    }
   return TRUE;
 }
 

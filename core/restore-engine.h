@@ -68,11 +68,14 @@ typedef struct
 /* Fills @options with the defaults of the parameter table. */
 void     restore_options_init (RestoreOptions *options);
 
-/* TRUE when @flips is a valid mirror-image count for the options of
- * restoration or detection (0 = the model's own, 1, 2 or 4); else FALSE
- * with @error set (RESTORE_ERROR_INVALID). */
-gboolean restore_check_flips  (int              flips,
-                               GError         **error);
+/* The run settings restoration and detection share: TRUE when @n_threads
+ * >= 0 (0 = all cores), @tile_size >= 0 (0 = default) and @flips is a
+ * valid mirror-image count (0 = the model's own, 1, 2 or 4); else FALSE
+ * with @error set (RESTORE_ERROR_INVALID) naming the first bad one. */
+gboolean restore_check_run_settings (int      n_threads,
+                                     int      tile_size,
+                                     int      flips,
+                                     GError **error);
 
 /**
  * restore_run:

@@ -555,6 +555,17 @@ test_flips (void)
   g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
   g_assert_cmpstr (error->message, ==, "flips must be 0 (the model's own), 1, 2 or 4, got 3");
   g_clear_error (&error);
+  /* the run settings restoration shares (restore_check_run_settings) */
+  options.flips = 0;
+  options.n_threads = -1;
+  g_assert_false (restore_detect_probability (model, &img, two, &options, &error));
+  g_assert_cmpstr (error->message, ==, "the number of threads must be 0 (all cores) or more, got -1");
+  g_clear_error (&error);
+  options.n_threads = 1;
+  options.tile_size = -2;
+  g_assert_false (restore_detect_probability (model, &img, two, &options, &error));
+  g_assert_cmpstr (error->message, ==, "the tile size must be 0 (default) or more, got -2");
+  g_clear_error (&error);
 
   restore_model_free (model);
   g_free (img.data);
