@@ -34,6 +34,9 @@ typedef struct
   int     operation, min_size, max_size, grow;
 } DetectSettingsBlob1;
 
+/* The blob's size tells the versions apart. */
+G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
+
 void
 plugin_detect_settings_defaults (PluginDetectSettings *settings)
 {
@@ -76,10 +79,10 @@ plugin_detect_settings_check (const PluginDetectSettings *settings,
 gboolean
 plugin_detect_settings_load (PluginDetectSettings *settings)
 {
-  DetectSettingsBlob  blob;
-  DetectSettingsBlob1 old;
+  DetectSettingsBlob   blob;
+  DetectSettingsBlob1  old;
   PluginDetectSettings s;
-  gint                size = gimp_get_data_size (DETECT_SETTINGS_KEY);
+  gint                 size = gimp_get_data_size (DETECT_SETTINGS_KEY);
 
   plugin_detect_settings_defaults (settings);
   s = *settings;
