@@ -91,6 +91,32 @@
          "failed or a different result")
     (gimp-image-delete image))
 
+  ; Settings saved by the version before the scale (blob version 1:
+  ; u32 version, 4 bytes of padding, double sensitivity 0.3, int operation
+  ; 0, min-size 1, max-size 48, grow 1) are still read: WITH-LAST-VALS then
+  ; repeats sensitivity 0.3, not the last call's 0.7 nor the default 0.5.
+  (let* ((image (load-photo dir))
+         (layer (car (gimp-image-get-active-layer image)))
+         (at-half (detect RUN-NONINTERACTIVE image layer 0.5 0))
+         (want (detect RUN-NONINTERACTIVE image layer 0.3 0))
+         (b1 (gimp-selection-bounds image))
+         (other (detect RUN-NONINTERACTIVE image layer 0.7 0))
+         (set (gimp-procedural-db-set-data
+               "plug-in-restore-detect" 32
+               (vector 1 0 0 0  0 0 0 0  51 51 51 51 51 51 211 63
+                       0 0 0 0  1 0 0 0  48 0 0 0  1 0 0 0)))
+         (none (gimp-selection-none image))
+         (again (detect RUN-WITH-LAST-VALS image layer 0.95 1)))
+    (say (and want again other at-half (not (= want other)) (not (= want at-half))
+              (= want again) (equal? b1 (gimp-selection-bounds image)))
+         "settings saved by the previous version are read"
+         (string-append "regions at 0.3 / 0.5 / 0.7 / last values: "
+                        (if want (number->string want) "failed") " / "
+                        (if at-half (number->string at-half) "failed") " / "
+                        (if other (number->string other) "failed") " / "
+                        (if again (number->string again) "failed")))
+    (gimp-image-delete image))
+
   ; Grayscale works (fed as three equal channels).
   (let* ((image (load-photo dir)))
     (gimp-image-convert-grayscale image)
