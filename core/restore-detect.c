@@ -270,6 +270,288 @@ detect_enlarge (const float *small,
     }
 }
 
+/* Automatic scale (scale 0): where the picture is soft, the network at
+ * half size is trusted too.  The softness around a pixel is measured per
+ * axis: e2 = g - the picture reduced twice along that axis (pair means)
+ * and enlarged back (linear), e4 the same with 4; a picture as sharp as
+ * the training photos keeps a good share of its detail energy above half
+ * its resolution (sum e2^2 / sum e4^2 of 0.2-0.7 on the evaluation and
+ * held-out photos), a picture enlarged twice almost none (0.11-0.17).
+ * Sums over cells of SOFT_CELL x SOFT_CELL pixels, windows of (2
+ * SOFT_REACH + 1)^2 cells (40 px), the larger ratio of the two axes (a
+ * photo blurred by motion along one axis stays sharp along the other),
+ * the weight 1 at or below SOFT_LOW, 0 at or above SOFT_HIGH, linear
+ * between (the thresholds chosen on the 13 held-out training photos;
+ * weights/recipe/README.md "Automatic scale"). */
+#define SOFT_CELL   8
+#define SOFT_REACH  2
+#define SOFT_LOW    0.17
+#define SOFT_HIGH   0.19
+#define SOFT_EPS    1e-6   /* per pixel, in squared 0..1 gray units */
+
+/* @line (@n values) reduced @f times (means of @f, the last block
+ * smaller) into @red, then each value's residual from the linear
+ * enlargement of @red, squared, into @res. */
+static void
+soft_residual (const float *line,
+               int          n,
+               int          f,
+               float       *red,
+               float       *res)
+{
+  int m = (n + f - 1) / f;
+
+  for (int i = 0; i < m; i++)
+    {
+      int    i0 = i * f, i1 = MIN (i0 + f, n);
+      double sum = 0.0;
+
+      for (int j = i0; j < i1; j++)
+        sum += line[j];
+      red[i] = (float) (sum / (i1 - i0));
+    }
+  for (int j = 0; j < n; j++)
+    {
+      double t = CLAMP ((j + 0.5) / f - 0.5, 0.0, (double) (m - 1));
+      int    t0 = (int) t, t1 = MIN (t0 + 1, m - 1);
+      double e = line[j] - (red[t0] + (t - t0) * (red[t1] - red[t0]));
+
+      res[j] = (float) (e * e);
+    }
+}
+
+/* The softness weights of @src on the cell grid ([gh, gw], SOFT_CELL
+ * pixels a cell): 1 where the picture is as soft as one enlarged twice, 0
+ * where it is sharp (see above). */
+static float *
+detect_softness (const RestoreImage *src,
+                 int                *gw_out,
+                 int                *gh_out)
+{
+  int     w = src->width, h = src->height;
+  int     gw = (w + SOFT_CELL - 1) / SOFT_CELL, gh = (h + SOFT_CELL - 1) / SOFT_CELL;
+  gsize   cells = (gsize) gw * gh;
+  int     nc = MIN (src->channels, 3) == 2 ? 1 : MIN (src->channels, 3);
+  float  *gray = g_new (float, (gsize) w * h);
+  float  *red = g_new (float, w), *r2 = g_new (float, w), *r4 = g_new (float, w);
+  double *sum = g_new0 (double, 4 * cells);   /* e2 x, e4 x, e2 y, e4 y */
+  double *win = g_new (double, 4 * cells);
+  float  *weight = g_new (float, cells);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        const float *p = src->data + (gsize) y * src->rowstride + (gsize) x * src->channels;
+        float        v = 0.0f;
+
+        for (int c = 0; c < nc; c++)
+          v += p[c];
+        gray[(gsize) y * w + x] = v / nc;
+      }
+  for (int y = 0; y < h; y++)
+    {
+      const float *row = gray + (gsize) y * w;
+      double      *s = sum + (gsize) (y / SOFT_CELL) * gw;
+
+      soft_residual (row, w, 2, red, r2);
+      soft_residual (row, w, 4, red, r4);
+      for (int x = 0; x < w; x++)
+        {
+          s[x / SOFT_CELL] += r2[x];
+          s[cells + x / SOFT_CELL] += r4[x];
+        }
+    }
+  /* along y, row by row: the picture reduced 2 and 4 times along y */
+  for (int k = 0; k < 2; k++)
+    {
+      int    f = k == 0 ? 2 : 4, m = (h + f - 1) / f;
+      float *rows = g_new0 (float, (gsize) m * w);
+
+      for (int y = 0; y < h; y++)
+        {
+          const float *row = gray + (gsize) y * w;
+          float       *r = rows + (gsize) (y / f) * w;
+
+          for (int x = 0; x < w; x++)
+            r[x] += row[x];
+        }
+      for (int i = 0; i < m; i++)
+        {
+          float inv = 1.0f / (MIN (i * f + f, h) - i * f);
+
+          for (int x = 0; x < w; x++)
+            rows[(gsize) i * w + x] *= inv;
+        }
+      for (int y = 0; y < h; y++)
+        {
+          double       t = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (m - 1));
+          int          t0 = (int) t, t1 = MIN (t0 + 1, m - 1);
+          float        a = (float) (t - t0);
+          const float *row = gray + (gsize) y * w;
+          const float *u = rows + (gsize) t0 * w, *v = rows + (gsize) t1 * w;
+          double      *s = sum + (2 + k) * cells + (gsize) (y / SOFT_CELL) * gw;
+
+          for (int x = 0; x < w; x++)
+            {
+              float e = row[x] - (u[x] + a * (v[x] - u[x]));
+
+              s[x / SOFT_CELL] += e * e;
+            }
+        }
+      g_free (rows);
+    }
+
+  /* window sums, separably: along x into win, then along y back into sum */
+  for (int k = 0; k < 4; k++)
+    {
+      double *s = sum + k * cells, *t = win + k * cells;
+
+      for (int cy = 0; cy < gh; cy++)
+        for (int cx = 0; cx < gw; cx++)
+          {
+            double acc = 0.0;
+
+            for (int i = MAX (cx - SOFT_REACH, 0); i <= MIN (cx + SOFT_REACH, gw - 1); i++)
+              acc += s[(gsize) cy * gw + i];
+            t[(gsize) cy * gw + cx] = acc;
+          }
+      for (int cy = 0; cy < gh; cy++)
+        for (int cx = 0; cx < gw; cx++)
+          {
+            double acc = 0.0;
+
+            for (int i = MAX (cy - SOFT_REACH, 0); i <= MIN (cy + SOFT_REACH, gh - 1); i++)
+              acc += t[(gsize) i * gw + cx];
+            s[(gsize) cy * gw + cx] = acc;
+          }
+    }
+  for (int cy = 0; cy < gh; cy++)
+    for (int cx = 0; cx < gw; cx++)
+      {
+        gsize  c = (gsize) cy * gw + cx;
+        /* the pixels in the window, for the floor of the denominator */
+        int    px = MIN ((cx + SOFT_REACH + 1) * SOFT_CELL, w) - MAX (cx - SOFT_REACH, 0) * SOFT_CELL;
+        int    py = MIN ((cy + SOFT_REACH + 1) * SOFT_CELL, h) - MAX (cy - SOFT_REACH, 0) * SOFT_CELL;
+        double floor_ = SOFT_EPS * px * py;
+        double rx = sum[c] / (sum[cells + c] + floor_);
+        double ry = sum[2 * cells + c] / (sum[3 * cells + c] + floor_);
+        double r = MAX (rx, ry);
+
+        weight[c] = (float) CLAMP ((SOFT_HIGH - r) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0);
+      }
+  g_free (gray);
+  g_free (red);
+  g_free (r2);
+  g_free (r4);
+  g_free (sum);
+  g_free (win);
+  *gw_out = gw;
+  *gh_out = gh;
+  return weight;
+}
+
+/* The network on @src reduced @f times, its probabilities enlarged into
+ * @prob. */
+static gboolean
+detect_reduced (RestoreModel               *model,
+                const RestoreImage         *src,
+                int                         f,
+                float                      *prob,
+                const RestoreDetectOptions *options,
+                GError                    **error)
+{
+  RestoreImage small;
+  float       *small_prob;
+  gboolean     ok;
+
+  detect_reduce (src, f, &small);
+  small_prob = g_new (float, (gsize) small.width * small.height);
+  ok = detect_tiles (model, &small, small_prob, options, error);
+  if (ok)
+    detect_enlarge (small_prob, small.width, small.height, f, prob,
+                    src->width, src->height);
+  g_free (small_prob);
+  g_free (small.data);
+  return ok;
+}
+
+typedef struct
+{
+  const RestoreDetectOptions *options;
+  double                      from, span;
+} DetectStage;
+
+static void
+detect_stage_progress (double   fraction,
+                       gpointer data)
+{
+  DetectStage *stage = data;
+
+  stage->options->progress (stage->from + stage->span * fraction,
+                            stage->options->progress_data);
+}
+
+/* Scale 0: the network at full size into @prob and at half size, and,
+ * per pixel, prob = max (p1, w p2) with w the softness weight
+ * (detect_softness(), bilinear between cell centres).  Where the picture
+ * is sharp this is the full-size map; where it is soft, where the
+ * network at full size finds next to nothing, the half-size map. */
+static gboolean
+detect_auto (RestoreModel               *model,
+             const RestoreImage         *src,
+             float                      *prob,
+             const RestoreDetectOptions *options,
+             GError                    **error)
+{
+  RestoreDetectOptions stage_options = *options;
+  /* cost: 1 for the full size, 1/4 for the half */
+  DetectStage          stage = { options, 0.0, 0.8 };
+  float               *half, *weight;
+  int                  w = src->width, h = src->height, gw, gh;
+  gboolean             ok;
+
+  if (options->progress != NULL)
+    {
+      stage_options.progress = detect_stage_progress;
+      stage_options.progress_data = &stage;
+    }
+  weight = detect_softness (src, &gw, &gh);
+  ok = detect_tiles (model, src, prob, &stage_options, error);
+  if (! ok)
+    {
+      g_free (weight);
+      return FALSE;
+    }
+  stage.from = 0.8;
+  stage.span = 0.2;
+  half = g_new (float, (gsize) w * h);
+  ok = detect_reduced (model, src, 2, half, &stage_options, error);
+  if (ok)
+    for (int y = 0; y < h; y++)
+      {
+        double fy = CLAMP ((y + 0.5) / SOFT_CELL - 0.5, 0.0, (double) (gh - 1));
+        int    y0 = (int) fy, y1 = MIN (y0 + 1, gh - 1);
+        float  ay = (float) (fy - y0);
+
+        for (int x = 0; x < w; x++)
+          {
+            double fx = CLAMP ((x + 0.5) / SOFT_CELL - 0.5, 0.0, (double) (gw - 1));
+            int    x0 = (int) fx, x1 = MIN (x0 + 1, gw - 1);
+            float  ax = (float) (fx - x0);
+            const float *r0 = weight + (gsize) y0 * gw, *r1 = weight + (gsize) y1 * gw;
+            float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
+            float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
+            float  wt = top + ay * (bottom - top);
+            gsize  i = (gsize) y * w + x;
+
+            prob[i] = MAX (prob[i], wt * half[i]);
+          }
+      }
+  g_free (half);
+  g_free (weight);
+  return ok;
+}
+
 /**
  * restore_detect_probability:
  * See restore-detect.h.
@@ -282,9 +564,6 @@ restore_detect_probability (RestoreModel               *model,
                             GError                    **error)
 {
   RestoreDetectOptions defaults;
-  RestoreImage         small;
-  float               *small_prob;
-  gboolean             ok;
   int                  f;
 
   g_return_val_if_fail (model != NULL, FALSE);
@@ -328,20 +607,13 @@ restore_detect_probability (RestoreModel               *model,
   if (detect_cancelled (options, error))
     return FALSE;
   f = options->scale;
-  if (f <= 1)
+  if (f == 0)
+    return detect_auto (model, src, prob, options, error);
+  if (f == 1)
     return detect_tiles (model, src, prob, options, error);
-
   /* The picture reduced f times (each pixel the mean of an f x f block),
    * the network on that, its probabilities scaled back up. */
-  detect_reduce (src, f, &small);
-  small_prob = g_new (float, (gsize) small.width * small.height);
-  ok = detect_tiles (model, &small, small_prob, options, error);
-  if (ok)
-    detect_enlarge (small_prob, small.width, small.height, f, prob,
-                    src->width, src->height);
-  g_free (small_prob);
-  g_free (small.data);
-  return ok;
+  return detect_reduced (model, src, f, prob, options, error);
 }
 
 static gboolean

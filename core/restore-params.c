@@ -134,9 +134,11 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .label  = N_("_Look at 1/N size:"),
     .blurb  = N_("Look for the damage in the picture reduced this many "
                  "times (2 or 3 for scans whose defects are soft and "
-                 "several pixels wide; 1 = full resolution)"),
+                 "several pixels wide; 1 = full resolution; 0 = automatic: "
+                 "full resolution where the picture is sharp, half size "
+                 "where it is soft)"),
     .type   = RESTORE_PARAM_TYPE_INT,
-    .min    = 1,
+    .min    = 0,
     .max    = 8,
     .def    = 1,
     .step   = 1,

@@ -1032,7 +1032,7 @@ static const DetectBadCase detect_bad[] = {
   { "extend-range", { "--detect", "--extend", "0", "--mask-out", "@M" }, FALSE,
     "extend must be between 0.001 and 1, got 0" },
   { "scale-range", { "--detect", "--scale", "9", "--mask-out", "@M" }, FALSE,
-    "scale must be a whole number between 1 and 8, got 9" },
+    "scale must be a whole number between 0 and 8, got 9" },
   { "sizes-crossed", { "--detect", "--min-size", "9", "--max-size", "4", "--mask-out", "@M" }, FALSE,
     "--min-size (9) is larger than --max-size (4)" },
   { "unknown-detector", { "--detect", "--detector", "nosuch", "--mask-out", "@M" }, FALSE,

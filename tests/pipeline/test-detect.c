@@ -639,10 +639,10 @@ test_scale (void)
       g_free (sp);
     }
 
-  options.scale = 0;
+  options.scale = 9;
   g_assert_false (restore_detect_probability (model, &img, got, &options, &error));
   g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "scale must be a whole number between 1 and 8, got 0");
+  g_assert_cmpstr (error->message, ==, "scale must be a whole number between 0 and 8, got 9");
   g_clear_error (&error);
 
   restore_model_free (model);
@@ -731,6 +731,86 @@ test_progress_and_cancel (void)
   g_free (mask);
   g_free (img.data);
   restore_model_free (model);
+}
+
+/* scale 0 (automatic): the full-size map where the picture is sharp, the
+ * larger of it and the half-size map where the picture is soft, measured
+ * locally: the left half of this picture is pixel noise, the right half a
+ * slow wave. */
+static void
+test_auto_scale (void)
+{
+  RestoreModel        *model = load_data_model ("tiny-detect.grst");
+  int                  w = 176, h = 120;
+  RestoreImage         img = { g_new (float, (gsize) w * h * 3), w, h, 3, (gsize) w * 3 };
+  RestoreDetectOptions options;
+  gsize                n = (gsize) w * h;
+  float               *p0 = g_new (float, n), *p1 = g_new (float, n), *p2 = g_new (float, n);
+  GArray              *seen = g_array_new (FALSE, FALSE, sizeof (double));
+  GRand               *rand = g_rand_new_with_seed (11);
+  GError              *error = NULL;
+  double               sharp_diff = 0.0, soft_diff = 0.0, soft_gain = 0.0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        double v = x < w / 2 ? g_rand_double_range (rand, 0.2, 0.8)
+                             : 0.5 + 0.3 * sin (x * 0.08) * cos (y * 0.06);
+
+        for (int c = 0; c < 3; c++)
+          img.data[((gsize) y * w + x) * 3 + c] = (float) v;
+      }
+  restore_detect_options_init (&options);
+  options.n_threads = 1;
+  options.scale = 1;
+  g_assert_true (restore_detect_probability (model, &img, p1, &options, &error));
+  options.scale = 2;
+  g_assert_true (restore_detect_probability (model, &img, p2, &options, &error));
+  options.scale = 0;
+  options.progress = record_progress;
+  options.progress_data = seen;
+  g_assert_true (restore_detect_probability (model, &img, p0, &options, &error));
+  g_assert_no_error (error);
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        gsize i = (gsize) y * w + x;
+        float hi = MAX (p1[i], p2[i]);
+
+        /* never below the full-size map, never above the larger of both */
+        g_assert_cmpfloat (p0[i], >=, p1[i]);
+        g_assert_cmpfloat (p0[i], <=, hi + 1e-6f);
+        /* the softness windows (40 px) of these columns lie in one half */
+        if (x < 32)
+          sharp_diff = MAX (sharp_diff, fabs (p0[i] - p1[i]));
+        if (x >= 128)
+          {
+            soft_diff = MAX (soft_diff, fabs (p0[i] - hi));
+            soft_gain = MAX (soft_gain, hi - p1[i]);
+          }
+      }
+  g_test_message ("sharp half: %.3g from the full-size map; soft half: %.3g from "
+                  "the larger of both, which is up to %.3g above the full-size map",
+                  sharp_diff, soft_diff, soft_gain);
+  g_assert_cmpfloat (sharp_diff, ==, 0.0);
+  g_assert_cmpfloat (soft_diff, <=, 1e-6);
+  g_assert_cmpfloat (soft_gain, >, 1e-3);   /* the half-size map made a difference */
+
+  /* progress: both passes, in order, to 1 */
+  g_assert_cmpuint (seen->len, >, 2);
+  g_assert_cmpfloat (g_array_index (seen, double, 0), ==, 0.0);
+  g_assert_cmpfloat (g_array_index (seen, double, seen->len - 1), ==, 1.0);
+  for (guint i = 1; i < seen->len; i++)
+    g_assert_cmpfloat (g_array_index (seen, double, i), >=, g_array_index (seen, double, i - 1));
+
+  g_array_unref (seen);
+  g_rand_free (rand);
+  restore_model_free (model);
+  g_free (img.data);
+  g_free (p0);
+  g_free (p1);
+  g_free (p2);
 }
 
 /* A restoration model is not a detector and a detector restores nothing. */
@@ -848,6 +928,7 @@ main (int argc, char **argv)
   g_test_add_func ("/core/detect/select-extend", test_select_extend);
   g_test_add_func ("/core/detect/flips", test_flips);
   g_test_add_func ("/core/detect/scale", test_scale);
+  g_test_add_func ("/core/detect/auto-scale", test_auto_scale);
   g_test_add_func ("/core/detect/select-errors", test_select_errors);
   g_test_add_func ("/core/detect/full-plan", test_full_plan);
   g_test_add_func ("/core/detect/tiled-equals-whole", test_tiled_equals_whole);
