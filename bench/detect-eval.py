@@ -107,7 +107,7 @@ def run_detect(args, image_path, mask_path, extra=()):
         cmd += ["--extend", str(args.extend)]
     if args.flips:
         cmd += ["--flips", str(args.flips)]
-    if args.scale:
+    if args.scale is not None:
         cmd += ["--scale", str(args.scale)]
     cmd += list(extra) + [image_path]
     for attempt in range(20):
@@ -254,9 +254,9 @@ def main():
                     help="the command's --extend (1 = no hysteresis), to measure the default's")
     ap.add_argument("--flips", type=int, default=0, choices=(0, 1, 2, 4),
                     help="the command's --flips (1 = one pass; default 0: the detector's own)")
-    ap.add_argument("--scale", type=int, default=0,
+    ap.add_argument("--scale", type=int, default=None,
                     help="the command's --scale (the detector looks at the picture reduced this "
-                         "many times; default 0: the command's default)")
+                         "many times; 0: automatic, per region; default: the command's default)")
     ap.add_argument("--upscale", type=int, default=1,
                     help="enlarge each picture, damaged or not, and its label this many times "
                          "(bicubic) after the damage is drawn: a scan of the same print at a "
@@ -331,7 +331,7 @@ def main():
         ("" if args.sensitivity is None else " --sensitivity %g" % args.sensitivity) + \
         ("" if args.extend is None else " --extend %g" % args.extend) + \
         ("" if not args.flips else " --flips %d" % args.flips) + \
-        ("" if not args.scale else " --scale %d" % args.scale) + \
+        ("" if args.scale is None else " --scale %d" % args.scale) + \
         ("" if args.upscale == 1 else " --upscale %d" % args.upscale) + \
         ("" if not args.detector else " --detector %s" % args.detector)
     out = []

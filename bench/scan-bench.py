@@ -549,6 +549,7 @@ def main(argv=None):
         det = ['--detector', detector]
         for key, name in [('detect', 'gimp-restore --detect (default settings)'),
                           ('detect-s2', 'gimp-restore --detect --scale 2 (at half size)'),
+                          ('detect-s0', 'gimp-restore --detect --scale 0 (automatic, per region)'),
                           ('auto-detect', 'gimp-restore --auto (detect, then restore)')]:
             res['rows'].append((key, name))
             for case in cases:
@@ -558,7 +559,8 @@ def main(argv=None):
                 damaged = os.path.join(work, 'damaged-%s.png' % case)
                 if key.startswith('detect'):
                     argv_ = [cli, '--quiet', '--detect', '--mask-out', out] + threads + det + \
-                            (['--scale', '2'] if key == 'detect-s2' else []) + [damaged]
+                            {'detect-s2': ['--scale', '2'], 'detect-s0': ['--scale', '0']}.get(key, []) + \
+                            [damaged]
                 else:
                     argv_ = [cli, '--quiet', '--auto'] + threads + det + [damaged, out]
                 r = run_measured(argv_, env=env, timeout=args.timeout, out=out)

@@ -8,7 +8,11 @@
  * the network's workspace; nothing else grows with the image.  With
  * scale f > 1 the network runs on the picture reduced f times (block
  * means, detect_reduce()) and the probabilities are enlarged
- * bilinearly: (channels + 1) / f^2 floats a pixel more.
+ * bilinearly: (channels + 1) / f^2 floats a pixel more.  Scale 0
+ * (detect_auto()) runs both the full size and the half, and blends by the
+ * picture's local softness (detect_softness(): the gray picture and 0.75
+ * floats a pixel while it is measured, then per 8 x 8 cell); the half-size
+ * map takes one float a pixel more.
  *
  * restore_detect_select(): threshold, 8-connected regions of the pixels
  * at or above the threshold or the extend probability as runs
@@ -509,13 +513,22 @@ detect_auto (RestoreModel               *model,
   float               *half, *weight;
   int                  w = src->width, h = src->height, gw, gh;
   gboolean             ok;
+  float                soft = 0.0f;
 
+  weight = detect_softness (src, &gw, &gh);
+  for (gsize c = 0; c < (gsize) gw * gh; c++)
+    soft = MAX (soft, weight[c]);
+  if (soft == 0.0f)
+    {
+      /* sharp all over: the full-size map alone */
+      g_free (weight);
+      return detect_tiles (model, src, prob, options, error);
+    }
   if (options->progress != NULL)
     {
       stage_options.progress = detect_stage_progress;
       stage_options.progress_data = &stage;
     }
-  weight = detect_softness (src, &gw, &gh);
   ok = detect_tiles (model, src, prob, &stage_options, error);
   if (! ok)
     {

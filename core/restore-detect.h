@@ -55,7 +55,8 @@ typedef struct
   double              fringe;        /* 0..1, see above */
   double              extend;        /* 0.001..1, see above */
   int                 scale;         /* 1..8: the network looks at the
-                                      * picture reduced this many times
+                                      * picture reduced this many times;
+                                      * 0: automatic, 1 or 2 by region
                                       * (restore_detect_probability()) */
   int                 flips;         /* mirror images averaged per tile: 1, 2
                                       * or 4; 0 = the detector's restore.flips */
@@ -90,7 +91,13 @@ double   restore_detect_threshold      (double sensitivity);
  * the detector was trained on photos that are sharp at the pixel level,
  * and on a high-resolution scan a defect is soft and several pixels wide
  * (bench/detect-eval.py --upscale measures it); it also costs about 1 /
- * f^2 of the time.  Returns FALSE with @error set
+ * f^2 of the time.  Scale 0 chooses by region: the network runs at full
+ * size and at half size, and each pixel takes max (p1, w p2), w from 0
+ * where the picture around it (40 px) keeps the detail energy of a sharp
+ * photo above half its resolution to 1 where it is as soft as a picture
+ * enlarged twice (restore-detect.c, detect_softness()); so a sharp photo
+ * gets the full-size map and a soft scan the half-size one, for about
+ * 1.25 times the time of scale 1.  Returns FALSE with @error set
  * (RESTORE_ERROR_INVALID for a bad argument or a model that is not a
  * detector, RESTORE_ERROR_CANCELLED) and @prob undefined on failure.
  * This is the expensive part: a preview re-runs only

@@ -33,7 +33,7 @@ typedef enum
   RESTORE_DETECT_PARAM_GROW,         /* int px */
   RESTORE_DETECT_PARAM_FRINGE,       /* double 0..1, a probability */
   RESTORE_DETECT_PARAM_EXTEND,       /* double 0.001..1, a probability */
-  RESTORE_DETECT_PARAM_SCALE,        /* int: 1 = full resolution, N = reduced N times */
+  RESTORE_DETECT_PARAM_SCALE,        /* int: 1 = full resolution, N = reduced N times, 0 = automatic */
   RESTORE_DETECT_PARAM_COUNT
 } RestoreDetectParamId;
 

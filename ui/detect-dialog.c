@@ -358,6 +358,43 @@ prob_worker (gpointer data)
 
 static gboolean progress_tick (gpointer data);
 
+/* The scale's spin button shows 0 as "Auto" and reads it back. */
+static gboolean
+scale_output (GtkSpinButton *spin,
+              gpointer       data)
+{
+  int   v = (int) lround (gtk_adjustment_get_value (gtk_spin_button_get_adjustment (spin)));
+  char *text = v == 0 ? g_strdup (_("Auto")) : g_strdup_printf ("%d", v);
+
+  if (g_strcmp0 (text, gtk_entry_get_text (GTK_ENTRY (spin))) != 0)
+    gtk_entry_set_text (GTK_ENTRY (spin), text);
+  g_free (text);
+  return TRUE;
+}
+
+static gint
+scale_input (GtkSpinButton *spin,
+             gdouble       *value,
+             gpointer       data)
+{
+  char *text = g_strstrip (g_strdup (gtk_entry_get_text (GTK_ENTRY (spin))));
+  char *end = NULL;
+  gint  result;
+
+  if (g_utf8_collate (text, _("Auto")) == 0 || g_ascii_strcasecmp (text, "auto") == 0)
+    {
+      *value = 0.0;
+      result = TRUE;
+    }
+  else
+    {
+      *value = g_ascii_strtod (text, &end);
+      result = end != text && *end == '\0' ? TRUE : GTK_INPUT_ERROR;
+    }
+  g_free (text);
+  return result;
+}
+
 /* Main thread: starts the network at the scale shown.  While a worker
  * runs (the network at another scale, or a selection reading its
  * probabilities), cancels it and starts when the last one ends
@@ -488,6 +525,13 @@ detect_dialog_run (PluginDetectInput    *input,
       gtk_grid_attach (GTK_GRID (grid), label, 0, i, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), scale, 1, i, 1, 1);
       gtk_grid_attach (GTK_GRID (grid), spin, 2, i, 1, 1);
+      if (sliders[i] == RESTORE_DETECT_PARAM_SCALE)
+        {
+          /* wide enough for "Auto" */
+          gtk_entry_set_width_chars (GTK_ENTRY (spin), 5);
+          g_signal_connect (spin, "output", G_CALLBACK (scale_output), NULL);
+          g_signal_connect (spin, "input", G_CALLBACK (scale_input), NULL);
+        }
     }
 
   /* Replace or add to the selection. */
@@ -519,6 +563,7 @@ detect_dialog_run (PluginDetectInput    *input,
   /* The network in the background (again only when the scale changes). */
   d.prob = g_new (float, (gsize) input->image.width * input->image.height);
   d.prob_done = TRUE;
+  d.prob_scale = -1;   /* none yet (0 is the automatic scale) */
   prob_start (&d);
 
   restore_dialog_set_transient (d.dialog);

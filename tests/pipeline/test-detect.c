@@ -804,6 +804,22 @@ test_auto_scale (void)
   for (guint i = 1; i < seen->len; i++)
     g_assert_cmpfloat (g_array_index (seen, double, i), >=, g_array_index (seen, double, i - 1));
 
+  /* noise all over: sharp everywhere, the full-size map alone (the
+   * half-size pass is skipped), progress still to 1 */
+  for (gsize i = 0; i < n; i++)
+    img.data[3 * i] = img.data[3 * i + 1] = img.data[3 * i + 2] =
+      (float) g_rand_double_range (rand, 0.2, 0.8);
+  options.scale = 1;
+  options.progress = NULL;
+  g_assert_true (restore_detect_probability (model, &img, p1, &options, &error));
+  options.scale = 0;
+  options.progress = record_progress;
+  g_array_set_size (seen, 0);
+  g_assert_true (restore_detect_probability (model, &img, p0, &options, &error));
+  g_assert_no_error (error);
+  g_assert_cmpfloat (max_diff (p0, p1, n), ==, 0.0);
+  g_assert_cmpfloat (g_array_index (seen, double, seen->len - 1), ==, 1.0);
+
   g_array_unref (seen);
   g_rand_free (rand);
   restore_model_free (model);
