@@ -241,9 +241,38 @@ detect_reduce (const RestoreImage *src,
   g_free (acc);
 }
 
+/* Row @y of the bilinear enlargement of @small (sw x sh, the reduction
+ * by @f of a picture @w pixels wide) into @row: pixel (x, y) of the
+ * picture lies at ((x + 0.5) / f - 0.5, (y + 0.5) / f - 0.5) in @small,
+ * edges clamped. */
+static void
+detect_enlarge_row (const float *small,
+                    int          sw,
+                    int          sh,
+                    int          f,
+                    int          y,
+                    float       *row,
+                    int          w)
+{
+  double       fy = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (sh - 1));
+  int          y0 = (int) fy, y1 = MIN (y0 + 1, sh - 1);
+  float        ay = (float) (fy - y0);
+  const float *r0 = small + (gsize) y0 * sw, *r1 = small + (gsize) y1 * sw;
+
+  for (int x = 0; x < w; x++)
+    {
+      double fx = CLAMP ((x + 0.5) / f - 0.5, 0.0, (double) (sw - 1));
+      int    x0 = (int) fx, x1 = MIN (x0 + 1, sw - 1);
+      float  ax = (float) (fx - x0);
+      float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
+      float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
+
+      row[x] = top + ay * (bottom - top);
+    }
+}
+
 /* Bilinear enlargement of @small (sw x sh, the reduction by @f of a w x h
- * picture) to @prob: pixel x of the picture lies at (x + 0.5) / f - 0.5
- * in @small, edges clamped. */
+ * picture) to @prob (detect_enlarge_row()). */
 static void
 detect_enlarge (const float *small,
                 int          sw,
@@ -254,24 +283,7 @@ detect_enlarge (const float *small,
                 int          h)
 {
   for (int y = 0; y < h; y++)
-    {
-      double fy = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (sh - 1));
-      int    y0 = (int) fy, y1 = MIN (y0 + 1, sh - 1);
-      float  ay = (float) (fy - y0);
-      const float *r0 = small + (gsize) y0 * sw, *r1 = small + (gsize) y1 * sw;
-      float *o = prob + (gsize) y * w;
-
-      for (int x = 0; x < w; x++)
-        {
-          double fx = CLAMP ((x + 0.5) / f - 0.5, 0.0, (double) (sw - 1));
-          int    x0 = (int) fx, x1 = MIN (x0 + 1, sw - 1);
-          float  ax = (float) (fx - x0);
-          float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
-          float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
-
-          o[x] = top + ay * (bottom - top);
-        }
-    }
+    detect_enlarge_row (small, sw, sh, f, y, prob + (gsize) y * w, w);
 }
 
 /* Automatic scale (scale 0): where the picture is soft, the network at
@@ -540,26 +552,20 @@ detect_auto (RestoreModel               *model,
   half = g_new (float, (gsize) w * h);
   ok = detect_reduced (model, src, 2, half, &stage_options, error);
   if (ok)
-    for (int y = 0; y < h; y++)
-      {
-        double fy = CLAMP ((y + 0.5) / SOFT_CELL - 0.5, 0.0, (double) (gh - 1));
-        int    y0 = (int) fy, y1 = MIN (y0 + 1, gh - 1);
-        float  ay = (float) (fy - y0);
+    {
+      float *wrow = g_new (float, w);
 
-        for (int x = 0; x < w; x++)
-          {
-            double fx = CLAMP ((x + 0.5) / SOFT_CELL - 0.5, 0.0, (double) (gw - 1));
-            int    x0 = (int) fx, x1 = MIN (x0 + 1, gw - 1);
-            float  ax = (float) (fx - x0);
-            const float *r0 = weight + (gsize) y0 * gw, *r1 = weight + (gsize) y1 * gw;
-            float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
-            float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
-            float  wt = top + ay * (bottom - top);
-            gsize  i = (gsize) y * w + x;
+      for (int y = 0; y < h; y++)
+        {
+          float       *p = prob + (gsize) y * w;
+          const float *q = half + (gsize) y * w;
 
-            prob[i] = MAX (prob[i], wt * half[i]);
-          }
-      }
+          detect_enlarge_row (weight, gw, gh, SOFT_CELL, y, wrow, w);
+          for (int x = 0; x < w; x++)
+            p[x] = MAX (p[x], wrow[x] * q[x]);
+        }
+      g_free (wrow);
+    }
   g_free (half);
   g_free (weight);
   return ok;
