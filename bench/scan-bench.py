@@ -547,9 +547,9 @@ def main(argv=None):
         # are the same photo with different damage), then --auto: detect
         # and restore what it found with the automatic model choice
         det = ['--detector', detector]
-        for key, name in [('detect', 'gimp-restore --detect (default settings)'),
+        for key, name in [('detect', 'gimp-restore --detect (default settings: --scale 0, automatic)'),
+                          ('detect-s1', 'gimp-restore --detect --scale 1 (at full size only)'),
                           ('detect-s2', 'gimp-restore --detect --scale 2 (at half size)'),
-                          ('detect-s0', 'gimp-restore --detect --scale 0 (automatic, per region)'),
                           ('auto-detect', 'gimp-restore --auto (detect, then restore)')]:
             res['rows'].append((key, name))
             for case in cases:
@@ -559,7 +559,7 @@ def main(argv=None):
                 damaged = os.path.join(work, 'damaged-%s.png' % case)
                 if key.startswith('detect'):
                     argv_ = [cli, '--quiet', '--detect', '--mask-out', out] + threads + det + \
-                            {'detect-s2': ['--scale', '2'], 'detect-s0': ['--scale', '0']}.get(key, []) + \
+                            {'detect-s1': ['--scale', '1'], 'detect-s2': ['--scale', '2']}.get(key, []) + \
                             [damaged]
                 else:
                     argv_ = [cli, '--quiet', '--auto'] + threads + det + [damaged, out]

@@ -140,7 +140,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .type   = RESTORE_PARAM_TYPE_INT,
     .min    = 0,
     .max    = 8,
-    .def    = 1,
+    .def    = 0,
     .step   = 1,
   },
 };

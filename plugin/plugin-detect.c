@@ -3,7 +3,7 @@
  * Settings are stored with gimp_set_data() under "plug-in-restore-detect"
  * as a versioned blob: u32 version, then the fields of that version.
  * Version 2: double sensitivity, int operation, min_size, max_size, grow,
- * scale (version 1, without scale, is read with scale 1).  A blob of
+ * scale (version 1, without scale, is read with the default scale).  A blob of
  * another version or size, or with a value out of range, is ignored.
  */
 #include "config.h"
