@@ -298,12 +298,80 @@ detect_enlarge (const float *small,
  * photo blurred by motion along one axis stays sharp along the other),
  * the weight 1 at or below SOFT_LOW, 0 at or above SOFT_HIGH, linear
  * between (the thresholds chosen on the 13 held-out training photos;
- * weights/recipe/README.md "Automatic scale"). */
-#define SOFT_CELL   8
-#define SOFT_REACH  2
-#define SOFT_LOW    0.17
-#define SOFT_HIGH   0.19
-#define SOFT_EPS    1e-6   /* per pixel, in squared 0..1 gray units */
+ * bench/detect-scale.py, weights/recipe/README.md "Automatic scale").
+ * Noise would make any picture look sharp (white noise of 1/255 halves
+ * the weight of a picture enlarged twice), so the energies of the
+ * picture's noise are taken off both sums first: its variance is
+ * estimated with Immerkaer's operator (the 3 x 3 second difference
+ * [1 -2 1; -2 4 -2; 1 -2 1], 36 times the variance on white noise), as
+ * SOFT_NOISE_SCALE times the 10th percentile over the picture's 32 x 32
+ * blocks (the flattest blocks: detail does not count as noise), and white
+ * noise of variance v adds SOFT_NOISE_E2 v to each pixel's e2^2 and
+ * SOFT_NOISE_E4 v to its e4^2 (the weights of the block means and the
+ * linear enlargement, squared and summed, averaged over the positions in
+ * a block). */
+#define SOFT_CELL         8
+#define SOFT_REACH        2
+#define SOFT_LOW          0.17
+#define SOFT_HIGH         0.19
+#define SOFT_EPS          1e-6        /* per pixel, in squared 0..1 gray units */
+#define SOFT_NOISE_BLOCK  32
+#define SOFT_NOISE_SCALE  1.1
+#define SOFT_NOISE_E2     0.5625      /* 9/16 */
+#define SOFT_NOISE_E4     0.7890625   /* 101/128 */
+
+static int
+soft_compare (const void *a,
+              const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The noise variance of the @w x @h gray picture (see above); 0 when it
+ * holds no whole block. */
+static double
+soft_noise (const float *gray,
+            int          w,
+            int          h)
+{
+  int     bw = w / SOFT_NOISE_BLOCK, bh = h / SOFT_NOISE_BLOCK, n = bw * bh;
+  double *v, pos, result;
+  int     i;
+
+  if (n == 0)
+    return 0.0;
+  v = g_new (double, n);
+  for (int by = 0; by < bh; by++)
+    for (int bx = 0; bx < bw; bx++)
+      {
+        double sum = 0.0;
+        int    count = 0;
+
+        for (int y = MAX (by * SOFT_NOISE_BLOCK, 1);
+             y < MIN ((by + 1) * SOFT_NOISE_BLOCK, h - 1); y++)
+          {
+            const float *u = gray + (gsize) (y - 1) * w, *c = u + w, *d = c + w;
+
+            for (int x = MAX (bx * SOFT_NOISE_BLOCK, 1);
+                 x < MIN ((bx + 1) * SOFT_NOISE_BLOCK, w - 1); x++, count++)
+              {
+                double k = (u[x - 1] + u[x + 1] + d[x - 1] + d[x + 1])
+                           - 2.0 * (u[x] + d[x] + c[x - 1] + c[x + 1]) + 4.0 * c[x];
+
+                sum += k * k;
+              }
+          }
+        v[by * bw + bx] = count > 0 ? sum / count / 36.0 : 0.0;
+      }
+  qsort (v, n, sizeof (double), soft_compare);
+  pos = 0.1 * (n - 1);
+  i = (int) pos;
+  result = v[i] + (i + 1 < n ? (pos - i) * (v[i + 1] - v[i]) : 0.0);
+  g_free (v);
+  return SOFT_NOISE_SCALE * result;
+}
 
 /* @line (@n values) reduced @f times (means of @f, the last block
  * smaller) into @red, then each value's residual from the linear
@@ -353,6 +421,7 @@ detect_softness (const RestoreImage *src,
   double *sum = g_new0 (double, 4 * cells);   /* e2 x, e4 x, e2 y, e4 y */
   double *win = g_new (double, 4 * cells);
   float  *weight = g_new (float, cells);
+  double  noise;
 
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
@@ -364,6 +433,7 @@ detect_softness (const RestoreImage *src,
           v += p[c];
         gray[(gsize) y * w + x] = v / nc;
       }
+  noise = soft_noise (gray, w, h);
   for (int y = 0; y < h; y++)
     {
       const float *row = gray + (gsize) y * w;
@@ -449,8 +519,9 @@ detect_softness (const RestoreImage *src,
         int    px = MIN ((cx + SOFT_REACH + 1) * SOFT_CELL, w) - MAX (cx - SOFT_REACH, 0) * SOFT_CELL;
         int    py = MIN ((cy + SOFT_REACH + 1) * SOFT_CELL, h) - MAX (cy - SOFT_REACH, 0) * SOFT_CELL;
         double floor_ = SOFT_EPS * px * py;
-        double rx = sum[c] / (sum[cells + c] + floor_);
-        double ry = sum[2 * cells + c] / (sum[3 * cells + c] + floor_);
+        double n2 = SOFT_NOISE_E2 * noise * px * py, n4 = SOFT_NOISE_E4 * noise * px * py;
+        double rx = MAX (sum[c] - n2, 0.0) / (MAX (sum[cells + c] - n4, 0.0) + floor_);
+        double ry = MAX (sum[2 * cells + c] - n2, 0.0) / (MAX (sum[3 * cells + c] - n4, 0.0) + floor_);
         double r = MAX (rx, ry);
 
         weight[c] = (float) CLAMP ((SOFT_HIGH - r) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0);

@@ -1,0 +1,262 @@
+#!/usr/bin/python3
+"""gimp-restore: the detector's automatic scale and other rules (issue 6).
+
+  /usr/bin/python3 bench/detect-scale.py [--held-out] [--upscale N]
+      [--seeds N] [--noise SIGMA] [--max-side N] [--rules full,half,max,auto:0.17:0.19]
+      [--cache DIR] [--jobs 2]
+
+For each picture of bench/detect-eval.py (the evaluation images, or with
+--held-out the 13 held-out training photos, which is where the core's
+thresholds were chosen), undamaged and with the damage of detect-eval.py
+at --seeds seeds (photo and old look), enlarged --upscale times after the
+damage is drawn (and given white noise of --noise / 255), build/bench/bench-detect-maps writes the detector's
+probabilities at full size (p1, --scale 1), at half size (p2, --scale 2)
+and at the automatic scale (p0, --scale 0, the default).  Each rule
+combines p1 and p2 into one map, scored through the core's own default
+selection (bench-detect-maps --select) like detect-eval.py scores the
+command:
+
+  full          p1
+  half          p2
+  max           max (p1, p2)
+  auto:LO:HI    max (p1, w p2), w the core's softness weight
+                (restore-detect.c detect_softness(), copied below) with the
+                thresholds LO and HI; the core uses auto:0.17:0.19, and the
+                script checks its copy against p0 on every picture
+  raw:LO:HI     the same without taking the picture's noise off the
+                energies first (the core before session 25's last change)
+
+Prints a Markdown table: undamaged pixels selected, recall of the pixels of
+defects wider than 1 px (photo / old look), precision.  The maps are kept
+in --cache (build/detect-scale), so a second call with other rules is
+quick.
+"""
+import argparse
+import concurrent.futures
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_spec = importlib.util.spec_from_file_location(
+    "detect_eval", os.path.join(ROOT, "bench", "detect-eval.py"))
+de = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(de)
+
+CELL, REACH, EPS = 8, 2, 1e-6   # restore-detect.c SOFT_CELL, SOFT_REACH, SOFT_EPS
+NOISE_BLOCK, NOISE_SCALE, NOISE_E2, NOISE_E4 = 32, 1.1, 0.5625, 0.7890625   # SOFT_NOISE_*
+
+
+def noise_variance(g):
+    """restore-detect.c soft_noise(): Immerkaer's operator over the
+    interior pixels, per whole 32 x 32 block, NOISE_SCALE times the 10th
+    percentile of the blocks' means / 36."""
+    h, w = g.shape
+    bw, bh = w // NOISE_BLOCK, h // NOISE_BLOCK
+    if bw == 0 or bh == 0:
+        return 0.0
+    k = np.zeros((h, w))
+    k[1:-1, 1:-1] = (g[:-2, :-2] + g[:-2, 2:] + g[2:, :-2] + g[2:, 2:]) \
+        - 2 * (g[:-2, 1:-1] + g[2:, 1:-1] + g[1:-1, :-2] + g[1:-1, 2:]) + 4 * g[1:-1, 1:-1]
+    inside = np.zeros((h, w))
+    inside[1:-1, 1:-1] = 1
+    size = NOISE_BLOCK
+    ks = (k ** 2)[:bh * size, :bw * size].reshape(bh, size, bw, size).sum((1, 3))
+    n = inside[:bh * size, :bw * size].reshape(bh, size, bw, size).sum((1, 3))
+    v = np.where(n > 0, ks / np.maximum(n, 1) / 36.0, 0.0)
+    return NOISE_SCALE * float(np.percentile(v, 10))
+
+
+def _reduce1(g, f, axis):
+    g = np.moveaxis(g, axis, 1)
+    h, w = g.shape
+    m = -(-w // f)
+    out = np.empty((h, m), np.float64)
+    for i in range(m):
+        out[:, i] = g[:, i * f:min(i * f + f, w)].mean(1)
+    return np.moveaxis(out, 1, axis)
+
+
+def _enlarge1(s, f, n, axis):
+    s = np.moveaxis(s, axis, 1)
+    m = s.shape[1]
+    t = np.clip((np.arange(n) + 0.5) / f - 0.5, 0, m - 1)
+    t0 = t.astype(int)
+    t1 = np.minimum(t0 + 1, m - 1)
+    a = (t - t0)[None, :]
+    return np.moveaxis(s[:, t0] + a * (s[:, t1] - s[:, t0]), 1, axis)
+
+
+def _cells(m, h, w):
+    gh, gw = -(-h // CELL), -(-w // CELL)
+    pad = np.pad(m, ((0, gh * CELL - h), (0, gw * CELL - w)))
+    s = pad.reshape(gh, CELL, gw, CELL).sum((1, 3))
+    ps = np.pad(s, REACH)
+    k = 2 * REACH + 1
+    return sum(ps[dy:dy + gh, dx:dx + gw] for dy in range(k) for dx in range(k))
+
+
+def softness(img, lo, hi, raw=False):
+    """The core's softness weight per pixel (restore-detect.c
+    detect_softness() and its bilinear enlargement), thresholds @lo, @hi;
+    @raw: without taking the noise off."""
+    g = img.astype(np.float64).mean(2) if img.ndim == 3 else img.astype(np.float64)
+    h, w = g.shape
+    count = _cells(np.ones((h, w)), h, w)
+    noise = 0.0 if raw else noise_variance(g)
+    ratios = []
+    for axis in (0, 1):
+        n = g.shape[axis]
+        e2 = (g - _enlarge1(_reduce1(g, 2, axis), 2, n, axis)) ** 2
+        e4 = (g - _enlarge1(_reduce1(g, 4, axis), 4, n, axis)) ** 2
+        ratios.append(np.maximum(_cells(e2, h, w) - NOISE_E2 * noise * count, 0) /
+                      (np.maximum(_cells(e4, h, w) - NOISE_E4 * noise * count, 0) + EPS * count))
+    r = np.maximum(ratios[0], ratios[1])
+    wc = np.clip((hi - r) / (hi - lo), 0, 1)
+    return _enlarge1(_enlarge1(wc, CELL, h, 0), CELL, w, 1)
+
+
+def rule_map(rule, p1, p2, img):
+    if rule == "full":
+        return p1
+    if rule == "half":
+        return p2
+    if rule == "max":
+        return np.maximum(p1, p2)
+    kind, lo, hi = rule.split(":")
+    return np.maximum(p1, softness(img, float(lo), float(hi), kind == "raw") * p2)
+
+
+def select(exe, p):
+    h, w = p.shape
+    with tempfile.TemporaryDirectory() as t:
+        p.astype(np.float32).tofile(os.path.join(t, "p"))
+        subprocess.run([exe, "--select", str(w), str(h), os.path.join(t, "p"),
+                        os.path.join(t, "m")], check=True)
+        return np.fromfile(os.path.join(t, "m"), np.float32).reshape(h, w)
+
+
+def make_maps(args, exe, cache):
+    """[(name, cache file)] of every picture, computing the missing maps."""
+    images = de.held_out_images() if args.held_out else de.eval_images()
+    if args.limit:
+        images = images[:args.limit]
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
+    out = []
+
+    def job(name, x, label):
+        f = os.path.join(cache, name + ".npz")
+        if not os.path.exists(f):
+            with tempfile.TemporaryDirectory() as t:
+                png = os.path.join(t, "in.png")
+                de.save_rgb(png, x)
+                r = subprocess.run([exe, "--detector", args.detector, png, os.path.join(t, "m")],
+                                   capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise SystemExit(r.stderr.strip())
+                w, h = map(int, r.stdout.split())
+                maps = {k: np.fromfile(os.path.join(t, "m." + k), np.float32).reshape(h, w)
+                        for k in ("p1", "p2", "p0")}
+                img = cv2.cvtColor(cv2.imread(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+                extra = {} if label is None else {"label": label.astype(np.float16)}
+                np.savez_compressed(f + ".tmp.npz", img=img, **maps, **extra)
+                os.replace(f + ".tmp.npz", f)
+        return name, f
+
+    for k, path in enumerate(images):
+        img = de.load_rgb(path, args.max_side)
+        rng = np.random.default_rng([99, k])
+
+        def noisy(x):
+            if args.noise <= 0:
+                return x
+            return x + rng.normal(0.0, args.noise / 255.0, x.shape[:2])[..., None]
+
+        jobs = [("%02d-clean" % k, noisy(de.enlarge(img, args.upscale)), None)]
+        for seed in range(args.seeds):
+            for cond, x, label in de.damaged(img, k, seed):
+                jobs.append(("%02d-s%d-%s" % (k, seed, "photo" if cond == "photo" else "old"),
+                             noisy(de.enlarge(x, args.upscale)), de.enlarge(label, args.upscale)))
+        out += list(pool.map(lambda j: job(*j), jobs))
+        print("%-24s maps ready" % os.path.basename(path), file=sys.stderr, flush=True)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--detector", default=os.path.join(ROOT, "weights", "detector.grst"))
+    ap.add_argument("--held-out", action="store_true",
+                    help="the 13 held-out training photos instead of the evaluation images")
+    ap.add_argument("--upscale", type=int, default=1,
+                    help="enlarge pictures and labels this many times after the damage is drawn")
+    ap.add_argument("--seeds", type=int, default=de.SEEDS)
+    ap.add_argument("--noise", type=float, default=0.0,
+                    help="add white noise of this standard deviation (in 1/255) to every picture "
+                         "after it is enlarged (fixed seeds): a scanner's noise (default 0)")
+    ap.add_argument("--max-side", type=int, default=de.MAX_SIDE,
+                    help="shrink longer images to this many pixels first (0 = full size)")
+    ap.add_argument("--limit", type=int, default=0, help="first N images only")
+    ap.add_argument("--rules", default="full,half,max,auto:0.17:0.19")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--cache", default=None,
+                    help="folder for the maps (BUILD/detect-scale/<set>-<upscale>-<side>-<seeds>)")
+    args = ap.parse_args()
+    t0 = time.time()
+    exe = os.path.join(args.build, "bench", "bench-detect-maps")
+    args.detector = os.path.abspath(args.detector)
+    cache = args.cache or os.path.join(
+        args.build, "detect-scale", "%s-up%d-side%d-noise%g" % (
+            "held-out" if args.held_out else "eval", args.upscale, args.max_side, args.noise))
+    os.makedirs(cache, exist_ok=True)
+    files = make_maps(args, exe, cache)
+    rules = args.rules.split(",")
+    tally = {r: {"photo": de.Tally(), "old": de.Tally()} for r in rules}
+    clean = {r: [0, 0] for r in rules}
+    worst_check = 0.0
+    for name, f in files:
+        z = np.load(f)
+        p1, p2, img = z["p1"], z["p2"], z["img"].astype(np.float64) / 255.0
+        worst_check = max(worst_check, float(np.abs(
+            rule_map("auto:0.17:0.19", p1, p2, img) - z["p0"]).max()))
+        for r in rules:
+            m = select(exe, rule_map(r, p1, p2, img).astype(np.float32))
+            if "label" not in z:
+                clean[r][0] += int((m >= 0.5).sum())
+                clean[r][1] += m.size
+            else:
+                tally[r]["old" if name.endswith("old") else "photo"].add(
+                    m, z["label"].astype(np.float32))
+    if worst_check > 1e-4:
+        raise SystemExit("detect-scale.py: the copy of the core's rule is off by %.3g from "
+                         "--scale 0" % worst_check)
+    cmd = "/usr/bin/python3 bench/detect-scale.py" + \
+        (" --held-out" if args.held_out else "") + \
+        ("" if args.upscale == 1 else " --upscale %d" % args.upscale) + \
+        ("" if args.seeds == de.SEEDS else " --seeds %d" % args.seeds) + \
+        ("" if not args.noise else " --noise %g" % args.noise) + \
+        ("" if args.max_side == de.MAX_SIDE else " --max-side %d" % args.max_side) + \
+        ("" if not args.limit else " --limit %d" % args.limit) + \
+        " --rules %s" % args.rules
+    print("Command: `%s` (%d pictures, %.0f s; the copy of the core's rule matches --scale 0 "
+          "within %.1g)." % (cmd, sum(1 for n, _ in files if n.endswith("clean")),
+                             time.time() - t0, worst_check))
+    print()
+    print("| rule | undamaged selected | recall > 1 px, photo | old look | precision, photo | old look |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for r in rules:
+        a, b = tally[r]["photo"].row(), tally[r]["old"].row()
+        print("| %s | %.3f %% | %.4f | %.4f | %.3f | %.3f |" % (
+            r, 100 * clean[r][0] / max(clean[r][1], 1), a["recall_wide"], b["recall_wide"],
+            a["precision"], b["precision"]))
+
+
+if __name__ == "__main__":
+    main()
