@@ -404,6 +404,28 @@ soft_residual (const float *line,
     }
 }
 
+/* @dst: each cell of @src summed with its neighbours within SOFT_REACH
+ * along one axis (@n cells along it, @stride apart), for @lines lines of
+ * cells @pitch apart. */
+static void
+soft_box (const double *src,
+          double       *dst,
+          int           n,
+          gsize         stride,
+          int           lines,
+          gsize         pitch)
+{
+  for (int l = 0; l < lines; l++)
+    for (int i = 0; i < n; i++)
+      {
+        double acc = 0.0;
+
+        for (int j = MAX (i - SOFT_REACH, 0); j <= MIN (i + SOFT_REACH, n - 1); j++)
+          acc += src[l * pitch + j * stride];
+        dst[l * pitch + i * stride] = acc;
+      }
+}
+
 /* The softness weights of @src on the cell grid ([gh, gw], SOFT_CELL
  * pixels a cell): 1 where the picture is as soft as one enlarged twice, 0
  * where it is sharp (see above). */
@@ -490,26 +512,8 @@ detect_softness (const RestoreImage *src,
   /* window sums, separably: along x into win, then along y back into sum */
   for (int k = 0; k < 4; k++)
     {
-      double *s = sum + k * cells, *t = win + k * cells;
-
-      for (int cy = 0; cy < gh; cy++)
-        for (int cx = 0; cx < gw; cx++)
-          {
-            double acc = 0.0;
-
-            for (int i = MAX (cx - SOFT_REACH, 0); i <= MIN (cx + SOFT_REACH, gw - 1); i++)
-              acc += s[(gsize) cy * gw + i];
-            t[(gsize) cy * gw + cx] = acc;
-          }
-      for (int cy = 0; cy < gh; cy++)
-        for (int cx = 0; cx < gw; cx++)
-          {
-            double acc = 0.0;
-
-            for (int i = MAX (cy - SOFT_REACH, 0); i <= MIN (cy + SOFT_REACH, gh - 1); i++)
-              acc += t[(gsize) i * gw + cx];
-            s[(gsize) cy * gw + cx] = acc;
-          }
+      soft_box (sum + k * cells, win + k * cells, gw, 1, gh, (gsize) gw);
+      soft_box (win + k * cells, sum + k * cells, gh, (gsize) gw, gw, 1);
     }
   for (int cy = 0; cy < gh; cy++)
     for (int cx = 0; cx < gw; cx++)
