@@ -80,7 +80,10 @@ if [ -n "$did" ]; then
   xdotool key Left
   sleep 25
   xdotool key Return
-  for _ in $(seq 1 180); do
+  # the rest of the pass at the automatic scale (full and half size) under
+  # GIMP's progress, then the non-interactive call's own pass: minutes in
+  # the ASan build
+  for _ in $(seq 1 400); do
     [ -s "$work/result" ] && break
     kill -0 $gimp_pid 2> /dev/null || break
     sleep 1
