@@ -10,9 +10,9 @@
  * means, detect_reduce()) and the probabilities are enlarged
  * bilinearly: (channels + 1) / f^2 floats a pixel more.  Scale 0
  * (detect_auto()) runs both the full size and the half, and blends by the
- * picture's local softness (detect_softness(): the gray picture and 0.75
- * floats a pixel while it is measured, then per 8 x 8 cell); the half-size
- * map takes one float a pixel more.
+ * picture's local softness (detect_softness(): the gray picture and half
+ * a float a pixel more while it is measured, then per 8 x 8 cell); the
+ * half-size map takes one float a pixel more.
  *
  * restore_detect_select(): threshold, 8-connected regions of the pixels
  * at or above the threshold or the extend probability as runs
