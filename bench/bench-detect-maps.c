@@ -87,11 +87,8 @@ run_maps (const char *detector,
       restore_model_free (model);
       return 1;
     }
-  img.data = io->data;
-  img.width = io->width;
-  img.height = io->height;
-  img.channels = io->channels;
-  img.rowstride = (gsize) io->width * io->channels;
+  img = (RestoreImage) { io->data, io->width, io->height, io->channels,
+                         (gsize) io->width * io->channels };
   prob = g_new (float, (gsize) img.width * img.height);
   restore_detect_options_init (&options);
   options.n_threads = 1;

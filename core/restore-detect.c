@@ -241,6 +241,23 @@ detect_reduce (const RestoreImage *src,
   g_free (acc);
 }
 
+/* Where sample @j of a line lies in that line reduced @f times (@m
+ * samples; pixel centres aligned, edges clamped): between samples @t0 and
+ * @t1, the returned fraction of the way from @t0. */
+static inline double
+detect_reduced_position (int  j,
+                         int  f,
+                         int  m,
+                         int *t0,
+                         int *t1)
+{
+  double t = CLAMP ((j + 0.5) / f - 0.5, 0.0, (double) (m - 1));
+
+  *t0 = (int) t;
+  *t1 = MIN (*t0 + 1, m - 1);
+  return t - *t0;
+}
+
 /* Row @y of the bilinear enlargement of @small (sw x sh, the reduction
  * by @f of a picture @w pixels wide) into @row: pixel (x, y) of the
  * picture lies at ((x + 0.5) / f - 0.5, (y + 0.5) / f - 0.5) in @small,
@@ -254,16 +271,14 @@ detect_enlarge_row (const float *small,
                     float       *row,
                     int          w)
 {
-  double       fy = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (sh - 1));
-  int          y0 = (int) fy, y1 = MIN (y0 + 1, sh - 1);
-  float        ay = (float) (fy - y0);
+  int          y0, y1;
+  float        ay = (float) detect_reduced_position (y, f, sh, &y0, &y1);
   const float *r0 = small + (gsize) y0 * sw, *r1 = small + (gsize) y1 * sw;
 
   for (int x = 0; x < w; x++)
     {
-      double fx = CLAMP ((x + 0.5) / f - 0.5, 0.0, (double) (sw - 1));
-      int    x0 = (int) fx, x1 = MIN (x0 + 1, sw - 1);
-      float  ax = (float) (fx - x0);
+      int    x0, x1;
+      float  ax = (float) detect_reduced_position (x, f, sw, &x0, &x1);
       float  top = r0[x0] + ax * (r0[x1] - r0[x0]);
       float  bottom = r1[x0] + ax * (r1[x1] - r1[x0]);
 
@@ -396,9 +411,9 @@ soft_residual (const float *line,
     }
   for (int j = 0; j < n; j++)
     {
-      double t = CLAMP ((j + 0.5) / f - 0.5, 0.0, (double) (m - 1));
-      int    t0 = (int) t, t1 = MIN (t0 + 1, m - 1);
-      double e = line[j] - (red[t0] + (t - t0) * (red[t1] - red[t0]));
+      int    t0, t1;
+      double a = detect_reduced_position (j, f, m, &t0, &t1);
+      double e = line[j] - (red[t0] + a * (red[t1] - red[t0]));
 
       res[j] = (float) (e * e);
     }
@@ -492,9 +507,8 @@ detect_softness (const RestoreImage *src,
         }
       for (int y = 0; y < h; y++)
         {
-          double       t = CLAMP ((y + 0.5) / f - 0.5, 0.0, (double) (m - 1));
-          int          t0 = (int) t, t1 = MIN (t0 + 1, m - 1);
-          float        a = (float) (t - t0);
+          int          t0, t1;
+          float        a = (float) detect_reduced_position (y, f, m, &t0, &t1);
           const float *row = gray + (gsize) y * w;
           const float *u = rows + (gsize) t0 * w, *v = rows + (gsize) t1 * w;
           double      *s = sum + (2 + k) * cells + (gsize) (y / SOFT_CELL) * gw;
