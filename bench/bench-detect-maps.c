@@ -1,10 +1,10 @@
 /* gimp-restore: the detector's probability maps, for bench/detect-scale.py.
  *
- *   bench-detect-maps --detector FILE IMAGE PREFIX
+ *   bench-detect-maps --detector FILE IMAGE PREFIX [--auto-only]
  *       reads IMAGE (PNG, JPEG or TIFF, as the command does) and writes
  *       the detector's probabilities at --scale 1, 2 and 0 (automatic) as
- *       raw float32 maps, rows packed: PREFIX.p1, PREFIX.p2, PREFIX.p0;
- *       prints "width height".
+ *       raw float32 maps, rows packed: PREFIX.p1, PREFIX.p2, PREFIX.p0
+ *       (with --auto-only, PREFIX.p0 alone); prints "width height".
  *   bench-detect-maps --select WIDTH HEIGHT PROB OUT
  *       the default selection (restore_detect_select() with the parameter
  *       table's defaults) of the raw map PROB, as a raw float32 map OUT.
@@ -69,6 +69,7 @@ static int
 run_maps (const char *detector,
           const char *path,
           const char *prefix,
+          gboolean    auto_only,
           GError    **error)
 {
   RestoreModel        *model = restore_model_load (detector, error);
@@ -92,7 +93,7 @@ run_maps (const char *detector,
   prob = g_new (float, (gsize) img.width * img.height);
   restore_detect_options_init (&options);
   options.n_threads = 1;
-  for (guint i = 0; i < G_N_ELEMENTS (scales) && ok; i++)
+  for (guint i = auto_only ? G_N_ELEMENTS (scales) - 1 : 0; i < G_N_ELEMENTS (scales) && ok; i++)
     {
       char *out = g_strdup_printf ("%s.p%d", prefix, scales[i]);
 
@@ -118,11 +119,12 @@ main (int    argc,
 
   if (argc == 6 && g_str_equal (argv[1], "--select"))
     rc = run_select (atoi (argv[2]), atoi (argv[3]), argv[4], argv[5], &error);
-  else if (argc == 5 && g_str_equal (argv[1], "--detector"))
-    rc = run_maps (argv[2], argv[3], argv[4], &error);
+  else if ((argc == 5 || (argc == 6 && g_str_equal (argv[5], "--auto-only")))
+           && g_str_equal (argv[1], "--detector"))
+    rc = run_maps (argv[2], argv[3], argv[4], argc == 6, &error);
   else
     {
-      fprintf (stderr, "usage: bench-detect-maps --detector FILE IMAGE PREFIX | "
+      fprintf (stderr, "usage: bench-detect-maps --detector FILE IMAGE PREFIX [--auto-only] | "
                        "--select WIDTH HEIGHT PROB OUT\n");
       return 2;
     }

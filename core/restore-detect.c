@@ -114,13 +114,45 @@ detect_check_size (int      width,
   return TRUE;
 }
 
+/* Which parts of a reduced picture's map are used: @weight ([gh, gw],
+ * @cell pixels a cell of the full-size picture) is where the map, enlarged
+ * @f times, is weighed in; elsewhere it is multiplied by 0. */
+typedef struct
+{
+  const float *weight;
+  int          gw, gh, cell, f;
+} DetectNeed;
+
+/* Whether @tile's core (in the reduced picture) feeds a pixel of the
+ * full-size picture whose weight is above 0: with a margin of one reduced
+ * pixel for the bilinear enlargement and one cell for the bilinear weight
+ * between cell centres. */
+static gboolean
+detect_tile_needed (const DetectNeed  *need,
+                    const RestoreTile *tile)
+{
+  int cx0 = MAX (need->f * (tile->x0 - 1) / need->cell - 1, 0);
+  int cy0 = MAX (need->f * (tile->y0 - 1) / need->cell - 1, 0);
+  int cx1 = MIN (need->f * (tile->x1 + 2) / need->cell + 1, need->gw - 1);
+  int cy1 = MIN (need->f * (tile->y1 + 2) / need->cell + 1, need->gh - 1);
+
+  for (int cy = cy0; cy <= cy1; cy++)
+    for (int cx = cx0; cx <= cx1; cx++)
+      if (need->weight[(gsize) cy * need->gw + cx] > 0.0f)
+        return TRUE;
+  return FALSE;
+}
+
 /* The network over every tile of @src, blended into @prob ([height,
- * width] of @src); the caller has checked the options. */
+ * width] of @src); the caller has checked the options.  With @need, only
+ * the tiles it needs (detect_tile_needed()); the others' cores are left at
+ * 0 or part of a blend. */
 static gboolean
 detect_tiles (RestoreModel               *model,
               const RestoreImage         *src,
               float                      *prob,
               const RestoreDetectOptions *options,
+              const DetectNeed           *need,
               GError                    **error)
 {
   RestoreTilePlan *plan;
@@ -129,7 +161,8 @@ detect_tiles (RestoreModel               *model,
   float           *in, *out, *wx, *wy;
   float            scale, offset;
   gboolean         ok = TRUE;
-  int              previous_threads, k;
+  gboolean        *run;
+  int              previous_threads, k, n_run = 0, done = 0;
 
   scale = restore_model_get_norm_scale (model);
   offset = restore_model_get_norm_offset (model);
@@ -138,10 +171,13 @@ detect_tiles (RestoreModel               *model,
                                      restore_model_get_halo (model),
                                      restore_model_get_depth (model),
                                      options->tile_size);
+  run = g_new (gboolean, plan->n_tiles);
   for (k = 0; k < plan->n_tiles; k++)
     {
       const RestoreTile *tile = &plan->tiles[k];
 
+      run[k] = need == NULL || detect_tile_needed (need, tile);
+      n_run += run[k];
       max_area = MAX (max_area, (gsize) tile->width * tile->height);
       max_core_w = MAX (max_core_w, tile->x1 - tile->x0);
       max_core_h = MAX (max_core_h, tile->y1 - tile->y0);
@@ -164,6 +200,8 @@ detect_tiles (RestoreModel               *model,
       const RestoreTile *tile = &plan->tiles[k];
       int                x, y;
 
+      if (! run[k])
+        continue;
       if (detect_cancelled (options, error))
         {
           ok = FALSE;
@@ -187,8 +225,10 @@ detect_tiles (RestoreModel               *model,
             p[x] += w * wx[x - tile->x0] * o[x];
         }
       if (options->progress != NULL)
-        options->progress ((double) (k + 1) / plan->n_tiles, options->progress_data);
+        options->progress ((double) ++done / n_run, options->progress_data);
     }
+  if (n_run == 0 && options->progress != NULL)
+    options->progress (1.0, options->progress_data);
 
   restore_ops_set_threads (previous_threads);
   restore_tile_plan_free (plan);
@@ -196,6 +236,7 @@ detect_tiles (RestoreModel               *model,
   g_free (out);
   g_free (wx);
   g_free (wy);
+  g_free (run);
   return ok;
 }
 
@@ -315,25 +356,25 @@ detect_enlarge (const float *small,
  * between (the thresholds chosen on the 13 held-out training photos;
  * bench/detect-scale.py, weights/recipe/README.md "Automatic scale").
  * Noise would make any picture look sharp (white noise of 1/255 halves
- * the weight of a picture enlarged twice), so the energies of the
- * picture's noise are taken off both sums first: its variance is
- * estimated with Immerkaer's operator (the 3 x 3 second difference
- * [1 -2 1; -2 4 -2; 1 -2 1], 36 times the variance on white noise), as
- * SOFT_NOISE_SCALE times the 10th percentile over the picture's 32 x 32
- * blocks (the flattest blocks: detail does not count as noise), and white
- * noise of variance v adds SOFT_NOISE_E2 v to each pixel's e2^2 and
- * SOFT_NOISE_E4 v to its e4^2 (the weights of the block means and the
- * linear enlargement, squared and summed, averaged over the positions in
- * a block). */
+ * the weight of a picture enlarged twice), and film grain (noise blurred
+ * over a pixel or two) more so, so each sum first loses the share of the
+ * picture's noise, measured where the picture is flattest: per 32 x 32
+ * block (whole blocks only), the mean of each of the four energies and of
+ * the gray; per eighth of the gray range, SOFT_NOISE_SCALE times the 10th
+ * percentile of the blocks' energies (with at least SOFT_NOISE_MIN blocks
+ * there); for a window, that floor at the window's mean gray, linear
+ * between the centres of the eighths (grain is strongest in the mid-tones
+ * and a scanner's noise grows with the light), held beyond the outer
+ * ones. */
 #define SOFT_CELL         8
 #define SOFT_REACH        2
 #define SOFT_LOW          0.17
 #define SOFT_HIGH         0.19
 #define SOFT_EPS          1e-6        /* per pixel, in squared 0..1 gray units */
-#define SOFT_NOISE_BLOCK  32
+#define SOFT_NOISE_BLOCK  32          /* a multiple of SOFT_CELL */
 #define SOFT_NOISE_SCALE  1.1
-#define SOFT_NOISE_E2     0.5625      /* 9/16 */
-#define SOFT_NOISE_E4     0.7890625   /* 101/128 */
+#define SOFT_NOISE_BINS   8
+#define SOFT_NOISE_MIN    3
 
 static int
 soft_compare (const void *a,
@@ -344,48 +385,100 @@ soft_compare (const void *a,
   return x < y ? -1 : x > y;
 }
 
-/* The noise variance of the @w x @h gray picture (see above); 0 when it
- * holds no whole block. */
+/* The 10th percentile of @v (@n > 0 values, sorted here), linear between
+ * ranks. */
 static double
-soft_noise (const float *gray,
-            int          w,
-            int          h)
+soft_percentile10 (double *v,
+                   int     n)
 {
-  int     bw = w / SOFT_NOISE_BLOCK, bh = h / SOFT_NOISE_BLOCK, n = bw * bh;
-  double *v, pos, result;
-  int     i;
+  double pos = 0.1 * (n - 1);
+  int    i = (int) pos;
 
-  if (n == 0)
-    return 0.0;
-  v = g_new (double, n);
+  qsort (v, n, sizeof (double), soft_compare);
+  return v[i] + (i + 1 < n ? (pos - i) * (v[i + 1] - v[i]) : 0.0);
+}
+
+/* The noise floors of one energy (see above): @cell_sum its sums over
+ * the [gh, gw] cells, @gray_sum the gray's, for @bw x @bh whole blocks;
+ * into @floors (SOFT_NOISE_BINS values, per pixel) and @valid (whether a
+ * bin has its own). */
+static void
+soft_noise_floors (const double *cell_sum,
+                   const double *gray_sum,
+                   int           gw,
+                   int           bw,
+                   int           bh,
+                   double       *floors,
+                   gboolean     *valid)
+{
+  const int k = SOFT_NOISE_BLOCK / SOFT_CELL;
+  double   *v = g_new (double, (gsize) bw * bh);
+  int      *bin = g_new (int, (gsize) bw * bh);
+  double    area = (double) SOFT_NOISE_BLOCK * SOFT_NOISE_BLOCK;
+  gboolean  any = FALSE;
+
   for (int by = 0; by < bh; by++)
     for (int bx = 0; bx < bw; bx++)
       {
-        double sum = 0.0;
-        int    count = 0;
+        double e = 0.0, g = 0.0;
 
-        for (int y = MAX (by * SOFT_NOISE_BLOCK, 1);
-             y < MIN ((by + 1) * SOFT_NOISE_BLOCK, h - 1); y++)
-          {
-            const float *u = gray + (gsize) (y - 1) * w, *c = u + w, *d = c + w;
-
-            for (int x = MAX (bx * SOFT_NOISE_BLOCK, 1);
-                 x < MIN ((bx + 1) * SOFT_NOISE_BLOCK, w - 1); x++, count++)
-              {
-                double k = (u[x - 1] + u[x + 1] + d[x - 1] + d[x + 1])
-                           - 2.0 * (u[x] + d[x] + c[x - 1] + c[x + 1]) + 4.0 * c[x];
-
-                sum += k * k;
-              }
-          }
-        v[by * bw + bx] = count > 0 ? sum / count / 36.0 : 0.0;
+        for (int cy = by * k; cy < (by + 1) * k; cy++)
+          for (int cx = bx * k; cx < (bx + 1) * k; cx++)
+            {
+              e += cell_sum[(gsize) cy * gw + cx];
+              g += gray_sum[(gsize) cy * gw + cx];
+            }
+        v[by * bw + bx] = e / area;
+        bin[by * bw + bx] = CLAMP ((int) (g / area * SOFT_NOISE_BINS), 0, SOFT_NOISE_BINS - 1);
       }
-  qsort (v, n, sizeof (double), soft_compare);
-  pos = 0.1 * (n - 1);
-  i = (int) pos;
-  result = v[i] + (i + 1 < n ? (pos - i) * (v[i + 1] - v[i]) : 0.0);
+  for (int b = 0; b < SOFT_NOISE_BINS; b++)
+    {
+      double *mine = g_new (double, (gsize) bw * bh);
+      int     n = 0;
+
+      for (int i = 0; i < bw * bh; i++)
+        if (bin[i] == b)
+          mine[n++] = v[i];
+      valid[b] = n >= SOFT_NOISE_MIN;
+      floors[b] = valid[b] ? SOFT_NOISE_SCALE * soft_percentile10 (mine, n) : 0.0;
+      any = any || valid[b];
+      g_free (mine);
+    }
+  if (! any)
+    {
+      /* too few blocks to tell the gray levels apart: one floor */
+      double all = SOFT_NOISE_SCALE * soft_percentile10 (v, bw * bh);
+
+      for (int b = 0; b < SOFT_NOISE_BINS; b++)
+        floors[b] = all, valid[b] = b == 0;
+    }
   g_free (v);
-  return SOFT_NOISE_SCALE * result;
+  g_free (bin);
+}
+
+/* The floor at mean gray @g: linear between the centres of the valid
+ * bins, held beyond the outer ones. */
+static double
+soft_floor_at (const double   *floors,
+               const gboolean *valid,
+               double          g)
+{
+  int    lo = -1, hi = -1;
+  double x = g * SOFT_NOISE_BINS - 0.5;   /* in bins, centres at whole numbers */
+
+  for (int b = 0; b < SOFT_NOISE_BINS; b++)
+    if (valid[b])
+      {
+        if (b <= x)
+          lo = b;
+        if (b >= x && hi < 0)
+          hi = b;
+      }
+  if (lo < 0)
+    return floors[hi];
+  if (hi < 0 || hi == lo)
+    return floors[lo];
+  return floors[lo] + (x - lo) / (hi - lo) * (floors[hi] - floors[lo]);
 }
 
 /* @line (@n values) reduced @f times (means of @f, the last block
@@ -455,10 +548,13 @@ detect_softness (const RestoreImage *src,
   int     nc = MIN (src->channels, 3) == 2 ? 1 : MIN (src->channels, 3);
   float  *gray = g_new (float, (gsize) w * h);
   float  *red = g_new (float, w), *r2 = g_new (float, w), *r4 = g_new (float, w);
-  double *sum = g_new0 (double, 4 * cells);   /* e2 x, e4 x, e2 y, e4 y */
-  double *win = g_new (double, 4 * cells);
+  /* e2 x, e4 x, e2 y, e4 y, gray */
+  double *sum = g_new0 (double, 5 * cells);
+  double *win = g_new (double, 5 * cells);
   float  *weight = g_new (float, cells);
-  double  noise;
+  int     bw = w / SOFT_NOISE_BLOCK, bh = h / SOFT_NOISE_BLOCK;
+  double  floors[4][SOFT_NOISE_BINS];
+  gboolean valid[4][SOFT_NOISE_BINS];
 
   for (int y = 0; y < h; y++)
     for (int x = 0; x < w; x++)
@@ -469,8 +565,8 @@ detect_softness (const RestoreImage *src,
         for (int c = 0; c < nc; c++)
           v += p[c];
         gray[(gsize) y * w + x] = v / nc;
+        sum[4 * cells + (gsize) (y / SOFT_CELL) * gw + x / SOFT_CELL] += v / nc;
       }
-  noise = soft_noise (gray, w, h);
   for (int y = 0; y < h; y++)
     {
       const float *row = gray + (gsize) y * w;
@@ -523,8 +619,23 @@ detect_softness (const RestoreImage *src,
       g_free (rows);
     }
 
-  /* window sums, separably: along x into win, then along y back into sum */
   for (int k = 0; k < 4; k++)
+    {
+      if (bw * bh > 0)
+        soft_noise_floors (sum + k * cells, sum + 4 * cells, gw, bw, bh,
+                           floors[k], valid[k]);
+      else
+        for (int b = 0; b < SOFT_NOISE_BINS; b++)
+          floors[k][b] = 0.0, valid[k][b] = TRUE;
+    }
+  /* noise is the same along both axes, stripes and other texture along
+   * one are not: the smaller floor of the two (the bins are the same) */
+  for (int k = 0; k < 2; k++)
+    for (int b = 0; b < SOFT_NOISE_BINS; b++)
+      floors[k][b] = floors[k + 2][b] = MIN (floors[k][b], floors[k + 2][b]);
+
+  /* window sums, separably: along x into win, then along y back into sum */
+  for (int k = 0; k < 5; k++)
     {
       soft_box (sum + k * cells, win + k * cells, gw, 1, gh, (gsize) gw);
       soft_box (win + k * cells, sum + k * cells, gh, (gsize) gw, gw, 1);
@@ -536,11 +647,18 @@ detect_softness (const RestoreImage *src,
         /* the pixels in the window, for the floor of the denominator */
         int    px = MIN ((cx + SOFT_REACH + 1) * SOFT_CELL, w) - MAX (cx - SOFT_REACH, 0) * SOFT_CELL;
         int    py = MIN ((cy + SOFT_REACH + 1) * SOFT_CELL, h) - MAX (cy - SOFT_REACH, 0) * SOFT_CELL;
-        double floor_ = SOFT_EPS * px * py;
-        double n2 = SOFT_NOISE_E2 * noise * px * py, n4 = SOFT_NOISE_E4 * noise * px * py;
-        double rx = MAX (sum[c] - n2, 0.0) / (MAX (sum[cells + c] - n4, 0.0) + floor_);
-        double ry = MAX (sum[2 * cells + c] - n2, 0.0) / (MAX (sum[3 * cells + c] - n4, 0.0) + floor_);
-        double r = MAX (rx, ry);
+        double area = (double) px * py, floor_ = SOFT_EPS * area;
+        double g = sum[4 * cells + c] / area, r = 0.0;
+
+        for (int axis = 0; axis < 2; axis++)
+          {
+            double e2 = sum[2 * axis * cells + c]
+                        - area * soft_floor_at (floors[2 * axis], valid[2 * axis], g);
+            double e4 = sum[(2 * axis + 1) * cells + c]
+                        - area * soft_floor_at (floors[2 * axis + 1], valid[2 * axis + 1], g);
+
+            r = MAX (r, MAX (e2, 0.0) / (MAX (e4, 0.0) + floor_));
+          }
 
         weight[c] = (float) CLAMP ((SOFT_HIGH - r) / (SOFT_HIGH - SOFT_LOW), 0.0, 1.0);
       }
@@ -563,6 +681,7 @@ detect_reduced (RestoreModel               *model,
                 int                         f,
                 float                      *prob,
                 const RestoreDetectOptions *options,
+                const DetectNeed           *need,
                 GError                    **error)
 {
   RestoreImage small;
@@ -571,7 +690,7 @@ detect_reduced (RestoreModel               *model,
 
   detect_reduce (src, f, &small);
   small_prob = g_new (float, (gsize) small.width * small.height);
-  ok = detect_tiles (model, &small, small_prob, options, error);
+  ok = detect_tiles (model, &small, small_prob, options, need, error);
   if (ok)
     detect_enlarge (small_prob, small.width, small.height, f, prob,
                     src->width, src->height);
@@ -612,6 +731,7 @@ detect_auto (RestoreModel               *model,
   /* cost: 1 for the full size, 1/4 for the half */
   DetectStage          stage = { options, 0.0, 0.8 };
   float               *half, *weight;
+  DetectNeed           need;
   int                  w = src->width, h = src->height, gw, gh;
   gboolean             ok;
   float                soft = 0.0f;
@@ -623,14 +743,14 @@ detect_auto (RestoreModel               *model,
     {
       /* sharp all over: the full-size map alone */
       g_free (weight);
-      return detect_tiles (model, src, prob, options, error);
+      return detect_tiles (model, src, prob, options, NULL, error);
     }
   if (options->progress != NULL)
     {
       stage_options.progress = detect_stage_progress;
       stage_options.progress_data = &stage;
     }
-  ok = detect_tiles (model, src, prob, &stage_options, error);
+  ok = detect_tiles (model, src, prob, &stage_options, NULL, error);
   if (! ok)
     {
       g_free (weight);
@@ -638,8 +758,9 @@ detect_auto (RestoreModel               *model,
     }
   stage.from = 0.8;
   stage.span = 0.2;
+  need = (DetectNeed) { weight, gw, gh, SOFT_CELL, 2 };
   half = g_new (float, (gsize) w * h);
-  ok = detect_reduced (model, src, 2, half, &stage_options, error);
+  ok = detect_reduced (model, src, 2, half, &stage_options, &need, error);
   if (ok)
     {
       float *wrow = g_new (float, w);
@@ -718,10 +839,10 @@ restore_detect_probability (RestoreModel               *model,
   if (f == 0)
     return detect_auto (model, src, prob, options, error);
   if (f == 1)
-    return detect_tiles (model, src, prob, options, error);
+    return detect_tiles (model, src, prob, options, NULL, error);
   /* The picture reduced f times (each pixel the mean of an f x f block),
    * the network on that, its probabilities scaled back up. */
-  return detect_reduced (model, src, f, prob, options, error);
+  return detect_reduced (model, src, f, prob, options, NULL, error);
 }
 
 static gboolean
