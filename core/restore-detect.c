@@ -401,7 +401,8 @@ soft_percentile10 (double *v,
 /* The noise floors of one energy (see above): @cell_sum its sums over
  * the [gh, gw] cells, @gray_sum the gray's, for @bw x @bh whole blocks;
  * into @floors (SOFT_NOISE_BINS values, per pixel) and @valid (whether a
- * bin has its own). */
+ * bin has its own; with too few blocks in every bin, one floor for all,
+ * kept in bin 0). */
 static void
 soft_noise_floors (const double *cell_sum,
                    const double *gray_sum,
@@ -413,6 +414,7 @@ soft_noise_floors (const double *cell_sum,
 {
   const int k = SOFT_NOISE_BLOCK / SOFT_CELL;
   double   *v = g_new (double, (gsize) bw * bh);
+  double   *mine = g_new (double, (gsize) bw * bh);
   int      *bin = g_new (int, (gsize) bw * bh);
   double    area = (double) SOFT_NOISE_BLOCK * SOFT_NOISE_BLOCK;
   gboolean  any = FALSE;
@@ -433,8 +435,7 @@ soft_noise_floors (const double *cell_sum,
       }
   for (int b = 0; b < SOFT_NOISE_BINS; b++)
     {
-      double *mine = g_new (double, (gsize) bw * bh);
-      int     n = 0;
+      int n = 0;
 
       for (int i = 0; i < bw * bh; i++)
         if (bin[i] == b)
@@ -442,7 +443,6 @@ soft_noise_floors (const double *cell_sum,
       valid[b] = n >= SOFT_NOISE_MIN;
       floors[b] = valid[b] ? SOFT_NOISE_SCALE * soft_percentile10 (mine, n) : 0.0;
       any = any || valid[b];
-      g_free (mine);
     }
   if (! any)
     {
@@ -453,6 +453,7 @@ soft_noise_floors (const double *cell_sum,
         floors[b] = all, valid[b] = b == 0;
     }
   g_free (v);
+  g_free (mine);
   g_free (bin);
 }
 
@@ -552,8 +553,8 @@ detect_softness (const RestoreImage *src,
   double *sum = g_new0 (double, 5 * cells);
   double *win = g_new (double, 5 * cells);
   float  *weight = g_new (float, cells);
-  int     bw = w / SOFT_NOISE_BLOCK, bh = h / SOFT_NOISE_BLOCK;
-  double  floors[4][SOFT_NOISE_BINS];
+  int      bw = w / SOFT_NOISE_BLOCK, bh = h / SOFT_NOISE_BLOCK;
+  double   floors[4][SOFT_NOISE_BINS];
   gboolean valid[4][SOFT_NOISE_BINS];
 
   for (int y = 0; y < h; y++)
