@@ -163,9 +163,11 @@ def softness(img, lo, hi, kind="auto", d=0.0):
                   (g - _enlarge1(_reduce1(g, 4, axis), 4, n, axis)) ** 2))
     if kind == "auto":
         # noise is the same along both axes: the smaller floor of the two
-        n2, n4 = [floor_at(None if noise_floors(e[0][i], g) is None else
-                           np.minimum(noise_floors(e[0][i], g), noise_floors(e[1][i], g)), gmean)
-                  for i in (0, 1)]
+        floors = []
+        for band in (0, 1):
+            fx, fy = noise_floors(e[0][band], g), noise_floors(e[1][band], g)
+            floors.append(floor_at(None if fx is None else np.minimum(fx, fy), gmean))
+        n2, n4 = floors
     else:
         n2, n4 = WHITE_E2 * white, WHITE_E4 * white
     ratios = [np.maximum(_cells(e2, h, w) - n2 * count, 0) /
