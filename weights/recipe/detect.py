@@ -249,13 +249,20 @@ def _corpus():
         return f.read().split()
 
 
+@functools.lru_cache(maxsize=None)
+def _font(path, size):
+    """The outline font @path at @size, loaded once."""
+    from PIL import ImageFont
+    return ImageFont.truetype(path, size)
+
+
 def font_page(rng, c):
     """Text set in real outline fonts, photographed: a printed page, a letter
     or a ruled sheet of handwriting-like script, drawn at twice the size, seen
     at a slant (perspective), shrunk, with uneven focus.  The letters' round
     parts, dots and pen strokes look like dust and scratches unless the
     detector reads the lines around them; label 0."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
     h, w = c.shape[:2]
     fonts = _font_files()
     f = 2
@@ -263,7 +270,7 @@ def font_page(rng, c):
     pool = [p for p in fonts if any(s in p for s in SCRIPT_FONTS)] if ruled else fonts
     font_path = pool[int(rng.integers(0, len(pool)))]
     size = int(round(rng.uniform(7, 26) * f))
-    font = ImageFont.truetype(font_path, size)
+    font = _font(font_path, size)
     W, H = int(w * f * 1.6), int(h * f * 1.6)
     page = Image.new("L", (W, H), 0)
     draw = ImageDraw.Draw(page)
@@ -1068,9 +1075,7 @@ def cmd_mine(args):
                   flush=True)
     t0 = time.time()
     with torch.no_grad():
-        for i, path in enumerate(paths):
-            if i < start:
-                continue
+        for i, path in enumerate(paths[start:], start):
             im = train.read_photo(path)
             h, w = im.shape[:2]
             for sc in args.scales:
