@@ -398,41 +398,62 @@ soft_percentile10 (double *v,
   return v[i] + (i + 1 < n ? (pos - i) * (v[i + 1] - v[i]) : 0.0);
 }
 
+/* The sum over whole block (@bx, @by) of the [gh, gw] cell sums @cell_sum. */
+static double
+soft_block_sum (const double *cell_sum,
+                int           gw,
+                int           bx,
+                int           by)
+{
+  const int k = SOFT_NOISE_BLOCK / SOFT_CELL;
+  double    sum = 0.0;
+
+  for (int cy = by * k; cy < (by + 1) * k; cy++)
+    for (int cx = bx * k; cx < (bx + 1) * k; cx++)
+      sum += cell_sum[(gsize) cy * gw + cx];
+  return sum;
+}
+
+/* Each of the @bw x @bh whole blocks' eighth of the gray range, from the
+ * gray's cell sums @gray_sum (the same for all four energies). */
+static int *
+soft_block_bins (const double *gray_sum,
+                 int           gw,
+                 int           bw,
+                 int           bh)
+{
+  int   *bin = g_new (int, (gsize) bw * bh);
+  double area = (double) SOFT_NOISE_BLOCK * SOFT_NOISE_BLOCK;
+
+  for (int by = 0; by < bh; by++)
+    for (int bx = 0; bx < bw; bx++)
+      bin[by * bw + bx] = CLAMP ((int) (soft_block_sum (gray_sum, gw, bx, by) / area
+                                        * SOFT_NOISE_BINS), 0, SOFT_NOISE_BINS - 1);
+  return bin;
+}
+
 /* The noise floors of one energy (see above): @cell_sum its sums over
- * the [gh, gw] cells, @gray_sum the gray's, for @bw x @bh whole blocks;
- * into @floors (SOFT_NOISE_BINS values, per pixel) and @valid (whether a
- * bin has its own; with too few blocks in every bin, one floor for all,
- * kept in bin 0). */
+ * the [gh, gw] cells, @bin the blocks' gray bins (soft_block_bins()), for
+ * @bw x @bh whole blocks; into @floors (SOFT_NOISE_BINS values, per
+ * pixel) and @valid (whether a bin has its own; with too few blocks in
+ * every bin, one floor for all, kept in bin 0). */
 static void
 soft_noise_floors (const double *cell_sum,
-                   const double *gray_sum,
+                   const int    *bin,
                    int           gw,
                    int           bw,
                    int           bh,
                    double       *floors,
                    gboolean     *valid)
 {
-  const int k = SOFT_NOISE_BLOCK / SOFT_CELL;
-  double   *v = g_new (double, (gsize) bw * bh);
-  double   *mine = g_new (double, (gsize) bw * bh);
-  int      *bin = g_new (int, (gsize) bw * bh);
-  double    area = (double) SOFT_NOISE_BLOCK * SOFT_NOISE_BLOCK;
-  gboolean  any = FALSE;
+  double  *v = g_new (double, (gsize) bw * bh);
+  double  *mine = g_new (double, (gsize) bw * bh);
+  double   area = (double) SOFT_NOISE_BLOCK * SOFT_NOISE_BLOCK;
+  gboolean any = FALSE;
 
   for (int by = 0; by < bh; by++)
     for (int bx = 0; bx < bw; bx++)
-      {
-        double e = 0.0, g = 0.0;
-
-        for (int cy = by * k; cy < (by + 1) * k; cy++)
-          for (int cx = bx * k; cx < (bx + 1) * k; cx++)
-            {
-              e += cell_sum[(gsize) cy * gw + cx];
-              g += gray_sum[(gsize) cy * gw + cx];
-            }
-        v[by * bw + bx] = e / area;
-        bin[by * bw + bx] = CLAMP ((int) (g / area * SOFT_NOISE_BINS), 0, SOFT_NOISE_BINS - 1);
-      }
+      v[by * bw + bx] = soft_block_sum (cell_sum, gw, bx, by) / area;
   for (int b = 0; b < SOFT_NOISE_BINS; b++)
     {
       int n = 0;
@@ -454,7 +475,6 @@ soft_noise_floors (const double *cell_sum,
     }
   g_free (v);
   g_free (mine);
-  g_free (bin);
 }
 
 /* The floor at mean gray @g: linear between the centres of the valid
@@ -620,15 +640,18 @@ detect_softness (const RestoreImage *src,
       g_free (rows);
     }
 
-  for (int k = 0; k < 4; k++)
+  if (bw * bh > 0)
     {
-      if (bw * bh > 0)
-        soft_noise_floors (sum + k * cells, sum + 4 * cells, gw, bw, bh,
-                           floors[k], valid[k]);
-      else
-        for (int b = 0; b < SOFT_NOISE_BINS; b++)
-          floors[k][b] = 0.0, valid[k][b] = TRUE;
+      int *bin = soft_block_bins (sum + 4 * cells, gw, bw, bh);
+
+      for (int k = 0; k < 4; k++)
+        soft_noise_floors (sum + k * cells, bin, gw, bw, bh, floors[k], valid[k]);
+      g_free (bin);
     }
+  else
+    for (int k = 0; k < 4; k++)
+      for (int b = 0; b < SOFT_NOISE_BINS; b++)
+        floors[k][b] = 0.0, valid[k][b] = TRUE;
   /* noise is the same along both axes, stripes and other texture along
    * one are not: the smaller floor of the two (the bins are the same) */
   for (int k = 0; k < 2; k++)
