@@ -1,13 +1,15 @@
 /* gimp-restore: the detector's probability maps, for bench/detect-scale.py.
  *
- *   bench-detect-maps --detector FILE IMAGE PREFIX [--auto-only]
+ *   bench-detect-maps --detector FILE IMAGE PREFIX [--scales LIST]
  *       reads IMAGE (PNG, JPEG or TIFF, as the command does) and writes
- *       the detector's probabilities at --scale 1, 2 and 0 (automatic) as
- *       raw float32 maps, rows packed: PREFIX.p1, PREFIX.p2, PREFIX.p0
- *       (with --auto-only, PREFIX.p0 alone); prints "width height".
- *   bench-detect-maps --select WIDTH HEIGHT PROB OUT
+ *       the detector's probabilities at each --scale of LIST
+ *       (comma-separated; default 1,2,4,0, 0 the automatic scale) as raw
+ *       float32 maps, rows packed: PREFIX.p1, PREFIX.p2, PREFIX.p4,
+ *       PREFIX.p0; prints "width height".
+ *   bench-detect-maps --select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND FRINGE]
  *       the default selection (restore_detect_select() with the parameter
- *       table's defaults) of the raw map PROB, as a raw float32 map OUT.
+ *       table's defaults, or with these three settings) of the raw map
+ *       PROB, as a raw float32 map OUT.
  *
  * detect-scale.py combines the first two maps by other rules than the
  * core's and scores each rule through the core's own selection; the third
@@ -35,11 +37,12 @@ write_floats (const char  *path,
 }
 
 static int
-run_select (int     width,
-            int     height,
-            const char *in,
-            const char *out,
-            GError **error)
+run_select (int          width,
+            int          height,
+            const char  *in,
+            const char  *out,
+            char       **settings,
+            GError     **error)
 {
   gsize                n = (gsize) width * height, len = 0;
   char                *prob = NULL;
@@ -57,6 +60,12 @@ run_select (int     width,
       return 1;
     }
   restore_detect_options_init (&options);
+  if (settings != NULL)
+    {
+      options.sensitivity = g_ascii_strtod (settings[0], NULL);
+      options.extend = g_ascii_strtod (settings[1], NULL);
+      options.fringe = g_ascii_strtod (settings[2], NULL);
+    }
   mask = g_new (float, n);
   ok = restore_detect_select ((const float *) prob, width, height, mask, &options, error) >= 0
        && write_floats (out, mask, n, error);
@@ -69,7 +78,7 @@ static int
 run_maps (const char *detector,
           const char *path,
           const char *prefix,
-          gboolean    auto_only,
+          const char *list,
           GError    **error)
 {
   RestoreModel        *model = restore_model_load (detector, error);
@@ -78,7 +87,7 @@ run_maps (const char *detector,
   RestoreDetectOptions options;
   float               *prob;
   gboolean             ok = TRUE;
-  static const int     scales[] = { 1, 2, 0 };
+  char               **scales;
 
   if (model == NULL)
     return 1;
@@ -93,15 +102,17 @@ run_maps (const char *detector,
   prob = g_new (float, (gsize) img.width * img.height);
   restore_detect_options_init (&options);
   options.n_threads = 1;
-  for (guint i = auto_only ? G_N_ELEMENTS (scales) - 1 : 0; i < G_N_ELEMENTS (scales) && ok; i++)
+  scales = g_strsplit (list, ",", -1);
+  for (guint i = 0; scales[i] != NULL && ok; i++)
     {
-      char *out = g_strdup_printf ("%s.p%d", prefix, scales[i]);
+      char *out = g_strdup_printf ("%s.p%d", prefix, atoi (scales[i]));
 
-      options.scale = scales[i];
+      options.scale = atoi (scales[i]);
       ok = restore_detect_probability (model, &img, prob, &options, error)
            && write_floats (out, prob, (gsize) img.width * img.height, error);
       g_free (out);
     }
+  g_strfreev (scales);
   if (ok)
     printf ("%d %d\n", img.width, img.height);
   g_free (prob);
@@ -117,15 +128,16 @@ main (int    argc,
   GError *error = NULL;
   int     rc;
 
-  if (argc == 6 && g_str_equal (argv[1], "--select"))
-    rc = run_select (atoi (argv[2]), atoi (argv[3]), argv[4], argv[5], &error);
-  else if ((argc == 5 || (argc == 6 && g_str_equal (argv[5], "--auto-only")))
+  if ((argc == 6 || argc == 9) && g_str_equal (argv[1], "--select"))
+    rc = run_select (atoi (argv[2]), atoi (argv[3]), argv[4], argv[5],
+                     argc == 9 ? argv + 6 : NULL, &error);
+  else if ((argc == 5 || (argc == 7 && g_str_equal (argv[5], "--scales")))
            && g_str_equal (argv[1], "--detector"))
-    rc = run_maps (argv[2], argv[3], argv[4], argc == 6, &error);
+    rc = run_maps (argv[2], argv[3], argv[4], argc == 7 ? argv[6] : "1,2,4,0", &error);
   else
     {
-      fprintf (stderr, "usage: bench-detect-maps --detector FILE IMAGE PREFIX [--auto-only] | "
-                       "--select WIDTH HEIGHT PROB OUT\n");
+      fprintf (stderr, "usage: bench-detect-maps --detector FILE IMAGE PREFIX [--scales LIST] | "
+                       "--select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND FRINGE]\n");
       return 2;
     }
   if (rc != 0)

@@ -31,6 +31,12 @@ map, scored through the core's own default selection (bench-detect-maps
                 denominator of the ratio (where the detail above a quarter
                 of the resolution is no more than the noise, the picture
                 leans soft; not the core's, session 26)
+  quarter       p4 (the network on the picture reduced 4 times)
+  auto3:LO:HI:LO2:HI2
+                a third level one octave down: max (p1, w p2, w w2 p4),
+                w2 the softness weight of the picture reduced twice with
+                the thresholds LO2 and HI2, enlarged (a prototype, session
+                27; not the core's)
   white:LO:HI   the same with session 25's noise step (white noise, its
                 variance from Immerkaer's operator)
   raw:LO:HI     the same without taking the picture's noise off the
@@ -178,15 +184,35 @@ def softness(img, lo, hi, kind="auto", d=0.0):
     return _enlarge1(_enlarge1(wc, CELL, h, 0), CELL, w, 1)
 
 
-def rule_map(rule, p1, p2, img):
+def reduce2(img):
+    """restore-detect.c detect_reduce() by 2: each pixel the mean of its
+    2 x 2 block (smaller on the right and bottom edges)."""
+    return np.stack([_reduce1(_reduce1(img[..., c], 2, 0), 2, 1)
+                     for c in range(img.shape[2])], 2)
+
+
+def rule_map(rule, z, img):
+    p1, p2 = z["p1"], z["p2"]
     if rule == "full":
         return p1
     if rule == "half":
         return p2
+    if rule == "quarter":
+        return z["p4"]
     if rule == "max":
         return np.maximum(p1, p2)
     kind, lo, hi, *d = rule.split(":")
+    if kind == "auto3":
+        h, w = p1.shape
+        w1 = softness(img, float(lo), float(hi))
+        w2 = softness(reduce2(img), float(d[0]), float(d[1]))
+        w2 = _enlarge1(_enlarge1(w2, 2, h, 0), 2, w, 1)
+        return np.maximum(np.maximum(p1, w1 * p2), w1 * w2 * z["p4"])
     return np.maximum(p1, softness(img, float(lo), float(hi), kind, float(d[0]) if d else 0.0) * p2)
+
+
+def needs_p4(rules):
+    return any(r == "quarter" or r.startswith("auto3:") for r in rules)
 
 
 def select(exe, p):
@@ -218,25 +244,32 @@ def make_maps(args, exe, cache):
                     raise SystemExit(r.stderr.strip())
                 w, h = map(int, r.stdout.split())
                 maps = {k: np.fromfile(os.path.join(t, "m." + k), np.float32).reshape(h, w)
-                        for k in ("p1", "p2", "p0")}
+                        for k in ("p1", "p2", "p4", "p0")}
                 img = cv2.cvtColor(cv2.imread(png, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
                 extra = {} if label is None else {"label": label.astype(np.float16)}
                 np.savez_compressed(f + ".tmp.npz", img=img, p0_rule=CORE_RULE, **maps, **extra)
                 os.replace(f + ".tmp.npz", f)
-        elif args.refresh_p0:
+        elif args.refresh_p0 or needs_p4(args.rules.split(",")):
             z = dict(np.load(f))
-            if str(z.get("p0_rule", "")) != CORE_RULE:
+            # maps a cache made before they were asked for: p0 by an older
+            # rule (--refresh-p0), p4 (before session 27)
+            todo = (["0"] if args.refresh_p0 and str(z.get("p0_rule", "")) != CORE_RULE
+                    else []) + (["4"] if needs_p4(args.rules.split(",")) and "p4" not in z
+                                else [])
+            if todo:
                 with tempfile.TemporaryDirectory() as t:
                     png = os.path.join(t, "in.png")
                     cv2.imwrite(png, cv2.cvtColor(z["img"], cv2.COLOR_RGB2BGR))
                     r = subprocess.run([exe, "--detector", args.detector, png,
-                                        os.path.join(t, "m"), "--auto-only"],
+                                        os.path.join(t, "m"), "--scales", ",".join(todo)],
                                        capture_output=True, text=True)
                     if r.returncode != 0:
                         raise SystemExit(r.stderr.strip())
-                    z["p0"] = np.fromfile(os.path.join(t, "m.p0"), np.float32).reshape(
-                        z["p1"].shape)
-                z["p0_rule"] = CORE_RULE
+                    for k in todo:
+                        z["p" + k] = np.fromfile(os.path.join(t, "m.p" + k),
+                                                 np.float32).reshape(z["p1"].shape)
+                if "0" in todo:
+                    z["p0_rule"] = CORE_RULE
                 np.savez_compressed(f + ".tmp.npz", **z)
                 os.replace(f + ".tmp.npz", f)
         return name, f
@@ -317,13 +350,13 @@ def main():
     worst_check, checked = 0.0, 0
     for name, f in files:
         z = np.load(f)
-        p1, p2, img = z["p1"], z["p2"], z["img"].astype(np.float64) / 255.0
+        img = z["img"].astype(np.float64) / 255.0
         if "p0_rule" in z and str(z["p0_rule"]) == CORE_RULE:
             checked += 1
             worst_check = max(worst_check, float(np.abs(
-                rule_map("auto:0.17:0.19", p1, p2, img) - z["p0"]).max()))
+                rule_map("auto:0.17:0.19", z, img) - z["p0"]).max()))
         for r in rules:
-            m = select(exe, rule_map(r, p1, p2, img).astype(np.float32))
+            m = select(exe, rule_map(r, z, img).astype(np.float32))
             if "label" not in z:
                 clean[r][0] += int((m >= 0.5).sum())
                 clean[r][1] += m.size

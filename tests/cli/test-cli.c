@@ -868,14 +868,17 @@ test_detect_mask (Fixture      *f,
   save_or_die (img, input);
   /* --extend 1: the threshold alone (this random network's p hardly
    * varies, so at the default extend every pixel would join one region
-   * too wide to keep; that is checked below) */
-  r = run_command ("--detect", "--detector", detector, "--grow", "0", "--extend", "1",
+   * too wide to keep; that is checked below); --sensitivity 0.5, p >= 0.5,
+   * where this network's p lies (the default threshold is above it) */
+  r = run_command ("--detect", "--detector", detector, "--sensitivity", "0.5",
+                   "--grow", "0", "--extend", "1",
                    "--mask-out", m1, input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.out, ==, "");
   g_assert_nonnull (strstr (r.err, "damaged region"));
   run_result_clear (&r);
-  r = run_command ("--detect", "-q", "--detector", detector, "--grow", "0", "--extend", "1",
+  r = run_command ("--detect", "-q", "--detector", detector, "--sensitivity", "0.5",
+                   "--grow", "0", "--extend", "1",
                    "--mask-out", m2, input, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
@@ -897,7 +900,8 @@ test_detect_mask (Fixture      *f,
   g_assert_cmpint (n_default, <, CROP_W * CROP_H);
 
   /* grown by 3: a superset, strictly larger */
-  b = detect_quiet (detector, input, m2, "--grow", "3", "--extend", "1", NULL);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "0.5", "--grow", "3",
+                    "--extend", "1", NULL);
   n_grown = count_above (b, 0.5f);
   for (gsize i = 0; i < CROP_W * CROP_H; i++)
     if (a->data[i] > 0.5f)
@@ -917,20 +921,22 @@ test_detect_mask (Fixture      *f,
   /* --extend: the pixels touching a selected one through p >= 0.001 join
    * it, a strict superset here; at the default max-size that one region
    * is too wide and nothing is kept */
-  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "0.001",
-                    "--max-size", "1024", NULL);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "0.5", "--grow", "0",
+                    "--extend", "0.001", "--max-size", "1024", NULL);
   for (gsize i = 0; i < CROP_W * CROP_H; i++)
     if (a->data[i] > 0.5f)
       g_assert_cmpfloat (b->data[i], ==, 1.0f);
   g_assert_cmpint (count_above (b, 0.5f), >, n_default);
   restore_io_image_free (b);
-  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "0.001", NULL);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "0.5", "--grow", "0",
+                    "--extend", "0.001", NULL);
   g_assert_cmpint (count_above (b, 0.0f), ==, 0);
   restore_io_image_free (b);
 
   /* --scale 2: the network looks at the picture reduced twice; the mask
    * still has the input's size, and differs from full resolution's */
-  b = detect_quiet (detector, input, m2, "--grow", "0", "--extend", "1", "--scale", "2", NULL);
+  b = detect_quiet (detector, input, m2, "--sensitivity", "0.5", "--grow", "0",
+                    "--extend", "1", "--scale", "2", NULL);
   g_assert_cmpint (b->width, ==, CROP_W);
   g_assert_cmpint (b->height, ==, CROP_H);
   g_assert_cmpint (count_above (b, 0.5f), >, 0);
@@ -962,8 +968,10 @@ test_detect_auto (Fixture      *f,
   int             changed = 0, selected = 0;
 
   save_or_die (img, input);
-  r = run_command ("--auto", "-q", "--detector", detector, "--model", model, "--extend", "1",
-                   "--mask-out", sel, input, output, NULL);
+  /* --sensitivity 0.5: p >= 0.5, where this random network's p lies */
+  r = run_command ("--auto", "-q", "--detector", detector, "--model", model,
+                   "--sensitivity", "0.5", "--extend", "1", "--mask-out", sel, input, output,
+                   NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_cmpstr (r.err, ==, "");
   run_result_clear (&r);

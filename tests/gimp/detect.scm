@@ -94,7 +94,7 @@
   ; Settings saved by the version before the scale (blob version 1:
   ; u32 version, 4 bytes of padding, double sensitivity 0.3, int operation
   ; 0, min-size 1, max-size 48, grow 1) are still read: WITH-LAST-VALS then
-  ; repeats sensitivity 0.3, not the last call's 0.7 nor the default 0.5.
+  ; repeats sensitivity 0.3, not the last call's 0.7 nor 0.5.
   (let* ((image (load-photo dir))
          (layer (car (gimp-image-get-active-layer image)))
          (at-half (detect RUN-NONINTERACTIVE image layer 0.5 0))

@@ -43,7 +43,9 @@ cat > "$GIMP_ENV_SCRIPTS/detect-dialog.scm" <<'EOF2'
          (bounds (gimp-selection-bounds image))
          (again (begin
                   (gimp-selection-none image)
-                  (catch #f (car (plug-in-restore-detect RUN-NONINTERACTIVE image layer 0.5 0))))))
+                  ; 0.4: the default sensitivity the dialog opens with
+                  ; (core/restore-params.c)
+                  (catch #f (car (plug-in-restore-detect RUN-NONINTERACTIVE image layer 0.4 0))))))
     (dd-write (string-append work "/result")
               (string-append (if r (number->string r) "failed") " "
                              (if again (number->string again) "failed") " "

@@ -27,8 +27,9 @@ fi
 
 $py "$src/tests/gimp/detect-images.py" prepare "$src" "$work" || {
   echo "1..1"; echo "not ok 1 prepare inputs"; exit 1; }
-# The expected selection: the command, same core and detector, defaults.
-"$build/cli/gimp-restore" --detect --mask-out "$work/expected.png" \
+# The expected selection: the command, same core and detector, the
+# sensitivity detect.scm passes (0.5) and the other defaults.
+"$build/cli/gimp-restore" --detect --sensitivity 0.5 --mask-out "$work/expected.png" \
   "$work/detect-photo.png" > "$work/cli.log" 2>&1
 cli_regions=$(grep -o '[0-9]* damaged regions\? found' "$work/cli.log" | grep -o '^[0-9]*')
 

@@ -259,7 +259,11 @@ test_select_fringe (void)
   RestoreDetectOptions options;
   float               *prob = g_new (float, SW * SH);
   float               *mask = g_new (float, SW * SH);
+  float                extend = (float) restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def;
 
+  /* the faint parts below (0.1) lie above the default extend */
+  g_assert_cmpfloat (extend, <, 0.1f);
+  g_assert_cmpfloat (extend, >, 0.004f);
   for (int i = 0; i < SW * SH; i++)
     prob[i] = 0.001f;             /* clean: below the default fringe */
   prob[20 * SW + 20] = 0.9f;      /* an isolated speck */
@@ -326,7 +330,11 @@ test_select_extend (void)
   RestoreDetectOptions options;
   float               *prob = g_new (float, SW * SH);
   float               *mask = g_new (float, SW * SH);
+  float                extend = (float) restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def;
 
+  /* the faint parts below (0.1) lie above the default extend */
+  g_assert_cmpfloat (extend, <, 0.1f);
+  g_assert_cmpfloat (extend, >, 0.004f);
   for (int i = 0; i < SW * SH; i++)
     prob[i] = 0.001f;
   for (int y = 5; y < 55; y++)
@@ -335,13 +343,13 @@ test_select_extend (void)
       prob[y * SW + 40] = 0.1f;                   /* faint, nothing sure */
     }
   prob[55 * SW + 19] = 0.1f;    /* joins diagonally */
-  prob[7 * SW + 21] = 0.01f;    /* touches the sure part, below extend */
+  prob[7 * SW + 21] = 0.5f * extend;   /* touches the sure part, below extend */
   for (int y = 20; y < 29; y++) /* a sure speck in a faint 9 x 9 blob */
     for (int x = 60; x < 69; x++)
       prob[y * SW + x] = x == 64 && y == 24 ? 0.9f : 0.1f;
 
   restore_detect_options_init (&options);
-  g_assert_cmpfloat (options.extend, ==, 0.02);
+  g_assert_cmpfloat ((float) options.extend, ==, extend);
   options.grow = 0;
   g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
   g_assert_cmpint (count_selected (mask, 1.0f), ==, 51 + 81);
@@ -364,8 +372,8 @@ test_select_extend (void)
   g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
   g_assert_cmpint (count_selected (mask, 1.0f), ==, 5 + 1);
 
-  /* extend 0.005 takes in the 0.01 pixel too */
-  options.extend = 0.005;
+  /* a quarter of the default takes in the pixel at half of it too */
+  options.extend = 0.25 * extend;
   options.max_size = 48;
   g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
   g_assert_cmpint (count_selected (mask, 1.0f), ==, 52 + 81);
