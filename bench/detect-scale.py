@@ -3,7 +3,8 @@
 
   /usr/bin/python3 bench/detect-scale.py [--held-out] [--upscale N [--crisp]]
       [--seeds N] [--noise SIGMA] [--grain A] [--max-side N]
-      [--rules full,half,max,auto:0.17:0.19] [--refresh-p0] [--cache DIR] [--jobs 2]
+      [--rules full,half,max,auto:0.17:0.19] [--settings S:E,...] [--refresh-p0]
+      [--cache DIR] [--jobs 2]
 
 For each picture of bench/detect-eval.py (the evaluation images, or with
 --held-out the 13 held-out training photos, which is where the core's
@@ -37,10 +38,15 @@ map, scored through the core's own default selection (bench-detect-maps
                 w2 the softness weight of the picture reduced twice with
                 the thresholds LO2 and HI2, enlarged (a prototype, session
                 27; not the core's)
+  core          the core's own p0 as cached
   white:LO:HI   the same with session 25's noise step (white noise, its
                 variance from Immerkaer's operator)
   raw:LO:HI     the same without taking the picture's noise off the
                 energies (the core before session 25's last change)
+
+--settings S:E,... scores each rule at those selection settings
+(sensitivity S, extend E) instead of the parameter table's defaults, to
+choose the defaults (session 27).
 
 Prints a Markdown table: undamaged pixels selected, recall of the pixels of
 defects wider than 1 px (photo / old look), precision.  The maps are kept
@@ -71,6 +77,7 @@ WHITE_E2, WHITE_E4 = 0.5625, 0.7890625   # session 25's white-noise shares
 # the core's rule as its maps were made: a cache's p0 made by another is
 # not compared (--refresh-p0 makes it again)
 CORE_RULE = "auto-2 (noise floors per gray level, the smaller of both axes)"
+FRINGE = 0.02   # restore-params.c, the fringe's default
 
 
 def noise_variance(g):
@@ -193,6 +200,8 @@ def reduce2(img):
 
 def rule_map(rule, z, img):
     p1, p2 = z["p1"], z["p2"]
+    if rule == "core":
+        return z["p0"]
     if rule == "full":
         return p1
     if rule == "half":
@@ -215,12 +224,15 @@ def needs_p4(rules):
     return any(r == "quarter" or r.startswith("auto3:") for r in rules)
 
 
-def select(exe, p):
+def select(exe, p, setting=None):
+    """The core's default selection of @p, or with @setting (sensitivity,
+    extend) instead of the defaults (fringe: the default)."""
     h, w = p.shape
+    extra = [] if setting is None else [repr(setting[0]), repr(setting[1]), repr(FRINGE)]
     with tempfile.TemporaryDirectory() as t:
         p.astype(np.float32).tofile(os.path.join(t, "p"))
         subprocess.run([exe, "--select", str(w), str(h), os.path.join(t, "p"),
-                        os.path.join(t, "m")], check=True)
+                        os.path.join(t, "m")] + extra, check=True)
         return np.fromfile(os.path.join(t, "m"), np.float32).reshape(h, w)
 
 
@@ -329,6 +341,9 @@ def main():
                     help="shrink longer images to this many pixels first (0 = full size)")
     ap.add_argument("--limit", type=int, default=0, help="first N images only")
     ap.add_argument("--rules", default="full,half,max,auto:0.17:0.19")
+    ap.add_argument("--settings", default="",
+                    help="score each rule at these selection settings instead of the "
+                         "defaults: SENSITIVITY:EXTEND,... (e.g. 0.5:0.02,0.4:0.015)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--refresh-p0", action="store_true",
                     help="remake the cached p0 maps that an earlier core's rule made")
@@ -344,9 +359,11 @@ def main():
             ("-grain%g" % args.grain if args.grain else "") + ("-crisp" if args.crisp else "")))
     os.makedirs(cache, exist_ok=True)
     files = make_maps(args, exe, cache)
-    rules = args.rules.split(",")
-    tally = {r: {"photo": de.Tally(), "old": de.Tally()} for r in rules}
-    clean = {r: [0, 0] for r in rules}
+    settings = [tuple(float(v) for v in x.split(":")) for x in args.settings.split(",") if x] \
+        or [None]
+    rows = [(r, st) for r in args.rules.split(",") for st in settings]
+    tally = {k: {"photo": de.Tally(), "old": de.Tally()} for k in rows}
+    clean = {k: [0, 0] for k in rows}
     worst_check, checked = 0.0, 0
     for name, f in files:
         z = np.load(f)
@@ -355,14 +372,16 @@ def main():
             checked += 1
             worst_check = max(worst_check, float(np.abs(
                 rule_map("auto:0.17:0.19", z, img) - z["p0"]).max()))
-        for r in rules:
-            m = select(exe, rule_map(r, z, img).astype(np.float32))
-            if "label" not in z:
-                clean[r][0] += int((m >= 0.5).sum())
-                clean[r][1] += m.size
-            else:
-                tally[r]["old" if name.endswith("old") else "photo"].add(
-                    m, z["label"].astype(np.float32))
+        for r in args.rules.split(","):
+            p = rule_map(r, z, img).astype(np.float32)
+            for st in settings:
+                m = select(exe, p, st)
+                if "label" not in z:
+                    clean[r, st][0] += int((m >= 0.5).sum())
+                    clean[r, st][1] += m.size
+                else:
+                    tally[r, st]["old" if name.endswith("old") else "photo"].add(
+                        m, z["label"].astype(np.float32))
     cmd = "/usr/bin/python3 bench/detect-scale.py" + \
         (" --held-out" if args.held_out else "") + \
         ("" if args.upscale == 1 else " --upscale %d" % args.upscale) + \
@@ -372,17 +391,19 @@ def main():
         ("" if not args.crisp else " --crisp") + \
         ("" if args.max_side == de.MAX_SIDE else " --max-side %d" % args.max_side) + \
         ("" if not args.limit else " --limit %d" % args.limit) + \
-        " --rules %s" % args.rules
+        " --rules %s" % args.rules + \
+        ("" if not args.settings else " --settings %s" % args.settings)
     print("Command: `%s` (%d pictures, %.0f s; the copy of the core's rule matches --scale 0 "
           "within %.1g on %d of %d maps)." % (cmd, sum(1 for n, _ in files if n.endswith("clean")),
                                               time.time() - t0, worst_check, checked, len(files)))
     print()
     print("| rule | undamaged selected | recall > 1 px, photo | old look | precision, photo | old look |")
     print("|---|---:|---:|---:|---:|---:|")
-    for r in rules:
-        a, b = tally[r]["photo"].row(), tally[r]["old"].row()
+    for k in rows:
+        a, b = tally[k]["photo"].row(), tally[k]["old"].row()
         print("| %s | %.3f %% | %.4f | %.4f | %.3f | %.3f |" % (
-            r, 100 * clean[r][0] / max(clean[r][1], 1), a["recall_wide"], b["recall_wide"],
+            k[0] if k[1] is None else "%s, sensitivity %g, extend %g" % (k[0], *k[1]),
+            100 * clean[k][0] / max(clean[k][1], 1), a["recall_wide"], b["recall_wide"],
             a["precision"], b["precision"]))
     # the core sums in single precision where the noise floor nearly
     # cancels a window's energy: a few maps differ by some 1e-4
