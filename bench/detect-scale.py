@@ -368,6 +368,9 @@ def main():
     for name, f in files:
         z = np.load(f)
         img = z["img"].astype(np.float64) / 255.0
+        if "core" in args.rules.split(",") and str(z.get("p0_rule", "")) != CORE_RULE:
+            raise SystemExit("detect-scale.py: %s's p0 was made by an older rule: add "
+                             "--refresh-p0 to score the core's map" % name)
         if "p0_rule" in z and str(z["p0_rule"]) == CORE_RULE:
             checked += 1
             worst_check = max(worst_check, float(np.abs(
