@@ -6,10 +6,10 @@
  *       (comma-separated; default 1,2,4,0, 0 the automatic scale) as raw
  *       float32 maps, rows packed: PREFIX.p1, PREFIX.p2, PREFIX.p4,
  *       PREFIX.p0; prints "width height".
- *   bench-detect-maps --select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND FRINGE]
+ *   bench-detect-maps --select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND]
  *       the default selection (restore_detect_select() with the parameter
- *       table's defaults, or with these three settings) of the raw map
- *       PROB, as a raw float32 map OUT.
+ *       table's defaults, or with this sensitivity and extend) of the raw
+ *       map PROB, as a raw float32 map OUT.
  *
  * detect-scale.py combines the first two maps by other rules than the
  * core's and scores each rule through the core's own selection; the third
@@ -64,7 +64,6 @@ run_select (int          width,
     {
       options.sensitivity = g_ascii_strtod (settings[0], NULL);
       options.extend = g_ascii_strtod (settings[1], NULL);
-      options.fringe = g_ascii_strtod (settings[2], NULL);
     }
   mask = g_new (float, n);
   ok = restore_detect_select ((const float *) prob, width, height, mask, &options, error) >= 0
@@ -128,16 +127,16 @@ main (int    argc,
   GError *error = NULL;
   int     rc;
 
-  if ((argc == 6 || argc == 9) && g_str_equal (argv[1], "--select"))
+  if ((argc == 6 || argc == 8) && g_str_equal (argv[1], "--select"))
     rc = run_select (atoi (argv[2]), atoi (argv[3]), argv[4], argv[5],
-                     argc == 9 ? argv + 6 : NULL, &error);
+                     argc == 8 ? argv + 6 : NULL, &error);
   else if ((argc == 5 || (argc == 7 && g_str_equal (argv[5], "--scales")))
            && g_str_equal (argv[1], "--detector"))
     rc = run_maps (argv[2], argv[3], argv[4], argc == 7 ? argv[6] : "1,2,4,0", &error);
   else
     {
       fprintf (stderr, "usage: bench-detect-maps --detector FILE IMAGE PREFIX [--scales LIST] | "
-                       "--select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND FRINGE]\n");
+                       "--select WIDTH HEIGHT PROB OUT [SENSITIVITY EXTEND]\n");
       return 2;
     }
   if (rc != 0)

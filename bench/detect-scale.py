@@ -77,7 +77,6 @@ WHITE_E2, WHITE_E4 = 0.5625, 0.7890625   # session 25's white-noise shares
 # the core's rule as its maps were made: a cache's p0 made by another is
 # not compared (--refresh-p0 makes it again)
 CORE_RULE = "auto-2 (noise floors per gray level, the smaller of both axes)"
-FRINGE = 0.02   # restore-params.c, the fringe's default
 
 
 def noise_variance(g):
@@ -224,16 +223,19 @@ def needs_p4(rules):
     return any(r == "quarter" or r.startswith("auto3:") for r in rules)
 
 
-def select(exe, p, setting=None):
-    """The core's default selection of @p, or with @setting (sensitivity,
-    extend) instead of the defaults (fringe: the default)."""
+def select(exe, p, settings=(None,)):
+    """The core's selections of @p, one per entry of @settings: None for
+    the defaults, else (sensitivity, extend) instead of theirs."""
     h, w = p.shape
-    extra = [] if setting is None else [repr(setting[0]), repr(setting[1]), repr(FRINGE)]
+    out = []
     with tempfile.TemporaryDirectory() as t:
         p.astype(np.float32).tofile(os.path.join(t, "p"))
-        subprocess.run([exe, "--select", str(w), str(h), os.path.join(t, "p"),
-                        os.path.join(t, "m")] + extra, check=True)
-        return np.fromfile(os.path.join(t, "m"), np.float32).reshape(h, w)
+        for st in settings:
+            extra = [] if st is None else [repr(st[0]), repr(st[1])]
+            subprocess.run([exe, "--select", str(w), str(h), os.path.join(t, "p"),
+                            os.path.join(t, "m")] + extra, check=True)
+            out.append(np.fromfile(os.path.join(t, "m"), np.float32).reshape(h, w))
+    return out
 
 
 def make_maps(args, exe, cache):
@@ -243,6 +245,7 @@ def make_maps(args, exe, cache):
         images = images[:args.limit]
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs)
     out = []
+    want_p4 = needs_p4(args.rules.split(","))
 
     def job(name, x, label):
         f = os.path.join(cache, name + ".npz")
@@ -261,13 +264,12 @@ def make_maps(args, exe, cache):
                 extra = {} if label is None else {"label": label.astype(np.float16)}
                 np.savez_compressed(f + ".tmp.npz", img=img, p0_rule=CORE_RULE, **maps, **extra)
                 os.replace(f + ".tmp.npz", f)
-        elif args.refresh_p0 or needs_p4(args.rules.split(",")):
+        elif args.refresh_p0 or want_p4:
             z = dict(np.load(f))
             # maps a cache made before they were asked for: p0 by an older
             # rule (--refresh-p0), p4 (before session 27)
             todo = (["0"] if args.refresh_p0 and str(z.get("p0_rule", "")) != CORE_RULE
-                    else []) + (["4"] if needs_p4(args.rules.split(",")) and "p4" not in z
-                                else [])
+                    else []) + (["4"] if want_p4 and "p4" not in z else [])
             if todo:
                 with tempfile.TemporaryDirectory() as t:
                     png = os.path.join(t, "in.png")
@@ -361,24 +363,24 @@ def main():
     files = make_maps(args, exe, cache)
     settings = [tuple(float(v) for v in x.split(":")) for x in args.settings.split(",") if x] \
         or [None]
-    rows = [(r, st) for r in args.rules.split(",") for st in settings]
+    rules = args.rules.split(",")
+    rows = [(r, st) for r in rules for st in settings]
     tally = {k: {"photo": de.Tally(), "old": de.Tally()} for k in rows}
     clean = {k: [0, 0] for k in rows}
     worst_check, checked = 0.0, 0
     for name, f in files:
         z = np.load(f)
         img = z["img"].astype(np.float64) / 255.0
-        if "core" in args.rules.split(",") and str(z.get("p0_rule", "")) != CORE_RULE:
+        if "core" in rules and str(z.get("p0_rule", "")) != CORE_RULE:
             raise SystemExit("detect-scale.py: %s's p0 was made by an older rule: add "
                              "--refresh-p0 to score the core's map" % name)
         if "p0_rule" in z and str(z["p0_rule"]) == CORE_RULE:
             checked += 1
             worst_check = max(worst_check, float(np.abs(
                 rule_map("auto:0.17:0.19", z, img) - z["p0"]).max()))
-        for r in args.rules.split(","):
-            p = rule_map(r, z, img).astype(np.float32)
-            for st in settings:
-                m = select(exe, p, st)
+        for r in rules:
+            masks = select(exe, rule_map(r, z, img).astype(np.float32), settings)
+            for st, m in zip(settings, masks):
                 if "label" not in z:
                     clean[r, st][0] += int((m >= 0.5).sum())
                     clean[r, st][1] += m.size
