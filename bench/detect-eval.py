@@ -29,7 +29,6 @@ Prints a Markdown table (and writes it to --md) with the command line.
 """
 import argparse
 import concurrent.futures
-import glob
 import os
 import subprocess
 import sys
@@ -43,34 +42,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = 3
 sys.path.insert(0, os.path.join(ROOT, "weights", "recipe"))
 import detect  # noqa: E402
-
-SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
-OPENCV = "/usr/share/doc/opencv-doc/examples/data"
-# photographs only (no logos, renders, paintings, synthetic patterns); the
-# chessboard calibration series is represented by three of its shots
-SKIMAGE_PHOTOS = ["astronaut.png", "brick.png", "camera.png", "chelsea.png", "clock_motion.png",
-                  "coffee.png", "coins.png", "grass.png", "gravel.png", "hubble_deep_field.jpg",
-                  "ihc.png", "moon.png", "motorcycle_left.png", "page.png", "retina.jpg",
-                  "rocket.jpg", "text.png"]
-OPENCV_SKIP = {"Blender_Suzanne1.jpg", "Blender_Suzanne2.jpg", "HappyFish.jpg", "LinuxLogo.jpg",
-               "WindowsLogo.jpg", "ellipses.jpg", "pca_test1.jpg", "starry_night.jpg"}
-OLD_PHOTOS = [(SKIMAGE, "camera.png"), (SKIMAGE, "coins.png"), (SKIMAGE, "moon.png"),
-              (SKIMAGE, "page.png"), (OPENCV, "baboon.jpg"), (OPENCV, "aero3.jpg")]
-MAX_SIDE = 384
-
-
-def eval_images():
-    paths = [os.path.join(SKIMAGE, n) for n in SKIMAGE_PHOTOS]
-    for p in sorted(glob.glob(os.path.join(OPENCV, "*.jpg"))):
-        n = os.path.basename(p)
-        if n in OPENCV_SKIP:
-            continue
-        if (n.startswith("left") or n.startswith("right")) and \
-                n not in ("left01.jpg", "left06.jpg", "right01.jpg", "left.jpg", "right.jpg"):
-            continue
-        paths.append(p)
-    return paths
-
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from evalset import (MAX_SIDE, OLD_PHOTOS, OPENCV, SKIMAGE, eval_images,  # noqa: E402,F401
+                     load_rgb, save_rgb)
 
 def held_out_images():
     """The detector's and models' 13 held-out training photos (train.py's
@@ -78,23 +52,6 @@ def held_out_images():
     the evaluation images."""
     import train
     return train.photo_split(os.path.join(ROOT, "weights", "work", "photos"))[1]
-
-
-def load_rgb(path, max_side=MAX_SIDE):
-    im = cv2.imread(path, cv2.IMREAD_COLOR)
-    if im is None:
-        raise SystemExit("cannot read %s" % path)
-    im = cv2.cvtColor(im, cv2.COLOR_BGR2RGB)
-    h, w = im.shape[:2]
-    s = max_side / max(h, w) if max_side > 0 else 1.0
-    if s < 1:
-        im = cv2.resize(im, (int(round(w * s)), int(round(h * s))), interpolation=cv2.INTER_AREA)
-    return im.astype(np.float32) / 255.0
-
-
-def save_rgb(path, img):
-    cv2.imwrite(path, cv2.cvtColor((np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8),
-                                   cv2.COLOR_RGB2BGR))
 
 
 def run_detect(args, image_path, mask_path, extra=()):

@@ -39,6 +39,63 @@ def bent_line(rng, w, h, length, cx=None, cy=None):
     return pts
 
 
+def draw_damage(rng, w, h):
+    """The sample's damage for a @w x @h picture: (coverage [h, w] 0..1,
+    light [h, w] 1 where the damage is paper white, 0 where it is dark dirt,
+    mask [h, w] bool: every touched pixel plus one pixel around it).
+    Lengths follow the picture's long side (as drawn at 1080 px); widths and
+    counts do not.  bench/detect-foreign.py draws it on other photographs."""
+    k = max(w, h) / WIDTH
+    paint = Image.new('L', (w, h), 0)      # how strongly damage covers
+    colour = Image.new('L', (w, h), 0)     # 255 = light damage, 0 = dark
+    dp, dc = ImageDraw.Draw(paint), ImageDraw.Draw(colour)
+
+    # Long curved scratches, 2-5 px (light, as on a print, and a few dark).
+    for i in range(7):
+        pts = bent_line(rng, w, h, k * rng.uniform(150, 600))
+        width = int(rng.choice([2, 3, 4, 5]))
+        light = i % 3 != 2
+        dp.line(pts, fill=255, width=width, joint='curve')
+        dc.line(pts, fill=255 if light else 0, width=width, joint='curve')
+    # Short scratches.
+    for _ in range(12):
+        pts = bent_line(rng, w, h, k * rng.uniform(20, 80))
+        dp.line(pts, fill=255, width=2)
+        dc.line(pts, fill=255 if rng.random() < 0.7 else 0, width=2)
+    # Dust: small specks and a few fibres.
+    for _ in range(110):
+        x, y = rng.uniform(0, w), rng.uniform(0, h)
+        r = rng.choice([0.8, 1.2, 1.5, 2.0, 2.5, 3.5])
+        light = rng.random() < 0.5
+        dp.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        dc.ellipse((x - r, y - r, x + r, y + r), fill=255 if light else 0)
+    # A small tear from the right edge: a jagged wedge of bare paper.
+    ty = h * 0.72
+    top, bottom = [], []
+    for j in range(12):
+        x = w - 1 - j * 9
+        half = 7 * (1 - j / 12) + 1.2
+        top.append((x, ty - half + rng.normal(0, 1.3) + j * 1.5))
+        bottom.append((x, ty + half + rng.normal(0, 1.3) + j * 1.5))
+    tear = top + bottom[::-1]
+    dp.polygon(tear, fill=255)
+    dc.polygon(tear, fill=255)
+
+    paint_a = np.asarray(paint.filter(ImageFilter.GaussianBlur(0.6)), np.float32) / 255
+    paint_a = np.clip(paint_a * 1.4, 0, 1)
+    light = np.asarray(colour, np.float32) / 255
+    mask = np.asarray(paint.filter(ImageFilter.MaxFilter(3))) > 0
+    return paint_a, light, mask
+
+
+def apply_damage(src, paint_a, light):
+    """@src [h, w, 3] floats 0..255 with draw_damage()'s damage painted in."""
+    damage = np.where(light[..., None] > 0.5,
+                      np.array([238, 236, 228], np.float32),   # paper white
+                      np.array([28, 24, 22], np.float32))      # dark dirt
+    return src * (1 - paint_a[..., None]) + damage * paint_a[..., None]
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -55,54 +112,11 @@ def main():
     photo = photo.resize((w, h), Image.LANCZOS)
     photo.save(os.path.join(out, 'sample-original.png'), optimize=True)
 
-    paint = Image.new('L', (w, h), 0)      # how strongly damage covers
-    colour = Image.new('L', (w, h), 0)     # 255 = light damage, 0 = dark
-    dp, dc = ImageDraw.Draw(paint), ImageDraw.Draw(colour)
-
-    # Long curved scratches, 2-5 px (light, as on a print, and a few dark).
-    for i in range(7):
-        pts = bent_line(rng, w, h, rng.uniform(150, 600))
-        width = int(rng.choice([2, 3, 4, 5]))
-        light = i % 3 != 2
-        dp.line(pts, fill=255, width=width, joint='curve')
-        dc.line(pts, fill=255 if light else 0, width=width, joint='curve')
-    # Short scratches.
-    for _ in range(12):
-        pts = bent_line(rng, w, h, rng.uniform(20, 80))
-        dp.line(pts, fill=255, width=2)
-        dc.line(pts, fill=255 if rng.random() < 0.7 else 0, width=2)
-    # Dust: small specks and a few fibres.
-    for _ in range(110):
-        x, y = rng.uniform(0, w), rng.uniform(0, h)
-        r = rng.choice([0.8, 1.2, 1.5, 2.0, 2.5, 3.5])
-        light = rng.random() < 0.5
-        dp.ellipse((x - r, y - r, x + r, y + r), fill=255)
-        dc.ellipse((x - r, y - r, x + r, y + r), fill=255 if light else 0)
-    # A small tear from the right edge: a jagged wedge of bare paper.
-    ty = h * 0.72
-    top, bottom = [], []
-    for k in range(12):
-        x = w - 1 - k * 9
-        half = 7 * (1 - k / 12) + 1.2
-        top.append((x, ty - half + rng.normal(0, 1.3) + k * 1.5))
-        bottom.append((x, ty + half + rng.normal(0, 1.3) + k * 1.5))
-    tear = top + bottom[::-1]
-    dp.polygon(tear, fill=255)
-    dc.polygon(tear, fill=255)
-
-    paint_a = np.asarray(paint.filter(ImageFilter.GaussianBlur(0.6)), np.float32) / 255
-    paint_a = np.clip(paint_a * 1.4, 0, 1)
-    light = np.asarray(colour, np.float32) / 255
-    src = np.asarray(photo, np.float32)
-    damage = np.where(light[..., None] > 0.5,
-                      np.array([238, 236, 228], np.float32),   # paper white
-                      np.array([28, 24, 22], np.float32))      # dark dirt
-    damaged = src * (1 - paint_a[..., None]) + damage * paint_a[..., None]
+    paint_a, light, mask = draw_damage(rng, w, h)
+    damaged = apply_damage(np.asarray(photo, np.float32), paint_a, light)
     Image.fromarray(np.round(damaged).astype(np.uint8)).save(
         os.path.join(out, 'sample-damaged.png'), optimize=True)
 
-    # The mask covers every touched pixel plus one pixel around it.
-    mask = (np.asarray(paint.filter(ImageFilter.MaxFilter(3)))) > 0
     Image.fromarray(mask.astype(np.uint8) * 255).convert('1').save(
         os.path.join(out, 'sample-mask.png'), optimize=True)
     print('%dx%d, %.2f%% of the pixels masked' % (w, h, 100.0 * mask.mean()))

@@ -9,6 +9,9 @@
  * of the preview is red when any pixel it stands for is selected, so thin
  * scratches stay visible).  A change of the scale (the size the network
  * looks at) runs the network again, after the running pass is cancelled.
+ * On a large drawable the first pass starts with a quick look: the
+ * network, one pass without mirror images, on the picture reduced to about
+ * QUICK_PIXELS, whose selection is shown while the full pass goes on.
  */
 #include "config.h"
 
@@ -29,6 +32,9 @@
 #define SELECT_DELAY_MS  200
 #define SCALE_DELAY_MS   600
 #define PROGRESS_MS      250
+/* above twice this many pixels the first pass starts with a quick look at
+ * about this many */
+#define QUICK_PIXELS     1000000.0
 
 /* The settings shown as sliders, in this order. */
 static const RestoreDetectParamId sliders[] = {
@@ -55,6 +61,14 @@ typedef struct
   gboolean            prob_done;    /* main thread */
   int                 prob_scale;   /* the scale of the pass running or done */
   gboolean            prob_again;   /* main thread: run it again when it ends */
+  /* The quick look (first pass on a large drawable only). */
+  float              *quick;        /* [height, width], NULL when none */
+  int                 quick_scale;  /* the reduction it runs at */
+  gboolean            quick_ok;     /* written by the worker before quick_done runs */
+  gboolean            quick_ready;  /* main thread: quick holds a map */
+  int                 quick_n;      /* regions it found, -1 before */
+  gboolean            quick_run;    /* the pass starting runs it first */
+  gboolean            first_pass;   /* no pass started yet */
   guint               scale_id;
   /* Selection previews. */
   guint               timeout_id, progress_id;
@@ -66,6 +80,7 @@ typedef struct
 typedef struct
 {
   DetectDialog        *d;
+  const float         *prob;        /* the map it selects from */
   gint                *cancel;
   RestoreDetectOptions options;
   float               *overlay;     /* [ph * pw] */
@@ -175,7 +190,13 @@ select_done (gpointer data)
     d->sel_cancel = NULL;
   if (! d->closed && ! g_atomic_int_get (job->cancel))
     {
-      if (job->n >= 0)
+      if (job->n >= 0 && job->prob == d->quick)
+        {
+          /* the full pass goes on: progress_tick shows the count */
+          d->quick_n = job->n;
+          dialog_show_preview (d, job->overlay);
+        }
+      else if (job->n >= 0)
         {
           char *text = g_strdup_printf (_("Damaged areas found: %d"), job->n);
 
@@ -202,7 +223,7 @@ select_worker (gpointer data)
   float        *mask = g_new (float, (gsize) w * h);
   GError       *error = NULL;
 
-  job->n = restore_detect_select (d->prob, w, h, mask, &job->options, &error);
+  job->n = restore_detect_select (job->prob, w, h, mask, &job->options, &error);
   if (job->n >= 0)
     {
       int px, py, x, y;
@@ -241,8 +262,16 @@ select_start (gpointer data)
   PluginDetectSettings settings;
   SelectJob           *job;
 
+  const float         *prob;
+
   d->timeout_id = 0;
-  if (! d->prob_done || ! d->prob_ok || d->closed)
+  if (d->closed)
+    return G_SOURCE_REMOVE;
+  if (d->prob_done && d->prob_ok)
+    prob = d->prob;
+  else if (! d->prob_done && d->quick_ready)
+    prob = d->quick;
+  else
     return G_SOURCE_REMOVE;
   if (d->sel_cancel)
     g_atomic_int_set (d->sel_cancel, 1);
@@ -250,6 +279,7 @@ select_start (gpointer data)
   dialog_get_settings (d, &settings);
   job = g_new0 (SelectJob, 1);
   job->d = d;
+  job->prob = prob;
   job->cancel = g_new0 (gint, 1);
   plugin_detect_settings_to_options (&settings, &job->options);
   job->options.cancel = job->cancel;
@@ -334,7 +364,23 @@ prob_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: the detector over the whole drawable. */
+/* Main thread: the quick look is done; select from it while the full
+ * pass goes on. */
+static gboolean
+quick_done (gpointer data)
+{
+  DetectDialog *d = data;
+
+  if (d->quick_ok && ! d->prob_done && ! d->closed)
+    {
+      d->quick_ready = TRUE;
+      select_start (d);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: the detector over the whole drawable (after the quick
+ * look when there is one). */
 static gpointer
 prob_worker (gpointer data)
 {
@@ -342,6 +388,16 @@ prob_worker (gpointer data)
   RestoreDetectOptions options;
   GError              *error = NULL;
 
+  if (d->quick_run)
+    {
+      restore_detect_options_init (&options);
+      options.scale = d->quick_scale;
+      options.flips = 1;
+      options.cancel = &d->prob_cancel;
+      d->quick_ok = restore_detect_probability (d->input->detector, &d->input->image,
+                                                d->quick, &options, NULL);
+      g_idle_add (quick_done, d);
+    }
   restore_detect_options_init (&options);
   options.scale = d->prob_scale;
   options.progress = prob_progress;
@@ -436,6 +492,9 @@ prob_start (gpointer data)
   d->prob_scale = scale;
   d->prob_ok = FALSE;
   d->prob_done = FALSE;
+  /* only the first pass starts with a quick look */
+  d->quick_run = d->quick != NULL && d->first_pass;
+  d->first_pass = FALSE;
   dialog_show_preview (d, NULL);
   d->running++;
   g_thread_unref (g_thread_new ("restore-detect", prob_worker, d));
@@ -462,7 +521,10 @@ progress_tick (gpointer data)
     gimp_progress_update (f);
   else
     {
-      char *text = g_strdup_printf (_("Finding the damage… %d %%"), (int) (f * 100.0));
+      char *text = d->quick_n >= 0
+                   ? g_strdup_printf (_("Quick look: %d damaged areas; looking closer… %d %%"),
+                                      d->quick_n, (int) (f * 100.0))
+                   : g_strdup_printf (_("Finding the damage… %d %%"), (int) (f * 100.0));
 
       gtk_label_set_text (GTK_LABEL (d->status), text);
       g_free (text);
@@ -564,6 +626,14 @@ detect_dialog_run (PluginDetectInput    *input,
   d.prob = g_new (float, (gsize) input->image.width * input->image.height);
   d.prob_done = TRUE;
   d.prob_scale = -1;   /* none yet (0 is the automatic scale) */
+  d.quick_n = -1;
+  d.first_pass = TRUE;
+  if ((double) input->image.width * input->image.height > 2.0 * QUICK_PIXELS)
+    {
+      d.quick_scale = (int) ceil (sqrt ((double) input->image.width * input->image.height
+                                        / QUICK_PIXELS));
+      d.quick = g_new (float, (gsize) input->image.width * input->image.height);
+    }
   prob_start (&d);
 
   restore_dialog_set_transient (d.dialog);
@@ -607,6 +677,7 @@ detect_dialog_run (PluginDetectInput    *input,
       d.prob = NULL;
     }
   g_free (d.prob);
+  g_free (d.quick);
   g_free (d.prob_error);
   g_free (d.base);
   return response == GTK_RESPONSE_OK;

@@ -35,6 +35,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import grst  # noqa: E402
+import defects  # noqa: E402
 import masks  # noqa: E402
 import train  # noqa: E402
 from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file  # noqa: E402
@@ -572,7 +573,8 @@ def enlarge_crop(rng, c, label, lo=1.5, hi=3.0):
 
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
-              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0):
+              strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0,
+              broad=0.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
@@ -581,8 +583,11 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     with specular highlights or catchlights (glints); @jpeg_fraction of the
     pairs are saved as a JPEG after the damage and grain; @wide of the
     scratches are broad (defect_coverage); @enlarge of the pairs are
-    enlarged 1.5-3 times after the damage, before the grain (enlarge_crop).
-    Without @enlarge the random draws are the same as before it existed."""
+    enlarged 1.5-3 times after the damage, before the grain (enlarge_crop);
+    @broad of the damaged crops get defects.render's damage (any tone on any
+    ground, 1-30 defects, crisp or soft, 1-12 px) instead of render_damage's.
+    Without @enlarge and @broad the random draws are the same as before they
+    existed."""
     if texture and rng.random() < texture:
         crop = scene_texture(rng, crop, strands)
     if rng.random() < text:
@@ -592,6 +597,8 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     c = old_look(rng, crop)
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
+    elif broad and rng.random() < broad:
+        c, label = defects.render(rng, c)
     else:
         c, label = render_damage(rng, c, wide)
     if enlarge and rng.random() < enlarge:
@@ -785,6 +792,8 @@ def cmd_train(args):
                    + ("; %d%% enlarged 1.5-3 times after the damage (a scan at a higher "
                       "resolution)" % round(100 * args.enlarge_fraction)
                       if args.enlarge_fraction else "")
+                   + ("; %d%% of the damaged crops with defects.render's broad damage"
+                      % round(100 * args.broad_fraction) if args.broad_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -812,7 +821,8 @@ def cmd_train(args):
                 text=args.text_fraction, paragraph=args.paragraph_fraction,
                 strands=args.strand_fraction, fonts=args.font_fraction,
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
-                wide=args.wide_fraction, enlarge=args.enlarge_fraction)
+                wide=args.wide_fraction, enlarge=args.enlarge_fraction,
+                broad=args.broad_fraction)
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
@@ -1226,6 +1236,10 @@ def main():
                         "(bicubic) after the damage is drawn, before the grain: a scan at a "
                         "higher resolution, where defects are soft and several pixels wide "
                         "(README 'Scale, session 24')")
+    t.add_argument("--broad-fraction", type=float, default=0.0,
+                   help="share of the damaged crops drawn by defects.render (1-30 defects of "
+                        "any tone on any ground, half opaque, half crisp, 1-12 px) instead of "
+                        "render_damage")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")

@@ -1,0 +1,115 @@
+"""gimp-restore: a broad damage generator for training the detector.
+
+render(rng, img) draws 1-30 defects into a crop, of every kind a print or a
+negative shows and at every contrast: scratches 1-12 px wide, long or
+short, curved or straight across the crop; hairs; dust specks and clusters;
+branching cracks; small spots.  Unlike detect.render_damage (light over
+dark most of the time, 55-100 % opacity, soft), the defect's tone does
+not depend on what lies under it (white over a white sky as well as over
+a shadow), half of the defects are fully opaque and half have crisp edges.
+Shapes come from masks.py (curves drawn at 4x, area-reduced).
+
+Label: a pixel the defect covers at least half of and changes visibly
+(by 2 % of the range in some channel), so the network is not asked to
+find what no one can see.
+"""
+import math
+
+import cv2
+import numpy as np
+
+import masks
+
+LABEL_COVERAGE = 0.5
+VISIBLE = 0.02
+
+
+def _line(rng, c, h, w):
+    """A straight line across most of the crop, 1-4 px (a film-transport
+    scratch, a crease)."""
+    a = rng.uniform(0, math.pi)
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    ln = max(h, w) * rng.uniform(0.6, 1.6)
+    p = np.array([[cx - ln * math.cos(a) / 2, cy - ln * math.sin(a) / 2],
+                  [cx + ln * math.cos(a) / 2, cy + ln * math.sin(a) / 2]])
+    masks._draw(c, p, math.exp(rng.uniform(0, math.log(4.0))))
+
+
+def _spot(rng, c, h, w):
+    """A small irregular spot 3-14 px across (a drop, a flake of emulsion)."""
+    r = rng.uniform(1.5, 7.0)
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    k = int(rng.integers(5, 11))
+    ang = np.sort(rng.uniform(0, 2 * math.pi, k))
+    rad = r * rng.uniform(0.6, 1.3, k)
+    pts = np.stack([cx + rad * np.cos(ang), cy + rad * np.sin(ang)], 1)
+    cv2.fillPoly(c, [np.round(pts * masks.SS * 4).astype(np.int32)], 255, cv2.LINE_8,
+                 masks.SHIFT)
+
+
+def _scratch(rng, c, h, w):
+    masks.scratch(rng, c, h, w, wmax=12.0)
+
+
+def _dust(rng, c, h, w):
+    masks.dust(rng, c, h, w)
+
+
+KINDS = [(_scratch, 0.36), (masks.hair, 0.12), (_dust, 0.26), (masks.crack, 0.10),
+         (_line, 0.09), (_spot, 0.07)]
+
+
+def _coverage(rng, h, w):
+    c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
+    masks.pick(rng, KINDS)(rng, c, h, w)
+    a = cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    if rng.random() < 0.5:   # half soft, half crisp
+        a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.3, 1.0))
+    return a
+
+
+def _colour(rng, gray):
+    u = rng.random()
+    if u < 0.45:
+        v = np.full(3, rng.uniform(0.75, 1.0), np.float32)
+    elif u < 0.9:
+        v = np.full(3, rng.uniform(0.0, 0.25), np.float32)
+    else:   # tinted: a stain's colour
+        v = rng.uniform(0.1, 0.9, 3).astype(np.float32)
+        if gray:
+            v[:] = v.mean()
+    if not gray and rng.random() < 0.3:
+        v = np.clip(v + rng.normal(0, 0.04, 3), 0, 1).astype(np.float32)
+    return v
+
+
+def render(rng, img):
+    """1-30 defects drawn into @img [H,W,3] 0..1: (damaged, label [H,W] 0/1)."""
+    h, w = img.shape[:2]
+    out = img.copy()
+    cover = np.zeros((h, w), np.float32)
+    lum = img @ np.array([0.299, 0.587, 0.114], np.float32)
+    gray = float(np.ptp(img - lum[..., None])) < 0.02
+    n = int(math.exp(rng.uniform(0, math.log(30.5))))
+    for _ in range(n):
+        a = _coverage(rng, h, w)
+        if a.max() < LABEL_COVERAGE:
+            continue
+        opacity = 1.0 if rng.random() < 0.5 else rng.uniform(0.4, 1.0)
+        k = (a * opacity)[..., None]
+        tex = rng.normal(0, rng.uniform(0, 0.03), (h, w, 1)).astype(np.float32)
+        out = out * (1 - k) + np.clip(_colour(rng, gray) + tex, 0, 1) * k
+        cover = np.maximum(cover, a)
+    out = np.clip(out, 0, 1).astype(np.float32)
+    seen = np.abs(out - img).max(axis=2) >= VISIBLE
+    return out, ((cover >= LABEL_COVERAGE) & seen).astype(np.float32)
+
+
+if __name__ == "__main__":
+    import sys
+    from PIL import Image
+    im = np.asarray(Image.open(sys.argv[1]).convert("RGB"), np.float32) / 255
+    r = np.random.default_rng(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    d, lab = render(r, im)
+    Image.fromarray((np.concatenate([d, np.repeat(lab[..., None], 3, 2)], 1) * 255 + 0.5)
+                    .astype(np.uint8)).save(sys.argv[2])
