@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Detect Damage dialog in interactive GIMP under Xvfb: a batch command
-# opens the damaged sample photo in a window and calls plug-in-restore-detect
+# opens the damaged sample photo (enlarged, so that the dialog's quick look
+# runs first) in a window and calls plug-in-restore-detect
 # interactively; once the dialog is up and its preview computed, a
 # screenshot goes to BUILD/detect-dialog-screenshot.png, xdotool moves the
 # scale to 2 and back to 1 (the network runs again, cancelled and restarted)
@@ -54,7 +55,10 @@ cat > "$GIMP_ENV_SCRIPTS/detect-dialog.scm" <<'EOF2'
     (gimp-image-clean-all image)
     (gimp-quit TRUE)))
 EOF2
-img=$src/data/sample-damaged.png
+# the sample enlarged to 2.2 megapixels: above 2 the dialog starts with a
+# quick look at reduced size before the full pass
+img=$work/sample-large.png
+convert "$src/data/sample-damaged.png" -filter Lanczos -resize 170% "$img" || exit 1
 shot=$build/detect-dialog-screenshot.png
 rm -f "$shot"
 export OPENBLAS_NUM_THREADS=1
@@ -71,7 +75,7 @@ for _ in $(seq 1 180); do
 done
 result=""
 if [ -n "$did" ]; then
-  sleep 20   # the network over the 1080x720 photo, then the selection preview
+  sleep 20   # the quick look, the network over the photo, the selection preview
   import -window root "$shot"
   xdotool windowfocus --sync "$did" 2> /dev/null || xdotool windowfocus "$did"
   # "Look at 1/N size" to 2 (the network runs again at half size), and back

@@ -826,7 +826,8 @@ def cmd_train(args):
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
-    while step < args.steps:
+    end = min(args.stop_step, args.steps) if args.stop_step else args.steps
+    while step < end:
         rng = np.random.default_rng([args.seed, step])
         lr = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / args.steps)))
         for g in opt.param_groups:
@@ -1198,6 +1199,8 @@ def main():
     t.add_argument("--crop", type=int, default=96)
     t.add_argument("--batch", type=int, default=8)
     t.add_argument("--steps", type=int, default=20000)
+    t.add_argument("--stop-step", type=int, default=0,
+                   help="stop at this step (the learning-rate schedule still spans --steps)")
     t.add_argument("--lr", type=float, default=2e-3)
     t.add_argument("--pos-weight", type=float, default=3.0)
     t.add_argument("--thin-weight", type=float, default=1.0,

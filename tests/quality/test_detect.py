@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""Detection regression on damage the detector never trained on; prints TAP.
+
+  test_detect.py GIMP_RESTORE_EXE MIN_RECALL MAX_FALSE
+
+1. `gimp-restore --detect` at its defaults on data/sample-damaged.png
+   selects at least MIN_RECALL of the damaged pixels (the damage drawn
+   again from data/make-sample.py's seed: long paper-white and dark
+   scratches, short scratches, dust, a tear);
+2. on data/sample-original.png (the same photo undamaged) it selects at
+   most MAX_FALSE (a share) of the pixels;
+3. no training script (weights/recipe/*.py) uses the generators that the
+   measurement draws with (bench/foreign_damage.py, data/make-sample.py).
+"""
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def detect(exe, image, out):
+    r = subprocess.run([exe, "--detect", "-q", "--mask-out", out, image],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None, r.stderr.strip()
+    return np.asarray(Image.open(out), np.float32) >= 128, ""
+
+
+def main():
+    exe, min_recall, max_false = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+    print("1..3")
+    spec = importlib.util.spec_from_file_location(
+        "make_sample", os.path.join(ROOT, "data", "make-sample.py"))
+    ms = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ms)
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        sel, err = detect(exe, os.path.join(ROOT, "data", "sample-damaged.png"),
+                          os.path.join(tmp, "d.png"))
+        if sel is None:
+            print("not ok 1 detect the sample's damage # %s" % err)
+            failed += 1
+        else:
+            h, w = sel.shape
+            cov, _, _ = ms.draw_damage(np.random.default_rng(ms.SEED), w, h)
+            label = cov >= 0.5
+            recall = (sel & label).sum() / label.sum()
+            ok = recall >= min_recall
+            failed += not ok
+            print("%s 1 the sample's damage: %.3f of its pixels selected (at least %.2f)"
+                  % ("ok" if ok else "not ok", recall, min_recall))
+        sel, err = detect(exe, os.path.join(ROOT, "data", "sample-original.png"),
+                          os.path.join(tmp, "o.png"))
+        if sel is None:
+            print("not ok 2 detect on the undamaged photo # %s" % err)
+            failed += 1
+        else:
+            share = sel.mean()
+            ok = share <= max_false
+            failed += not ok
+            print("%s 2 the undamaged photo: %.4f%% of its pixels selected (at most %.4f%%)"
+                  % ("ok" if ok else "not ok", 100 * share, 100 * max_false))
+    users = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "weights", "recipe", "*.py"))):
+        text = open(path, encoding="utf-8").read()
+        if "foreign_damage" in text or "make-sample" in text or "make_sample" in text:
+            users.append(os.path.relpath(path, ROOT))
+    failed += bool(users)
+    print("%s 3 no training script uses the measurement's damage generators%s"
+          % ("not ok" if users else "ok", " (%s)" % ", ".join(users) if users else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
