@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(ROOT, "weights", "recipe"))
 import detect  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from evalset import (MAX_SIDE, OLD_PHOTOS, OPENCV, SKIMAGE, eval_images,  # noqa: E402,F401
-                     load_rgb, save_rgb)
+                     load_rgb, report, save_rgb)
 
 def held_out_images():
     """The detector's and models' 13 held-out training photos (train.py's
@@ -326,12 +326,7 @@ def main():
         out.append("Real old photographs (picture `%s`): %s." % (
             os.path.relpath(args.picture, ROOT),
             ", ".join("%s %.2f%% selected" % (n, 100 * f) for n, f in old)))
-    text = "\n".join(out)
-    print()
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text + "\n")
+    report("\n".join(out), args.md)
 
 
 if __name__ == "__main__":

@@ -275,12 +275,7 @@ def main():
         "; ".join("x%d %d of %d pixels selected (%.3f%%)" % (
             f, clean[f][0], clean[f][1], 100 * clean[f][0] / max(clean[f][1], 1)) for f in FACTORS),
         ", ".join("%s %.2f%%" % (n, 100 * v) for n, v in sorted(worst, key=lambda x: -x[1])[:4])))
-    text = "\n".join(out)
-    print()
-    print(text)
-    if args.md:
-        with open(args.md, "w") as fh:
-            fh.write(text + "\n")
+    evalset.report("\n".join(out), args.md)
 
 
 if __name__ == "__main__":

@@ -55,3 +55,13 @@ def save_rgb(path, img):
                                    cv2.COLOR_RGB2BGR))
 
 
+
+
+def report(text, md=None):
+    """Prints a benchmark's Markdown @text and writes it to @md (a path;
+    None: nowhere)."""
+    print()
+    print(text)
+    if md:
+        with open(md, "w") as fh:
+            fh.write(text + "\n")

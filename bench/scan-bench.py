@@ -411,6 +411,12 @@ def report(res, desc, info):
         v = e['values']
         t.append('convolutions at %.0f %% of sgemm (%.0f %% counting only the work done; target >= 60 %%): %s'
                  % (v['conv_vs_gemm'], v['conv_done_vs_gemm'], verdict(v['conv_vs_gemm'] >= 60)))
+    for key, what, goal in (('detect', '12 MP scan detected at the defaults', 30),
+                            ('detect-1mp', '1 MP photo detected at the defaults', 3)):
+        r = res['runs'].get((key, 'scratches'))
+        if r and r['rc'] == 0:
+            t.append('%s: %.1f s (target <= %d s): %s' % (what, r['seconds'], goal,
+                                                          verdict(r['seconds'] <= goal)))
     sc = [r for _, r in res.get('scaling', []) if r['rc'] == 0]
     if len(sc) >= 3:
         ratio = sc[2]['values']['seconds'] / sc[0]['values']['seconds']
@@ -567,6 +573,26 @@ def main(argv=None):
                 if key.startswith('detect') and r['rc'] == 0:
                     r['found'] = detect_scores(out, os.path.join(work, 'mask-%s.png' % case))
                 note(key, case, r)
+        # a photo of about 1 MP: the scan and its damage reduced to 1155 x 866
+        key = 'detect-1mp'
+        res['rows'].append((key, 'gimp-restore --detect on the scan reduced to 1 MP (default settings)'))
+        for case in cases:
+            small = os.path.join(work, 'damaged-%s-1mp.png' % case)
+            small_mask = os.path.join(work, 'mask-%s-1mp.png' % case)
+            size = (1155, 866)
+            cv2.imwrite(small, cv2.resize(cv2.imread(os.path.join(work, 'damaged-%s.png' % case)),
+                                          size, interpolation=cv2.INTER_AREA))
+            m = cv2.resize(cv2.imread(os.path.join(work, 'mask-%s.png' % case), cv2.IMREAD_GRAYSCALE),
+                           size, interpolation=cv2.INTER_AREA)
+            cv2.imwrite(small_mask, np.where(m >= 128, 255, 0).astype(np.uint8))
+            out = os.path.join(work, 'out-%s-%s.png' % (key, case))
+            if os.path.exists(out):
+                os.unlink(out)
+            r = run_measured([cli, '--quiet', '--detect', '--mask-out', out] + threads + det + [small],
+                             env=env, timeout=args.timeout, out=out)
+            if r['rc'] == 0:
+                r['found'] = detect_scores(out, small_mask)
+            note(key, case, r)
     if 'opencv' in only:
         for meth, name in [('telea', 'OpenCV cv2.inpaint Telea (radius 3)'),
                            ('ns', 'OpenCV cv2.inpaint Navier-Stokes (radius 3)')]:
