@@ -68,7 +68,6 @@ typedef struct
   gboolean            quick_ready;  /* main thread: quick holds a map */
   int                 quick_n;      /* regions it found, -1 before */
   gboolean            quick_run;    /* the pass starting runs it first */
-  gboolean            first_pass;   /* no pass started yet */
   guint               scale_id;
   /* Selection previews. */
   guint               timeout_id, progress_id;
@@ -261,7 +260,6 @@ select_start (gpointer data)
   DetectDialog        *d = data;
   PluginDetectSettings settings;
   SelectJob           *job;
-
   const float         *prob;
 
   d->timeout_id = 0;
@@ -489,12 +487,11 @@ prob_start (gpointer data)
   g_atomic_int_set (&d->prob_cancel, 0);
   g_atomic_int_set (&d->prob_permille, 0);
   d->prob_again = FALSE;
+  /* only the first pass (none started yet) starts with a quick look */
+  d->quick_run = d->quick != NULL && d->prob_scale < 0;
   d->prob_scale = scale;
   d->prob_ok = FALSE;
   d->prob_done = FALSE;
-  /* only the first pass starts with a quick look */
-  d->quick_run = d->quick != NULL && d->first_pass;
-  d->first_pass = FALSE;
   dialog_show_preview (d, NULL);
   d->running++;
   g_thread_unref (g_thread_new ("restore-detect", prob_worker, d));
@@ -627,7 +624,6 @@ detect_dialog_run (PluginDetectInput    *input,
   d.prob_done = TRUE;
   d.prob_scale = -1;   /* none yet (0 is the automatic scale) */
   d.quick_n = -1;
-  d.first_pass = TRUE;
   if ((double) input->image.width * input->image.height > 2.0 * QUICK_PIXELS)
     {
       d.quick_scale = (int) ceil (sqrt ((double) input->image.width * input->image.height

@@ -25,12 +25,20 @@ from PIL import Image
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def detect(exe, image, out):
-    r = subprocess.run([exe, "--detect", "-q", "--mask-out", out, image],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        return None, r.stderr.strip()
-    return np.asarray(Image.open(out), np.float32) >= 128, ""
+def check(n, exe, name, what, score):
+    """TAP case @n: `gimp-restore --detect` on data/@name; @score (the
+    selection, bool [h, w]) -> (passed, description).  Returns 1 when it
+    failed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "mask.png")
+        r = subprocess.run([exe, "--detect", "-q", "--mask-out", out,
+                            os.path.join(ROOT, "data", name)], capture_output=True, text=True)
+        if r.returncode != 0:
+            print("not ok %d %s # %s" % (n, what, r.stderr.strip()))
+            return 1
+        ok, text = score(np.asarray(Image.open(out), np.float32) >= 128)
+    print("%s %d %s: %s" % ("ok" if ok else "not ok", n, what, text))
+    return 0 if ok else 1
 
 
 def main():
@@ -40,33 +48,21 @@ def main():
         "make_sample", os.path.join(ROOT, "data", "make-sample.py"))
     ms = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(ms)
-    failed = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        sel, err = detect(exe, os.path.join(ROOT, "data", "sample-damaged.png"),
-                          os.path.join(tmp, "d.png"))
-        if sel is None:
-            print("not ok 1 detect the sample's damage # %s" % err)
-            failed += 1
-        else:
-            h, w = sel.shape
-            cov, _, _ = ms.draw_damage(np.random.default_rng(ms.SEED), w, h)
-            label = cov >= 0.5
-            recall = (sel & label).sum() / label.sum()
-            ok = recall >= min_recall
-            failed += not ok
-            print("%s 1 the sample's damage: %.3f of its pixels selected (at least %.2f)"
-                  % ("ok" if ok else "not ok", recall, min_recall))
-        sel, err = detect(exe, os.path.join(ROOT, "data", "sample-original.png"),
-                          os.path.join(tmp, "o.png"))
-        if sel is None:
-            print("not ok 2 detect on the undamaged photo # %s" % err)
-            failed += 1
-        else:
-            share = sel.mean()
-            ok = share <= max_false
-            failed += not ok
-            print("%s 2 the undamaged photo: %.4f%% of its pixels selected (at most %.4f%%)"
-                  % ("ok" if ok else "not ok", 100 * share, 100 * max_false))
+
+    def sample_recall(sel):
+        h, w = sel.shape
+        cov, _, _ = ms.draw_damage(np.random.default_rng(ms.SEED), w, h)
+        label = cov >= 0.5
+        recall = (sel & label).sum() / label.sum()
+        return recall >= min_recall, "%.3f of its pixels selected (at least %.2f)" % (
+            recall, min_recall)
+
+    def undamaged_share(sel):
+        return sel.mean() <= max_false, "%.4f%% of its pixels selected (at most %.4f%%)" % (
+            100 * sel.mean(), 100 * max_false)
+
+    failed = check(1, exe, "sample-damaged.png", "the sample's damage", sample_recall)
+    failed += check(2, exe, "sample-original.png", "the undamaged photo", undamaged_share)
     users = []
     for path in sorted(glob.glob(os.path.join(ROOT, "weights", "recipe", "*.py"))):
         text = open(path, encoding="utf-8").read()
