@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gimp-restore: compare detector networks at equal false pixels (issue 6).
+"""gimp-restore: compare detector networks at equal false pixels.
 
   /usr/bin/python3 bench/detect-curve.py NET [NET ...] [--seeds 1,2,3]
       [--fp 0.03,0.04,0.06,0.08,0.12] [--threads 1] [--cache DIR]

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gimp-restore: how well the damage detector finds damage (issue 6).
+"""gimp-restore: how well the damage detector finds damage on its training generator's damage.
 
   /usr/bin/python3 bench/detect-eval.py [--exe build/cli/gimp-restore]
       [--detector weights/detector.grst] [--seeds 3] [--md docs/detect-eval.md]

@@ -3,7 +3,7 @@
 
   /usr/bin/python3 bench/detect-foreign.py [--exe build/cli/gimp-restore]
       [--detector FILE] [--seeds 1] [--max-side 512] [--md docs/detect-foreign.md]
-      [--picture docs/detect-sample.png] [-- DETECT-OPTIONS]
+      [--picture docs/detect-sample.png] [--readme] [-- DETECT-OPTIONS]
 
 Runs the command (gimp-restore --detect, default settings) on the
 evaluation images (python3-skimage's data photos, opencv-doc's example
@@ -200,6 +200,8 @@ def main():
     ap.add_argument("--picture", default=os.path.join(ROOT, "docs", "detect-sample.png"),
                     help="the round trip on data/sample-damaged.png: damaged | selected | "
                          "--auto (empty: none)")
+    ap.add_argument("--readme", action="store_true",
+                    help="also put the table into README.md's detection section")
     ap.add_argument("extra", nargs="*", help="further options for gimp-restore --detect "
                     "(after --), e.g. -- --sensitivity 0.6")
     args = ap.parse_args()
@@ -276,6 +278,10 @@ def main():
             f, clean[f][0], clean[f][1], 100 * clean[f][0] / max(clean[f][1], 1)) for f in FACTORS),
         ", ".join("%s %.2f%%" % (n, 100 * v) for n, v in sorted(worst, key=lambda x: -x[1])[:4])))
     evalset.report("\n".join(out), args.md)
+    if args.readme:
+        # the README quotes the command line and the table, not the notes
+        if not evalset.readme_block("detect-foreign", "\n".join(out[:-2])):
+            print("detect-foreign: README.md has no detect-foreign block", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""gimp-restore: the detector's automatic scale and other rules (issue 6).
+"""gimp-restore: the detector's automatic scale and other rules.
 
   /usr/bin/python3 bench/detect-scale.py [--held-out] [--upscale N [--crisp]]
       [--seeds N] [--noise SIGMA] [--grain A] [--max-side N]
@@ -31,22 +31,22 @@ map, scored through the core's own default selection (bench-detect-maps
   auto:LO:HI:D  the same with D times the e4 noise floor added to the
                 denominator of the ratio (where the detail above a quarter
                 of the resolution is no more than the noise, the picture
-                leans soft; not the core's, session 26)
+                leans soft; not the core's)
   quarter       p4 (the network on the picture reduced 4 times)
   auto3:LO:HI:LO2:HI2
                 a third level one octave down: max (p1, w p2, w w2 p4),
                 w2 the softness weight of the picture reduced twice with
-                the thresholds LO2 and HI2, enlarged (a prototype, session
-                27; not the core's)
+                the thresholds LO2 and HI2, enlarged (a prototype; not
+                the core's)
   core          the core's own p0 as cached
-  white:LO:HI   the same with session 25's noise step (white noise, its
-                variance from Immerkaer's operator)
+  white:LO:HI   the same with a white-noise step instead of the core's
+                noise floors (its variance from Immerkaer's operator)
   raw:LO:HI     the same without taking the picture's noise off the
-                energies (the core before session 25's last change)
+                energies
 
 --settings S:E,... scores each rule at those selection settings
 (sensitivity S, extend E) instead of the parameter table's defaults, to
-choose the defaults (session 27).
+choose the defaults.
 
 Prints a Markdown table: undamaged pixels selected, recall of the pixels of
 defects wider than 1 px (photo / old look), precision.  The maps are kept
@@ -73,14 +73,14 @@ _spec.loader.exec_module(de)
 
 CELL, REACH, EPS = 8, 2, 1e-6   # restore-detect.c SOFT_CELL, SOFT_REACH, SOFT_EPS
 BLOCK, FLOOR_SCALE, BINS, BIN_MIN = 32, 1.1, 8, 3   # SOFT_NOISE_*
-WHITE_E2, WHITE_E4 = 0.5625, 0.7890625   # session 25's white-noise shares
+WHITE_E2, WHITE_E4 = 0.5625, 0.7890625   # the white: rule's noise shares
 # the core's rule as its maps were made: a cache's p0 made by another is
 # not compared (--refresh-p0 makes it again)
 CORE_RULE = "auto-2 (noise floors per gray level, the smaller of both axes)"
 
 
 def noise_variance(g):
-    """Session 25's white-noise estimate: Immerkaer's operator over the
+    """The white: rule's noise estimate: Immerkaer's operator over the
     interior pixels, per whole 32 x 32 block, FLOOR_SCALE times the 10th
     percentile of the blocks' means / 36."""
     h, w = g.shape
@@ -160,8 +160,8 @@ def _cells(m, h, w):
 def softness(img, lo, hi, kind="auto", d=0.0):
     """The core's softness weight per pixel (restore-detect.c
     detect_softness() and its bilinear enlargement), thresholds @lo, @hi.
-    @kind "auto": the core's noise floors; "white": session 25's (white
-    noise of Immerkaer's variance); "raw": no noise taken off.  @d: that
+    @kind "auto": the core's noise floors; "white": white noise of
+    Immerkaer's variance; "raw": no noise taken off.  @d: that
     share of the e4 floor added to the ratio's denominator (0 in the core)."""
     g = img.astype(np.float64).mean(2) if img.ndim == 3 else img.astype(np.float64)
     h, w = g.shape
@@ -267,7 +267,7 @@ def make_maps(args, exe, cache):
         elif args.refresh_p0 or want_p4:
             z = dict(np.load(f))
             # maps a cache made before they were asked for: p0 by an older
-            # rule (--refresh-p0), p4 (before session 27)
+            # rule (--refresh-p0), p4
             todo = (["0"] if args.refresh_p0 and str(z.get("p0_rule", "")) != CORE_RULE
                     else []) + (["4"] if want_p4 and "p4" not in z else [])
             if todo:

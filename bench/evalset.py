@@ -10,6 +10,8 @@ import os
 import cv2
 import numpy as np
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
 OPENCV = "/usr/share/doc/opencv-doc/examples/data"
 # photographs only (no logos, renders, paintings, synthetic patterns); the
@@ -65,3 +67,19 @@ def report(text, md=None):
     if md:
         with open(md, "w") as fh:
             fh.write(text + "\n")
+
+
+def readme_block(name, text):
+    """Puts @text between README.md's <!-- @name:begin --> and
+    <!-- @name:end --> lines; False when the README has no such block."""
+    path = os.path.join(ROOT, "README.md")
+    begin, end = "<!-- %s:begin -->\n" % name, "<!-- %s:end -->" % name
+    with open(path) as fh:
+        readme = fh.read()
+    if begin not in readme or end not in readme:
+        return False
+    pre, rest = readme.split(begin, 1)
+    post = rest.split(end, 1)[1]
+    with open(path, "w") as fh:
+        fh.write(pre + begin + text + "\n" + end + post)
+    return True

@@ -780,7 +780,7 @@ def main(argv=None):
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         models = []
         for f in restoration_models():
-            log = subprocess.run(['git', '-C', repo, 'log', '-1', '--format=%h %s', '--',
+            log = subprocess.run(['git', '-C', repo, 'log', '-1', '--format=commit %h, %cs', '--',
                                   os.path.relpath(f, repo)],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
             dirty = subprocess.run(['git', '-C', repo, 'diff', '--quiet', '--',
@@ -796,7 +796,7 @@ def main(argv=None):
                 datetime.date.today().isoformat(), cpu, os.cpu_count() or 0,
                 rev.stdout.decode().strip() or 'unknown'),
             '',
-            'Models: ' + (', '.join(models) if models and args.gimp_restore else 'none'),
+            'Models: ' + (';\n'.join(models) if models and args.gimp_restore else 'none'),
             '',
             ('**Warning: weights/*.grst changed during this run, so the rows of ours mix '
              'model versions.**\n' if changed else ''),

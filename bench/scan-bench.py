@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Scan-resolution benchmark for gimp-restore (issue 5).
+"""Scan-resolution benchmark for gimp-restore.
 
 Makes a synthetic 12-megapixel "old scan" (an evaluation photo upscaled to
 4000x3000 and given film grain) with two kinds of damage, thin scratches and
@@ -18,8 +18,8 @@ files, one after the other:
   * scaling: the same damage pasted on 12, 24 and 48 MP canvases, and a
     100 MP image (peak memory beyond the image buffers).
 
-Prints one Markdown table.  --record appends it to bench/history.md,
---write-readme puts it into README.md's Performance section.
+Prints one Markdown table; --write-docs writes it to docs/performance.md
+(the README quotes its main rows).
 
     /usr/bin/python3 bench/scan-bench.py            # everything, ~10 min
     /usr/bin/python3 bench/scan-bench.py --help
@@ -56,8 +56,6 @@ BIG = (11548, 8660)                  # 100 MP
 SCRATCH_COVERAGE = (0.02, 0.05)
 HOLE_ACROSS = (700, 1000)
 SEED = 50512
-README_BEGIN = '<!-- scan-bench:begin -->'
-README_END = '<!-- scan-bench:end -->'
 
 
 # ---------------------------------------------------------------- inputs
@@ -492,8 +490,7 @@ def main(argv=None):
     ap.add_argument('--weights', help='folder of the models to time (weights/)')
     ap.add_argument('--commit', help='what to print as the commit (the source tree\'s HEAD), '
                     'e.g. for --build of an older checkout')
-    ap.add_argument('--record', metavar='NOTE', help='append the table to bench/history.md with NOTE')
-    ap.add_argument('--write-readme', action='store_true', help="update README.md's Performance section")
+    ap.add_argument('--write-docs', action='store_true', help='write the table to docs/performance.md')
     args = ap.parse_args(argv)
 
     global SIZE, CANVASES, BIG, WEIGHTS
@@ -686,23 +683,12 @@ def main(argv=None):
 
     table = report(res, desc, info)
     print(table)
-    if args.record:
-        path = os.path.join(BENCH, 'history.md')
-        with open(path, 'a') as f:
-            f.write('\n## %s, commit %s: %s\n\n%s\n\nCommand: `/usr/bin/python3 bench/scan-bench.py %s`\n'
-                    % (info['date'], info['commit'], args.record, table, ' '.join(argv)))
-    if args.write_readme:
-        path = os.path.join(REPO, 'README.md')
-        with open(path) as f:
-            text = f.read()
-        if README_BEGIN not in text or README_END not in text:
-            sys.exit('scan-bench: README.md has no %s ... %s block' % (README_BEGIN, README_END))
-        pre, rest = text.split(README_BEGIN, 1)
-        _, post = rest.split(README_END, 1)
-        block = '%s\n%s\n\nCommand: `/usr/bin/python3 bench/scan-bench.py %s`\n%s' % (
-            README_BEGIN, table, ' '.join(a for a in argv if a != '--write-readme'), README_END)
-        with open(path, 'w') as f:
-            f.write(pre + block + post)
+    if args.write_docs:
+        with open(os.path.join(REPO, 'docs', 'performance.md'), 'w') as f:
+            f.write('# Performance at scan resolution\n\nWritten by `bench/scan-bench.py '
+                    '--write-docs` (what it measures and how: `bench/README.md`).\n\n%s\n\n'
+                    'Command: `/usr/bin/python3 bench/scan-bench.py %s`\n'
+                    % (table, ' '.join(argv)))
     return 0
 
 

@@ -3,8 +3,8 @@
  * A convolution is cut into bands of output rows, each computed on its
  * own with a single-threaded cblas_sgemm; with n threads, n bands run at
  * once (one band per thread, not threads inside BLAS: on small matrices
- * OpenBLAS's own threads spend their time synchronising; measured in
- * bench/history.md).  Per band, by shape:
+ * OpenBLAS's own threads spend their time synchronising; bench/README.md,
+ * "How the engine spends its time").  Per band, by shape:
  *   3x3, stride 1, no dilation, at least WINO_MIN_C_IN input channels:
  *     Winograd F(2x2, 3x3), 16 products of [c_out, c_in] x [c_in, tiles]
  *     (2.25x fewer multiply-adds than im2col; see wino_weights below);
@@ -38,14 +38,13 @@
 #include "restore-ops.h"
 
 /* The transforms and im2col are written as plain loops along rows; let
- * GCC vectorise them at -O2 too (clang does by default).  (AVX2 clones of
- * them made no measurable difference: bench/history.md.) */
+ * GCC vectorise them at -O2 too (clang does by default; hand-written AVX2
+ * gained nothing: bench/README.md). */
 #if defined (__GNUC__) && ! defined (__clang__)
 #pragma GCC optimize ("tree-vectorize", "vect-cost-model=dynamic")
 #endif
 
-/* scratch of one band: 512 Ki floats (2 MiB); measured against 1 and
- * 4 MiB on 1024x1024 tiles (bench/history.md) */
+/* scratch of one band: 512 Ki floats (2 MiB; bench/README.md) */
 #define BAND_FLOATS    ((gsize) 512 * 1024)
 /* bands in flight at once, i.e. the most threads a convolution uses */
 #define COL_SLOTS      8
@@ -151,7 +150,7 @@ restore_ops_set_threads (int n)
   n = MIN (n, THREADS_MAX);
   G_LOCK (pool);
   {
-    /* development switches for measuring the alternatives (bench/history.md) */
+    /* development switches for measuring the alternatives (scan-bench) */
     const char *conv = g_getenv ("GIMP_RESTORE_CONV");
     const char *threading = g_getenv ("GIMP_RESTORE_THREADING");
 

@@ -37,9 +37,8 @@ int         restore_ops_get_threads        (void);
 
 /* Large float buffers (workspaces, tiles): 64-byte aligned, and from
  * 2 MiB on page-aligned with the kernel asked for transparent huge pages
- * (MADV_HUGEPAGE), which saves a page fault per 4 KiB on first touch: on
- * the development VM a 1 MP restore took 101,700 faults with plain
- * allocations, 5,100 with huge pages (bench/history.md).  Returns NULL
+ * (MADV_HUGEPAGE), which saves a page fault per 4 KiB on first touch
+ * (bench/README.md, "How the engine spends its time").  Returns NULL
  * when the memory is not there; free with free(). */
 float      *restore_ops_alloc_floats       (gsize              n);
 

@@ -44,12 +44,9 @@ G_BEGIN_DECLS
 
 /* Default window side: large windows waste less on the halo (the share
  * of a window that is context, computed but not used, is about
- * 1 - ((T - 2 halo - 2 r) / T)^2), small ones need less memory (about
- * 550 T^2 bytes with the scratch model, 800 T^2 with the general one:
- * 580 MB and 470 MB at the sizes below).  Measured on a 12 MP scan with
- * dense scratches (bench/history.md): the scratch model (halo 48)
- * computes 21.6 MP of windows at T = 512, 15.4 at 1024; the general model
- * (halo 128) 73 MP at its former 544, 31 at 768. */
+ * 1 - ((T - 2 halo - 2 r) / T)^2), small ones need less memory; the
+ * sizes below were measured on a 12 MP scan with dense scratches
+ * (bench/README.md, "How the engine spends its time"). */
 #define RESTORE_TILE_DEFAULT_SIZE       1024
 /* for models whose halo exceeds RESTORE_TILE_WIDE_HALO (wider networks) */
 #define RESTORE_TILE_DEFAULT_SIZE_WIDE  768

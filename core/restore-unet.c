@@ -906,16 +906,13 @@ ensure_workspace (RestoreModel  *model,
  * needs its whole input, so every set after it (coarser) is full too. */
 
 /* Whether computing @pixels in @runs spans of a w x h plane sparsely
- * costs less than the dense layer (c_in -> c_out, 3x3).  Measured on
- * 1120 x 1120 tiles of the scan benchmark's scratches, dilated by 0 to 16
- * px (4 to 61 % of the pixels), with the scratch model, each sparse layer
- * timed against the dense one (bench/history.md, "sparse decoder"): per
- * pixel, gathered im2col (dec conv2) took 1.5 to 2 times the dense
- * layer's time per pixel, the folded upsampling convolution (dec conv1,
- * restore_ops_conv2d_runs) 0.7 to 0.9 times; per span, as much as 22,
- * 8 and 1.3 pixels of the dense layer at 16, 32 and 64 output channels
- * (gathering a span costs the same per input channel whatever the
- * outputs, mostly cache misses): 250 / c_out, rounded up. */
+ * costs less than the dense layer (c_in -> c_out, 3x3): per pixel, a
+ * gathered im2col layer costs about twice the dense layer's time per
+ * pixel and the folded upsampling convolution (restore_ops_conv2d_runs)
+ * somewhat less than it; per span, the gathering costs the same per input
+ * channel whatever the outputs (mostly cache misses), 250 / c_out pixels
+ * of the dense layer, rounded up (measured: bench/README.md, "How the
+ * engine spends its time"). */
 static gboolean
 sparse_pays (gsize pixels,
              gsize runs,

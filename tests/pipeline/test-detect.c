@@ -850,7 +850,7 @@ test_auto_scale (void)
    * pixels, sigma 0.013, 3.4 / 255): the wave is still soft, as the noise's share of
    * the energies, measured in the flat quarter, is taken off (without that
    * the wave counts as sharp in both: bench/detect-scale.py's raw rule;
-   * with session 25's white-noise estimate, sharp with grain) */
+   * with a white-noise estimate instead of the floors, sharp with grain) */
   for (int pass = 0; pass < 2; pass++)
     {
       float *noise = g_new (float, n);

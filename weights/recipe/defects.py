@@ -24,15 +24,15 @@ LABEL_COVERAGE = 0.5
 VISIBLE = 0.02
 
 
-def _line(rng, c, h, w):
-    """A straight line across most of the crop, 1-4 px (a film-transport
+def _line(rng, c, h, w, wmax=4.0):
+    """A straight line across most of the crop, 1-@wmax px (a film-transport
     scratch, a crease)."""
     a = rng.uniform(0, math.pi)
     cx, cy = rng.uniform(0, w), rng.uniform(0, h)
     ln = max(h, w) * rng.uniform(0.6, 1.6)
     p = np.array([[cx - ln * math.cos(a) / 2, cy - ln * math.sin(a) / 2],
                   [cx + ln * math.cos(a) / 2, cy + ln * math.sin(a) / 2]])
-    masks._draw(c, p, math.exp(rng.uniform(0, math.log(4.0))))
+    masks._draw(c, p, math.exp(rng.uniform(0, math.log(wmax))))
 
 
 def _spot(rng, c, h, w):
@@ -59,9 +59,13 @@ KINDS = [(_scratch, 0.36), (masks.hair, 0.12), (_dust, 0.26), (masks.crack, 0.10
          (_line, 0.09), (_spot, 0.07)]
 
 
-def _coverage(rng, h, w):
+def _coverage(rng, h, w, line_wmax=4.0):
     c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
-    masks.pick(rng, KINDS)(rng, c, h, w)
+    kind = masks.pick(rng, KINDS)
+    if kind is _line:
+        _line(rng, c, h, w, line_wmax)
+    else:
+        kind(rng, c, h, w)
     a = cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
     if rng.random() < 0.5:   # half soft, half crisp
         a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.3, 1.0))
@@ -83,8 +87,9 @@ def _colour(rng, gray):
     return v
 
 
-def render(rng, img):
-    """1-30 defects drawn into @img [H,W,3] 0..1: (damaged, label [H,W] 0/1)."""
+def render(rng, img, line_wmax=4.0):
+    """1-30 defects drawn into @img [H,W,3] 0..1: (damaged, label [H,W] 0/1);
+    straight lines 1-@line_wmax px wide."""
     h, w = img.shape[:2]
     out = img.copy()
     cover = np.zeros((h, w), np.float32)
@@ -92,7 +97,7 @@ def render(rng, img):
     gray = float(np.ptp(img - lum[..., None])) < 0.02
     n = int(math.exp(rng.uniform(0, math.log(30.5))))
     for _ in range(n):
-        a = _coverage(rng, h, w)
+        a = _coverage(rng, h, w, line_wmax)
         if a.max() < LABEL_COVERAGE:
             continue
         opacity = 1.0 if rng.random() < 0.5 else rng.uniform(0.4, 1.0)

@@ -574,7 +574,7 @@ def enlarge_crop(rng, c, label, lo=1.5, hi=3.0):
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
               strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0,
-              broad=0.0):
+              broad=0.0, broad_lines=4.0):
     """A training pair from a clean crop: (input image [H,W,3], label [H,W]);
     @clean is the share of crops left undamaged, @texture the share that get a
     procedural texture (scene_texture), @text the share with printed text
@@ -585,7 +585,8 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     scratches are broad (defect_coverage); @enlarge of the pairs are
     enlarged 1.5-3 times after the damage, before the grain (enlarge_crop);
     @broad of the damaged crops get defects.render's damage (any tone on any
-    ground, 1-30 defects, crisp or soft, 1-12 px) instead of render_damage's.
+    ground, 1-30 defects, crisp or soft, 1-12 px; straight lines 1-@broad_lines
+    px) instead of render_damage's.
     Without @enlarge and @broad the random draws are the same as before they
     existed."""
     if texture and rng.random() < texture:
@@ -598,7 +599,7 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
     elif broad and rng.random() < broad:
-        c, label = defects.render(rng, c)
+        c, label = defects.render(rng, c, broad_lines)
     else:
         c, label = render_damage(rng, c, wide)
     if enlarge and rng.random() < enlarge:
@@ -794,6 +795,8 @@ def cmd_train(args):
                       if args.enlarge_fraction else "")
                    + ("; %d%% of the damaged crops with defects.render's broad damage"
                       % round(100 * args.broad_fraction) if args.broad_fraction else "")
+                   + (" (straight lines 1-%g px)" % args.broad_lines
+                      if args.broad_fraction and args.broad_lines != 4.0 else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -822,7 +825,7 @@ def cmd_train(args):
                 strands=args.strand_fraction, fonts=args.font_fraction,
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
                 wide=args.wide_fraction, enlarge=args.enlarge_fraction,
-                broad=args.broad_fraction)
+                broad=args.broad_fraction, broad_lines=args.broad_lines)
     model.train()
     t0 = time.time()
     acc, n_acc = np.zeros(3), 0
@@ -1238,11 +1241,13 @@ def main():
                    help="share of the training pairs whose random part is enlarged 1.5-3 times "
                         "(bicubic) after the damage is drawn, before the grain: a scan at a "
                         "higher resolution, where defects are soft and several pixels wide "
-                        "(README 'Scale, session 24')")
+                        "(README 'Automatic scale')")
     t.add_argument("--broad-fraction", type=float, default=0.0,
                    help="share of the damaged crops drawn by defects.render (1-30 defects of "
                         "any tone on any ground, half opaque, half crisp, 1-12 px) instead of "
                         "render_damage")
+    t.add_argument("--broad-lines", type=float, default=4.0,
+                   help="widest straight line defects.render draws, in px (default 4)")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")

@@ -59,7 +59,7 @@ general_harmonic() {
   $PY $R/train.py --name general-harmonic --init "$W/ckpt-general.pt" \
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 3e-4 \
     --steps "$HARMONIC_STEPS" --threads "$THREADS" --residual --prefill harmonic
-  # a second, gentler pass (session 7: stopped at step 3,600 of a 10,000-step schedule)
+  # a gentler pass (stopped at step 3,600 of a 10,000-step schedule)
   $PY $R/train.py --name general-h2 --init "$W/ckpt-general-harmonic.pt" \
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 1e-4 \
     --steps 10000 --stop-step 3600 --seed 2 --threads "$THREADS" --residual --prefill harmonic
@@ -67,12 +67,12 @@ general_harmonic() {
   $PY $R/train.py --name general-h3 --init "$W/ckpt-general-h2.pt" \
     --channels 16,32,64,128 --mix general --crop 192 --batch 4 --lr 1e-4 \
     --steps 4000 --seed 3 --threads "$THREADS" --residual --prefill harmonic --sweeps 32
-  # sessions 15 and 16: a squared-error term (what PSNR measures) dominating the loss, low lr
+  # a squared-error term (what PSNR measures) dominating the loss, low lr
   mse_stage general-m general-h3 5000 11 60
   mse_stage general-m2 general-m 4000 12 200
   mse_stage general-m3 general-m2 5000 13 500
   mse_stage general-m4 general-m3 4000 14 500
-  # session 17: widened to 24,48,96,192 channels (1.1 M parameters)
+  # widened to 24,48,96,192 channels (1.1 M parameters)
   mse_stage general-w general-m4 3000 17 500 24,48,96,192
 }
 scratch "$SCRATCH_FIRST"
