@@ -22,8 +22,8 @@
 
 typedef struct
 {
-  guint32              version;
-  PluginDetectSettings v;
+  guint32          version;
+  UiDetectSettings v;
 } DetectSettingsBlob;
 
 /* Version 1's fields (before scale). */
@@ -37,54 +37,15 @@ typedef struct
 /* The blob's size tells the versions apart. */
 G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
 
-void
-plugin_detect_settings_defaults (PluginDetectSettings *settings)
-{
-  memset (settings, 0, sizeof (*settings));
-  settings->sensitivity = restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].def;
-  settings->operation = (int) restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].def;
-  settings->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
-  settings->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
-  settings->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
-  settings->scale = (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def;
-}
-
 gboolean
-plugin_detect_settings_check (const PluginDetectSettings *settings,
-                              GError                    **error)
+plugin_detect_settings_load (UiDetectSettings *settings)
 {
-  if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SENSITIVITY,
-                                    settings->sensitivity, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION,
-                                       settings->operation, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MIN_SIZE,
-                                       settings->min_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
-                                       settings->max_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
-                                       settings->grow, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_SCALE,
-                                       settings->scale, error))
-    return FALSE;
-  if (settings->min_size > settings->max_size)
-    {
-      g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
-                   _("The minimum size (%d) is larger than the maximum size (%d)."),
-                   settings->min_size, settings->max_size);
-      return FALSE;
-    }
-  return TRUE;
-}
+  DetectSettingsBlob  blob;
+  DetectSettingsBlob1 old;
+  UiDetectSettings    s;
+  gint                size = gimp_get_data_size (DETECT_SETTINGS_KEY);
 
-gboolean
-plugin_detect_settings_load (PluginDetectSettings *settings)
-{
-  DetectSettingsBlob   blob;
-  DetectSettingsBlob1  old;
-  PluginDetectSettings s;
-  gint                 size = gimp_get_data_size (DETECT_SETTINGS_KEY);
-
-  plugin_detect_settings_defaults (settings);
+  ui_detect_settings_defaults (settings);
   s = *settings;
   memset (&blob, 0, sizeof (blob));
   memset (&old, 0, sizeof (old));
@@ -102,14 +63,14 @@ plugin_detect_settings_load (PluginDetectSettings *settings)
     }
   else
     return FALSE;
-  if (! plugin_detect_settings_check (&s, NULL))
+  if (! ui_detect_settings_check (&s, NULL))
     return FALSE;
   *settings = s;
   return TRUE;
 }
 
 void
-plugin_detect_settings_save (const PluginDetectSettings *settings)
+plugin_detect_settings_save (const UiDetectSettings *settings)
 {
   DetectSettingsBlob blob;
 
@@ -117,18 +78,6 @@ plugin_detect_settings_save (const PluginDetectSettings *settings)
   blob.version = DETECT_SETTINGS_VERSION;
   blob.v = *settings;
   gimp_set_data (DETECT_SETTINGS_KEY, &blob, sizeof (blob));
-}
-
-void
-plugin_detect_settings_to_options (const PluginDetectSettings *settings,
-                                   RestoreDetectOptions       *options)
-{
-  restore_detect_options_init (options);
-  options->sensitivity = settings->sensitivity;
-  options->min_size = settings->min_size;
-  options->max_size = settings->max_size;
-  options->grow = settings->grow;
-  options->scale = settings->scale;
 }
 
 PluginDetectInput *
@@ -256,17 +205,17 @@ detect_set_selection (const PluginDetectInput *input,
 }
 
 int
-plugin_detect_apply (PluginDetectInput          *input,
-                     const PluginDetectSettings *settings,
-                     GError                    **error)
+plugin_detect_apply (PluginDetectInput      *input,
+                     const UiDetectSettings *settings,
+                     GError                **error)
 {
   RestoreDetectOptions options;
   float               *mask;
   int                  n;
 
-  if (! plugin_detect_settings_check (settings, error))
+  if (! ui_detect_settings_check (settings, error))
     return -1;
-  plugin_detect_settings_to_options (settings, &options);
+  ui_detect_settings_to_options (settings, &options);
 
   if (input->prob == NULL)
     {

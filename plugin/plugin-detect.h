@@ -13,19 +13,9 @@
 
 #include "restore-detect.h"
 #include "restore-registry.h"
+#include "ui-settings.h"
 
 G_BEGIN_DECLS
-
-/* The settings of a detection, as saved between runs. */
-typedef struct
-{
-  double sensitivity;  /* 0..1 */
-  int    operation;    /* RestoreDetectOperation */
-  int    min_size;     /* px */
-  int    max_size;     /* px */
-  int    grow;         /* px */
-  int    scale;        /* the network looks at the picture reduced this many times */
-} PluginDetectSettings;
 
 /* A drawable read for detection. */
 typedef struct
@@ -37,18 +27,9 @@ typedef struct
   float        *prob;                /* [height * width] once computed, or NULL */
 } PluginDetectInput;
 
-/* Fills @settings with the parameter table's defaults. */
-void     plugin_detect_settings_defaults (PluginDetectSettings       *settings);
-/* TRUE when every value lies in its range (and min_size <= max_size);
- * else sets @error naming the value. */
-gboolean plugin_detect_settings_check    (const PluginDetectSettings *settings,
-                                          GError                    **error);
 /* The last values saved in this GIMP session (defaults and FALSE when none). */
-gboolean plugin_detect_settings_load     (PluginDetectSettings       *settings);
-void     plugin_detect_settings_save     (const PluginDetectSettings *settings);
-/* Copies @settings into core detection options (no progress, no cancel). */
-void     plugin_detect_settings_to_options (const PluginDetectSettings *settings,
-                                            RestoreDetectOptions       *options);
+gboolean plugin_detect_settings_load     (UiDetectSettings       *settings);
+void     plugin_detect_settings_save     (const UiDetectSettings *settings);
 
 /**
  * plugin_detect_input_new:
@@ -71,7 +52,7 @@ void               plugin_detect_input_free (PluginDetectInput  *input);
  * image unchanged.
  */
 int                plugin_detect_apply      (PluginDetectInput          *input,
-                                             const PluginDetectSettings *settings,
+                                             const UiDetectSettings     *settings,
                                              GError                    **error);
 
 G_END_DECLS

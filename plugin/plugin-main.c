@@ -22,6 +22,7 @@
 #include "plugin-apply.h"
 #include "plugin-settings.h"
 #include "plugin-detect.h"
+#include "plugin-host.h"
 #include "restore-dialog.h"
 #include "detect-dialog.h"
 
@@ -213,8 +214,9 @@ run_detect (gint             nparams,
   GimpRunMode          run_mode = param[0].data.d_int32;
   gint32               image_ID = param[1].data.d_image;
   gint32               drawable_ID = param[2].data.d_drawable;
-  PluginDetectSettings settings;
+  UiDetectSettings     settings;
   PluginDetectInput   *input = NULL;
+  PluginHost           host;
   int                  regions = -1;
 
   g_clear_error (&error);
@@ -225,7 +227,7 @@ run_detect (gint             nparams,
   switch (run_mode)
     {
     case GIMP_RUN_NONINTERACTIVE:
-      plugin_detect_settings_defaults (&settings);
+      ui_detect_settings_defaults (&settings);
       if (nparams != 5)
         g_set_error (&error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
                      _("%s takes %d arguments, got %d."), PROC_DETECT, 5, nparams);
@@ -233,7 +235,7 @@ run_detect (gint             nparams,
         {
           settings.sensitivity = param[3].data.d_float;
           settings.operation = param[4].data.d_int32;
-          plugin_detect_settings_check (&settings, &error);
+          ui_detect_settings_check (&settings, &error);
         }
       break;
 
@@ -246,12 +248,16 @@ run_detect (gint             nparams,
 
   if (error == NULL)
     input = plugin_detect_input_new (image_ID, drawable_ID, &error);
-  if (input != NULL && run_mode == GIMP_RUN_INTERACTIVE
-      && ! detect_dialog_run (input, &settings))
+  if (input != NULL && run_mode == GIMP_RUN_INTERACTIVE)
     {
-      plugin_detect_input_free (input);
-      values[0].data.d_status = GIMP_PDB_CANCEL;
-      return;
+      plugin_host_init (&host, image_ID, drawable_ID);
+      if (! detect_dialog_run (&host.host, &input->image, input->detector, &settings,
+                               &input->prob))
+        {
+          plugin_detect_input_free (input);
+          values[0].data.d_status = GIMP_PDB_CANCEL;
+          return;
+        }
     }
   if (input != NULL)
     regions = plugin_detect_apply (input, &settings, &error);
@@ -279,7 +285,8 @@ run (const gchar      *name,
 {
   static GError     *error = NULL;
   GimpRunMode        run_mode;
-  PluginSettings     settings;
+  UiRestoreSettings  settings;
+  PluginHost         host;
   gint32             image_ID, drawable_ID, layer;
   char              *localedir = plugin_localedir ();
 
@@ -317,7 +324,7 @@ run (const gchar      *name,
   /* With a layer mask active, GIMP hands over the mask: restore its layer. */
   if (gimp_item_is_valid (drawable_ID) && gimp_item_is_layer_mask (drawable_ID))
     drawable_ID = gimp_layer_from_mask (drawable_ID);
-  plugin_settings_defaults (&settings);
+  ui_restore_settings_defaults (&settings);
 
   switch (run_mode)
     {
@@ -352,7 +359,8 @@ run (const gchar      *name,
          * script gets it as the call's error. */
         if (! plugin_apply_check (image_ID, drawable_ID, &x, &y, &w, &h, &error))
           break;
-        if (! restore_dialog_run (image_ID, drawable_ID, &settings))
+        plugin_host_init (&host, image_ID, drawable_ID);
+        if (! restore_dialog_run (&host.host, &settings))
           {
             values[0].data.d_status = GIMP_PDB_CANCEL;
             return;

@@ -19,55 +19,46 @@
 
 typedef struct
 {
-  guint32        version;
-  PluginSettings v1;
+  guint32           version;
+  UiRestoreSettings v1;
 } SettingsBlob;
-
-void
-plugin_settings_defaults (PluginSettings *settings)
-{
-  memset (settings, 0, sizeof (*settings));
-  settings->denoise = restore_params[RESTORE_PARAM_DENOISE].def;
-  settings->sharpen = restore_params[RESTORE_PARAM_SHARPEN].def;
-}
 
 /* Brings a blob of an older version up to the current one. */
 static gboolean
 settings_migrate (const SettingsBlob *blob,
                   gint                size,
-                  PluginSettings     *settings)
+                  UiRestoreSettings  *settings)
 {
   if (blob->version == 1 && size == (gint) sizeof (SettingsBlob))
     {
       *settings = blob->v1;
-      settings->model[PLUGIN_SETTINGS_MODEL_MAX - 1] = '\0';
+      settings->model[UI_MODEL_NAME_MAX - 1] = '\0';
       return TRUE;
     }
   return FALSE;
 }
 
 gboolean
-plugin_settings_load (PluginSettings *settings)
+plugin_settings_load (UiRestoreSettings *settings)
 {
-  SettingsBlob blob;
-  gint         size = gimp_get_data_size (SETTINGS_KEY);
-  PluginSettings loaded;
+  SettingsBlob      blob;
+  gint              size = gimp_get_data_size (SETTINGS_KEY);
+  UiRestoreSettings loaded;
 
-  plugin_settings_defaults (settings);
+  ui_restore_settings_defaults (settings);
   if (size <= 0 || size > (gint) sizeof (blob))
     return FALSE;
   memset (&blob, 0, sizeof (blob));
   if (! gimp_get_data (SETTINGS_KEY, &blob) || ! settings_migrate (&blob, size, &loaded))
     return FALSE;
-  if (! restore_param_check_double (RESTORE_PARAM_DENOISE, loaded.denoise, NULL)
-      || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, loaded.sharpen, NULL))
+  if (! ui_restore_settings_check (&loaded, NULL))
     return FALSE;
   *settings = loaded;
   return TRUE;
 }
 
 void
-plugin_settings_save (const PluginSettings *settings)
+plugin_settings_save (const UiRestoreSettings *settings)
 {
   SettingsBlob blob;
 

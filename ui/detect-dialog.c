@@ -1,7 +1,7 @@
 /* gimp-restore: the GTK 3 dialog of Detect Damage (see detect-dialog.h).
  *
  * Plain GTK 3 like restore-dialog.c; the widgets come from the detection
- * parameter table.  The drawable was read by the caller (main thread); a
+ * parameter table.  The drawable was read by the front end; a
  * worker thread runs the detector over it once, and each settings change
  * then only re-selects (restore_detect_select) in another worker after a
  * short pause, cancelling the previous one.  The preview shows the whole
@@ -19,12 +19,9 @@
 #include <string.h>
 
 #include <gtk/gtk.h>
-#include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
 
 #include "restore-params.h"
-#include "plugin-detect.h"
-#include "restore-dialog.h"
 #include "detect-dialog.h"
 
 #define PREVIEW_W        480
@@ -49,7 +46,9 @@ typedef struct
 {
   GtkWidget          *dialog, *preview, *status, *replace, *add;
   GtkAdjustment      *adj[RESTORE_DETECT_PARAM_COUNT];
-  PluginDetectInput  *input;
+  UiHost             *host;
+  const RestoreImage *image;
+  RestoreModel       *detector;
   int                 pw, ph;       /* preview size */
   guchar             *base;         /* [ph * pw * 3] the drawable, scaled */
   /* The network (one worker thread). */
@@ -88,8 +87,8 @@ typedef struct
 } SelectJob;
 
 static void
-dialog_get_settings (DetectDialog         *d,
-                     PluginDetectSettings *s)
+dialog_get_settings (DetectDialog     *d,
+                     UiDetectSettings *s)
 {
   s->sensitivity = gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY]);
   s->min_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE]));
@@ -101,8 +100,8 @@ dialog_get_settings (DetectDialog         *d,
 }
 
 static void
-dialog_set_settings (DetectDialog               *d,
-                     const PluginDetectSettings *s)
+dialog_set_settings (DetectDialog           *d,
+                     const UiDetectSettings *s)
 {
   /* Maximum first, so that the minimum never pushes it. */
   gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE], s->max_size);
@@ -118,7 +117,7 @@ dialog_set_settings (DetectDialog               *d,
 static void
 dialog_make_base (DetectDialog *d)
 {
-  const RestoreImage *im = &d->input->image;
+  const RestoreImage *im = d->image;
   double              scale = MIN (1.0, MIN ((double) PREVIEW_W / im->width,
                                                (double) PREVIEW_H / im->height));
   int                 x, y, c;
@@ -202,6 +201,8 @@ select_done (gpointer data)
           dialog_show_preview (d, job->overlay);
           gtk_label_set_text (GTK_LABEL (d->status), text);
           g_free (text);
+          if (d->host->preview_shown && d->prob_done && d->running == 0)
+            d->host->preview_shown (d->host, d->dialog);
         }
       else
         gtk_label_set_text (GTK_LABEL (d->status), job->error ? job->error : "");
@@ -212,13 +213,13 @@ select_done (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: only core calls, no libgimp or GTK. */
+/* Worker thread: only core calls, no GTK. */
 static gpointer
 select_worker (gpointer data)
 {
   SelectJob    *job = data;
   DetectDialog *d = job->d;
-  int           w = d->input->image.width, h = d->input->image.height;
+  int           w = d->image->width, h = d->image->height;
   float        *mask = g_new (float, (gsize) w * h);
   GError       *error = NULL;
 
@@ -258,7 +259,7 @@ static gboolean
 select_start (gpointer data)
 {
   DetectDialog        *d = data;
-  PluginDetectSettings settings;
+  UiDetectSettings     settings;
   SelectJob           *job;
   const float         *prob;
 
@@ -279,7 +280,7 @@ select_start (gpointer data)
   job->d = d;
   job->prob = prob;
   job->cancel = g_new0 (gint, 1);
-  plugin_detect_settings_to_options (&settings, &job->options);
+  ui_detect_settings_to_options (&settings, &job->options);
   job->options.cancel = job->cancel;
   d->sel_cancel = job->cancel;
   d->running++;
@@ -392,7 +393,7 @@ prob_worker (gpointer data)
       options.scale = d->quick_scale;
       options.flips = 1;
       options.cancel = &d->prob_cancel;
-      d->quick_ok = restore_detect_probability (d->input->detector, &d->input->image,
+      d->quick_ok = restore_detect_probability (d->detector, d->image,
                                                 d->quick, &options, NULL);
       g_idle_add (quick_done, d);
     }
@@ -401,7 +402,7 @@ prob_worker (gpointer data)
   options.progress = prob_progress;
   options.progress_data = d;
   options.cancel = &d->prob_cancel;
-  d->prob_ok = restore_detect_probability (d->input->detector, &d->input->image,
+  d->prob_ok = restore_detect_probability (d->detector, d->image,
                                            d->prob, &options, &error);
   if (error)
     d->prob_error = g_strdup (error->message);
@@ -501,7 +502,7 @@ prob_start (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Progress of the network: in the dialog while it is open, in GIMP's
+/* Progress of the network: in the dialog while it is open, in the host's
  * progress bar after OK. */
 static gboolean
 progress_tick (gpointer data)
@@ -515,7 +516,7 @@ progress_tick (gpointer data)
       return G_SOURCE_REMOVE;
     }
   if (d->closed)
-    gimp_progress_update (f);
+    d->host->progress_update (d->host, f);
   else
     {
       char *text = d->quick_n >= 0
@@ -530,16 +531,22 @@ progress_tick (gpointer data)
 }
 
 gboolean
-detect_dialog_run (PluginDetectInput    *input,
-                   PluginDetectSettings *settings)
+detect_dialog_run (UiHost             *host,
+                   const RestoreImage *image,
+                   RestoreModel       *detector,
+                   UiDetectSettings   *settings,
+                   float             **prob)
 {
   DetectDialog         d;
   GtkWidget           *content, *grid, *label, *frame, *box;
-  PluginDetectSettings defaults;
+  UiDetectSettings     defaults;
   int                  i, response;
 
+  *prob = NULL;
   memset (&d, 0, sizeof (d));
-  d.input = input;
+  d.host = host;
+  d.image = image;
+  d.detector = detector;
 
   gdk_set_allowed_backends ("x11");
   if (! gtk_init_check (NULL, NULL))
@@ -620,22 +627,22 @@ detect_dialog_run (PluginDetectInput    *input,
     g_signal_connect (d.adj[sliders[i]], "value-changed", G_CALLBACK (on_changed), &d);
 
   /* The network in the background (again only when the scale changes). */
-  d.prob = g_new (float, (gsize) input->image.width * input->image.height);
+  d.prob = g_new (float, (gsize) image->width * image->height);
   d.prob_done = TRUE;
   d.prob_scale = -1;   /* none yet (0 is the automatic scale) */
   d.quick_n = -1;
-  if ((double) input->image.width * input->image.height > 2.0 * QUICK_PIXELS)
+  if ((double) image->width * image->height > 2.0 * QUICK_PIXELS)
     {
-      d.quick_scale = (int) ceil (sqrt ((double) input->image.width * input->image.height
+      d.quick_scale = (int) ceil (sqrt ((double) image->width * image->height
                                         / QUICK_PIXELS));
-      d.quick = g_new (float, (gsize) input->image.width * input->image.height);
+      d.quick = g_new (float, (gsize) image->width * image->height);
     }
   prob_start (&d);
 
-  restore_dialog_set_transient (d.dialog);
+  ui_host_set_transient (host, d.dialog);
   gtk_widget_show_all (d.dialog);
 
-  plugin_detect_settings_defaults (&defaults);
+  ui_detect_settings_defaults (&defaults);
   while ((response = gtk_dialog_run (GTK_DIALOG (d.dialog))) == 1)
     dialog_set_settings (&d, &defaults);
 
@@ -650,16 +657,16 @@ detect_dialog_run (PluginDetectInput    *input,
   if (d.scale_id)
     g_source_remove (d.scale_id);
   /* A pass at another scale than the one chosen is of no use: stop it,
-   * and plugin_detect_apply() computes the right one. */
+   * and the front end computes the right one. */
   if (response == GTK_RESPONSE_OK && d.prob_scale != settings->scale)
     g_atomic_int_set (&d.prob_cancel, 1);
   if (d.sel_cancel)
     g_atomic_int_set (d.sel_cancel, 1);
   gtk_widget_destroy (d.dialog);
-  /* After OK, the network goes on under GIMP's progress bar (Cancel there
-   * ends the plug-in with the image untouched). */
+  /* After OK, the network goes on under the host's progress bar (in GIMP,
+   * Cancel there ends the plug-in with the image untouched). */
   if (response == GTK_RESPONSE_OK && ! d.prob_done && d.prob_scale == settings->scale)
-    gimp_progress_init (_("Finding the damage"));
+    host->progress_start (host, _("Finding the damage"));
   while (d.running > 0)
     g_main_context_iteration (NULL, TRUE);
   while (g_main_context_pending (NULL))
@@ -669,7 +676,7 @@ detect_dialog_run (PluginDetectInput    *input,
 
   if (response == GTK_RESPONSE_OK && d.prob_ok && d.prob_scale == settings->scale)
     {
-      input->prob = d.prob;
+      *prob = d.prob;
       d.prob = NULL;
     }
   g_free (d.prob);

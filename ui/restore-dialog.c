@@ -1,24 +1,23 @@
 /* gimp-restore: the GTK 3 dialog (see restore-dialog.h).
  *
- * GIMP 2.10's libgimpui is GTK 2, so this is plain GTK 3.  The widgets are
- * built from the parameter table.  The preview reads a small crop around
- * the selection once (libgimp calls stay on the main thread) and restores
- * it in a worker thread with the same engine call as the final render;
- * a settings change cancels the running preview and starts another after a
- * short pause.
+ * Plain GTK 3 (GIMP 2.10's libgimpui is GTK 2); the widgets are built from
+ * the parameter table.  The preview reads a small crop around the
+ * selection once through the host (on the main thread) and restores it in
+ * a worker thread with the same engine call as the final render, with the
+ * models the dialog loaded once (ui-models.h).  A settings change cancels
+ * the running preview and starts another after a short pause, once the
+ * cancelled one has ended (one job at a time uses the models).
  */
 #include "config.h"
 
 #include <string.h>
 
 #include <gtk/gtk.h>
-#include <gdk/gdkx.h>
-#include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
 
 #include "restore-params.h"
 #include "restore-registry.h"
-#include "plugin-apply.h"
+#include "ui-models.h"
 #include "restore-dialog.h"
 
 #define PREVIEW_SIDE     256
@@ -30,11 +29,13 @@ typedef struct
   GtkWidget      *combo;
   GtkAdjustment  *adj[RESTORE_PARAM_COUNT];
   GtkWidget      *before, *after, *status;
-  PluginRegion   *region;     /* preview crop, read once */
-  gint            image_ID, drawable_ID;
+  UiHost         *host;
+  UiModels       *models;     /* loaded once, for every preview */
+  UiRegion       *region;     /* preview crop, read once */
   guint           timeout_id;
   gint           *cancel;     /* flag of the newest preview, or NULL */
   int             running;    /* preview threads not yet done */
+  gboolean        again;      /* start another when the running one ends */
   gboolean        closed;
 } Dialog;
 
@@ -79,8 +80,8 @@ pixbuf_from_image (const RestoreImage *image)
 }
 
 static void
-dialog_get_settings (Dialog         *d,
-                     PluginSettings *settings)
+dialog_get_settings (Dialog            *d,
+                     UiRestoreSettings *settings)
 {
   const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (d->combo));
 
@@ -98,6 +99,8 @@ preview_job_free (PreviewJob *job)
   g_clear_error (&job->error);
   g_free (job);
 }
+
+static gboolean preview_start (gpointer data);
 
 /* Main thread: show the result of a finished preview job. */
 static gboolean
@@ -124,22 +127,26 @@ preview_done (gpointer data)
                             job->error ? job->error->message : _("Preview failed."));
     }
   preview_job_free (job);
+  if (d->again && ! d->closed)
+    preview_start (d);
+  else if (! d->closed && d->running == 0 && d->host->preview_shown)
+    d->host->preview_shown (d->host, d->dialog);
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: only core calls, no libgimp or GTK. */
+/* Worker thread: only core calls, no GTK. */
 static gpointer
 preview_worker (gpointer data)
 {
-  PreviewJob    *job = data;
-  PluginRegion  *region = job->dialog->region;
-  RestoreModel **models = NULL;
-  RestoreOptions options;
-  RestoreMask    mask = { region->mask, region->width, region->height,
-                          (gsize) region->width };
-  int            n, halo;
+  PreviewJob          *job = data;
+  UiRegion            *region = job->dialog->region;
+  RestoreModel *const *models = NULL;
+  RestoreOptions       options;
+  RestoreMask          mask = { region->mask, region->width, region->height,
+                                (gsize) region->width };
+  int                  n;
 
-  n = plugin_models_load (job->model, &models, &halo, &job->error);
+  n = ui_models_get (job->dialog->models, job->model, &models, NULL, &job->error);
   if (n > 0)
     {
       job->out = region->image;
@@ -150,7 +157,6 @@ preview_worker (gpointer data)
       options.cancel = job->cancel;
       job->ok = restore_run (models, n, &region->image, &mask, &job->out,
                              &options, &job->error);
-      plugin_models_free (models, n);
     }
   g_idle_add (preview_done, job);
   return NULL;
@@ -159,15 +165,22 @@ preview_worker (gpointer data)
 static gboolean
 preview_start (gpointer data)
 {
-  Dialog        *d = data;
-  PluginSettings settings;
-  PreviewJob    *job;
+  Dialog           *d = data;
+  UiRestoreSettings settings;
+  PreviewJob       *job;
 
   d->timeout_id = 0;
-  if (d->region == NULL)
+  if (d->region == NULL || d->closed)
     return G_SOURCE_REMOVE;
-  if (d->cancel)
-    g_atomic_int_set (d->cancel, 1);
+  if (d->running > 0)
+    {
+      /* the running one stops soon; preview_done starts this one */
+      if (d->cancel)
+        g_atomic_int_set (d->cancel, 1);
+      d->again = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+  d->again = FALSE;
 
   dialog_get_settings (d, &settings);
   job = g_new0 (PreviewJob, 1);
@@ -199,8 +212,8 @@ on_changed (GtkWidget *widget,
 }
 
 static void
-dialog_set_settings (Dialog               *d,
-                     const PluginSettings *settings)
+dialog_set_settings (Dialog                  *d,
+                     const UiRestoreSettings *settings)
 {
   if (! gtk_combo_box_set_active_id (GTK_COMBO_BOX (d->combo), settings->model))
     gtk_combo_box_set_active (GTK_COMBO_BOX (d->combo), 0);
@@ -208,43 +221,20 @@ dialog_set_settings (Dialog               *d,
   gtk_adjustment_set_value (d->adj[RESTORE_PARAM_SHARPEN], settings->sharpen);
 }
 
-void
-restore_dialog_set_transient (GtkWidget *dialog)
-{
-  gint32     display = gimp_default_display ();
-  guint32    xid = 0;
-  GdkWindow *foreign;
-
-  /* From a batch call there is no display: no parent then. */
-  if (display != -1)
-    xid = (guint32) gimp_display_get_window_handle (display);
-  if (xid == 0 || ! GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
-    return;
-  gtk_widget_realize (dialog);
-  foreign = gdk_x11_window_foreign_new_for_display (gdk_display_get_default (), xid);
-  if (foreign)
-    {
-      gdk_window_set_transient_for (gtk_widget_get_window (dialog), foreign);
-      g_object_unref (foreign);
-    }
-}
-
 gboolean
-restore_dialog_run (gint32          image_ID,
-                    gint32          drawable_ID,
-                    PluginSettings *settings)
+restore_dialog_run (UiHost            *host,
+                    UiRestoreSettings *settings)
 {
   static const RestoreParamId sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN };
   const RestoreRegistry *registry;
   Dialog                 d;
   GtkWidget             *content, *grid, *label, *frame, *box;
-  PluginSettings         defaults;
+  UiRestoreSettings      defaults;
   GError                *error = NULL;
   int                    i, response, halo = 0;
 
   memset (&d, 0, sizeof (d));
-  d.image_ID = image_ID;
-  d.drawable_ID = drawable_ID;
+  d.host = host;
 
   gdk_set_allowed_backends ("x11");
   if (! gtk_init_check (NULL, NULL))
@@ -273,7 +263,7 @@ restore_dialog_run (gint32          image_ID,
   gtk_label_set_mnemonic_widget (GTK_LABEL (label), d.combo);
   gtk_combo_box_text_append (GTK_COMBO_BOX_TEXT (d.combo), "",
                              _("Automatic (picks a model per damaged region)"));
-  registry = plugin_registry ();
+  registry = host->registry;
   for (i = 0; i < restore_registry_count (registry); i++)
     {
       const RestoreModelInfo *info = restore_registry_get (registry, i);
@@ -323,13 +313,15 @@ restore_dialog_run (gint32          image_ID,
   d.status = gtk_label_new ("");
   gtk_box_pack_start (GTK_BOX (content), d.status, FALSE, FALSE, 0);
 
+  /* The crop gets the context of the widest model (the automatic choice
+   * loads them all; they serve its previews too). */
+  d.models = host->models ? host->models : ui_models_new (host->registry);
   {
-    RestoreModel **models = NULL;
-    int            n = plugin_models_load ("", &models, &halo, NULL);
+    RestoreModel *const *models = NULL;
 
-    plugin_models_free (models, n);
+    ui_models_get (d.models, "", &models, &halo, NULL);
   }
-  d.region = plugin_region_read (image_ID, drawable_ID, halo, PREVIEW_SIDE, &error);
+  d.region = host->read_region (host, halo, PREVIEW_SIDE, &error);
   if (d.region)
     {
       GdkPixbuf *pb = pixbuf_from_image (&d.region->image);
@@ -346,11 +338,11 @@ restore_dialog_run (gint32          image_ID,
 
   dialog_set_settings (&d, settings);
   g_signal_connect (d.combo, "changed", G_CALLBACK (on_changed), &d);
-  restore_dialog_set_transient (d.dialog);
+  ui_host_set_transient (host, d.dialog);
   gtk_widget_show_all (d.dialog);
   settings_changed (&d);
 
-  plugin_settings_defaults (&defaults);
+  ui_restore_settings_defaults (&defaults);
   while ((response = gtk_dialog_run (GTK_DIALOG (d.dialog))) == 1)
     dialog_set_settings (&d, &defaults);
 
@@ -368,6 +360,8 @@ restore_dialog_run (gint32          image_ID,
     g_main_context_iteration (NULL, TRUE);
   while (g_main_context_pending (NULL))
     g_main_context_iteration (NULL, FALSE);
-  plugin_region_free (d.region);
+  ui_region_free (d.region);
+  if (d.models != host->models)
+    ui_models_free (d.models);
   return response == GTK_RESPONSE_OK;
 }

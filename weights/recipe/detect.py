@@ -1241,7 +1241,7 @@ def main():
                    help="share of the training pairs whose random part is enlarged 1.5-3 times "
                         "(bicubic) after the damage is drawn, before the grain: a scan at a "
                         "higher resolution, where defects are soft and several pixels wide "
-                        "(README 'Automatic scale')")
+                        "(weights/recipe/README.md 'Automatic scale')")
     t.add_argument("--broad-fraction", type=float, default=0.0,
                    help="share of the damaged crops drawn by defects.render (1-30 defects of "
                         "any tone on any ground, half opaque, half crisp, 1-12 px) instead of "
