@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-#include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
+
+#include "plugin-gimp.h"
 
 #include "restore-params.h"
 #include "restore-registry.h"
@@ -29,6 +30,34 @@ plugin_registry (void)
       g_free (exe);
     }
   return registry;
+}
+
+/* Where the translations are.  The .mo files are installed into the
+ * prefix's locale folder (LOCALEDIR); a relocated or packaged plug-in may
+ * carry its own in <plug-in folder>/locale, which then wins; a plug-in run
+ * from the build folder uses the build's po/ folder. */
+char *
+plugin_localedir (void)
+{
+  char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  char *dir = exe ? g_path_get_dirname (exe) : NULL;
+  char *local = dir ? g_build_filename (dir, "locale", NULL) : NULL;
+  char *build_root = g_path_get_dirname (RESTORE_SOURCE_PO_BUILD_DIR);
+  char *result;
+
+  if (local && g_file_test (local, G_FILE_TEST_IS_DIR))
+    result = g_strdup (local);
+  else if (dir && g_str_has_prefix (dir, build_root)
+           && (dir[strlen (build_root)] == '\0'
+               || dir[strlen (build_root)] == G_DIR_SEPARATOR))
+    result = g_strdup (RESTORE_SOURCE_PO_BUILD_DIR);
+  else
+    result = g_strdup (LOCALEDIR);
+  g_free (build_root);
+  g_free (local);
+  g_free (dir);
+  g_free (exe);
+  return result;
 }
 
 int
@@ -58,47 +87,47 @@ plugin_models_free (RestoreModel **models,
 }
 
 gboolean
-plugin_apply_check (gint32   image_ID,
-                    gint32   drawable_ID,
+plugin_apply_check (PluginImage    image,
+                    PluginDrawable drawable,
                     int     *x,
                     int     *y,
                     int     *w,
                     int     *h,
                     GError **error)
 {
-  if (! gimp_item_is_valid (drawable_ID) || ! gimp_item_is_drawable (drawable_ID))
+  if (! plugin_item_ok (drawable) || ! gimp_item_is_drawable (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
                    _("The drawable is not valid."));
       return FALSE;
     }
-  if (! gimp_item_is_layer (drawable_ID))
+  if (! gimp_item_is_layer (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
                    _("Only layers can be restored: choose a layer in the "
                      "Layers dialog (not a channel or a mask)."));
       return FALSE;
     }
-  if (gimp_item_is_group (drawable_ID))
+  if (gimp_item_is_group (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_GROUP,
                    _("Cannot restore a layer group: choose one of its layers."));
       return FALSE;
     }
-  if (gimp_drawable_is_indexed (drawable_ID))
+  if (gimp_drawable_is_indexed (drawable))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_INDEXED,
                    _("Indexed images cannot be restored: convert the image to "
                      "RGB or grayscale first (Image → Mode)."));
       return FALSE;
     }
-  if (gimp_selection_is_empty (image_ID))
+  if (gimp_selection_is_empty (image))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NO_SELECTION,
                    _("Select the damaged area first."));
       return FALSE;
     }
-  if (! gimp_drawable_mask_intersect (drawable_ID, x, y, w, h)
+  if (! gimp_drawable_mask_intersect (drawable, x, y, w, h)
       || *w <= 0 || *h <= 0)
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_OUTSIDE,
@@ -109,12 +138,12 @@ plugin_apply_check (gint32   image_ID,
 }
 
 static const Babl *
-region_format (gint32 drawable_ID,
-               int   *channels)
+region_format (PluginDrawable drawable,
+               int           *channels)
 {
-  gboolean alpha = gimp_drawable_has_alpha (drawable_ID);
+  gboolean alpha = gimp_drawable_has_alpha (drawable);
 
-  if (gimp_drawable_is_gray (drawable_ID))
+  if (gimp_drawable_is_gray (drawable))
     {
       *channels = alpha ? 2 : 1;
       return babl_format (alpha ? "Y'A float" : "Y' float");
@@ -124,22 +153,22 @@ region_format (gint32 drawable_ID,
 }
 
 PluginRegion *
-plugin_region_read (gint32   image_ID,
-                    gint32   drawable_ID,
-                    int      margin,
-                    int      max_side,
-                    GError **error)
+plugin_region_read (PluginImage    image,
+                    PluginDrawable drawable,
+                    int            margin,
+                    int            max_side,
+                    GError       **error)
 {
   PluginRegion *r;
   GeglBuffer   *buffer, *selection;
   int           sx, sy, sw, sh, ox, oy, dw, dh, channels;
   int           x0, y0, x1, y1;
 
-  if (! plugin_apply_check (image_ID, drawable_ID, &sx, &sy, &sw, &sh, error))
+  if (! plugin_apply_check (image, drawable, &sx, &sy, &sw, &sh, error))
     return NULL;
 
-  dw = gimp_drawable_width (drawable_ID);
-  dh = gimp_drawable_height (drawable_ID);
+  dw = plugin_drawable_width (drawable);
+  dh = plugin_drawable_height (drawable);
   x0 = MAX (0, sx - margin);
   y0 = MAX (0, sy - margin);
   x1 = MIN (dw, sx + sw + margin);
@@ -165,7 +194,7 @@ plugin_region_read (gint32   image_ID,
   r->y = y0;
   r->width = x1 - x0;
   r->height = y1 - y0;
-  r->format = region_format (drawable_ID, &channels);
+  r->format = region_format (drawable, &channels);
   r->image.width = r->width;
   r->image.height = r->height;
   r->image.channels = channels;
@@ -173,15 +202,15 @@ plugin_region_read (gint32   image_ID,
   r->image.data = g_new (float, r->image.rowstride * r->height);
   r->mask = g_new (float, (gsize) r->width * r->height);
 
-  buffer = gimp_drawable_get_buffer (drawable_ID);
+  buffer = gimp_drawable_get_buffer (drawable);
   gegl_buffer_get (buffer, GEGL_RECTANGLE (r->x, r->y, r->width, r->height),
                    1.0, r->format, r->image.data, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
   g_object_unref (buffer);
 
   /* The selection channel is in image coordinates. */
-  gimp_drawable_offsets (drawable_ID, &ox, &oy);
-  selection = gimp_drawable_get_buffer (gimp_image_get_selection (image_ID));
+  plugin_drawable_offsets (drawable, &ox, &oy);
+  selection = plugin_selection_buffer (image);
   gegl_buffer_get (selection,
                    GEGL_RECTANGLE (r->x + ox, r->y + oy, r->width, r->height),
                    1.0, babl_format ("Y float"), r->mask, GEGL_AUTO_ROWSTRIDE,
@@ -260,13 +289,13 @@ write_masked_runs (GeglBuffer         *buffer,
     }
 }
 
-gint32
-plugin_apply_run (gint32       image_ID,
-                  gint32       drawable_ID,
-                  const char  *model_name,
-                  double       denoise,
-                  double       sharpen,
-                  GError     **error)
+PluginLayer
+plugin_apply_run (PluginImage    image,
+                  PluginDrawable drawable,
+                  const char    *model_name,
+                  double         denoise,
+                  double         sharpen,
+                  GError       **error)
 {
   RestoreModel  **models = NULL;
   PluginRegion   *region;
@@ -275,25 +304,25 @@ plugin_apply_run (gint32       image_ID,
   RestoreOptions  options;
   GeglBuffer     *src, *dst;
   char           *name;
-  gint32          layer;
+  PluginLayer     layer;
   int             n_models, halo, ox, oy;
 
   if (! restore_param_check_double (RESTORE_PARAM_DENOISE, denoise, error)
       || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, sharpen, error))
-    return -1;
-  if (! plugin_apply_check (image_ID, drawable_ID, &ox, &oy, &ox, &oy, error))
-    return -1;
+    return PLUGIN_NO_LAYER;
+  if (! plugin_apply_check (image, drawable, &ox, &oy, &ox, &oy, error))
+    return PLUGIN_NO_LAYER;
   phase_time (NULL);
   n_models = plugin_models_load (model_name, &models, &halo, error);
   if (n_models == 0)
-    return -1;
+    return PLUGIN_NO_LAYER;
   phase_time ("load models");
 
-  region = plugin_region_read (image_ID, drawable_ID, halo, 0, error);
+  region = plugin_region_read (image, drawable, halo, 0, error);
   if (region == NULL)
     {
       plugin_models_free (models, n_models);
-      return -1;
+      return PLUGIN_NO_LAYER;
     }
 
   out = region->image;
@@ -321,7 +350,7 @@ plugin_apply_run (gint32       image_ID,
       g_free (out.data);
       plugin_region_free (region);
       plugin_models_free (models, n_models);
-      return -1;
+      return PLUGIN_NO_LAYER;
     }
 
   phase_time ("restore");
@@ -336,20 +365,19 @@ plugin_apply_run (gint32       image_ID,
                             n_models == 1
                               ? restore_model_get_name (models[0]) : model_name);
 
-  gimp_image_undo_group_start (image_ID);
-  layer = gimp_layer_new (image_ID, name,
-                          gimp_drawable_width (drawable_ID),
-                          gimp_drawable_height (drawable_ID),
-                          gimp_drawable_type_with_alpha (drawable_ID),
+  gimp_image_undo_group_start (image);
+  layer = gimp_layer_new (image, name,
+                          plugin_drawable_width (drawable),
+                          plugin_drawable_height (drawable),
+                          gimp_drawable_type_with_alpha (drawable),
                           100.0, GIMP_LAYER_MODE_NORMAL);
-  gimp_image_insert_layer (image_ID, layer,
-                           gimp_item_get_parent (drawable_ID),
-                           gimp_image_get_item_position (image_ID, drawable_ID));
-  gimp_drawable_offsets (drawable_ID, &ox, &oy);
+  gimp_image_insert_layer (image, layer, plugin_parent_layer (drawable),
+                           gimp_image_get_item_position (image, PLUGIN_ITEM (drawable)));
+  plugin_drawable_offsets (drawable, &ox, &oy);
   gimp_layer_set_offsets (layer, ox, oy);
 
-  src = gimp_drawable_get_buffer (drawable_ID);
-  dst = gimp_drawable_get_buffer (layer);
+  src = gimp_drawable_get_buffer (drawable);
+  dst = gimp_drawable_get_buffer (PLUGIN_DRAWABLE (layer));
   gegl_buffer_copy (src, NULL, GEGL_ABYSS_NONE, dst, NULL);
   phase_time ("copy layer");
   write_masked_runs (dst, region, &out);
@@ -357,9 +385,9 @@ plugin_apply_run (gint32       image_ID,
   phase_time ("write fill");
   g_object_unref (dst);
   g_object_unref (src);
-  gimp_drawable_update (layer, 0, 0,
-                        gimp_drawable_width (layer), gimp_drawable_height (layer));
-  gimp_image_undo_group_end (image_ID);
+  gimp_drawable_update (PLUGIN_DRAWABLE (layer), 0, 0,
+                        plugin_drawable_width (layer), plugin_drawable_height (layer));
+  gimp_image_undo_group_end (image);
   gimp_progress_update (1.0);
   phase_time ("finish");
 

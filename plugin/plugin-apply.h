@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <libgimp/gimp.h>
+#include "plugin-gimp.h"
 
 #include "restore-engine.h"
 #include "restore-registry.h"
@@ -35,37 +35,37 @@ typedef struct
   const Babl  *format;               /* float format the pixels were read in */
 } PluginRegion;
 
-/* Checks that @drawable_ID of @image_ID can be restored: not indexed, not a
+/* Checks that @drawable of @image can be restored: not indexed, not a
  * group, a selection exists and touches the drawable.  Returns the selection
  * bounds inside the drawable in @x, @y, @w, @h. */
-gboolean plugin_apply_check      (gint32   image_ID,
-                                  gint32   drawable_ID,
-                                  int     *x,
-                                  int     *y,
-                                  int     *w,
-                                  int     *h,
-                                  GError **error);
+gboolean plugin_apply_check      (PluginImage    image,
+                                  PluginDrawable drawable,
+                                  int           *x,
+                                  int           *y,
+                                  int           *w,
+                                  int           *h,
+                                  GError       **error);
 
 /* Reads the selection bounds grown by @margin (clamped to the drawable),
  * optionally capped to a @max_side x @max_side window centred on the
  * selection (0 = no cap; the preview uses it).  Free with
  * plugin_region_free(). */
-PluginRegion *plugin_region_read (gint32   image_ID,
-                                  gint32   drawable_ID,
-                                  int      margin,
-                                  int      max_side,
-                                  GError **error);
+PluginRegion *plugin_region_read (PluginImage    image,
+                                  PluginDrawable drawable,
+                                  int            margin,
+                                  int            max_side,
+                                  GError       **error);
 void          plugin_region_free (PluginRegion *region);
 
 /**
  * plugin_apply_run:
- * Restores the selected part of @drawable_ID with @model_name ("" for
+ * Restores the selected part of @drawable with @model_name ("" for
  * automatic) and adds the result as a new layer just above the drawable,
  * in one undo group.  Nothing in the image changes unless it succeeds.
- * Returns the new layer's ID or -1 with @error set.
+ * Returns the new layer, or PLUGIN_NO_LAYER with @error set.
  */
-gint32        plugin_apply_run   (gint32                 image_ID,
-                                  gint32                 drawable_ID,
+PluginLayer   plugin_apply_run   (PluginImage            image,
+                                  PluginDrawable         drawable,
                                   const char            *model_name,
                                   double                 denoise,
                                   double                 sharpen,
@@ -74,6 +74,11 @@ gint32        plugin_apply_run   (gint32                 image_ID,
 /* The registry of the models installed beside this plug-in (created on
  * first use, lives as long as the process). */
 RestoreRegistry *plugin_registry  (void);
+
+/* The folder of the translations: the plug-in folder's locale/ when it
+ * has one, the build's po/ when run from the build folder, else LOCALEDIR.
+ * g_free() it. */
+char         *plugin_localedir   (void);
 
 /* Loads the models for @model_name, returns how many (0 on error) and the
  * largest halo of them in @halo.  Free with plugin_models_free(). */

@@ -1,115 +1,46 @@
-/* gimp-restore plug-in: finding the damage (see plugin-detect.h).
- *
- * Settings are stored with gimp_set_data() under "plug-in-restore-detect"
- * as a versioned blob: u32 version, then the fields of that version.
- * Version 2: double sensitivity, int operation, min_size, max_size, grow,
- * scale (version 1, without scale, is read with the default scale).  A blob of
- * another version or size, or with a value out of range, is ignored.
- */
+/* gimp-restore plug-in: finding the damage (see plugin-detect.h). */
 #include "config.h"
 
 #include <string.h>
 
-#include <libgimp/gimp.h>
 #include <glib/gi18n-lib.h>
+
+#include "plugin-gimp.h"
 
 #include "restore-params.h"
 #include "plugin-apply.h"
 #include "plugin-detect.h"
 
-#define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
-#define DETECT_SETTINGS_VERSION 2
-
-typedef struct
-{
-  guint32          version;
-  UiDetectSettings v;
-} DetectSettingsBlob;
-
-/* Version 1's fields (before scale). */
-typedef struct
-{
-  guint32 version;
-  double  sensitivity;
-  int     operation, min_size, max_size, grow;
-} DetectSettingsBlob1;
-
-/* The blob's size tells the versions apart. */
-G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
-
-gboolean
-plugin_detect_settings_load (UiDetectSettings *settings)
-{
-  DetectSettingsBlob  blob;
-  DetectSettingsBlob1 old;
-  UiDetectSettings    s;
-  gint                size = gimp_get_data_size (DETECT_SETTINGS_KEY);
-
-  ui_detect_settings_defaults (settings);
-  s = *settings;
-  memset (&blob, 0, sizeof (blob));
-  memset (&old, 0, sizeof (old));
-  if (size == (gint) sizeof (blob) && gimp_get_data (DETECT_SETTINGS_KEY, &blob)
-      && blob.version == DETECT_SETTINGS_VERSION)
-    s = blob.v;
-  else if (size == (gint) sizeof (old) && gimp_get_data (DETECT_SETTINGS_KEY, &old)
-           && old.version == 1)
-    {
-      s.sensitivity = old.sensitivity;
-      s.operation = old.operation;
-      s.min_size = old.min_size;
-      s.max_size = old.max_size;
-      s.grow = old.grow;
-    }
-  else
-    return FALSE;
-  if (! ui_detect_settings_check (&s, NULL))
-    return FALSE;
-  *settings = s;
-  return TRUE;
-}
-
-void
-plugin_detect_settings_save (const UiDetectSettings *settings)
-{
-  DetectSettingsBlob blob;
-
-  memset (&blob, 0, sizeof (blob));
-  blob.version = DETECT_SETTINGS_VERSION;
-  blob.v = *settings;
-  gimp_set_data (DETECT_SETTINGS_KEY, &blob, sizeof (blob));
-}
-
 PluginDetectInput *
-plugin_detect_input_new (gint32   image_ID,
-                         gint32   drawable_ID,
-                         GError **error)
+plugin_detect_input_new (PluginImage    image,
+                         PluginDrawable drawable,
+                         GError       **error)
 {
   PluginDetectInput *input;
   RestoreModel      *detector;
   GeglBuffer        *buffer;
   int                w, h;
 
-  if (! gimp_item_is_valid (drawable_ID) || ! gimp_item_is_drawable (drawable_ID))
+  if (! plugin_item_ok (drawable) || ! gimp_item_is_drawable (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
                    _("The drawable is not valid."));
       return NULL;
     }
-  if (! gimp_item_is_layer (drawable_ID))
+  if (! gimp_item_is_layer (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_NOT_LAYER,
                    _("Damage can only be searched for on a layer: choose a "
                      "layer in the Layers dialog (not a channel or a mask)."));
       return NULL;
     }
-  if (gimp_item_is_group (drawable_ID))
+  if (gimp_item_is_group (PLUGIN_ITEM (drawable)))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_GROUP,
                    _("Cannot search a layer group: choose one of its layers."));
       return NULL;
     }
-  if (gimp_drawable_is_indexed (drawable_ID))
+  if (gimp_drawable_is_indexed (drawable))
     {
       g_set_error (error, PLUGIN_ERROR, PLUGIN_ERROR_INDEXED,
                    _("Indexed images cannot be searched: convert the image to "
@@ -120,20 +51,20 @@ plugin_detect_input_new (gint32   image_ID,
   if (detector == NULL)
     return NULL;
 
-  w = gimp_drawable_width (drawable_ID);
-  h = gimp_drawable_height (drawable_ID);
+  w = plugin_drawable_width (drawable);
+  h = plugin_drawable_height (drawable);
   input = g_new0 (PluginDetectInput, 1);
-  input->image_ID = image_ID;
-  input->drawable_ID = drawable_ID;
+  input->image_ref = image;
+  input->drawable = drawable;
   input->detector = detector;
-  gimp_drawable_offsets (drawable_ID, &input->offset_x, &input->offset_y);
+  plugin_drawable_offsets (drawable, &input->offset_x, &input->offset_y);
   /* Gray layers are read as three equal channels: the detector's input. */
   input->image.width = w;
   input->image.height = h;
   input->image.channels = 3;
   input->image.rowstride = (gsize) w * 3;
   input->image.data = g_new (float, input->image.rowstride * h);
-  buffer = gimp_drawable_get_buffer (drawable_ID);
+  buffer = gimp_drawable_get_buffer (drawable);
   gegl_buffer_get (buffer, GEGL_RECTANGLE (0, 0, w, h), 1.0,
                    babl_format ("R'G'B' float"), input->image.data,
                    GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
@@ -167,20 +98,18 @@ detect_set_selection (const PluginDetectInput *input,
                       const float             *mask,
                       int                      operation)
 {
-  static const GimpRGB black = { 0.0, 0.0, 0.0, 1.0 };
-  gint32      image_ID = input->image_ID;
-  int         iw = gimp_image_width (image_ID);
-  int         ih = gimp_image_height (image_ID);
+  PluginImage    image = input->image_ref;
+  int            iw = plugin_image_width (image);
+  int            ih = plugin_image_height (image);
   int         w = input->image.width, h = input->image.height;
   int         x0 = MAX (0, input->offset_x), y0 = MAX (0, input->offset_y);
   int         x1 = MIN (iw, input->offset_x + w), y1 = MIN (ih, input->offset_y + h);
-  gint32      channel;
-  GeglBuffer *buffer;
+  PluginDrawable channel;
+  GeglBuffer    *buffer;
 
-  gimp_image_undo_group_start (image_ID);
+  gimp_image_undo_group_start (image);
   /* TRANSLATORS: name of a temporary channel, seen only in the undo history */
-  channel = gimp_channel_new (image_ID, _("Detected damage"), iw, ih, 50.0, &black);
-  gimp_image_insert_channel (image_ID, channel, -1, 0);
+  channel = plugin_channel_new (image, _("Detected damage"));
   buffer = gimp_drawable_get_buffer (channel);
   gegl_buffer_clear (buffer, NULL);
   if (x1 > x0 && y1 > y0)
@@ -195,13 +124,13 @@ detect_set_selection (const PluginDetectInput *input,
    * from the caller's context). */
   gimp_context_push ();
   gimp_context_set_feather (FALSE);
-  gimp_image_select_item (image_ID,
+  gimp_image_select_item (image,
                           operation == RESTORE_DETECT_OPERATION_ADD
                             ? GIMP_CHANNEL_OP_ADD : GIMP_CHANNEL_OP_REPLACE,
-                          channel);
+                          PLUGIN_ITEM (channel));
   gimp_context_pop ();
-  gimp_image_remove_channel (image_ID, channel);
-  gimp_image_undo_group_end (image_ID);
+  plugin_remove_channel (image, channel);
+  gimp_image_undo_group_end (image);
 }
 
 int

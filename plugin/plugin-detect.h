@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include <libgimp/gimp.h>
+#include "plugin-gimp.h"
 
 #include "restore-detect.h"
 #include "restore-registry.h"
@@ -20,25 +20,22 @@ G_BEGIN_DECLS
 /* A drawable read for detection. */
 typedef struct
 {
-  gint32        image_ID, drawable_ID;
+  PluginImage    image_ref;          /* the image */
+  PluginDrawable drawable;
   int           offset_x, offset_y;  /* the drawable's offsets in the image */
   RestoreImage  image;               /* R'G'B' float, owned */
   RestoreModel *detector;            /* owned */
   float        *prob;                /* [height * width] once computed, or NULL */
 } PluginDetectInput;
 
-/* The last values saved in this GIMP session (defaults and FALSE when none). */
-gboolean plugin_detect_settings_load     (UiDetectSettings       *settings);
-void     plugin_detect_settings_save     (const UiDetectSettings *settings);
-
 /**
  * plugin_detect_input_new:
- * Checks that @drawable_ID can be searched (a layer of an RGB or gray
+ * Checks that @drawable can be searched (a layer of an RGB or gray
  * image, not a group), loads the installed detector and reads the pixels.
  * Nothing in the image changes.  Returns NULL with @error set.
  */
-PluginDetectInput *plugin_detect_input_new  (gint32              image_ID,
-                                             gint32              drawable_ID,
+PluginDetectInput *plugin_detect_input_new  (PluginImage         image,
+                                             PluginDrawable      drawable,
                                              GError            **error);
 void               plugin_detect_input_free (PluginDetectInput  *input);
 

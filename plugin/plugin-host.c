@@ -1,7 +1,16 @@
-/* gimp-restore plug-in: GIMP 2.10 as the dialogs' host (see plugin-host.h). */
+/* gimp-restore plug-in: GIMP as the dialogs' host (see plugin-host.h). */
 #include "config.h"
 
 #include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "plugin-gimp.h"
+#if GIMP_MAJOR_VERSION >= 3
+#include <libgimp/gimpui.h>
+#else
+#include <gdk/gdkx.h>
+#endif
 
 #include "plugin-apply.h"
 #include "plugin-host.h"
@@ -13,8 +22,7 @@ host_read_region (UiHost  *host,
                   GError **error)
 {
   PluginHost   *ph = (PluginHost *) host;
-  PluginRegion *r = plugin_region_read (ph->image_ID, ph->drawable_ID, margin,
-                                        max_side, error);
+  PluginRegion *r = plugin_region_read (ph->image, ph->drawable, margin, max_side, error);
   UiRegion     *region;
 
   if (r == NULL)
@@ -31,13 +39,31 @@ host_read_region (UiHost  *host,
   return region;
 }
 
-static guint32
-host_window_handle (UiHost *host)
+static void
+host_set_transient (UiHost   *host,
+                    gpointer  dialog)
 {
-  gint32 display = gimp_default_display ();
+#if GIMP_MAJOR_VERSION >= 3
+  /* GIMP 3's own way: above the image window, or the toolbox */
+  gimp_window_set_transient (GTK_WINDOW (dialog));
+#else
+  gint32     display = gimp_default_display ();
+  guint32    xid = 0;
+  GdkWindow *foreign;
 
   /* From a batch call there is no display: no parent then. */
-  return display != -1 ? (guint32) gimp_display_get_window_handle (display) : 0;
+  if (display != -1)
+    xid = (guint32) gimp_display_get_window_handle (display);
+  if (xid == 0 || ! GDK_IS_X11_DISPLAY (gdk_display_get_default ()))
+    return;
+  gtk_widget_realize (dialog);
+  foreign = gdk_x11_window_foreign_new_for_display (gdk_display_get_default (), xid);
+  if (foreign)
+    {
+      gdk_window_set_transient_for (gtk_widget_get_window (dialog), foreign);
+      g_object_unref (foreign);
+    }
+#endif
 }
 
 static void
@@ -55,16 +81,16 @@ host_progress_update (UiHost *host,
 }
 
 void
-plugin_host_init (PluginHost *host,
-                  gint32      image_ID,
-                  gint32      drawable_ID)
+plugin_host_init (PluginHost     *host,
+                  PluginImage     image,
+                  PluginDrawable  drawable)
 {
   memset (host, 0, sizeof (*host));
   host->host.read_region = host_read_region;
-  host->host.window_handle = host_window_handle;
+  host->host.set_transient = host_set_transient;
   host->host.progress_start = host_progress_start;
   host->host.progress_update = host_progress_update;
   host->host.registry = plugin_registry ();
-  host->image_ID = image_ID;
-  host->drawable_ID = drawable_ID;
+  host->image = image;
+  host->drawable = drawable;
 }

@@ -42,34 +42,6 @@ const GimpPlugInInfo PLUG_IN_INFO = { init, NULL, query, run };
 
 MAIN ()
 
-/* Where the translations are.  The .mo files are installed into the
- * prefix's locale folder (LOCALEDIR); a relocated or packaged plug-in may
- * carry its own in <plug-in folder>/locale, which then wins; a plug-in run
- * from the build folder uses the build's po/ folder. */
-static char *
-plugin_localedir (void)
-{
-  char *exe = g_file_read_link ("/proc/self/exe", NULL);
-  char *dir = exe ? g_path_get_dirname (exe) : NULL;
-  char *local = dir ? g_build_filename (dir, "locale", NULL) : NULL;
-  char *build_root = g_path_get_dirname (RESTORE_SOURCE_PO_BUILD_DIR);
-  char *result;
-
-  if (local && g_file_test (local, G_FILE_TEST_IS_DIR))
-    result = g_strdup (local);
-  else if (dir && g_str_has_prefix (dir, build_root)
-           && (dir[strlen (build_root)] == '\0'
-               || dir[strlen (build_root)] == G_DIR_SEPARATOR))
-    result = g_strdup (RESTORE_SOURCE_PO_BUILD_DIR);
-  else
-    result = g_strdup (LOCALEDIR);
-  g_free (build_root);
-  g_free (local);
-  g_free (dir);
-  g_free (exe);
-  return result;
-}
-
 /* Run by GIMP at every start (query only runs when the binary changed).
  * Menu branches are not kept in pluginrc, so a branch registered only in
  * query would lose its label from the second start on. */

@@ -5,6 +5,12 @@
  * Version 1: char model[128], double denoise, double sharpen.
  * A blob of an unknown (newer) version or wrong size is ignored; a future
  * version 2 reads version 1 blobs through settings_migrate().
+ *
+ * Detect Damage's values are stored under "plug-in-restore-detect"
+ * the same way.  Version 2: double sensitivity, int operation, min_size,
+ * max_size, grow, scale (version 1, without scale, is read with the default
+ * scale).  A blob of another version or size, or with a value out of
+ * range, is ignored.
  */
 #include "config.h"
 
@@ -14,6 +20,7 @@
 
 #include "restore-params.h"
 #include "plugin-settings.h"
+#include "plugin-detect.h"
 
 #define SETTINGS_KEY "plug-in-restore"
 
@@ -66,4 +73,67 @@ plugin_settings_save (const UiRestoreSettings *settings)
   blob.version = PLUGIN_SETTINGS_VERSION;
   blob.v1 = *settings;
   gimp_set_data (SETTINGS_KEY, &blob, sizeof (blob));
+}
+
+#define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
+#define DETECT_SETTINGS_VERSION 2
+
+typedef struct
+{
+  guint32          version;
+  UiDetectSettings v;
+} DetectSettingsBlob;
+
+/* Version 1's fields (before scale). */
+typedef struct
+{
+  guint32 version;
+  double  sensitivity;
+  int     operation, min_size, max_size, grow;
+} DetectSettingsBlob1;
+
+/* The blob's size tells the versions apart. */
+G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
+
+gboolean
+plugin_detect_settings_load (UiDetectSettings *settings)
+{
+  DetectSettingsBlob  blob;
+  DetectSettingsBlob1 old;
+  UiDetectSettings    s;
+  gint                size = gimp_get_data_size (DETECT_SETTINGS_KEY);
+
+  ui_detect_settings_defaults (settings);
+  s = *settings;
+  memset (&blob, 0, sizeof (blob));
+  memset (&old, 0, sizeof (old));
+  if (size == (gint) sizeof (blob) && gimp_get_data (DETECT_SETTINGS_KEY, &blob)
+      && blob.version == DETECT_SETTINGS_VERSION)
+    s = blob.v;
+  else if (size == (gint) sizeof (old) && gimp_get_data (DETECT_SETTINGS_KEY, &old)
+           && old.version == 1)
+    {
+      s.sensitivity = old.sensitivity;
+      s.operation = old.operation;
+      s.min_size = old.min_size;
+      s.max_size = old.max_size;
+      s.grow = old.grow;
+    }
+  else
+    return FALSE;
+  if (! ui_detect_settings_check (&s, NULL))
+    return FALSE;
+  *settings = s;
+  return TRUE;
+}
+
+void
+plugin_detect_settings_save (const UiDetectSettings *settings)
+{
+  DetectSettingsBlob blob;
+
+  memset (&blob, 0, sizeof (blob));
+  blob.version = DETECT_SETTINGS_VERSION;
+  blob.v = *settings;
+  gimp_set_data (DETECT_SETTINGS_KEY, &blob, sizeof (blob));
 }

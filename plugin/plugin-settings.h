@@ -1,4 +1,5 @@
-/* gimp-restore plug-in: saved settings (the last values), versioned. */
+/* gimp-restore plug-in for GIMP 2.10: saved settings (the last values),
+ * versioned (GIMP 3 keeps them in each procedure's GimpProcedureConfig). */
 #pragma once
 
 #include <glib.h>
@@ -13,5 +14,9 @@ G_BEGIN_DECLS
  * returns FALSE when there are none.  Older versions are migrated. */
 gboolean plugin_settings_load     (UiRestoreSettings       *settings);
 void     plugin_settings_save     (const UiRestoreSettings *settings);
+
+/* The last values saved in this GIMP session (defaults and FALSE when none). */
+gboolean plugin_detect_settings_load     (UiDetectSettings       *settings);
+void     plugin_detect_settings_save     (const UiDetectSettings *settings);
 
 G_END_DECLS

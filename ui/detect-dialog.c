@@ -639,7 +639,8 @@ detect_dialog_run (UiHost             *host,
     }
   prob_start (&d);
 
-  ui_host_set_transient (host, d.dialog);
+  if (host->set_transient)
+    host->set_transient (host, d.dialog);
   gtk_widget_show_all (d.dialog);
 
   ui_detect_settings_defaults (&defaults);

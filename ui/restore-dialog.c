@@ -338,7 +338,8 @@ restore_dialog_run (UiHost            *host,
 
   dialog_set_settings (&d, settings);
   g_signal_connect (d.combo, "changed", G_CALLBACK (on_changed), &d);
-  ui_host_set_transient (host, d.dialog);
+  if (host->set_transient)
+    host->set_transient (host, d.dialog);
   gtk_widget_show_all (d.dialog);
   settings_changed (&d);
 

@@ -2,8 +2,8 @@
  *
  * ui/ links against core/ and GTK 3 only, so that each GIMP front end (and
  * a test without GIMP) can show the same dialogs.  The front end fills a
- * UiHost: it reads the pixels around the selection, names the window the
- * dialogs belong to, shows its own progress bar after a dialog closed
+ * UiHost: it reads the pixels around the selection, keeps the dialogs
+ * above its window, shows its own progress bar after a dialog closed
  * while work goes on, and lends its model registry.  Every callback is
  * called on the main thread.
  */
@@ -37,8 +37,10 @@ struct _UiHost
                                 int         margin,
                                 int         max_side,
                                 GError    **error);
-  /* The X11 window the dialogs are transient for; 0 for none. */
-  guint32   (*window_handle)   (UiHost     *host);
+  /* Optional (NULL: none): keeps @dialog (a GtkWindow) above the host's
+   * window. */
+  void      (*set_transient)   (UiHost     *host,
+                                gpointer    dialog);
   /* The host's progress bar: @text starts it, then fractions 0..1. */
   void      (*progress_start)  (UiHost     *host,
                                 const char *text);
@@ -55,10 +57,5 @@ struct _UiHost
   struct _UiModels      *models;
   gpointer         data;             /* the host's own */
 };
-
-/* Makes @dialog (a GtkWidget) transient for the host's window, when it has
- * one and the display is X11. */
-void ui_host_set_transient (UiHost   *host,
-                            gpointer  dialog);
 
 G_END_DECLS

@@ -92,12 +92,6 @@ host_read_region (UiHost  *host,
   return r;
 }
 
-static guint32
-host_window_handle (UiHost *host)
-{
-  return 0;
-}
-
 static void
 host_progress_start (UiHost     *host,
                      const char *text)
@@ -205,7 +199,6 @@ test_host_init (TestHost *t)
     t->mask[i] = mask.data[i * 3];
   g_free (mask.data);
   t->host.read_region = host_read_region;
-  t->host.window_handle = host_window_handle;
   t->host.progress_start = host_progress_start;
   t->host.progress_update = host_progress_update;
   t->host.registry = restore_registry_new (dirs);
