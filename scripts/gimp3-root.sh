@@ -35,7 +35,8 @@ gimp3_root_run () {
 
 gimp3_root_make () {
   local root=$1
-  if [ -x "$root/usr/bin/gimp-console-3.0" ] && [ -f "$root/usr/include/gimp-3.0/libgimp/gimp.h" ]; then
+  if [ -x "$root/usr/bin/gimp-console-3.0" ] && [ -f "$root/usr/include/gimp-3.0/libgimp/gimp.h" ] \
+     && [ -x "$root/usr/bin/xwininfo" ] && [ -x "$root/usr/bin/import" ]; then
     echo "$root"
     return 0
   fi
@@ -48,7 +49,7 @@ gimp3_root_make () {
   gimp3_root_run "$root" bash -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends gimp libgimp-3.0-dev meson ninja-build gcc \
     pkg-config libopenblas-dev libpng-dev libjpeg-dev libtiff-dev gettext xvfb xauth \
-    python3-numpy python3-pil' >&2 || return 1
+    x11-utils imagemagick python3-numpy python3-pil' >&2 || return 1
   echo "$root"
 }
 

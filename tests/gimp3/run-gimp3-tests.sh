@@ -3,7 +3,8 @@
 # Debian 13 root (scripts/gimp3-root.sh: made with debootstrap the first
 # time, reused after), driven by a headless gimp-console-3.0 batch
 # (cases3.scm); the restored layer is then compared with the command's
-# output on the same files.  Prints TAP; exit status 0 only if all pass.
+# output on the same files; then both dialogs open in interactive GIMP 3
+# under Xvfb (screenshots: BUILD_DIR/gimp3-*dialog-screenshot.png).  Prints TAP; exit status 0 only if all pass.
 # Usage (as root): run-gimp3-tests.sh SOURCE_DIR BUILD_DIR
 #   BUILD_DIR: the Debian 12 build whose command (BUILD_DIR/cli/gimp-restore)
 #   makes the reference.  GIMP3_ROOT overrides the root's folder.
@@ -46,6 +47,11 @@ gimp3_root_run "$root" bash -c '
     -b "(begin (load \"/src/build-gimp3/test/cases3.scm\") (run-cases \"/src/build-gimp3/test\"))" \
     -b "(gimp-quit 0)"' > "$work/gimp.log" 2>&1
 rc=$?
+# The dialogs in interactive GIMP 3 (screenshots into BUILD_DIR).
+gimp3_root_run "$root" bash /src/tests/gimp3/dialog3.sh /src/build-gimp3/test >> "$work/gimp.log" 2>&1
+for shot in dialog-screenshot detect-dialog-screenshot; do
+  [ -s "$work/$shot.png" ] && cp "$work/$shot.png" "$build/gimp3-$shot.png"
+done
 
 # The restored layer against the command on the same files; the source
 # layer untouched.
