@@ -22,7 +22,7 @@ import torch
 from scipy import ndimage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "recipe"))  # the recipe's modules
 import grst  # noqa: E402
 import model as M  # noqa: E402
 from evaluate import held_out_photos, psnr  # noqa: E402

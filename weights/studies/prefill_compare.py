@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "recipe"))  # the recipe's modules
 import model as M  # noqa: E402
 import train  # noqa: E402
 from evaluate import held_out_photos, psnr  # noqa: E402
