@@ -55,7 +55,7 @@
  *   unet.receptive_field  u32     pixels of context a tile needs on each side
  *   unet.prefill          string  optional: "none" (default), "pushpull" or
  *                                 "harmonic": the network's RGB input is
- *                                 first filled by restore_ops_push_pull()
+ *                                 first filled by restore_fill_push_pull()
  *                                 with weight 1 - m (0 sweeps, or
  *                                 RESTORE_HARMONIC_SWEEPS for "harmonic"),
  *                                 and the residual adds that filled input

@@ -7,7 +7,7 @@
  * "How the engine spends its time").  Per band, by shape:
  *   3x3, stride 1, no dilation, at least WINO_MIN_C_IN input channels:
  *     Winograd F(2x2, 3x3), 16 products of [c_out, c_in] x [c_in, tiles]
- *     (2.25x fewer multiply-adds than im2col; see wino_weights below);
+ *     (2.25x fewer multiply-adds than im2col; see restore_wino_weights below);
  *   1x1 stride 1: the input itself is the matrix, no scratch;
  *   otherwise im2col + one product:
  *     col    [K = c_in * kernel * kernel, band]   (rows of K, band columns)
@@ -36,6 +36,7 @@
 #include <cblas.h>
 
 #include "restore-ops.h"
+#include "restore-winograd.h"
 
 /* The transforms and im2col are written as plain loops along rows; let
  * GCC vectorise them at -O2 too (clang does by default; hand-written AVX2
@@ -59,11 +60,9 @@ typedef enum
   CONV_RUNS         /* im2col of a set of pixels (restore_ops_conv2d_runs) */
 } ConvMethod;
 
-#define WINO_POINTS 16
 /* below this many input channels the products are too thin to pay */
 #define WINO_MIN_C_IN 8
 
-static gsize wino_pad_floats (int tiles_x);
 
 static const char *const op_names[] =
 {
@@ -234,7 +233,7 @@ conv_plan (int    c_in,
 {
   gsize k = (gsize) c_in * kernel * kernel;
   int   tiles_x = (w_out + 1) / 2;
-  gsize pad = wino_pad_floats (tiles_x);
+  gsize pad = restore_wino_pad_floats (tiles_x);
   gsize pair = (gsize) WINO_POINTS * c_in * tiles_x;   /* V of 2 rows */
 
   if (kernel == 1 && stride == 1)
@@ -490,282 +489,6 @@ im2col_band (const float *input,
                 memset (dst + x1, 0, (gsize) (w_out - x1) * sizeof (float));
             }
         }
-}
-
-/* Winograd F(2x2, 3x3) for 3x3 stride-1 undilated convolutions (Lavin and
- * Gray's minimal filtering): each 2x2 block of output pixels ("tile") is
- *   Y = A^T [ (G g G^T) .* (B^T d B) ] A
- * over the 4x4 input patch d around it, with
- *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
- *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
- *   A^T = [1 1 1 0; 0 1 -1 -1].
- * Summed over input channels, the 16 elementwise products become 16
- * matrix products U_xi [c_out, c_in] x V_xi [c_in, tiles], 4 multiply-adds
- * per output pixel and input channel instead of 9. */
-/* u [16][c_out][c_in] = G g G^T for every (c_out, c_in) 3x3 kernel g. */
-static void
-wino_weights (const float *weight,
-              int          c_out,
-              int          c_in,
-              float       *u)
-{
-  gsize plane = (gsize) c_out * c_in;
-
-  for (gsize i = 0; i < plane; i++)
-    {
-      const float *g = weight + 9 * i;
-      float        p[4][3], r[4][4];
-
-      for (int x = 0; x < 3; x++)
-        {
-          p[0][x] = g[x];
-          p[1][x] = 0.5f * (g[x] + g[3 + x] + g[6 + x]);
-          p[2][x] = 0.5f * (g[x] - g[3 + x] + g[6 + x]);
-          p[3][x] = g[6 + x];
-        }
-      for (int y = 0; y < 4; y++)
-        {
-          r[y][0] = p[y][0];
-          r[y][1] = 0.5f * (p[y][0] + p[y][1] + p[y][2]);
-          r[y][2] = 0.5f * (p[y][0] - p[y][1] + p[y][2]);
-          r[y][3] = p[y][2];
-        }
-      for (int k = 0; k < WINO_POINTS; k++)
-        u[k * plane + i] = r[k / 4][k % 4];
-    }
-}
-
-/* Scratch floats of wino_input() and wino_output() besides v and m. */
-static gsize
-wino_pad_floats (int tiles_x)
-{
-  return (gsize) 16 * (tiles_x + 1);
-}
-
-/* The vector loops of the transforms, with restrict parameters so the
- * compiler needs no aliasing checks. */
-static void
-wino_bt (const float *restrict a,
-         const float *restrict b,
-         const float *restrict e,
-         const float *restrict f,
-         float       *restrict t0,
-         float       *restrict t1,
-         float       *restrict t2,
-         float       *restrict t3,
-         int                   n)
-{
-  for (int t = 0; t < n; t++)
-    {
-      t0[t] = a[t] - e[t];
-      t1[t] = b[t] + e[t];
-      t2[t] = e[t] - b[t];
-      t3[t] = b[t] - f[t];
-    }
-}
-
-static void
-wino_b (const float *restrict e,
-        const float *restrict o,
-        float       *restrict v0,
-        float       *restrict v1,
-        float       *restrict v2,
-        float       *restrict v3,
-        int                   n)
-{
-  for (int t = 0; t < n; t++)
-    {
-      v0[t] = e[t] - e[t + 1];
-      v1[t] = o[t] + e[t + 1];
-      v2[t] = e[t + 1] - o[t];
-      v3[t] = o[t] - o[t + 1];
-    }
-}
-
-static void
-wino_at (const float *restrict m0,
-         const float *restrict m1,
-         const float *restrict m2,
-         const float *restrict m3,
-         float       *restrict s0,
-         float       *restrict s1,
-         int                   n)
-{
-  for (int t = 0; t < n; t++)
-    {
-      s0[t] = m0[t] + m1[t] + m2[t];
-      s1[t] = m1[t] - m2[t] - m3[t];
-    }
-}
-
-static void
-wino_a (const float *restrict s0,
-        const float *restrict s1,
-        const float *restrict s2,
-        const float *restrict s3,
-        float                 b,
-        float       *restrict y0,
-        float       *restrict y1,
-        int                   n)
-{
-  for (int t = 0; t < n; t++)
-    {
-      y0[t] = s0[t] + s1[t] + s2[t] + b;
-      y1[t] = s1[t] - s2[t] - s3[t] + b;
-    }
-}
-
-/* out[2 t] = a[t], out[2 t + 1] = b[t] for 2 t + 1 < width, and the
- * last column from a when width is odd. */
-static void
-wino_interleave (const float *restrict a,
-                 const float *restrict b,
-                 float       *restrict out,
-                 int                   width)
-{
-  int full = width / 2;
-
-  for (int t = 0; t < full; t++)
-    {
-      out[2 * t] = a[t];
-      out[2 * t + 1] = b[t];
-    }
-  if (width % 2)
-    out[width - 1] = a[full];
-}
-
-/* v [16][c_in][nt] = B^T d B for the tiles of output rows y0..y1-1 (y0
- * even), nt = ceil ((y1 - y0) / 2) * tiles_x.  The loops run along a row
- * of tiles with even and odd input columns apart, so they vectorise:
- * tile tx reads input columns 2 tx - 1 .. 2 tx + 2, i.e. ev[tx], od[tx],
- * ev[tx + 1], od[tx + 1] with ev[t] = column 2 t - 1, od[t] = column 2 t. */
-static void
-wino_input (const float *input,
-            int          c_in,
-            int          height,
-            int          width,
-            int          y0,
-            int          y1,
-            int          tiles_x,
-            gsize        nt,
-            float       *v,
-            float       *pad)
-{
-  int    rows = (y1 - y0 + 1) / 2;
-  int    n = tiles_x + 1;
-  gsize  step = (gsize) c_in * nt;
-  float *ev[4], *od[4];
-
-  for (int i = 0; i < 4; i++)
-    {
-      ev[i] = pad + (gsize) (2 * i) * n;
-      od[i] = pad + (gsize) (2 * i + 1) * n;
-    }
-  for (int c = 0; c < c_in; c++)
-    {
-      const float *plane = input + (gsize) c * height * width;
-
-      for (int ty = 0; ty < rows; ty++)
-        {
-          float *d[4][2];
-
-          /* the 4 input rows, split into even and odd columns */
-          for (int i = 0; i < 4; i++)
-            {
-              int          iy = y0 + 2 * ty - 1 + i;
-              const float *src = iy >= 0 && iy < height ? plane + (gsize) iy * width : NULL;
-              float       *e = pad + (gsize) (8 + 2 * i) * n;
-              float       *o = e + n;
-
-              if (src == NULL)
-                {
-                  memset (e, 0, sizeof (float) * 2 * n);
-                }
-              else
-                {
-                  int ne = MIN (n - 1, width / 2);         /* 2 t - 1 < width */
-                  int no = MIN (n, (width + 1) / 2);       /* 2 t < width */
-
-                  /* zero only the padding around the copied columns */
-                  e[0] = 0.0f;
-                  for (int t = 1; t <= ne; t++)
-                    e[t] = src[2 * t - 1];
-                  for (int t = ne + 1; t < n; t++)
-                    e[t] = 0.0f;
-                  for (int t = 0; t < no; t++)
-                    o[t] = src[2 * t];
-                  for (int t = no; t < n; t++)
-                    o[t] = 0.0f;
-                }
-              d[i][0] = e;
-              d[i][1] = o;
-            }
-          /* T = B^T d down the columns, then V = T B along the rows */
-          wino_bt (d[0][0], d[1][0], d[2][0], d[3][0], ev[0], ev[1], ev[2], ev[3], n);
-          wino_bt (d[0][1], d[1][1], d[2][1], d[3][1], od[0], od[1], od[2], od[3], n);
-          for (int i = 0; i < 4; i++)
-            {
-              float *v0 = v + (gsize) (4 * i) * step + (gsize) c * nt
-                          + (gsize) ty * tiles_x;
-
-              wino_b (ev[i], od[i], v0, v0 + step, v0 + 2 * step, v0 + 3 * step,
-                      tiles_x);
-            }
-        }
-    }
-}
-
-/* output rows y0..y1-1 of [c_out, height, width] = A^T m A + bias, act,
- * from m [16][c_out][nt]; @pad as for wino_input(). */
-static void
-wino_output (const float       *m,
-             int                c_out,
-             int                height,
-             int                width,
-             int                y0,
-             int                y1,
-             int                tiles_x,
-             gsize              nt,
-             const float       *bias,
-             RestoreActivation  act,
-             float             *output,
-             float             *pad)
-{
-  gsize step = (gsize) c_out * nt;
-  int   rows = (y1 - y0 + 1) / 2;
-  int   n = tiles_x + 1;
-  float *q[4], *sr[2][4];
-
-  for (int i = 0; i < 4; i++)
-    {
-      q[i] = pad + (gsize) i * n;
-      sr[0][i] = pad + (gsize) (4 + i) * n;
-      sr[1][i] = pad + (gsize) (8 + i) * n;
-    }
-  for (int co = 0; co < c_out; co++)
-    {
-      float b = bias ? bias[co] : 0.0f;
-
-      for (int ty = 0; ty < rows; ty++)
-        {
-          const float *mt = m + (gsize) co * nt + (gsize) ty * tiles_x;
-          int          y = y0 + 2 * ty;
-
-          /* S = A^T m down the columns, then Y = S A along the rows:
-           * q[2 a + c] [tx] = output (y + a, 2 tx + c) */
-          for (int j = 0; j < 4; j++)
-            wino_at (mt + (gsize) j * step, mt + (gsize) (4 + j) * step,
-                     mt + (gsize) (8 + j) * step, mt + (gsize) (12 + j) * step,
-                     sr[0][j], sr[1][j], tiles_x);
-          for (int a = 0; a < 2; a++)
-            wino_a (sr[a][0], sr[a][1], sr[a][2], sr[a][3], b, q[2 * a],
-                    q[2 * a + 1], tiles_x);
-          restore_ops_activate (pad, (gsize) 4 * n, act);
-          for (int a = 0; a < 2 && y + a < y1; a++)
-            wino_interleave (q[2 * a], q[2 * a + 1],
-                             output + ((gsize) co * height + y + a) * width, width);
-        }
-    }
 }
 
 /* Scratch a thread keeps between calls (grown on demand, freed with the
@@ -1269,7 +992,7 @@ conv_band (const ConvJob *job,
       float *pad = col + WINO_POINTS * plane_v;
       float *m = scratch_get (&scratch_products, WINO_POINTS * plane_m);
 
-      wino_input (job->input, job->c_in, job->height, job->width, y0, y1,
+      restore_wino_input (job->input, job->c_in, job->height, job->width, y0, y1,
                   tiles_x, nt, col, pad);
       for (int xi = 0; xi < WINO_POINTS; xi++)
         cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
@@ -1277,7 +1000,7 @@ conv_band (const ConvJob *job,
                      job->weight + xi * plane_u, job->c_in,
                      col + xi * plane_v, (int) nt, 0.0f,
                      m + xi * plane_m, (int) nt);
-      wino_output (m, job->c_out, job->h_out, job->w_out, y0, y1, tiles_x,
+      restore_wino_output (m, job->c_out, job->h_out, job->w_out, y0, y1, tiles_x,
                    nt, job->bias, job->act, job->output, pad);
     }
 }
@@ -1523,7 +1246,7 @@ conv2d_run (const float       *input,
       float *u = scratch_get (&scratch_weights,
                               (gsize) WINO_POINTS * c_out * c_in);
 
-      wino_weights (weight, c_out, c_in, u);
+      restore_wino_weights (weight, c_out, c_in, u);
       job.weight = u;
     }
   conv_job_run (&job, MIN (g_atomic_int_get (&current_threads), slots));
@@ -1723,249 +1446,4 @@ restore_ops_conv2d_reference (const float       *input,
           output[((gsize) co * h_out + oy) * w_out + ox] =
             activate_one ((float) sum, act);
         }
-}
-
-/* Levels of the push-pull pyramid: level 0 is the input, each next one
- * halves the size (rounded up) until 1x1. */
-static int
-push_pull_levels (int height,
-                  int width)
-{
-  int n = 1;
-
-  while (height > 1 || width > 1)
-    {
-      height = (height + 1) / 2;
-      width = (width + 1) / 2;
-      n++;
-    }
-  return n;
-}
-
-/**
- * restore_ops_push_pull_floats:
- * Scratch floats restore_ops_push_pull() needs: the channels and the
- * weight of every level below the input, and with @sweeps a copy of the
- * largest level's weighted values.
- */
-gsize
-restore_ops_push_pull_floats (int channels,
-                              int height,
-                              int width,
-                              int sweeps)
-{
-  gsize total = sweeps > 0 ? (gsize) channels * height * width : 0;
-  int   levels = push_pull_levels (height, width);
-
-  for (int l = 1; l < levels; l++)
-    {
-      height = (height + 1) / 2;
-      width = (width + 1) / 2;
-      total += (gsize) (channels + 1) * height * width;
-    }
-  return total;
-}
-
-/* 2x2 box sum of one plane: (a + b) + (c + d), outside cells are 0. */
-static void
-box_sum2 (const float *src,
-          int          h,
-          int          w,
-          float       *dst)
-{
-  int h2 = (h + 1) / 2, w2 = (w + 1) / 2;
-
-  for (int y = 0; y < h2; y++)
-    {
-      const float *r0 = src + (gsize) (2 * y) * w;
-      const float *r1 = 2 * y + 1 < h ? r0 + w : NULL;
-
-      for (int x = 0; x < w2; x++)
-        {
-          int   x0 = 2 * x, x1 = 2 * x + 1;
-          float a = r0[x0], b = x1 < w ? r0[x1] : 0.0f;
-          float c = r1 ? r1[x0] : 0.0f, d = r1 && x1 < w ? r1[x1] : 0.0f;
-
-          dst[(gsize) y * w2 + x] = (a + b) + (c + d);
-        }
-    }
-}
-
-/* Bilinear 2x sample position along one axis (see restore-ops.h). */
-static void
-up_index (int    i,
-          int    n_coarse,
-          int   *i0,
-          int   *i1,
-          float *t)
-{
-  double s = (i + 0.5) * 0.5 - 0.5;
-
-  if (s < 0.0)
-    s = 0.0;
-  if (s > n_coarse - 1)
-    s = n_coarse - 1;
-  *i0 = (int) s;
-  *i1 = MIN (*i0 + 1, n_coarse - 1);
-  *t = (float) (s - *i0);
-}
-
-/* One pull step: @p [channels, h, w] weighted sums with weights @wt become
- * the filled values, using the filled coarser level @f [channels, hc, wc]. */
-static void
-pull_level (float       *p,
-            const float *wt,
-            int          channels,
-            int          h,
-            int          w,
-            const float *f,
-            int          hc,
-            int          wc)
-{
-  for (int y = 0; y < h; y++)
-    {
-      int   y0, y1;
-      float ty;
-
-      up_index (y, hc, &y0, &y1, &ty);
-      for (int x = 0; x < w; x++)
-        {
-          gsize i = (gsize) y * w + x;
-          float wv = wt[i];
-          float a = wv < 1.0f ? wv : 1.0f;
-          int   x0, x1;
-          float tx;
-
-          up_index (x, wc, &x0, &x1, &tx);
-          for (int c = 0; c < channels; c++)
-            {
-              const float *fc = f + (gsize) c * hc * wc;
-              float        r0 = fc[(gsize) y0 * wc + x0] * (1.0f - ty) +
-                                fc[(gsize) y1 * wc + x0] * ty;
-              float        r1 = fc[(gsize) y0 * wc + x1] * (1.0f - ty) +
-                                fc[(gsize) y1 * wc + x1] * ty;
-              float        u = r0 * (1.0f - tx) + r1 * tx;
-              float       *pc = p + (gsize) c * h * w + i;
-
-              if (wv > 0.0f)
-                *pc = a * (*pc / (wv > 1e-12f ? wv : 1e-12f)) + (1.0f - a) * u;
-              else
-                *pc = u;
-            }
-        }
-    }
-}
-
-/* @sweeps red-black Gauss-Seidel sweeps, in place, of
- *   f = p + (1 - w) * ((up + down) + (left + right)) * 0.25
- * on the cells with w < 1 (edges replicated); the other cells are held.
- * A cell of one colour reads only cells of the other colour (or itself, at
- * an edge), so the in-place update equals model.py's vectorised one. */
-static void
-relax_level (float       *f,
-             const float *p,
-             const float *wt,
-             int          channels,
-             int          h,
-             int          w,
-             int          sweeps)
-{
-  gsize plane = (gsize) h * w;
-
-  for (int s = 0; s < sweeps; s++)
-    for (int colour = 0; colour < 2; colour++)
-      for (int y = 0; y < h; y++)
-        {
-          gsize up = (gsize) (y > 0 ? y - 1 : 0) * w;
-          gsize down = (gsize) (y < h - 1 ? y + 1 : h - 1) * w;
-          gsize row = (gsize) y * w;
-
-          for (int x = (y + colour) & 1; x < w; x += 2)
-            {
-              float wv = wt[row + x];
-              float k = 1.0f - wv;
-              int   xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
-
-              if (! (wv < 1.0f))
-                continue;
-              for (int c = 0; c < channels; c++)
-                {
-                  float *fc = f + (gsize) c * plane;
-                  float  m = ((fc[up + x] + fc[down + x]) +
-                              (fc[row + xl] + fc[row + xr])) * 0.25f;
-
-                  fc[row + x] = p[(gsize) c * plane + row + x] + k * m;
-                }
-            }
-        }
-}
-
-/**
- * restore_ops_push_pull:
- * See restore-ops.h.
- */
-void
-restore_ops_push_pull (float       *values,
-                       const float *weight,
-                       int          channels,
-                       int          height,
-                       int          width,
-                       int          sweeps,
-                       float       *scratch)
-{
-  int    levels = push_pull_levels (height, width);
-  float *pv[32];
-  float *pw[32];
-  int    hs[32], ws[32];
-  float *keep = NULL;    /* the level's weighted values, for relax_level */
-  float *pos = scratch;
-
-  g_return_if_fail (levels <= 32);
-  if (sweeps > 0)
-    {
-      keep = pos;
-      pos += (gsize) channels * height * width;
-    }
-  pv[0] = values;
-  pw[0] = (float *) weight;    /* read only: level 0 is never written */
-  hs[0] = height;
-  ws[0] = width;
-  for (int l = 1; l < levels; l++)
-    {
-      hs[l] = (hs[l - 1] + 1) / 2;
-      ws[l] = (ws[l - 1] + 1) / 2;
-      pv[l] = pos;
-      pos += (gsize) channels * hs[l] * ws[l];
-      pw[l] = pos;
-      pos += (gsize) hs[l] * ws[l];
-      for (int c = 0; c < channels; c++)
-        box_sum2 (pv[l - 1] + (gsize) c * hs[l - 1] * ws[l - 1],
-                  hs[l - 1], ws[l - 1], pv[l] + (gsize) c * hs[l] * ws[l]);
-      box_sum2 (pw[l - 1], hs[l - 1], ws[l - 1], pw[l]);
-    }
-
-  for (int l = levels - 1; l >= 0; l--)
-    {
-      gsize n = (gsize) hs[l] * ws[l];
-
-      if (keep)
-        memcpy (keep, pv[l], (gsize) channels * n * sizeof (float));
-      if (l == levels - 1)
-        {
-          /* coarsest level: the weighted mean, 0 where nothing is known */
-          for (gsize i = 0; i < n; i++)
-            for (int c = 0; c < channels; c++)
-              {
-                float *v = pv[l] + (gsize) c * n + i;
-                float  wv = pw[l][i];
-
-                *v = wv > 0.0f ? *v / (wv > 1e-12f ? wv : 1e-12f) : 0.0f;
-              }
-        }
-      else
-        pull_level (pv[l], pw[l], channels, hs[l], ws[l], pv[l + 1],
-                    hs[l + 1], ws[l + 1]);
-      if (keep)
-        relax_level (pv[l], keep, pw[l], channels, hs[l], ws[l], sweeps);
-    }
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "restore-ops.h"
+#include "restore-fill.h"
 #include "restore-unet.h"
 
 #define DEPTH_MAX        7
@@ -839,7 +840,7 @@ plan_workspace (const RestoreModel *model,
       plan->pre_weight = pos;
       pos += round_up (plane);
       plan->pre_scratch = pos;
-      pos += round_up (restore_ops_push_pull_floats (3, height, width,
+      pos += round_up (restore_fill_push_pull_floats (3, height, width,
                                                      model->sweeps));
     }
   plan->total = pos;
@@ -1279,7 +1280,7 @@ forward (RestoreModel  *model,
       memcpy (pre, input, 4 * plane0 * sizeof (float));
       for (gsize i = 0; i < plane0; i++)
         weight[i] = 1.0f - input[3 * plane0 + i];
-      restore_ops_push_pull (pre, weight, 3, height, width, model->sweeps,
+      restore_fill_push_pull (pre, weight, 3, height, width, model->sweeps,
                              ws + plan.pre_scratch);
       input = pre;
     }

@@ -33,7 +33,7 @@
  *   with unet.output "sigmoid" (detectors): y = 1 / (1 + exp (-y)), the
  *   probability that the pixel is a defect
  * With unet.prefill "pushpull", x[0..2] is first replaced by the push-pull
- * fill of x[0..2] with weights 1 - x[3] (restore_ops_push_pull() with 0
+ * fill of x[0..2] with weights 1 - x[3] (restore_fill_push_pull() with 0
  * sweeps), for the first layer and the residual alike; with "harmonic" by
  * the same fill with unet.prefill_sweeps relaxation sweeps per level
  * (RESTORE_HARMONIC_SWEEPS when the file does not say).

@@ -8,6 +8,7 @@
 #include <cblas.h>
 
 #include "restore-ops.h"
+#include "restore-fill.h"
 
 static float *
 random_floats (GRand *rand,
@@ -241,15 +242,15 @@ test_push_pull (void)
   float values[2 * 13 * 7], weight[13 * 7], *big;
   GRand *rand = g_rand_new_with_seed (5);
 
-  g_assert_cmpuint (restore_ops_push_pull_floats (3, 1, 1, 0), ==, 0);
+  g_assert_cmpuint (restore_fill_push_pull_floats (3, 1, 1, 0), ==, 0);
   /* 1x2 -> 1x1: 2 levels, (3 + 1) floats of scratch */
-  g_assert_cmpuint (restore_ops_push_pull_floats (3, 1, 2, 0), ==, 4);
+  g_assert_cmpuint (restore_fill_push_pull_floats (3, 1, 2, 0), ==, 4);
 
   /* one known pixel fills its unknown neighbour */
   {
     float v[2] = { 0.7f, 0.0f }, wt[2] = { 1.0f, 0.0f };
 
-    restore_ops_push_pull (v, wt, 1, 1, 2, 0, scratch);
+    restore_fill_push_pull (v, wt, 1, 1, 2, 0, scratch);
     g_assert_cmpfloat (v[0], ==, 0.7f);
     g_assert_cmpfloat_with_epsilon (v[1], 0.7f, 1e-7);
   }
@@ -257,7 +258,7 @@ test_push_pull (void)
   {
     float v[2] = { 2.0f * 1.0f, 4.0f * 0.5f }, wt[2] = { 1.0f, 0.5f };
 
-    restore_ops_push_pull (v, wt, 1, 1, 2, 0, scratch);
+    restore_fill_push_pull (v, wt, 1, 1, 2, 0, scratch);
     g_assert_cmpfloat (v[0], ==, 2.0f);
     g_assert_cmpfloat_with_epsilon (v[1], 0.5 * 4.0 + 0.5 * (4.0 / 1.5), 1e-6);
   }
@@ -265,7 +266,7 @@ test_push_pull (void)
   {
     float v[4] = { 0, 0, 0, 0 }, wt[4] = { 0, 0, 0, 0 };
 
-    restore_ops_push_pull (v, wt, 1, 2, 2, 0, scratch);
+    restore_fill_push_pull (v, wt, 1, 2, 2, 0, scratch);
     for (int i = 0; i < 4; i++)
       g_assert_cmpfloat (v[i], ==, 0.0f);
   }
@@ -279,8 +280,8 @@ test_push_pull (void)
       values[i] = 0.25f * weight[i];
       values[h * w + i] = -0.5f * weight[i];
     }
-  big = g_new (float, restore_ops_push_pull_floats (2, h, w, 0));
-  restore_ops_push_pull (values, weight, 2, h, w, 0, big);
+  big = g_new (float, restore_fill_push_pull_floats (2, h, w, 0));
+  restore_fill_push_pull (values, weight, 2, h, w, 0, big);
   for (int i = 0; i < h * w; i++)
     {
       g_assert_cmpfloat_with_epsilon (values[i], 0.25f, 1e-6);
@@ -294,7 +295,7 @@ test_push_pull (void)
       weight[i] = g_rand_boolean (rand) ? 1.0f : 0.0f;
       values[i] = values[h * w + i] = v * weight[i];
     }
-  restore_ops_push_pull (values, weight, 1, h, w, 0, big);
+  restore_fill_push_pull (values, weight, 1, h, w, 0, big);
   for (int i = 0; i < h * w; i++)
     {
       if (weight[i] == 1.0f)
@@ -314,14 +315,14 @@ test_push_pull_harmonic (void)
   float values[21 * 17], weight[21 * 17], *big;
 
   /* with sweeps, a copy of the input level comes on top */
-  g_assert_cmpuint (restore_ops_push_pull_floats (3, 1, 2, 8), ==, 4 + 6);
+  g_assert_cmpuint (restore_fill_push_pull_floats (3, 1, 2, 8), ==, 4 + 6);
 
   /* one sweep on a soft pixel, by hand: pulled 2 + 0.5 * 4 / 1.5, then
    * 2 + 0.5 * ((v + v) + (2 + v)) / 4 (the edges replicate it) = 3.5 */
   {
     float v[2] = { 2.0f * 1.0f, 4.0f * 0.5f }, wt[2] = { 1.0f, 0.5f };
 
-    restore_ops_push_pull (v, wt, 1, 1, 2, 1, scratch);
+    restore_fill_push_pull (v, wt, 1, 1, 2, 1, scratch);
     g_assert_cmpfloat (v[0], ==, 2.0f);
     g_assert_cmpfloat_with_epsilon (v[1], 3.5f, 1e-6);
   }
@@ -335,14 +336,14 @@ test_push_pull_harmonic (void)
       weight[i] = (y >= 4 && y < 17 && x >= 3 && x < 14) ? 0.0f : 1.0f;
       values[i] = (0.05f * x - 0.02f * y) * weight[i];
     }
-  big = g_new (float, restore_ops_push_pull_floats (1, h, w, 200));
+  big = g_new (float, restore_fill_push_pull_floats (1, h, w, 200));
   {
     float plain[21 * 17];
     double err_plain = 0.0, err = 0.0;
 
     memcpy (plain, values, sizeof plain);
-    restore_ops_push_pull (plain, weight, 1, h, w, 0, big);
-    restore_ops_push_pull (values, weight, 1, h, w, 200, big);
+    restore_fill_push_pull (plain, weight, 1, h, w, 0, big);
+    restore_fill_push_pull (values, weight, 1, h, w, 200, big);
     for (int i = 0; i < h * w; i++)
       {
         int   y = i / w, x = i % w;
