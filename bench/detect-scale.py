@@ -23,7 +23,7 @@ map, scored through the core's own default selection (bench-detect-maps
   half          p2
   max           max (p1, p2)
   auto:LO:HI    max (p1, w p2), w the core's softness weight
-                (restore-detect.c detect_softness(), copied below) with the
+                (restore-softness.c restore_softness_weights(), copied below) with the
                 thresholds LO and HI; the core uses auto:0.17:0.19, and the
                 script checks its copy against p0 on every picture whose
                 p0 the present rule made (CORE_RULE; --refresh-p0 remakes
@@ -71,7 +71,7 @@ _spec = importlib.util.spec_from_file_location(
 de = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(de)
 
-CELL, REACH, EPS = 8, 2, 1e-6   # restore-detect.c SOFT_CELL, SOFT_REACH, SOFT_EPS
+CELL, REACH, EPS = 8, 2, 1e-6   # restore-softness SOFT_CELL, SOFT_REACH, SOFT_EPS
 BLOCK, FLOOR_SCALE, BINS, BIN_MIN = 32, 1.1, 8, 3   # SOFT_NOISE_*
 WHITE_E2, WHITE_E4 = 0.5625, 0.7890625   # the white: rule's noise shares
 # the core's rule as its maps were made: a cache's p0 made by another is
@@ -158,8 +158,8 @@ def _cells(m, h, w):
 
 
 def softness(img, lo, hi, kind="auto", d=0.0):
-    """The core's softness weight per pixel (restore-detect.c
-    detect_softness() and its bilinear enlargement), thresholds @lo, @hi.
+    """The core's softness weight per pixel (restore-softness.c
+    restore_softness_weights() and its bilinear enlargement), thresholds @lo, @hi.
     @kind "auto": the core's noise floors; "white": white noise of
     Immerkaer's variance; "raw": no noise taken off.  @d: that
     share of the e4 floor added to the ratio's denominator (0 in the core)."""
