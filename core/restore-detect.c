@@ -536,7 +536,7 @@ detect_extend (guint8         *sel,
 
   for (r = 0; r < regions->n_runs; r++)
     {
-      const RestoreRun *run = &regions->runs[r];
+      const RestoreSpan *run = &regions->runs[r];
       const guint8     *row = sel + (gsize) run->y * width;
 
       for (x = run->x0; x < run->x1; x++)
@@ -549,7 +549,7 @@ detect_extend (guint8         *sel,
   for (r = 0; r < regions->n_runs; r++)
     if (seeded[restore_tile_regions_root (regions, r)])
       {
-        const RestoreRun *run = &regions->runs[r];
+        const RestoreSpan *run = &regions->runs[r];
         guint8           *row = sel + (gsize) run->y * width;
 
         for (x = run->x0; x < run->x1; x++)
@@ -638,7 +638,7 @@ restore_detect_select (const float                *prob,
   keep = g_new0 (guint8, MAX (regions->n_runs, 1));
   for (r = 0; r < regions->n_runs; r++)
     {
-      const RestoreRun *run = &regions->runs[r];
+      const RestoreSpan *run = &regions->runs[r];
       gint32            root = restore_tile_regions_root (regions, r);
       const float      *row = mask + (gsize) run->y * width;
 
@@ -670,7 +670,7 @@ restore_detect_select (const float                *prob,
   for (r = 0; r < regions->n_runs; r++)
     if (keep[restore_tile_regions_root (regions, r)])
       {
-        const RestoreRun *run = &regions->runs[r];
+        const RestoreSpan *run = &regions->runs[r];
 
         for (x = run->x0; x < run->x1; x++)
           mask[(gsize) run->y * width + x] = 0.0f;

@@ -1,7 +1,7 @@
 /* gimp-restore: finding the damage (public API of core/ for hosts).
  *
  * A detector is a U-Net model file with restore.task "detect"
- * (restore-model.h): normalised RGB in, one channel out, a sigmoid head,
+ * (restore-file.h): normalised RGB in, one channel out, a sigmoid head,
  * so its output is, per pixel, the probability that the pixel belongs to
  * a defect (a light or dark scratch, dust, a hair, a crack, a small spot).
  * Detection runs over the whole image tile by tile with the model's halo

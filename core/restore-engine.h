@@ -12,6 +12,7 @@
 #pragma once
 
 #include <glib.h>
+#include "restore-types.h"
 #include "restore-unet.h"
 
 G_BEGIN_DECLS
@@ -28,26 +29,6 @@ typedef enum
   RESTORE_ERROR_COUNT
 } RestoreError;
 
-/* Pixels: non-linear (gamma) colour values 0..1, channels interleaved.
- * channels: 1 = gray, 2 = gray + alpha, 3 = RGB, 4 = RGBA.
- * rowstride is in floats (>= width * channels). */
-typedef struct
-{
-  float *data;
-  int    width;
-  int    height;
-  int    channels;
-  gsize  rowstride;
-} RestoreImage;
-
-/* Soft mask, 0 = keep, 1 = restore; rowstride in floats (>= width). */
-typedef struct
-{
-  const float *data;
-  int          width;
-  int          height;
-  gsize        rowstride;
-} RestoreMask;
 
 /* Called from the calling thread with the fraction done, 0..1. */
 typedef void (*RestoreProgressFunc) (double fraction, gpointer user_data);

@@ -8,7 +8,8 @@
 #pragma once
 
 #include <glib.h>
-#include "restore-unet.h"
+
+#include "restore-types.h"
 
 G_BEGIN_DECLS
 
@@ -86,11 +87,6 @@ void        restore_ops_conv2d             (const float       *input,
                                             float             *output,
                                             float             *col);
 
-/* Pixels (y, x0) .. (y, x1 - 1) of one row of a plane. */
-typedef struct
-{
-  int y, x0, x1;
-} RestoreSpan;
 
 /* Floats of scratch restore_ops_conv2d_runs() needs for this shape
  * (@c_out counting both halves of a gated layer), whatever the runs. */

@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "restore-engine.h"
+#include "restore-types.h"
 
 G_BEGIN_DECLS
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "restore-ops.h"
+#include "restore-engine.h"
 #include "restore-tile.h"
 
 #define TILE_BLEND       16    /* r: cores overlap by 2 r pixels */
@@ -640,7 +641,7 @@ restore_tile_regions_new (const RestoreMask *mask,
   regions = g_new0 (RestoreRegions, 1);
   regions->y0 = y0;
   /* Runs of masked pixels, row by row. */
-  run_array = g_array_new (FALSE, FALSE, sizeof (RestoreRun));
+  run_array = g_array_new (FALSE, FALSE, sizeof (RestoreSpan));
   regions->row_first = g_new (int, bh + 1);
   for (y = y0; y < y1; y++)
     {
@@ -650,7 +651,7 @@ restore_tile_regions_new (const RestoreMask *mask,
       for (x = x0; x < x1; x++)
         if (row[x] > 0.0f)
           {
-            RestoreRun run = { y, x, x + 1 };
+            RestoreSpan run = { y, x, x + 1 };
 
             while (run.x1 < x1 && row[run.x1] > 0.0f)
               run.x1++;
@@ -660,7 +661,7 @@ restore_tile_regions_new (const RestoreMask *mask,
     }
   regions->row_first[bh] = (int) run_array->len;
   regions->n_runs = (int) run_array->len;
-  regions->runs = (RestoreRun *) g_array_free (run_array, FALSE);
+  regions->runs = (RestoreSpan *) g_array_free (run_array, FALSE);
 
   /* 8-connected regions: a run joins the runs of the row above that
    * overlap it or touch it diagonally. */
@@ -787,7 +788,7 @@ restore_tile_choose (const double *max_radius,
   return largest;
 }
 
-typedef RestoreRun Run;
+typedef RestoreSpan Run;
 
 #define ROUTE_BLOCK   256
 #define ROUTE_MAX_CAP 1024

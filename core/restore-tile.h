@@ -38,7 +38,7 @@
 #pragma once
 
 #include <glib.h>
-#include "restore-engine.h"
+#include "restore-types.h"
 
 G_BEGIN_DECLS
 
@@ -175,15 +175,12 @@ guint8 *restore_tile_route (const RestoreMask *mask,
                             int                n_models,
                             const gint        *cancel);
 
-/* Runs of masked pixels and their 8-connected regions (restore-tile.c). */
-typedef struct
-{
-  int y, x0, x1;   /* masked pixels [x0, x1) of row y */
-} RestoreRun;
+/* Runs of masked pixels (RestoreSpan: [x0, x1) of row y) and their
+ * 8-connected regions (restore-tile.c). */
 
 typedef struct
 {
-  RestoreRun *runs;       /* [n_runs], row by row */
+  RestoreSpan *runs;       /* [n_runs], row by row */
   int         n_runs;
   int        *row_first;  /* [y1 - y0 + 1]: first run of each row, then n_runs */
   gint32     *parent;     /* [n_runs] union-find forest */

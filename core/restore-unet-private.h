@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "restore-model.h"
+#include "restore-file.h"
 #include "restore-ops.h"
 #include "restore-unet.h"
 

@@ -45,7 +45,8 @@
 #pragma once
 
 #include <glib.h>
-#include "restore-model.h"
+#include "restore-file.h"
+#include "restore-types.h"
 
 /* relaxation sweeps per pyramid level of the "harmonic" pre-fill (part of
  * its definition: HARMONIC_SWEEPS in weights/recipe/model.py) */
@@ -63,14 +64,6 @@ typedef enum
   RESTORE_MODEL_TASK_COUNT
 } RestoreModelTask;
 
-typedef enum
-{
-  RESTORE_ACT_RELU,
-  RESTORE_ACT_LEAKY_RELU,  /* slope 0.2 */
-  RESTORE_ACT_ELU,         /* alpha 1 */
-  RESTORE_ACT_NONE,
-  RESTORE_ACT_COUNT
-} RestoreActivation;
 
 /* A loaded, validated network with its scratch workspace. */
 typedef struct _RestoreModel RestoreModel;

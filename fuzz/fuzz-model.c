@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <glib.h>
 
-#include "restore-model.h"
+#include "restore-file.h"
 #include "restore-ops.h"
 #include "restore-unet.h"
 

@@ -1,5 +1,5 @@
 /* gimp-restore tests: a small GRST writer, written from the layout in
- * core/restore-model.h and independent of the Python exporter.  It records
+ * core/restore-file.h and independent of the Python exporter.  It records
  * where each field lies so tests can corrupt one field and recompute the
  * checksum.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <glib.h>
 
-#include "restore-model.h"
+#include "restore-file.h"
 
 #define WRITER_MAX_ENTRIES 256
 

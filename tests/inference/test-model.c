@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "restore-model.h"
+#include "restore-file.h"
 #include "restore-unet.h"
 #include "grst-writer.h"
 

@@ -1,4 +1,4 @@
-"""gimp-restore: read and write GRST model files (core/restore-model.h, version 1)."""
+"""gimp-restore: read and write GRST model files (core/restore-file.h, version 1)."""
 import hashlib
 import re
 import struct

@@ -1,4 +1,4 @@
-/* gimp-restore: the GRST model-file container (layout in restore-model.h).
+/* gimp-restore: the GRST model-file container (layout in restore-file.h).
  *
  * The parser reads the file through a bounded cursor: every read checks
  * the bytes left before it touches them, and every size computed from the
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <glib/gstdio.h>
 
-#include "restore-model.h"
+#include "restore-file.h"
 
 #define HEADER_SIZE        40
 #define TRAILER_SIZE       32                       /* SHA-256 */
