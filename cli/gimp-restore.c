@@ -41,23 +41,15 @@
  * writer. */
 static gint cli_cancel = 0;
 
-/* The detection settings the command offers (the selection operation is
- * the plug-in's). */
-static const RestoreDetectParamId cli_detect_ids[] = {
-  RESTORE_DETECT_PARAM_SENSITIVITY,
-  RESTORE_DETECT_PARAM_MIN_SIZE,
-  RESTORE_DETECT_PARAM_MAX_SIZE,
-  RESTORE_DETECT_PARAM_GROW,
-  RESTORE_DETECT_PARAM_FRINGE,
-  RESTORE_DETECT_PARAM_EXTEND,
-  RESTORE_DETECT_PARAM_SCALE,
-};
-#define CLI_N_DETECT G_N_ELEMENTS (cli_detect_ids)
+/* The command offers every detection setting of the table that has a
+ * field in RestoreDetectOptions (the selection operation is the
+ * plug-in's). */
+#define CLI_DETECT_OFFERED(id) (restore_detect_params[id].offset >= 0)
 
 typedef struct
 {
   char    *values[RESTORE_PARAM_COUNT];  /* from the parameter table */
-  char    *detect_values[CLI_N_DETECT];  /* from the detection table */
+  char    *detect_values[RESTORE_DETECT_PARAM_COUNT];  /* by detection parameter */
   char    *mask;
   char    *mask_out;
   char    *detector;
@@ -250,27 +242,18 @@ cli_detect_options (const CliArgs        *args,
                     RestoreDetectOptions *options,
                     GError              **error)
 {
-  double v[CLI_N_DETECT];
-
   restore_detect_options_init (options);
-  for (guint i = 0; i < CLI_N_DETECT; i++)
-    if (!cli_parse_detect (cli_detect_ids[i], args->detect_values[i], &v[i], error))
-      return FALSE;
-  options->sensitivity = v[0];
-  options->min_size = (int) v[1];
-  options->max_size = (int) v[2];
-  options->grow = (int) v[3];
-  options->fringe = v[4];
-  options->extend = v[5];
-  options->scale = (int) v[6];
-  if (options->min_size > options->max_size)
+  for (int id = 0; id < RESTORE_DETECT_PARAM_COUNT; id++)
     {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "--min-size (%d) is larger than --max-size (%d)",
-                   options->min_size, options->max_size);
-      return FALSE;
+      double v;
+
+      if (! CLI_DETECT_OFFERED (id) || args->detect_values[id] == NULL)
+        continue;
+      if (! cli_parse_detect (id, args->detect_values[id], &v, error)
+          || ! restore_param_set (&restore_detect_params[id], options, v, error))
+        return FALSE;
     }
-  return TRUE;
+  return restore_detect_options_check (options, error);
 }
 
 static char *
@@ -335,14 +318,18 @@ cli_option_entries (CliArgs *args)
         e->arg_description = g_strdup ("NAME|FILE");
       g_ptr_array_add (entries, e);
     }
-  for (guint i = 0; i < CLI_N_DETECT; i++)
+  for (int id = 0; id < RESTORE_DETECT_PARAM_COUNT; id++)
     {
-      const RestoreParamSpec *spec = &restore_detect_params[cli_detect_ids[i]];
-      GOptionEntry           *e = g_new0 (GOptionEntry, 1);
+      const RestoreParamSpec *spec = &restore_detect_params[id];
+      GOptionEntry           *e;
+
+      if (! CLI_DETECT_OFFERED (id))
+        continue;
+      e = g_new0 (GOptionEntry, 1);
 
       e->long_name = spec->name;
       e->arg = G_OPTION_ARG_STRING;
-      e->arg_data = &args->detect_values[i];
+      e->arg_data = &args->detect_values[id];
       e->description = spec->blurb;
       e->arg_description = cli_arg_description (spec);
       g_ptr_array_add (entries, e);
@@ -359,10 +346,16 @@ cli_option_entries (CliArgs *args)
   return out;
 }
 
+/* Frees what cli_option_entries() made: the table's entries come first,
+ * each with its own arg_description. */
 static void
 cli_option_entries_free (GOptionEntry *entries)
 {
-  for (guint i = 0; i < RESTORE_PARAM_COUNT + CLI_N_DETECT; i++)
+  int n = RESTORE_PARAM_COUNT;
+
+  for (int id = 0; id < RESTORE_DETECT_PARAM_COUNT; id++)
+    n += CLI_DETECT_OFFERED (id);
+  for (int i = 0; i < n; i++)
     g_free ((char *) entries[i].arg_description);
   g_free (entries);
 }
@@ -655,7 +648,7 @@ main (int    argc,
   cli_option_entries_free (entries);
   for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
     g_free (args.values[i]);
-  for (guint i = 0; i < CLI_N_DETECT; i++)
+  for (guint i = 0; i < RESTORE_DETECT_PARAM_COUNT; i++)
     g_free (args.detect_values[i]);
   g_free (args.mask);
   g_free (args.mask_out);

@@ -31,6 +31,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "restore-detect.h"
 #include "restore-softness.h"
 #include "restore-ops.h"
@@ -52,13 +54,7 @@ restore_detect_options_init (RestoreDetectOptions *options)
   g_return_if_fail (options != NULL);
 
   memset (options, 0, sizeof *options);
-  options->sensitivity = restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].def;
-  options->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
-  options->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
-  options->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
-  options->fringe = restore_detect_params[RESTORE_DETECT_PARAM_FRINGE].def;
-  options->extend = restore_detect_params[RESTORE_DETECT_PARAM_EXTEND].def;
-  options->scale = (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def;
+  restore_params_set_defaults (restore_detect_params, RESTORE_DETECT_PARAM_COUNT, options);
   options->flips = 0;
   options->n_threads = 0;
   options->tile_size = 0;
@@ -496,27 +492,18 @@ restore_detect_probability (RestoreModel               *model,
   return detect_reduced (model, src, f, prob, options, NULL, error);
 }
 
-static gboolean
-detect_check_select (const RestoreDetectOptions *options,
-                     GError                    **error)
+/** restore_detect_options_check: See restore-detect.h. */
+gboolean
+restore_detect_options_check (const RestoreDetectOptions *options,
+                              GError                    **error)
 {
-  if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SENSITIVITY,
-                                    options->sensitivity, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MIN_SIZE,
-                                       options->min_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
-                                       options->max_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
-                                       options->grow, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_FRINGE,
-                                       options->fringe, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_EXTEND,
-                                       options->extend, error))
+  if (! restore_params_check (restore_detect_params, RESTORE_DETECT_PARAM_COUNT, options,
+                              error))
     return FALSE;
   if (options->min_size > options->max_size)
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "min-size (%d) is larger than max-size (%d)",
+                   _("The minimum size (%d) is larger than the maximum size (%d)."),
                    options->min_size, options->max_size);
       return FALSE;
     }
@@ -589,7 +576,7 @@ restore_detect_select (const float                *prob,
       restore_detect_options_init (&defaults);
       options = &defaults;
     }
-  if (! detect_check_size (width, height, error) || ! detect_check_select (options, error))
+  if (! detect_check_size (width, height, error) || ! restore_detect_options_check (options, error))
     return -1;
   if (detect_cancelled (options, error))
     return -1;
@@ -724,7 +711,7 @@ restore_detect_run (RestoreModel               *model,
       options = &defaults;
     }
   /* Bad selection options fail before the network runs. */
-  if (! detect_check_select (options, error))
+  if (! restore_detect_options_check (options, error))
     return -1;
   if (! restore_detect_probability (model, src, mask, options, error))
     return -1;

@@ -71,6 +71,12 @@ typedef struct
  * the default tile size, no progress callback and no cancel flag. */
 void     restore_detect_options_init   (RestoreDetectOptions *options);
 
+/* TRUE when every setting of @options lies in its range of the
+ * parameter table and min_size <= max_size; else sets @error
+ * (RESTORE_ERROR_INVALID) naming the setting. */
+gboolean restore_detect_options_check  (const RestoreDetectOptions *options,
+                                        GError                    **error);
+
 /* TRUE when @model is a damage detector (restore.task "detect"). */
 gboolean restore_model_is_detector     (const RestoreModel *model);
 

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "restore-detect.h"
 #include "restore-engine.h"
 #include "restore-params.h"
 
@@ -21,6 +22,7 @@ const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
     .blurb = N_("Model to restore with; empty for automatic (each damaged "
                 "region goes to the model made for its size)"),
     .type  = RESTORE_PARAM_TYPE_STRING,
+    .offset = -1,
   },
   [RESTORE_PARAM_DENOISE] = {
     .name   = "denoise",
@@ -32,6 +34,7 @@ const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
     .def    = 0.0,
     .step   = 0.01,
     .digits = 2,
+    .offset = G_STRUCT_OFFSET (RestoreOptions, denoise),
   },
   [RESTORE_PARAM_SHARPEN] = {
     .name   = "sharpen",
@@ -43,6 +46,7 @@ const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
     .def    = 0.0,
     .step   = 0.01,
     .digits = 2,
+    .offset = G_STRUCT_OFFSET (RestoreOptions, sharpen),
   },
 };
 
@@ -58,6 +62,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .def    = 0.4,
     .step   = 0.01,
     .digits = 2,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, sensitivity),
   },
   [RESTORE_DETECT_PARAM_OPERATION] = {
     .name   = "operation",
@@ -69,6 +74,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = RESTORE_DETECT_OPERATION_COUNT - 1,
     .def    = RESTORE_DETECT_OPERATION_REPLACE,
     .step   = 1,
+    .offset = -1,
   },
   [RESTORE_DETECT_PARAM_MIN_SIZE] = {
     .name   = "min-size",
@@ -80,6 +86,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = 256,
     .def    = 1,
     .step   = 1,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, min_size),
   },
   [RESTORE_DETECT_PARAM_MAX_SIZE] = {
     .name   = "max-size",
@@ -91,6 +98,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = 1024,
     .def    = 48,
     .step   = 1,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, max_size),
   },
   [RESTORE_DETECT_PARAM_GROW] = {
     .name   = "grow",
@@ -102,6 +110,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = 32,
     .def    = 1,
     .step   = 1,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, grow),
   },
   [RESTORE_DETECT_PARAM_FRINGE] = {
     .name   = "fringe",
@@ -115,6 +124,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .def    = 0.02,
     .step   = 0.01,
     .digits = 2,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, fringe),
   },
   [RESTORE_DETECT_PARAM_EXTEND] = {
     .name   = "extend",
@@ -128,6 +138,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .def    = 0.015,
     .step   = 0.01,
     .digits = 3,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, extend),
   },
   [RESTORE_DETECT_PARAM_SCALE] = {
     .name   = "scale",
@@ -142,6 +153,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .max    = 8,
     .def    = 0,
     .step   = 1,
+    .offset = G_STRUCT_OFFSET (RestoreDetectOptions, scale),
   },
 };
 
@@ -202,6 +214,67 @@ restore_detect_param_check (RestoreDetectParamId id,
   return param_spec_check (&restore_detect_params[id], value, error);
 }
 
+/** restore_param_get: See restore-params.h. */
+double
+restore_param_get (const RestoreParamSpec *spec,
+                   gconstpointer           options)
+{
+  const guint8 *field;
+
+  g_return_val_if_fail (spec->offset >= 0 && spec->type != RESTORE_PARAM_TYPE_STRING, 0.0);
+
+  field = (const guint8 *) options + spec->offset;
+  if (spec->type == RESTORE_PARAM_TYPE_INT)
+    return *(const int *) field;
+  return *(const double *) field;
+}
+
+/** restore_param_set: See restore-params.h. */
+gboolean
+restore_param_set (const RestoreParamSpec *spec,
+                   gpointer                options,
+                   double                  value,
+                   GError                **error)
+{
+  guint8 *field;
+
+  g_return_val_if_fail (spec->offset >= 0, FALSE);
+
+  if (! param_spec_check (spec, value, error))
+    return FALSE;
+  field = (guint8 *) options + spec->offset;
+  if (spec->type == RESTORE_PARAM_TYPE_INT)
+    *(int *) field = (int) value;
+  else
+    *(double *) field = value;
+  return TRUE;
+}
+
+/** restore_params_set_defaults: See restore-params.h. */
+void
+restore_params_set_defaults (const RestoreParamSpec *table,
+                             int                     n,
+                             gpointer                options)
+{
+  for (int i = 0; i < n; i++)
+    if (table[i].offset >= 0)
+      restore_param_set (&table[i], options, table[i].def, NULL);
+}
+
+/** restore_params_check: See restore-params.h. */
+gboolean
+restore_params_check (const RestoreParamSpec *table,
+                      int                     n,
+                      gconstpointer           options,
+                      GError                **error)
+{
+  for (int i = 0; i < n; i++)
+    if (table[i].offset >= 0
+        && ! param_spec_check (&table[i], restore_param_get (&table[i], options), error))
+      return FALSE;
+  return TRUE;
+}
+
 /**
  * restore_options_init:
  * @options: the options to fill
@@ -215,8 +288,7 @@ restore_options_init (RestoreOptions *options)
   g_return_if_fail (options != NULL);
 
   memset (options, 0, sizeof *options);
-  options->denoise = restore_params[RESTORE_PARAM_DENOISE].def;
-  options->sharpen = restore_params[RESTORE_PARAM_SHARPEN].def;
+  restore_params_set_defaults (restore_params, RESTORE_PARAM_COUNT, options);
   options->n_threads = 0;
   options->tile_size = 0;
   options->flips = 0;

@@ -60,6 +60,11 @@ typedef struct
   RestoreParamType type;
   double           min, max, def, step; /* doubles and ints */
   int              digits;    /* doubles: decimals shown; ints: 0 */
+  gssize           offset;    /* of its field (double or int) in
+                               * RestoreOptions (restore_params) or
+                               * RestoreDetectOptions (restore_detect_params);
+                               * -1: none (the model name, the plug-in's
+                               * selection operation) */
 } RestoreParamSpec;
 
 extern const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT];
@@ -78,5 +83,29 @@ gboolean restore_param_check_double (RestoreParamId id,
 gboolean restore_detect_param_check (RestoreDetectParamId id,
                                      double               value,
                                      GError             **error);
+
+/* The value of @spec's field in @options (a RestoreOptions for
+ * restore_params, a RestoreDetectOptions for restore_detect_params);
+ * @spec->offset >= 0. */
+double   restore_param_get           (const RestoreParamSpec *spec,
+                                      gconstpointer           options);
+/* Checks @value against @spec's range (a whole number for an int) and
+ * writes it into @options; FALSE with @error set, @options untouched, when
+ * it is out of range. */
+gboolean restore_param_set           (const RestoreParamSpec *spec,
+                                      gpointer                options,
+                                      double                  value,
+                                      GError                **error);
+/* Sets every field of @options that a parameter of @table (@n entries)
+ * names to its default. */
+void     restore_params_set_defaults (const RestoreParamSpec *table,
+                                      int                     n,
+                                      gpointer                options);
+/* TRUE when every field of @options that a parameter of @table names lies
+ * in its range; else sets @error naming the first that does not. */
+gboolean restore_params_check        (const RestoreParamSpec *table,
+                                      int                     n,
+                                      gconstpointer           options,
+                                      GError                **error);
 
 G_END_DECLS

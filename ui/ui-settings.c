@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#include <glib/gi18n-lib.h>
-
 #include "restore-engine.h"
 #include "restore-params.h"
 #include "ui-settings.h"
@@ -41,27 +39,11 @@ gboolean
 ui_detect_settings_check (const UiDetectSettings *settings,
                           GError                **error)
 {
-  if (! restore_detect_param_check (RESTORE_DETECT_PARAM_SENSITIVITY,
-                                    settings->sensitivity, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION,
-                                       settings->operation, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MIN_SIZE,
-                                       settings->min_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_MAX_SIZE,
-                                       settings->max_size, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_GROW,
-                                       settings->grow, error)
-      || ! restore_detect_param_check (RESTORE_DETECT_PARAM_SCALE,
-                                       settings->scale, error))
-    return FALSE;
-  if (settings->min_size > settings->max_size)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   _("The minimum size (%d) is larger than the maximum size (%d)."),
-                   settings->min_size, settings->max_size);
-      return FALSE;
-    }
-  return TRUE;
+  RestoreDetectOptions options;
+
+  ui_detect_settings_to_options (settings, &options);
+  return restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION, settings->operation, error)
+         && restore_detect_options_check (&options, error);
 }
 
 void

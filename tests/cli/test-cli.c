@@ -1042,7 +1042,7 @@ static const DetectBadCase detect_bad[] = {
   { "scale-range", { "--detect", "--scale", "9", "--mask-out", "@M" }, FALSE,
     "scale must be a whole number between 0 and 8, got 9" },
   { "sizes-crossed", { "--detect", "--min-size", "9", "--max-size", "4", "--mask-out", "@M" }, FALSE,
-    "--min-size (9) is larger than --max-size (4)" },
+    "The minimum size (9) is larger than the maximum size (4)." },
   { "unknown-detector", { "--detect", "--detector", "nosuch", "--mask-out", "@M" }, FALSE,
     "unknown damage detector 'nosuch'" },
   { "restoration-model", { "--detect", "--detector", "@P", "--mask-out", "@M" }, FALSE,

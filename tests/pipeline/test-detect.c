@@ -392,7 +392,7 @@ test_select_errors (void)
   options.max_size = 5;
   g_assert_cmpint (restore_detect_select (prob, SW, SH, prob, &options, &error), ==, -1);
   g_assert_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID);
-  g_assert_cmpstr (error->message, ==, "min-size (10) is larger than max-size (5)");
+  g_assert_cmpstr (error->message, ==, "The minimum size (10) is larger than the maximum size (5).");
   g_clear_error (&error);
 
   restore_detect_options_init (&options);
