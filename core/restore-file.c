@@ -115,15 +115,12 @@ name_is_valid (const guint8 *name,
   return TRUE;
 }
 
-static gboolean
-format_error (GError     **error,
-              const char  *format,
-              ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-format_error (GError     **error,
-              const char  *format,
-              ...)
+/** restore_model_error: See restore-file.h. */
+gboolean
+restore_model_error (GError           **error,
+                     RestoreModelError  code,
+                     const char        *format,
+                     ...)
 {
   va_list  args;
   char    *message;
@@ -131,11 +128,13 @@ format_error (GError     **error,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error_literal (error, RESTORE_MODEL_ERROR,
-                       RESTORE_MODEL_ERROR_FORMAT, message);
+  g_set_error_literal (error, RESTORE_MODEL_ERROR, code, message);
   g_free (message);
   return FALSE;
 }
+
+#define format_error(error, ...) \
+  restore_model_error (error, RESTORE_MODEL_ERROR_FORMAT, __VA_ARGS__)
 
 /* Reads a u16 length and that many bytes of a [a-z0-9_.] name; @what is
  * "metadata key" or "tensor name", @index the entry number. */

@@ -119,6 +119,14 @@ typedef enum
   RESTORE_MODEL_ERROR_COUNT
 } RestoreModelError;
 
+/* Sets @error (RESTORE_MODEL_ERROR, @code) to the printf-style message;
+ * returns FALSE, so a check can end with "return restore_model_error
+ * (...)". */
+gboolean restore_model_error (GError           **error,
+                              RestoreModelError  code,
+                              const char        *format,
+                              ...) G_GNUC_PRINTF (3, 4);
+
 typedef enum
 {
   RESTORE_VALUE_U32       = 1,

@@ -16,27 +16,8 @@
 
 #include "restore-unet-private.h"
 
-static gboolean
-metadata_error (GError     **error,
-                const char  *format,
-                ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-metadata_error (GError     **error,
-                const char  *format,
-                ...)
-{
-  va_list  args;
-  char    *message;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error_literal (error, RESTORE_MODEL_ERROR,
-                       RESTORE_MODEL_ERROR_METADATA, message);
-  g_free (message);
-  return FALSE;
-}
+#define metadata_error(error, ...) \
+  restore_model_error (error, RESTORE_MODEL_ERROR_METADATA, __VA_ARGS__)
 
 static gboolean
 get_u32 (const RestoreFile  *file,

@@ -2,7 +2,8 @@
 # Inside the Debian 13 root: opens each dialog of the GIMP 3 plug-in in
 # interactive GIMP 3 under a virtual X display and saves screenshots.
 # Prints "TAP: ok ..." lines for run-gimp3-tests.sh.
-# Usage: dialog3.sh WORK (holding damaged.png, mask.png, the profile)
+# Usage: dialog3.sh WORK (holding damaged.png, mask.png, cases3.scm, the
+# profile)
 set -uo pipefail
 work=$1
 if [ -z "${DISPLAY:-}" ]; then
@@ -13,17 +14,15 @@ export HOME=$work/home GIMP3_DIRECTORY=$work/profile OPENBLAS_NUM_THREADS=1
 # TITLE PROCEDURE-CALL SHOT
 open_dialog () {
   local title=$1 call=$2 shot=$3 found=0 pid
+  # cases3.scm's helpers (select-mask) in the same batch command
   timeout -k 5 240 gimp-3.0 -d -f -s --batch-interpreter=plug-in-script-fu-eval -b "
-(let* ((image (car (gimp-file-load RUN-NONINTERACTIVE \"$work/damaged.png\")))
-       (layer (vector-ref (car (gimp-image-get-selected-layers image)) 0))
-       (m (car (gimp-file-load-layer RUN-NONINTERACTIVE image \"$work/mask.png\"))))
-  (gimp-image-insert-layer image m 0 -1)
-  (let ((lm (car (gimp-layer-create-mask m ADD-MASK-COPY))))
-    (gimp-layer-add-mask m lm)
-    (gimp-image-select-item image CHANNEL-OP-REPLACE lm))
-  (gimp-image-remove-layer image m)
-  (gimp-display-new image)
-  $call)" > "$work/gimp-$shot.log" 2>&1 &
+(begin
+  (load \"$work/cases3.scm\")
+  (let* ((image (load-image \"$work\"))
+         (layer (top-layer image)))
+    (select-mask image \"$work/mask.png\")
+    (gimp-display-new image)
+    $call))" > "$work/gimp-$shot.log" 2>&1 &
   pid=$!
   for i in $(seq 1 120); do
     if xwininfo -root -tree 2>/dev/null | grep -q "$title"; then
