@@ -6,10 +6,31 @@
 # GIMP 3 where that is the GIMP installed (Debian 13).  GIMP runs with a
 # private profile holding a copy of the installed plug-in folder, so your
 # own GIMP settings are left alone.
-# Usage: sudo bash scripts/demo.sh
+# Usage: sudo bash scripts/demo.sh            (the machine's GIMP)
+#        sudo bash scripts/demo.sh --gimp3    (GIMP 3 in a Debian 13 root beside
+#                                   this system, scripts/gimp3-root.sh: the same
+#                                   demo run there on a copy of the source tree,
+#                                   -> build/sample-restored-gimp3.png)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
+
+if [ "${1:-}" = "--gimp3" ]; then
+  . scripts/gimp3-root.sh
+  root=$(gimp3_root_make "${GIMP3_ROOT:-/var/cache/gimp-restore/trixie}" | tail -n 1)
+  mkdir -p "$root/src" build
+  mountpoint -q "$root/src" || mount --bind "$top" "$root/src"
+  trap 'umount "$root/src" 2>/dev/null || true' EXIT
+  gimp3_root_run "$root" bash -c '
+    set -e
+    rm -rf /tmp/demo-src && mkdir -p /tmp/demo-src
+    cd /src && tar --exclude=./weights/work --exclude="./weights/work-*" --exclude="./build*" \
+      --exclude=./.git -cf - . | tar -C /tmp/demo-src -xf -
+    cd /tmp/demo-src && bash scripts/demo.sh'
+  cp "$root/tmp/demo-src/build/sample-restored.png" build/sample-restored-gimp3.png
+  echo "restored through GIMP 3: $top/build/sample-restored-gimp3.png"
+  exit 0
+fi
 bash scripts/deps.sh
 bash scripts/build.sh build
 meson install -C build --quiet
