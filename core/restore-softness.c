@@ -14,16 +14,15 @@
  * axis: e2 = g - the picture reduced twice along that axis (pair means)
  * and enlarged back (linear), e4 the same with 4; a picture as sharp as
  * the training photos keeps a good share of its detail energy above half
- * its resolution (sum e2^2 / sum e4^2 of 0.2-0.7 on the evaluation and
- * held-out photos), a picture enlarged twice almost none (0.11-0.17).
+ * its resolution (sum e2^2 / sum e4^2), a picture enlarged twice almost
+ * none (the measured ratios: weights/recipe/README.md "Automatic scale").
  * Sums over cells of SOFT_CELL x SOFT_CELL pixels, windows of (2
  * SOFT_REACH + 1)^2 cells (40 px), the larger ratio of the two axes (a
  * photo blurred by motion along one axis stays sharp along the other),
  * the weight 1 at or below SOFT_LOW, 0 at or above SOFT_HIGH, linear
  * between (the thresholds chosen on the 13 held-out training photos;
  * bench/detect-scale.py, weights/recipe/README.md "Automatic scale").
- * Noise would make any picture look sharp (white noise of 1/255 halves
- * the weight of a picture enlarged twice), and film grain (noise blurred
+ * Noise would make any picture look sharp, and film grain (noise blurred
  * over a pixel or two) more so, so each sum first loses the share of the
  * picture's noise, measured where the picture is flattest: per 32 x 32
  * block (whole blocks only), the mean of each of the four energies and of
