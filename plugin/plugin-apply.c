@@ -152,14 +152,16 @@ region_format (PluginDrawable drawable,
   return babl_format (alpha ? "R'G'B'A float" : "R'G'B' float");
 }
 
-PluginRegion *
+UiRegion *
 plugin_region_read (PluginImage    image,
                     PluginDrawable drawable,
                     int            margin,
                     int            max_side,
+                    const Babl   **format,
                     GError       **error)
 {
-  PluginRegion *r;
+  UiRegion     *r;
+  const Babl   *fmt;
   GeglBuffer   *buffer, *selection;
   int           sx, sy, sw, sh, ox, oy, dw, dh, channels;
   int           x0, y0, x1, y1;
@@ -189,12 +191,14 @@ plugin_region_read (PluginImage    image,
         }
     }
 
-  r = g_new0 (PluginRegion, 1);
+  r = g_new0 (UiRegion, 1);
   r->x = x0;
   r->y = y0;
   r->width = x1 - x0;
   r->height = y1 - y0;
-  r->format = region_format (drawable, &channels);
+  fmt = region_format (drawable, &channels);
+  if (format)
+    *format = fmt;
   r->image.width = r->width;
   r->image.height = r->height;
   r->image.channels = channels;
@@ -204,7 +208,7 @@ plugin_region_read (PluginImage    image,
 
   buffer = gimp_drawable_get_buffer (drawable);
   gegl_buffer_get (buffer, GEGL_RECTANGLE (r->x, r->y, r->width, r->height),
-                   1.0, r->format, r->image.data, GEGL_AUTO_ROWSTRIDE,
+                   1.0, fmt, r->image.data, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
   g_object_unref (buffer);
 
@@ -217,16 +221,6 @@ plugin_region_read (PluginImage    image,
                    GEGL_ABYSS_NONE);
   g_object_unref (selection);
   return r;
-}
-
-void
-plugin_region_free (PluginRegion *region)
-{
-  if (region == NULL)
-    return;
-  g_free (region->image.data);
-  g_free (region->mask);
-  g_free (region);
 }
 
 /* GIMP_RESTORE_TIMING=1 prints the time of each phase to stderr. */
@@ -254,11 +248,13 @@ apply_progress (double   fraction,
   gimp_progress_update (fraction);
 }
 
-/* Writes the pixels of @out where the mask is non-zero, run by run, so
- * that every other pixel of @buffer keeps its exact stored value. */
+/* Writes the pixels of @out (in @format) where the mask is non-zero, run
+ * by run, so that every other pixel of @buffer keeps its exact stored
+ * value. */
 static void
 write_masked_runs (GeglBuffer         *buffer,
-                   const PluginRegion *region,
+                   const UiRegion     *region,
+                   const Babl         *format,
                    const RestoreImage *out)
 {
   int y;
@@ -281,7 +277,7 @@ write_masked_runs (GeglBuffer         *buffer,
             gegl_buffer_set (buffer,
                              GEGL_RECTANGLE (region->x + start, region->y + y,
                                              x - start, 1),
-                             0, region->format,
+                             0, format,
                              out->data + y * out->rowstride
                                + (gsize) start * out->channels,
                              GEGL_AUTO_ROWSTRIDE);
@@ -298,7 +294,8 @@ plugin_apply_run (PluginImage    image,
                   GError       **error)
 {
   RestoreModel  **models = NULL;
-  PluginRegion   *region;
+  UiRegion       *region;
+  const Babl     *format;
   RestoreImage    out;
   RestoreMask     mask;
   RestoreOptions  options;
@@ -318,7 +315,7 @@ plugin_apply_run (PluginImage    image,
     return PLUGIN_NO_LAYER;
   phase_time ("load models");
 
-  region = plugin_region_read (image, drawable, halo, 0, error);
+  region = plugin_region_read (image, drawable, halo, 0, &format, error);
   if (region == NULL)
     {
       plugin_models_free (models, n_models);
@@ -348,7 +345,7 @@ plugin_apply_run (PluginImage    image,
                      error))
     {
       g_free (out.data);
-      plugin_region_free (region);
+      ui_region_free (region);
       plugin_models_free (models, n_models);
       return PLUGIN_NO_LAYER;
     }
@@ -380,7 +377,7 @@ plugin_apply_run (PluginImage    image,
   dst = gimp_drawable_get_buffer (PLUGIN_DRAWABLE (layer));
   gegl_buffer_copy (src, NULL, GEGL_ABYSS_NONE, dst, NULL);
   phase_time ("copy layer");
-  write_masked_runs (dst, region, &out);
+  write_masked_runs (dst, region, format, &out);
   gegl_buffer_flush (dst);
   phase_time ("write fill");
   g_object_unref (dst);
@@ -393,7 +390,7 @@ plugin_apply_run (PluginImage    image,
 
   g_free (name);
   g_free (out.data);
-  plugin_region_free (region);
+  ui_region_free (region);
   plugin_models_free (models, n_models);
   return layer;
 }

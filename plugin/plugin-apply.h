@@ -10,6 +10,7 @@
 
 #include "restore-engine.h"
 #include "restore-registry.h"
+#include "ui-host.h"
 
 G_BEGIN_DECLS
 
@@ -26,15 +27,6 @@ typedef enum
   PLUGIN_ERROR_COUNT
 } PluginError;
 
-/* A rectangle of a drawable with its selection, in core buffers. */
-typedef struct
-{
-  int          x, y, width, height;  /* in drawable coordinates */
-  RestoreImage image;                /* owns its data */
-  float       *mask;                 /* [height * width], owned */
-  const Babl  *format;               /* float format the pixels were read in */
-} PluginRegion;
-
 /* Checks that @drawable of @image can be restored: not indexed, not a
  * group, a selection exists and touches the drawable.  Returns the selection
  * bounds inside the drawable in @x, @y, @w, @h. */
@@ -48,14 +40,15 @@ gboolean plugin_apply_check      (PluginImage    image,
 
 /* Reads the selection bounds grown by @margin (clamped to the drawable),
  * optionally capped to a @max_side x @max_side window centred on the
- * selection (0 = no cap; the preview uses it).  Free with
- * plugin_region_free(). */
-PluginRegion *plugin_region_read (PluginImage    image,
+ * selection (0 = no cap; the preview uses it), and the selection over it;
+ * @format (may be NULL) gets the float format the pixels were read in.
+ * Free with ui_region_free(). */
+UiRegion     *plugin_region_read (PluginImage    image,
                                   PluginDrawable drawable,
                                   int            margin,
                                   int            max_side,
+                                  const Babl   **format,
                                   GError       **error);
-void          plugin_region_free (PluginRegion *region);
 
 /**
  * plugin_apply_run:

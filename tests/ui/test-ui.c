@@ -257,26 +257,42 @@ check_after_preview (GtkWidget    *after,
   ui_region_free (r);
 }
 
+/* Shows the restore dialog with the host @t (its models cached in the
+ * host), @shown acting as the user who answers @response after moving
+ * denoise to @denoise; returns what the dialog returned. */
+static gboolean
+run_restore_dialog (TestHost          *t,
+                    void             (*shown) (UiHost *, gpointer),
+                    int                response,
+                    double             denoise,
+                    UiRestoreSettings *settings)
+{
+  gboolean ok;
+  guint    dog;
+
+  t->host.models = ui_models_new (t->host.registry);
+  t->host.preview_shown = shown;
+  t->response = response;
+  t->denoise = denoise;
+  ui_restore_settings_defaults (settings);
+  dog = g_timeout_add_seconds (240, watchdog, t);
+  ok = restore_dialog_run (&t->host, settings);
+  g_source_remove (dog);
+  g_assert_false (t->timed_out);
+  g_assert_cmpint (t->shown, ==, 2);
+  return ok;
+}
+
 static void
 test_restore_dialog (void)
 {
   TestHost             t;
   UiRestoreSettings    settings;
   RestoreModel *const *models;
-  guint                dog;
   int                  n;
 
   test_host_init (&t);
-  t.host.models = ui_models_new (t.host.registry);
-  t.host.preview_shown = restore_shown;
-  t.response = GTK_RESPONSE_OK;
-  t.denoise = 0.5;
-  ui_restore_settings_defaults (&settings);
-  dog = g_timeout_add_seconds (240, watchdog, &t);
-  g_assert_true (restore_dialog_run (&t.host, &settings));
-  g_source_remove (dog);
-  g_assert_false (t.timed_out);
-  g_assert_cmpint (t.shown, ==, 2);
+  g_assert_true (run_restore_dialog (&t, restore_shown, GTK_RESPONSE_OK, 0.5, &settings));
   g_assert_cmpint (t.reads, ==, 1);
   g_assert_cmpfloat (settings.denoise, ==, 0.5);
   g_assert_cmpstr (settings.model, ==, "");
@@ -316,19 +332,10 @@ test_restore_preview (void)
 {
   TestHost          t;
   UiRestoreSettings settings;
-  guint             dog;
 
   test_host_init (&t);
-  t.host.models = ui_models_new (t.host.registry);
-  t.host.preview_shown = restore_shown_check;
-  t.response = GTK_RESPONSE_CANCEL;
-  t.denoise = 0.3;
-  ui_restore_settings_defaults (&settings);
-  dog = g_timeout_add_seconds (240, watchdog, &t);
-  g_assert_false (restore_dialog_run (&t.host, &settings));
-  g_source_remove (dog);
-  g_assert_false (t.timed_out);
-  g_assert_cmpint (t.shown, ==, 2);
+  g_assert_false (run_restore_dialog (&t, restore_shown_check, GTK_RESPONSE_CANCEL, 0.3,
+                                      &settings));
   /* cancelled: the start values come back as they were */
   g_assert_cmpfloat (settings.denoise, ==, 0.0);
   ui_models_free (t.host.models);
