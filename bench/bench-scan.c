@@ -28,6 +28,9 @@
  *              [--gemm] [--layers]
  *   bench-scan --forward T [--reps R] [--model NAME] [--mask MASK]
  *              [--masked] [--gemm] [--layers]
+ *   either with [--conv auto|im2col] [--threading bands|blas]
+ *              [--sparse auto|off|always]: the engine's alternatives
+ *              (restore-context.h), the first of each its default
  *
  * --canvas makes a W x H image that repeats the photo mirrored and a mask
  * that is empty except for copies of MASK pasted at each --paste offset
@@ -37,7 +40,7 @@
  * or with --mask the T x T centre of MASK), the whole output
  * (restore_model_forward()), or with --masked only where the mask is, as
  * the engine does (restore_model_forward_masked(), its mode from
- * GIMP_RESTORE_SPARSE).
+ * --sparse).
  * scan-bench.py (see README.md) runs this with the other methods.
  */
 #include "config.h"
@@ -74,6 +77,10 @@ typedef struct
   gboolean layers;
   gboolean masked;
   gboolean plan_only;
+  char    *conv;
+  char    *threading;
+  char    *sparse;
+  RestoreContext *ctx;      /* made from the options above */
 } BenchArgs;
 
 static double
@@ -123,7 +130,8 @@ bench_load_models (const char      *names,
 {
   char            *exe = g_file_read_link ("/proc/self/exe", NULL);
   char            *exe_dir = exe ? g_path_get_dirname (exe) : NULL;
-  char           **dirs = restore_registry_default_dirs (exe_dir);
+  char           **dirs = restore_registry_default_dirs (exe_dir,
+                                                              g_getenv (RESTORE_MODEL_PATH_ENV));
   RestoreRegistry *registry = restore_registry_new ((const char *const *) dirs);
   char           **list = g_strsplit (names, ",", -1);
   GPtrArray       *all = g_ptr_array_new ();
@@ -211,13 +219,14 @@ bench_parse_pair (const char *text,
  * same m and k (one layer over tiles of different sizes) share one
  * measurement, taken at the n that carried most of their work. */
 static void
-bench_report_conv (gboolean gemm,
-                   gboolean layers,
-                   int      threads)
+bench_report_conv (const RestoreContext *ctx,
+                   gboolean              gemm,
+                   gboolean              layers)
 {
   static RestoreConvShape shapes[RESTORE_CONV_SHAPES_MAX];
   double           other = 0.0;
-  int              n = restore_ops_conv_stats_get (shapes, RESTORE_CONV_SHAPES_MAX, &other);
+  int              threads = restore_context_get_threads (ctx);
+  int              n = restore_context_stats_get (ctx, shapes, RESTORE_CONV_SHAPES_MAX, &other);
   double           conv_s = other, gemm_s = 0.0, flops = 0.0, done = 0.0;
   gboolean        *measured = g_new0 (gboolean, n);
 
@@ -325,8 +334,8 @@ bench_forward (RestoreModel *model,
   GError *error = NULL;
   gint64  t0;
   double  c0, seconds;
-  gboolean (*forward) (RestoreModel *, const float *, float *, int, int,
-                       GError **) =
+  gboolean (*forward) (const RestoreModel *, RestoreContext *, const float *,
+                       float *, int, int, GError **) =
     args->masked ? restore_model_forward_masked : restore_model_forward;
 
   float  *crop = NULL;
@@ -366,18 +375,17 @@ bench_forward (RestoreModel *model,
           in[c * plane + i] = (0.3f + 0.2f * sinf (x * 0.05f + c) * cosf (y * 0.03f)) * (1.0f - m);
         in[3 * plane + i] = m;
       }
-  restore_ops_set_threads (args->threads > 0 ? args->threads : (int) g_get_num_processors ());
-  if (! forward (model, in, out, t, t, &error))
+  if (! forward (model, args->ctx, in, out, t, t, &error))
     {
       fprintf (stderr, "bench-scan: %s\n", error->message);
       g_error_free (error);
       return EXIT_FAILURE;
     }
-  restore_ops_conv_stats_reset ();
+  restore_context_stats_reset (args->ctx);
   t0 = g_get_monotonic_time ();
   c0 = bench_cpu_seconds ();
   for (int r = 0; r < args->reps; r++)
-    forward (model, in, out, t, t, NULL);
+    forward (model, args->ctx, in, out, t, t, NULL);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   printf ("model %s\n", restore_model_get_name (model));
   printf ("tile %d\n", t);
@@ -390,12 +398,12 @@ bench_forward (RestoreModel *model,
         count += crop[i] > 0.0f;
       printf ("masked_fraction %.5f\n", (double) count / plane);
     }
-  printf ("threads %d\n", restore_ops_get_threads ());
+  printf ("threads %d\n", restore_context_get_threads (args->ctx));
   printf ("seconds_per_pass %.4f\n", seconds / args->reps);
   printf ("cpu_seconds_per_pass %.4f\n", (bench_cpu_seconds () - c0) / args->reps);
   printf ("forward_gflops %.2f\n",
           2.0 * restore_model_get_flops (model, t, t) * args->reps / seconds / 1e9);
-  bench_report_conv (args->gemm, args->layers, restore_ops_get_threads ());
+  bench_report_conv (args->ctx, args->gemm, args->layers);
   g_free (crop);
   g_free (in);
   g_free (out);
@@ -539,9 +547,9 @@ bench_restore (const BenchArgs *args)
       return EXIT_SUCCESS;
     }
   restore_options_init (&options);
-  options.n_threads = args->threads;
   options.tile_size = args->tile_size;
-  restore_ops_conv_stats_reset ();
+  options.context = args->ctx;
+  restore_context_stats_reset (args->ctx);
   t0 = g_get_monotonic_time ();
   c0 = bench_cpu_seconds ();
   if (! restore_run (models, n_models, &src, &mask, &dst, &options, &error))
@@ -556,7 +564,7 @@ bench_restore (const BenchArgs *args)
   for (int k = 0; k < n_models; k++)
     printf (" %s", restore_model_get_name (models[k]));
   printf ("\n");
-  printf ("threads %d\n", args->threads > 0 ? args->threads : (int) g_get_num_processors ());
+  printf ("threads %d\n", restore_context_get_threads (args->ctx));
   printf ("seconds %.3f\n", seconds);
   printf ("cpu_seconds %.3f\n", cpu);
   {
@@ -573,8 +581,7 @@ bench_restore (const BenchArgs *args)
                                       + (guint64) width * height));
   printf ("rss_before_bytes %" G_GUINT64_FORMAT "\n", rss0);
   printf ("extra_peak_bytes %" G_GUINT64_FORMAT "\n", hwm > rss0 ? hwm - rss0 : 0);
-  bench_report_conv (args->gemm, args->layers,
-                     args->threads > 0 ? args->threads : (int) g_get_num_processors ());
+  bench_report_conv (args->ctx, args->gemm, args->layers);
 
   for (int k = 0; k < n_models; k++)
     restore_model_free (models[k]);
@@ -611,6 +618,12 @@ main (int    argc,
     { "gemm", 0, 0, G_OPTION_ARG_NONE, &args.gemm, "Also time cblas_sgemm on the conv shapes", NULL },
     { "layers", 0, 0, G_OPTION_ARG_NONE, &args.layers, "Print every conv shape", NULL },
     { "plan-only", 0, 0, G_OPTION_ARG_NONE, &args.plan_only, "Only count the tiles", NULL },
+    { "conv", 0, 0, G_OPTION_ARG_STRING, &args.conv,
+      "3x3 products: auto (Winograd where it pays) or im2col", "METHOD" },
+    { "threading", 0, 0, G_OPTION_ARG_STRING, &args.threading,
+      "bands (side by side, the engine's) or blas (threads inside OpenBLAS)", "HOW" },
+    { "sparse", 0, 0, G_OPTION_ARG_STRING, &args.sparse,
+      "The masked decoder: auto, off or always", "MODE" },
     { NULL }
   };
   GOptionContext *context = g_option_context_new ("- time restore_run at scan resolution");
@@ -625,6 +638,25 @@ main (int    argc,
       return EXIT_FAILURE;
     }
   g_option_context_free (context);
+  if (args.threads < 0
+      || (args.conv && strcmp (args.conv, "auto") != 0 && strcmp (args.conv, "im2col") != 0)
+      || (args.threading && strcmp (args.threading, "bands") != 0
+          && strcmp (args.threading, "blas") != 0)
+      || (args.sparse && strcmp (args.sparse, "auto") != 0 && strcmp (args.sparse, "off") != 0
+          && strcmp (args.sparse, "always") != 0))
+    {
+      fprintf (stderr, "bench-scan: bad --threads, --conv, --threading or --sparse\n");
+      return EXIT_FAILURE;
+    }
+  args.ctx = restore_context_new (args.threads);
+  if (g_strcmp0 (args.conv, "im2col") == 0)
+    restore_context_set_conv (args.ctx, RESTORE_CONV_IM2COL);
+  if (g_strcmp0 (args.threading, "blas") == 0)
+    restore_context_set_blas_threads (args.ctx, TRUE);
+  if (g_strcmp0 (args.sparse, "off") == 0)
+    restore_context_set_sparse (args.ctx, RESTORE_SPARSE_OFF);
+  else if (g_strcmp0 (args.sparse, "always") == 0)
+    restore_context_set_sparse (args.ctx, RESTORE_SPARSE_ALWAYS);
   if (args.forward > 0)
     {
       RestoreModel **models = NULL;
@@ -658,5 +690,9 @@ main (int    argc,
   g_free (args.canvas);
   g_strfreev (args.paste);
   g_free (args.model);
+  g_free (args.conv);
+  g_free (args.threading);
+  g_free (args.sparse);
+  restore_context_free (args.ctx);
   return status;
 }

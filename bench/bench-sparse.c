@@ -249,7 +249,8 @@ bench_load_model (const char *name,
 {
   char            *exe = g_file_read_link ("/proc/self/exe", NULL);
   char            *exe_dir = exe ? g_path_get_dirname (exe) : NULL;
-  char           **dirs = restore_registry_default_dirs (exe_dir);
+  char           **dirs = restore_registry_default_dirs (exe_dir,
+                                                              g_getenv (RESTORE_MODEL_PATH_ENV));
   RestoreRegistry *registry = restore_registry_new ((const char *const *) dirs);
   RestoreModel   **models = NULL;
   RestoreModel    *model = NULL;

@@ -647,23 +647,20 @@ def main(argv=None):
         res['engine'] = r
         print('scan-bench: engine %s' % fmt_s(r), file=sys.stderr)
         # the alternatives the engine chose between, on one 1024x1024
-        # tile (the development switches of core/restore-ops.c)
+        # tile (the switches of core/restore-context.h)
         res['variants'] = []
         # and the sparse decoder: the whole output of a tile of the
         # scratches case against only the output under its mask
         scratches = ['--mask', os.path.join(work, 'mask-scratches.png')]
-        for name, extra, more in [
-                ('chosen: Winograd + im2col, bands on the threads', {}, []),
-                ('im2col only (GIMP_RESTORE_CONV=im2col)', {'GIMP_RESTORE_CONV': 'im2col'}, []),
-                ('threads inside OpenBLAS (GIMP_RESTORE_THREADING=blas)',
-                 {'GIMP_RESTORE_THREADING': 'blas'}, []),
-                ('scratches (centre of the 12 MP mask): whole output', {}, scratches),
+        for name, more in [
+                ('chosen: Winograd + im2col, bands on the threads', []),
+                ('im2col only (--conv im2col)', ['--conv', 'im2col']),
+                ('threads inside OpenBLAS (--threading blas)', ['--threading', 'blas']),
+                ('scratches (centre of the 12 MP mask): whole output', scratches),
                 ('scratches: only under the mask, sparse decoder (--masked, as the engine;'
-                 ' GFLOP/s counted as for the whole tile)', {},
-                 scratches + ['--masked'])]:
-            venv = dict(env, **extra)
+                 ' GFLOP/s counted as for the whole tile)', scratches + ['--masked'])]:
             r = bench_scan(scan, ['--forward', '1024', '--reps', '3', '--model', model_file('scratch')]
-                           + more + threads, timeout=args.timeout, env=venv)
+                           + more + threads, timeout=args.timeout, env=env)
             res['variants'].append((name, r))
     if 'scaling' in only:
         res['scaling'] = []

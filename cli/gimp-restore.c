@@ -151,7 +151,8 @@ static RestoreRegistry *
 cli_registry_new (void)
 {
   char            *exe_dir = cli_exe_dir ();
-  char           **dirs = restore_registry_default_dirs (exe_dir);
+  char           **dirs = restore_registry_default_dirs (exe_dir,
+                                                       g_getenv (RESTORE_MODEL_PATH_ENV));
   RestoreRegistry *registry = restore_registry_new ((const char *const *) dirs);
 
   g_strfreev (dirs);

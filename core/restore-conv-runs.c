@@ -438,7 +438,8 @@ restore_ops_conv2d_runs_col_floats (int c_in,
  * See restore-ops.h.
  */
 void
-restore_ops_conv2d_runs (const float       *input,
+restore_ops_conv2d_runs (RestoreContext    *ctx,
+                         const float       *input,
                          int                c_in,
                          int                height,
                          int                width,
@@ -460,8 +461,8 @@ restore_ops_conv2d_runs (const float       *input,
   gsize   pixels = 0, pos = 0;
   int     k = c_in * kernel * kernel;
 
-  g_return_if_fail (input != NULL && weight != NULL && output != NULL &&
-                    col != NULL && (runs != NULL || n_runs == 0));
+  g_return_if_fail (ctx != NULL && input != NULL && weight != NULL &&
+                    output != NULL && col != NULL && (runs != NULL || n_runs == 0));
   g_return_if_fail (c_in > 0 && c_out > 0 && (groups == 1 || groups == 2) &&
                     (kernel == 1 || kernel == 3) && (up == 0 || up == 1));
   g_return_if_fail (height > 0 && width > 0 &&
@@ -478,6 +479,7 @@ restore_ops_conv2d_runs (const float       *input,
     return;
 
   memset (&job, 0, sizeof job);
+  job.ctx = ctx;
   job.method = CONV_RUNS;
   job.input = input;
   job.c_in = c_in;
@@ -518,17 +520,17 @@ restore_ops_conv2d_runs (const float       *input,
   job.chunk_offset = chunk_offset;
   if (up && kernel == 3)
     {
-      float *u = restore_ops_scratch_get (&restore_ops_scratch_weights, (gsize) 16 * job.groups *
-                              c_out * c_in);
+      float *u = restore_context_buffer (&ctx->weights,
+                                         (gsize) 16 * job.groups * c_out * c_in);
 
       fold_weights (weight, job.groups * c_out, c_in, u);
       job.weight = u;
     }
 
-  restore_ops_job_run (&job, MIN (restore_ops_get_threads (), COL_SLOTS));
+  restore_ops_job_run (&job, COL_SLOTS);
   g_free (chunk_run);
   g_free (chunk_offset);
-  restore_ops_stats_add (groups * c_out, k, 0, (double) pixels,
+  restore_ops_stats_add (ctx, groups * c_out, k, 0, (double) pixels,
                   (double) groups * c_out * (up && kernel == 3 ? 4 * c_in : k)
                   * pixels,
                   (g_get_monotonic_time () - t0) / 1e6);

@@ -159,7 +159,8 @@ detect_tiles (RestoreModel               *model,
   float            scale, offset;
   gboolean         ok = TRUE;
   gboolean        *run;
-  int              previous_threads, k, n_run = 0, done = 0;
+  RestoreContext  *ctx = options->context, *own_ctx = NULL;
+  int              k, n_run = 0, done = 0;
 
   scale = restore_model_get_norm_scale (model);
   offset = restore_model_get_norm_offset (model);
@@ -186,9 +187,8 @@ detect_tiles (RestoreModel               *model,
 
   /* The weights of the tiles sum to one: accumulate from zero. */
   memset (prob, 0, (gsize) src->width * src->height * sizeof (float));
-  previous_threads = restore_ops_set_threads (options->n_threads > 0
-                                              ? options->n_threads
-                                              : (int) g_get_num_processors ());
+  if (ctx == NULL)
+    ctx = own_ctx = restore_context_new (options->n_threads);
   if (options->progress != NULL)
     options->progress (0.0, options->progress_data);
 
@@ -205,7 +205,7 @@ detect_tiles (RestoreModel               *model,
           break;
         }
       restore_tile_fill_rgb (tile, src, scale, offset, in);
-      ok = restore_model_forward_flipped (model, in, out, tile->width, tile->height,
+      ok = restore_model_forward_flipped (model, ctx, in, out, tile->width, tile->height,
                                           options->flips > 0 ? options->flips
                                           : restore_model_get_flips (model),
                                           FALSE, error);
@@ -227,7 +227,7 @@ detect_tiles (RestoreModel               *model,
   if (n_run == 0 && options->progress != NULL)
     options->progress (1.0, options->progress_data);
 
-  restore_ops_set_threads (previous_threads);
+  restore_context_free (own_ctx);
   restore_tile_plan_free (plan);
   g_free (in);
   g_free (out);

@@ -62,6 +62,9 @@ typedef struct
                                       * or 4; 0 = the detector's restore.flips */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
+  RestoreContext     *context;       /* threads, scratch and statistics to
+                                      * run with (n_threads is then unused);
+                                      * NULL: the run makes its own */
   RestoreProgressFunc progress;      /* may be NULL; network part only */
   gpointer            progress_data;
   const gint         *cancel;        /* polled with g_atomic_int_get; may be NULL */
@@ -91,7 +94,7 @@ double   restore_detect_threshold      (double sensitivity);
  * @prob: (out): [height, width] floats, rows packed: the defect
  *        probability of each pixel, 0..1
  * Runs the network over the whole image.  Only @options' n_threads,
- * tile_size, flips, scale, progress and cancel are used.  With scale
+ * context, tile_size, flips, scale, progress and cancel are used.  With scale
  * f > 1 the network sees the picture reduced f times (each pixel the mean
  * of an f x f block) and its probabilities are enlarged back bilinearly:
  * the detector was trained on photos that are sharp at the pixel level,

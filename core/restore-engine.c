@@ -58,6 +58,7 @@ typedef struct
   RestoreImage         *dst;
   const RestoreMask    *mask;
   const RestoreOptions *options;
+  RestoreContext       *ctx;
   RestoreModel         *model;
   float                 scale, offset;
   const guint8         *owner;       /* routing map over the box, or NULL */
@@ -127,7 +128,7 @@ engine_forward (const float *in,
   if (engine_cancelled (run->options, error))
     return FALSE;
   /* only the output where the mask is > 0 is used (engine_sink) */
-  return restore_model_forward_flipped (run->model, in, out, w, h,
+  return restore_model_forward_flipped (run->model, run->ctx, in, out, w, h,
                                         engine_tile_flips (run, in, w, h),
                                         TRUE, error) &&
          !engine_cancelled (run->options, error);
@@ -420,7 +421,7 @@ restore_run (RestoreModel *const   *models,
   int               x, y, k, total = 0;
   gsize             max_area = 0;
   gboolean          ok = TRUE;
-  int               previous_threads;
+  RestoreContext   *own_ctx = NULL;
 
   g_return_val_if_fail (models != NULL && n_models >= 1, FALSE);
   g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
@@ -520,11 +521,10 @@ restore_run (RestoreModel *const   *models,
         max_area = MAX (max_area, (gsize) plans[k]->tiles[i].width * plans[k]->tiles[i].height);
     }
 
-  previous_threads = restore_ops_set_threads (options->n_threads > 0
-                                              ? options->n_threads
-                                              : (int) g_get_num_processors ());
-
   memset (&run, 0, sizeof run);
+  run.ctx = options->context;
+  if (run.ctx == NULL)
+    run.ctx = own_ctx = restore_context_new (options->n_threads);
   run.src = src;
   run.dst = dst;
   run.mask = mask;
@@ -571,7 +571,7 @@ restore_run (RestoreModel *const   *models,
   if (ok && options->progress != NULL && run.done == run.total)
     options->progress (1.0, options->progress_data);
 
-  restore_ops_set_threads (previous_threads);
+  restore_context_free (own_ctx);
   for (k = 0; k < n_models; k++)
     restore_tile_plan_free (plans[k]);
   g_free (plans);

@@ -41,6 +41,9 @@ typedef struct
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
   int                 flips;         /* mirror images averaged per tile: 1, 2
                                       * or 4; 0 = each model's restore.flips */
+  RestoreContext     *context;       /* threads, scratch and statistics to
+                                      * run with (n_threads is then unused);
+                                      * NULL: the run makes its own */
   RestoreProgressFunc progress;      /* may be NULL */
   gpointer            progress_data;
   const gint         *cancel;        /* polled with g_atomic_int_get; may be NULL */

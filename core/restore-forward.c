@@ -1,7 +1,7 @@
 /* gimp-restore: the U-Net's forward pass over one tile (restore-unet.h).
  *
- * All scratch memory comes from one workspace owned by the model, grown
- * on demand for the tile size:
+ * All scratch memory comes from one workspace owned by the context
+ * (restore-context.h), grown on demand for the tile size:
  *
  *   cat[l], l < D   [2 C[l], H_l, W_l]   decoder input: channels [0, C[l])
  *                                        take dec{l+1}.conv1's output,
@@ -20,11 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "restore-context-private.h"
 #include "restore-fill.h"
 #include "restore-unet-private.h"
 
 /* The output pixels one decoder layer computes in a sparse forward pass:
- * all of them (full), or the spans [first, first + n) of model->spans. */
+ * all of them (full), or the spans [first, first + n) of ctx->spans. */
 typedef struct
 {
   gboolean full;
@@ -119,17 +120,17 @@ plan_workspace (const RestoreModel *model,
 }
 
 static gboolean
-ensure_workspace (RestoreModel  *model,
-                  gsize          floats,
-                  GError       **error)
+ensure_workspace (RestoreContext  *ctx,
+                  gsize            floats,
+                  GError         **error)
 {
   void *mem = NULL;
 
-  if (floats <= model->workspace_floats)
+  if (floats <= ctx->workspace_floats)
     return TRUE;
-  free (model->workspace);
-  model->workspace = NULL;
-  model->workspace_floats = 0;
+  free (ctx->workspace);
+  ctx->workspace = NULL;
+  ctx->workspace_floats = 0;
   if (floats > G_MAXSIZE / sizeof (float) ||
       (mem = restore_ops_alloc_floats (floats)) == NULL)
     {
@@ -138,8 +139,8 @@ ensure_workspace (RestoreModel  *model,
                    "the network", floats * sizeof (float) / (1024 * 1024));
       return FALSE;
     }
-  model->workspace = mem;
-  model->workspace_floats = floats;
+  ctx->workspace = mem;
+  ctx->workspace_floats = floats;
   return TRUE;
 }
 
@@ -171,7 +172,7 @@ ensure_workspace (RestoreModel  *model,
  * the coarsest level down: every value a computed pixel of A_0 depends on
  * was computed in this pass, so y on A_0 is the dense pass's (up to the
  * order of the sums).  tests/inference/test-sparse.c checks it with the
- * workspace filled with NaN first (GIMP_RESTORE_POISON).
+ * workspace filled with NaN first (restore_context_set_poison()).
  *
  * A sparse layer costs more per pixel than the dense one (Winograd) and
  * something per span: where the estimate (sparse_pays) says the dense
@@ -199,36 +200,6 @@ sparse_pays (gsize pixels,
   double per_run = 250.0 / c_out;
 
   return per_pixel * pixels + per_run * runs < (double) w * h;
-}
-
-static RestoreSparseMode
-sparse_mode (const RestoreModel *model)
-{
-  const char *env;
-
-  if (model->sparse != RESTORE_SPARSE_DEFAULT)
-    return model->sparse;
-  env = g_getenv ("GIMP_RESTORE_SPARSE");
-  if (env == NULL)
-    return RESTORE_SPARSE_AUTO;
-  if (strcmp (env, "0") == 0)
-    return RESTORE_SPARSE_OFF;
-  if (strcmp (env, "always") == 0)
-    return RESTORE_SPARSE_ALWAYS;
-  return RESTORE_SPARSE_AUTO;
-}
-
-/**
- * restore_model_set_sparse:
- * See restore-unet.h.
- */
-void
-restore_model_set_sparse (RestoreModel      *model,
-                          RestoreSparseMode  mode)
-{
-  g_return_if_fail (model != NULL);
-  g_return_if_fail ((guint) mode <= RESTORE_SPARSE_ALWAYS);
-  model->sparse = mode;
 }
 
 /* dst = dil (src) on a w x h map of 0/1 bytes; @tmp the same size. */
@@ -279,12 +250,12 @@ map_halve (const guint8 *src,
     }
 }
 
-/* The set of a map as spans appended to model->spans; full (and no
+/* The set of a map as spans appended to ctx->spans; full (and no
  * spans) when the layer (c_in -> c_out, @up as for
  * restore_ops_conv2d_runs) is cheaper dense, unless @always.  FALSE when
  * the memory for the spans is not there. */
 static gboolean
-map_to_set (RestoreModel *model,
+map_to_set (RestoreContext *ctx,
             const guint8 *map,
             int           w,
             int           h,
@@ -294,7 +265,7 @@ map_to_set (RestoreModel *model,
             gboolean      always,
             PixelSet     *set)
 {
-  set->first = model->n_spans;
+  set->first = ctx->n_spans;
   set->n = 0;
   set->pixels = 0;
   set->full = FALSE;
@@ -314,20 +285,20 @@ map_to_set (RestoreModel *model,
           x0 = x;
           while (x < w && row[x])
             x++;
-          if (model->n_spans == model->spans_alloc)
+          if (ctx->n_spans == ctx->spans_alloc)
             {
-              gsize        n = MAX (1024, 2 * model->spans_alloc);
-              RestoreSpan *spans = g_try_renew (RestoreSpan, model->spans, n);
+              gsize        n = MAX (1024, 2 * ctx->spans_alloc);
+              RestoreSpan *spans = g_try_renew (RestoreSpan, ctx->spans, n);
 
               if (spans == NULL)
                 return FALSE;
-              model->spans = spans;
-              model->spans_alloc = n;
+              ctx->spans = spans;
+              ctx->spans_alloc = n;
             }
-          model->spans[model->n_spans].y = y;
-          model->spans[model->n_spans].x0 = x0;
-          model->spans[model->n_spans].x1 = x;
-          model->n_spans++;
+          ctx->spans[ctx->n_spans].y = y;
+          ctx->spans[ctx->n_spans].x0 = x0;
+          ctx->spans[ctx->n_spans].x1 = x;
+          ctx->n_spans++;
           set->n++;
           set->pixels += (gsize) (x - x0);
         }
@@ -337,7 +308,7 @@ map_to_set (RestoreModel *model,
     {
       set->full = TRUE;
       set->n = 0;
-      model->n_spans = set->first;
+      ctx->n_spans = set->first;
     }
   return TRUE;
 }
@@ -352,7 +323,8 @@ typedef enum
 /* Fills @sp from the mask channel of @input (width x height); dense
  * levels where sparse_pays() says so, unless @always. */
 static PlanResult
-sparse_plan (RestoreModel *model,
+sparse_plan (const RestoreModel *model,
+             RestoreContext     *ctx,
              const float  *input,
              int           width,
              int           height,
@@ -364,18 +336,18 @@ sparse_plan (RestoreModel *model,
   guint8      *a, *b, *t;
   gboolean     full = FALSE;
 
-  if (model->maps_bytes < 3 * plane)
+  if (ctx->maps_bytes < 3 * plane)
     {
-      g_free (model->maps);
-      model->maps = g_try_malloc (3 * plane);
-      model->maps_bytes = model->maps ? 3 * plane : 0;
-      if (model->maps == NULL)
+      g_free (ctx->maps);
+      ctx->maps = g_try_malloc (3 * plane);
+      ctx->maps_bytes = ctx->maps ? 3 * plane : 0;
+      if (ctx->maps == NULL)
         return PLAN_NO_MEMORY;
     }
-  a = model->maps;
+  a = ctx->maps;
   b = a + plane;
   t = b + plane;
-  model->n_spans = 0;
+  ctx->n_spans = 0;
   for (gsize i = 0; i < plane; i++)
     a[i] = m[i] > 0.0f;
 
@@ -390,7 +362,7 @@ sparse_plan (RestoreModel *model,
       if (full)
         continue;
       /* dec{l+1}.conv2: 2 C[l] -> C[l] */
-      if (! map_to_set (model, a, w, h, 2 * c_l, c_l, 0, always, &sp->a[l]))
+      if (! map_to_set (ctx, a, w, h, 2 * c_l, c_l, 0, always, &sp->a[l]))
         return PLAN_NO_MEMORY;
       if (l == 0 && sp->a[0].pixels == 0)
         return PLAN_EMPTY;
@@ -402,7 +374,7 @@ sparse_plan (RestoreModel *model,
         }
       map_dilate (a, w, h, t, b);
       /* dec{l+1}.conv1: C[l+1] -> C[l] on the upsampled h_{l+1} */
-      if (! map_to_set (model, b, w, h, c_up, c_l, 1, always, &sp->b[l]))
+      if (! map_to_set (ctx, b, w, h, c_up, c_l, 1, always, &sp->b[l]))
         return PLAN_NO_MEMORY;
       full = sp->b[l].full;
       if (! full && l + 1 < model->depth)
@@ -425,7 +397,7 @@ fill_nan (float *data,
 
 /* One decoder layer (or out.conv) on the pixels of @set. */
 static void
-run_layer_spans (const RestoreModel *model,
+run_layer_spans (RestoreContext     *ctx,
                  const Layer        *l,
                  const float        *input,
                  int                 width,
@@ -435,15 +407,16 @@ run_layer_spans (const RestoreModel *model,
                  float              *col,
                  const PixelSet     *set)
 {
-  restore_ops_conv2d_runs (input, l->c_in, height, width, up, l->weight,
+  restore_ops_conv2d_runs (ctx, input, l->c_in, height, width, up, l->weight,
                            l->bias, l->c_out, l->groups, l->kernel, l->act,
-                           model->spans + set->first, (int) set->n, output,
+                           ctx->spans + set->first, (int) set->n, output,
                            col);
 }
 
 /* Runs one layer: input at its input resolution -> output. */
 static void
-run_layer (const Layer *l,
+run_layer (RestoreContext *ctx,
+           const Layer *l,
            const float *input,
            int          width,
            int          height,
@@ -461,7 +434,7 @@ run_layer (const Layer *l,
                                   l->bias, c, l->kernel, l->stride,
                                   l->dilation, act, dst);
   else
-    restore_ops_conv2d (input, l->c_in, height, width, l->weight, l->bias, c,
+    restore_ops_conv2d (ctx, input, l->c_in, height, width, l->weight, l->bias, c,
                         l->kernel, l->stride, l->dilation, act, dst, col);
 
   if (l->groups == 2)
@@ -478,14 +451,15 @@ run_layer (const Layer *l,
 /* @masked: only the output where the mask channel is > 0 is needed
  * (restore_model_forward_masked()). */
 static gboolean
-forward (RestoreModel  *model,
-         const float   *input,
-         float         *output,
-         int            width,
-         int            height,
-         gboolean       reference,
-         gboolean       masked,
-         GError       **error)
+forward (const RestoreModel  *model,
+          RestoreContext      *ctx,
+          const float         *input,
+          float               *output,
+          int                  width,
+          int                  height,
+          gboolean             reference,
+          gboolean             masked,
+          GError             **error)
 {
   const int   *c = model->channels;
   int          d = model->depth;
@@ -498,8 +472,8 @@ forward (RestoreModel  *model,
   float       *ws, *p, *q, *raw, *col, *h;
   gsize        plane0;
 
-  g_return_val_if_fail (model != NULL && input != NULL && output != NULL,
-                        FALSE);
+  g_return_val_if_fail (model != NULL && ctx != NULL && input != NULL &&
+                        output != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (width <= 0 || height <= 0 || width > TILE_MAX || height > TILE_MAX ||
@@ -514,12 +488,11 @@ forward (RestoreModel  *model,
   plane0 = (gsize) width * height;
   if (masked && model->in_channels == 4 && ! reference)
     {
-      RestoreSparseMode mode = sparse_mode (model);
-
+      RestoreSparseMode mode = ctx->sparse;
       PlanResult        result = PLAN_NO_MEMORY;
 
       if (mode != RESTORE_SPARSE_OFF)
-        result = sparse_plan (model, input, width, height,
+        result = sparse_plan (model, ctx, input, width, height,
                               mode == RESTORE_SPARSE_ALWAYS, &sparse);
       if (result == PLAN_EMPTY)
         {
@@ -532,10 +505,10 @@ forward (RestoreModel  *model,
     }
 
   plan_workspace (model, width, height, &plan);
-  if (! ensure_workspace (model, plan.total, error))
+  if (! ensure_workspace (ctx, plan.total, error))
     return FALSE;
-  ws = model->workspace;
-  poison = sp != NULL && g_getenv ("GIMP_RESTORE_POISON") != NULL;
+  ws = ctx->workspace;
+  poison = sp != NULL && ctx->poison;
   if (poison)
     fill_nan (ws, plan.total);
   p = ws + plan.p;
@@ -561,14 +534,14 @@ forward (RestoreModel  *model,
               (gsize) c[i] * (gsize) (width >> (i)) * (height >> (i)) : q)
 
   /* encoder: e_i lands in the second half of cat[i] (q for i = D) */
-  run_layer (layer++, input, width, height, p, raw, col, reference);
-  run_layer (layer++, p, width, height, E (0), raw, col, reference);
+  run_layer (ctx, layer++, input, width, height, p, raw, col, reference);
+  run_layer (ctx, layer++, p, width, height, E (0), raw, col, reference);
   for (int i = 1; i <= d; i++)
     {
       int w = width >> (i - 1), hh = height >> (i - 1);
 
-      run_layer (layer++, E (i - 1), w, hh, p, raw, col, reference);
-      run_layer (layer++, p, w / 2, hh / 2, E (i), raw, col, reference);
+      run_layer (ctx, layer++, E (i - 1), w, hh, p, raw, col, reference);
+      run_layer (ctx, layer++, p, w / 2, hh / 2, E (i), raw, col, reference);
     }
 #undef E
 
@@ -578,7 +551,7 @@ forward (RestoreModel  *model,
     {
       float *other = h == q ? p : q;
 
-      run_layer (layer++, h, width >> d, height >> d, other, raw, col,
+      run_layer (ctx, layer++, h, width >> d, height >> d, other, raw, col,
                  reference);
       h = other;
     }
@@ -593,38 +566,38 @@ forward (RestoreModel  *model,
       if (sp == NULL || sp->b[i - 1].full)
         {
           restore_ops_upsample2x (h, c[i], hh / 2, w / 2, other);
-          run_layer (layer++, other, w, hh, cat, raw, col, reference);
+          run_layer (ctx, layer++, other, w, hh, cat, raw, col, reference);
         }
       else
         {
           /* reads h through the upsampling, at B_{i-1} dilated; with
-           * GIMP_RESTORE_POISON, the pixels it does not compute are NaN
+           * the context's poison switch, the pixels it does not compute are NaN
            * (the whole workspace is, but the buffers are reused) */
           if (poison)
             fill_nan (cat, (gsize) c[i - 1] * w * hh);
-          run_layer_spans (model, layer++, h, w, hh, 1, cat, col,
+          run_layer_spans (ctx, layer++, h, w, hh, 1, cat, col,
                            &sp->b[i - 1]);
         }
       if (sp == NULL || sp->a[i - 1].full)
         {
-          run_layer (layer++, cat, w, hh, h, raw, col, reference);
+          run_layer (ctx, layer++, cat, w, hh, h, raw, col, reference);
         }
       else
         {
           if (poison)
             fill_nan (h, (gsize) c[i - 1] * w * hh);
-          run_layer_spans (model, layer++, cat, w, hh, 0, h, col,
+          run_layer_spans (ctx, layer++, cat, w, hh, 0, h, col,
                            &sp->a[i - 1]);
         }
     }
 
   if (sp != NULL && ! sp->a[0].full)
     {
-      const RestoreSpan *s = model->spans + sp->a[0].first;
+      const RestoreSpan *s = ctx->spans + sp->a[0].first;
 
       /* unneeded pixels: the input's own (finite, never used) */
       memcpy (output, x, 3 * plane0 * sizeof (float));
-      run_layer_spans (model, layer++, h, width, height, 0, output, col,
+      run_layer_spans (ctx, layer++, h, width, height, 0, output, col,
                        &sp->a[0]);
       g_assert (layer == model->layers + model->n_layers);
       if (model->residual)
@@ -639,7 +612,7 @@ forward (RestoreModel  *model,
       return TRUE;
     }
 
-  run_layer (layer++, h, width, height, output, raw, col, reference);
+  run_layer (ctx, layer++, h, width, height, output, raw, col, reference);
   g_assert (layer == model->layers + model->n_layers);
 
   if (model->residual)
@@ -656,14 +629,15 @@ forward (RestoreModel  *model,
  * See restore-unet.h.
  */
 gboolean
-restore_model_forward (RestoreModel  *model,
-                       const float   *input,
-                       float         *output,
-                       int            width,
-                       int            height,
-                       GError       **error)
+restore_model_forward (const RestoreModel  *model,
+                        RestoreContext      *ctx,
+                        const float         *input,
+                        float               *output,
+                        int                  width,
+                        int                  height,
+                        GError             **error)
 {
-  return forward (model, input, output, width, height, FALSE, FALSE, error);
+  return forward (model, ctx, input, output, width, height, FALSE, FALSE, error);
 }
 
 /**
@@ -671,14 +645,15 @@ restore_model_forward (RestoreModel  *model,
  * See restore-unet.h.
  */
 gboolean
-restore_model_forward_masked (RestoreModel  *model,
-                              const float   *input,
-                              float         *output,
-                              int            width,
-                              int            height,
-                              GError       **error)
+restore_model_forward_masked (const RestoreModel  *model,
+                               RestoreContext      *ctx,
+                               const float         *input,
+                               float               *output,
+                               int                  width,
+                               int                  height,
+                               GError             **error)
 {
-  return forward (model, input, output, width, height, FALSE, TRUE, error);
+  return forward (model, ctx, input, output, width, height, FALSE, TRUE, error);
 }
 
 /* dst[c] (+)= src[c] mirrored left-right (@fx) and/or upside down (@fy),
@@ -718,23 +693,25 @@ mirror_planes (const float *src,
  * See restore-unet.h.
  */
 gboolean
-restore_model_forward_flipped (RestoreModel  *model,
-                               const float   *input,
-                               float         *output,
-                               int            width,
-                               int            height,
-                               int            n_flips,
-                               gboolean       masked,
-                               GError       **error)
+restore_model_forward_flipped (const RestoreModel  *model,
+                                RestoreContext      *ctx,
+                                const float         *input,
+                                float               *output,
+                                int                  width,
+                                int                  height,
+                                int                  n_flips,
+                                gboolean             masked,
+                                GError             **error)
 {
   gsize    plane = (gsize) width * height;
   float   *in, *out;
   gboolean ok;
 
-  g_return_val_if_fail (model != NULL && input != NULL && output != NULL, FALSE);
+  g_return_val_if_fail (model != NULL && ctx != NULL && input != NULL &&
+                        output != NULL, FALSE);
   g_return_val_if_fail (n_flips == 1 || n_flips == 2 || n_flips == 4, FALSE);
 
-  ok = forward (model, input, output, width, height, FALSE, masked, error);
+  ok = forward (model, ctx, input, output, width, height, FALSE, masked, error);
   if (! ok || n_flips == 1)
     return ok;
 
@@ -754,7 +731,7 @@ restore_model_forward_flipped (RestoreModel  *model,
       gboolean fx = (f & 1) != 0, fy = (f & 2) != 0;
 
       mirror_planes (input, in, model->in_channels, width, height, fx, fy, FALSE);
-      ok = forward (model, in, out, width, height, FALSE, masked, error);
+      ok = forward (model, ctx, in, out, width, height, FALSE, masked, error);
       if (ok)
         mirror_planes (out, output, model->out_channels, width, height, fx, fy, TRUE);
     }
@@ -771,12 +748,13 @@ restore_model_forward_flipped (RestoreModel  *model,
  * See restore-unet.h; uses restore_ops_conv2d_reference().
  */
 gboolean
-restore_model_forward_reference (RestoreModel  *model,
-                                 const float   *input,
-                                 float         *output,
-                                 int            width,
-                                 int            height,
-                                 GError       **error)
+restore_model_forward_reference (const RestoreModel  *model,
+                                  RestoreContext      *ctx,
+                                  const float         *input,
+                                  float               *output,
+                                  int                  width,
+                                  int                  height,
+                                  GError             **error)
 {
-  return forward (model, input, output, width, height, TRUE, FALSE, error);
+  return forward (model, ctx, input, output, width, height, TRUE, FALSE, error);
 }

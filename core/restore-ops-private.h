@@ -6,14 +6,13 @@
 
 #include <glib.h>
 
+#include "restore-context-private.h"
 #include "restore-ops.h"
 
 G_BEGIN_DECLS
 
 /* scratch of one band: 512 Ki floats (2 MiB; bench/README.md) */
 #define BAND_FLOATS    ((gsize) 512 * 1024)
-/* bands in flight at once, i.e. the most threads a convolution uses */
-#define COL_SLOTS      8
 /* pixels per band of a 1x1 convolution */
 #define POINTWISE_BAND 16384
 
@@ -31,6 +30,7 @@ typedef enum
  * sgemm), so results do not depend on the number of threads. */
 typedef struct
 {
+  RestoreContext    *ctx;       /* its threads and Winograd products */
   ConvMethod         method;
   const float       *input;
   int                c_in, height, width;
@@ -55,21 +55,13 @@ typedef struct
   int                groups;
 } ConvJob;
 
-/* Scratch a thread keeps between calls (grown on demand, freed with the
- * thread): the Winograd products of its bands, and the caller's
- * transformed weights. */
-extern GPrivate restore_ops_scratch_products;
-extern GPrivate restore_ops_scratch_weights;
-
-/* The scratch of @key, at least @floats, for this thread. */
-float *restore_ops_scratch_get (GPrivate      *key,
-                                gsize          floats);
-/* Runs the bands of @job on @n_workers threads (the caller and n - 1 of
- * the pool) and returns when all are done. */
+/* Runs the bands of @job on at most @slots threads of job->ctx (the
+ * caller and the context's pool) and returns when all are done. */
 void   restore_ops_job_run     (const ConvJob *job,
-                                int            n_workers);
-/* Adds one convolution to the per-shape statistics (benchmarks). */
-void   restore_ops_stats_add   (int            m,
+                                int            slots);
+/* Adds one convolution to @ctx's per-shape statistics (benchmarks). */
+void   restore_ops_stats_add   (RestoreContext *ctx,
+                                int            m,
                                 int            k,
                                 int            n,
                                 double         pixels,

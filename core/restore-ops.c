@@ -56,15 +56,6 @@ static const char *const activation_names[] =
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (activation_names) == RESTORE_ACT_COUNT);
 
-/* threads of the convolutions */
-#define THREADS_MAX          64
-
-static int          current_threads = 1;
-static GThreadPool *conv_pool = NULL;
-static gboolean     winograd_enabled = TRUE;
-static gboolean     threads_in_blas = FALSE;
-G_LOCK_DEFINE_STATIC (pool);
-
 static void pool_worker (gpointer data,
                          gpointer user_data);
 
@@ -113,50 +104,6 @@ restore_activation_from_name (const char        *name,
   return FALSE;
 }
 
-/**
- * restore_ops_set_threads:
- * @n: threads, at least 1 (at most 64)
- * Sets the number of threads the convolutions use (bands computed side by
- * side; OpenBLAS itself is kept single-threaded).  Results do not depend
- * on it.  Returns the previous count.
- */
-int
-restore_ops_set_threads (int n)
-{
-  int previous = restore_ops_get_threads ();
-
-  g_return_val_if_fail (n >= 1, previous);
-  n = MIN (n, THREADS_MAX);
-  G_LOCK (pool);
-  {
-    /* development switches for measuring the alternatives (scan-bench) */
-    const char *conv = g_getenv ("GIMP_RESTORE_CONV");
-    const char *threading = g_getenv ("GIMP_RESTORE_THREADING");
-
-    winograd_enabled = conv == NULL || strcmp (conv, "im2col") != 0;
-    threads_in_blas = threading != NULL && strcmp (threading, "blas") == 0;
-  }
-  openblas_set_num_threads (threads_in_blas ? n : 1);
-  if (n > 1 && ! conv_pool)
-    conv_pool = g_thread_pool_new (pool_worker, NULL, n - 1, FALSE, NULL);
-  else if (conv_pool)
-    g_thread_pool_set_max_threads (conv_pool, MAX (n - 1, 1), NULL);
-  g_atomic_int_set (&current_threads, threads_in_blas ? 1 : n);
-  G_UNLOCK (pool);
-  return previous;
-}
-
-/**
- * restore_ops_get_threads:
- * Returns the number of threads the convolutions use.
- */
-int
-restore_ops_get_threads (void)
-{
-  return threads_in_blas ? openblas_get_num_threads ()
-                         : g_atomic_int_get (&current_threads);
-}
-
 #define HUGE_PAGE ((gsize) 2 * 1024 * 1024)
 
 /**
@@ -201,7 +148,8 @@ restore_ops_conv_out_size (int in,
  * the same whatever the number of threads.  @rows: output rows per band
  * (pixels for the 1x1 case); @share: scratch floats per band. */
 static ConvMethod
-conv_plan (int    c_in,
+conv_plan (gboolean winograd,
+           int    c_in,
            int    kernel,
            int    stride,
            int    dilation,
@@ -225,7 +173,7 @@ conv_plan (int    c_in,
       *share = 0;
       return CONV_POINTWISE;
     }
-  if (winograd_enabled && kernel == 3 && stride == 1 && dilation == 1
+  if (winograd && kernel == 3 && stride == 1 && dilation == 1
       && c_in >= WINO_MIN_C_IN && h_out >= 2)
     {
       /* at least one pair of rows, like im2col's one row */
@@ -258,13 +206,18 @@ restore_ops_conv2d_col_floats (int c_in,
   int   h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
   int   w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
   int   rows, n_bands;
-  gsize share;
+  gsize share, most = 0;
 
   if (h_out < 1 || w_out < 1)
     return 0;
-  conv_plan (c_in, kernel, stride, dilation, h_out, w_out, &rows, &n_bands,
-             &share);
-  return share * MIN (n_bands, COL_SLOTS);
+  /* either method, whichever the context chooses */
+  for (int winograd = 0; winograd <= 1; winograd++)
+    {
+      conv_plan (winograd, c_in, kernel, stride, dilation, h_out, w_out,
+                 &rows, &n_bands, &share);
+      most = MAX (most, share * MIN (n_bands, COL_SLOTS));
+    }
+  return most;
 }
 
 static inline float
@@ -471,54 +424,12 @@ im2col_band (const float *input,
         }
 }
 
-/* Scratch a thread keeps between calls (grown on demand, freed with the
- * thread): the Winograd products of its bands, and the caller's
- * transformed weights. */
-typedef struct
-{
-  float *data;
-  gsize  floats;
-} Scratch;
-
-static void
-scratch_free (gpointer data)
-{
-  Scratch *s = data;
-
-  free (s->data);
-  g_free (s);
-}
-
-GPrivate restore_ops_scratch_products = G_PRIVATE_INIT (scratch_free);
-GPrivate restore_ops_scratch_weights = G_PRIVATE_INIT (scratch_free);
-
-float *
-restore_ops_scratch_get (GPrivate *key,
-             gsize     floats)
-{
-  Scratch *s = g_private_get (key);
-
-  if (s == NULL)
-    {
-      s = g_new0 (Scratch, 1);
-      g_private_set (key, s);
-    }
-  if (s->floats < floats)
-    {
-      free (s->data);
-      s->data = restore_ops_alloc_floats (floats);
-      s->floats = floats;
-      if (s->data == NULL)
-        g_error ("cannot allocate %" G_GSIZE_FORMAT " bytes of convolution scratch",
-                 floats * sizeof (float));
-    }
-  return s->data;
-}
-
-
+/* Band @band of @job, by worker @worker (its scratch: @col, and the
+ * context's products of that worker). */
 static void
 conv_band (const ConvJob *job,
            int            band,
+           int            worker,
            float         *col)
 {
   gsize n = (gsize) job->h_out * job->w_out;
@@ -568,7 +479,8 @@ conv_band (const ConvJob *job,
       gsize  plane_m = (gsize) job->c_out * nt;
       gsize  plane_u = (gsize) job->c_out * job->c_in;
       float *pad = col + WINO_POINTS * plane_v;
-      float *m = restore_ops_scratch_get (&restore_ops_scratch_products, WINO_POINTS * plane_m);
+      float *m = restore_context_buffer (&job->ctx->products[worker],
+                                         WINO_POINTS * plane_m);
 
       restore_wino_input (job->input, job->c_in, job->height, job->width, y0, y1,
                   tiles_x, nt, col, pad);
@@ -604,7 +516,7 @@ worker_task_run (const WorkerTask *task)
   float         *col = job->col ? job->col + task->worker * job->share : NULL;
 
   for (int b = task->worker; b < job->n_bands; b += task->n_workers)
-    conv_band (job, b, col);
+    conv_band (job, b, task->worker, col);
 }
 
 static void
@@ -620,18 +532,25 @@ pool_worker (gpointer data,
   g_mutex_unlock (&task->batch->mutex);
 }
 
-/* Runs the bands of @job on @n_workers threads (the caller and n - 1 of
- * the pool) and returns when all are done. */
+/* Runs the bands of @job on at most @slots workers: the caller and the
+ * helpers of the context's pool (started here on first use), or only the
+ * caller when OpenBLAS has the threads; returns when all are done. */
 void
 restore_ops_job_run (const ConvJob *job,
-              int            n_workers)
+                     int            slots)
 {
-  WorkerTask tasks[THREADS_MAX];
-  Batch      batch;
+  RestoreContext *ctx = job->ctx;
+  WorkerTask      tasks[COL_SLOTS];
+  Batch           batch;
+  int             n_workers = ctx->blas_threads ? 1 : MIN (ctx->threads, slots);
 
-  if (conv_pool == NULL)
-    n_workers = 1;
-  n_workers = CLAMP (MIN (n_workers, job->n_bands), 1, THREADS_MAX);
+  n_workers = CLAMP (MIN (n_workers, job->n_bands), 1, COL_SLOTS);
+  if (n_workers > 1 && ctx->pool == NULL)
+    {
+      ctx->pool = g_thread_pool_new (pool_worker, NULL, ctx->threads - 1, FALSE, NULL);
+      if (ctx->pool == NULL)
+        n_workers = 1;
+    }
   g_mutex_init (&batch.mutex);
   g_cond_init (&batch.cond);
   batch.pending = n_workers - 1;
@@ -642,7 +561,7 @@ restore_ops_job_run (const ConvJob *job,
       tasks[i].worker = i;
       tasks[i].n_workers = n_workers;
       if (i > 0)
-        g_thread_pool_push (conv_pool, &tasks[i], NULL);
+        g_thread_pool_push (ctx->pool, &tasks[i], NULL);
     }
   worker_task_run (&tasks[0]);
   g_mutex_lock (&batch.mutex);
@@ -653,84 +572,44 @@ restore_ops_job_run (const ConvJob *job,
   g_cond_clear (&batch.cond);
 }
 
-/* Per-shape time of the convolutions, for benchmarks. */
-static RestoreConvShape conv_stats[RESTORE_CONV_SHAPES_MAX];
-static int              conv_stats_n = 0;
-static double           conv_stats_other = 0.0;
-G_LOCK_DEFINE_STATIC (stats);
-
+/* Per-shape time of the convolutions, for benchmarks; called by the
+ * thread that runs the job, after it. */
 void
-restore_ops_stats_add (int    m,
-                int    k,
-                int    n,
-                double pixels,
-                double macs_done,
-                double seconds)
+restore_ops_stats_add (RestoreContext *ctx,
+                       int             m,
+                       int             k,
+                       int             n,
+                       double          pixels,
+                       double          macs_done,
+                       double          seconds)
 {
-  int i;
+  RestoreConvShape *stats = ctx->stats;
+  int               i;
 
-  G_LOCK (stats);
-  for (i = 0; i < conv_stats_n; i++)
-    if (conv_stats[i].m == m && conv_stats[i].k == k && conv_stats[i].n == n)
+  for (i = 0; i < ctx->n_stats; i++)
+    if (stats[i].m == m && stats[i].k == k && stats[i].n == n)
       break;
-  if (i == conv_stats_n && conv_stats_n < RESTORE_CONV_SHAPES_MAX)
+  if (i == ctx->n_stats && ctx->n_stats < RESTORE_CONV_SHAPES_MAX)
     {
-      conv_stats[i].m = m;
-      conv_stats[i].k = k;
-      conv_stats[i].n = n;
-      conv_stats[i].calls = 0;
-      conv_stats[i].pixels = 0.0;
-      conv_stats[i].seconds = 0.0;
-      conv_stats[i].macs_done = 0.0;
-      conv_stats_n++;
+      memset (&stats[i], 0, sizeof stats[i]);
+      stats[i].m = m;
+      stats[i].k = k;
+      stats[i].n = n;
+      ctx->n_stats++;
     }
-  if (i < conv_stats_n)
+  if (i < ctx->n_stats)
     {
-      conv_stats[i].calls++;
-      conv_stats[i].pixels += pixels;
-      conv_stats[i].seconds += seconds;
-      conv_stats[i].macs_done += macs_done;
+      stats[i].calls++;
+      stats[i].pixels += pixels;
+      stats[i].seconds += seconds;
+      stats[i].macs_done += macs_done;
     }
   else
-    conv_stats_other += seconds;
-  G_UNLOCK (stats);
+    ctx->stats_other += seconds;
 }
 
-/**
- * restore_ops_conv_stats_reset:
- * Forgets the shapes and times collected so far.
- */
-void
-restore_ops_conv_stats_reset (void)
-{
-  G_LOCK (stats);
-  conv_stats_n = 0;
-  conv_stats_other = 0.0;
-  G_UNLOCK (stats);
-}
-
-/**
- * restore_ops_conv_stats_get:
- * See restore-ops.h.
- */
-int
-restore_ops_conv_stats_get (RestoreConvShape *shapes,
-                            int               max,
-                            double           *other_seconds)
-{
-  int n;
-
-  G_LOCK (stats);
-  n = conv_stats_n;
-  if (shapes != NULL)
-    memcpy (shapes, conv_stats, sizeof (RestoreConvShape) * MIN (MAX (max, 0), n));
-  if (other_seconds != NULL)
-    *other_seconds = conv_stats_other;
-  G_UNLOCK (stats);
-  return n;
-}
-
-static double conv2d_run (const float       *input,
+static double conv2d_run (RestoreContext    *ctx,
+                        const float       *input,
                         int                c_in,
                         int                height,
                         int                width,
@@ -749,7 +628,8 @@ static double conv2d_run (const float       *input,
  * See restore-ops.h.
  */
 void
-restore_ops_conv2d (const float       *input,
+restore_ops_conv2d (RestoreContext    *ctx,
+                    const float       *input,
                     int                c_in,
                     int                height,
                     int                width,
@@ -768,16 +648,18 @@ restore_ops_conv2d (const float       *input,
   int    w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
   double macs;
 
-  macs = conv2d_run (input, c_in, height, width, weight, bias, c_out, kernel,
+  g_return_if_fail (ctx != NULL);
+  macs = conv2d_run (ctx, input, c_in, height, width, weight, bias, c_out, kernel,
                      stride, dilation, act, output, col);
-  restore_ops_stats_add (c_out, c_in * kernel * kernel, h_out * w_out,
-                  (double) h_out * w_out, macs,
-                  (g_get_monotonic_time () - t0) / 1e6);
+  restore_ops_stats_add (ctx, c_out, c_in * kernel * kernel, h_out * w_out,
+                         (double) h_out * w_out, macs,
+                         (g_get_monotonic_time () - t0) / 1e6);
 }
 
 /* Returns the multiply-adds of the products. */
 static double
-conv2d_run (const float       *input,
+conv2d_run (RestoreContext    *ctx,
+            const float       *input,
             int                c_in,
             int                height,
             int                width,
@@ -802,8 +684,10 @@ conv2d_run (const float       *input,
   job.h_out = restore_ops_conv_out_size (height, kernel, stride, dilation);
   job.w_out = restore_ops_conv_out_size (width, kernel, stride, dilation);
   g_return_val_if_fail (job.h_out > 0 && job.w_out > 0, 0.0);
-  job.method = conv_plan (c_in, kernel, stride, dilation, job.h_out,
-                          job.w_out, &job.rows, &job.n_bands, &job.share);
+  job.ctx = ctx;
+  job.method = conv_plan (ctx->conv != RESTORE_CONV_IM2COL, c_in, kernel,
+                          stride, dilation, job.h_out, job.w_out, &job.rows,
+                          &job.n_bands, &job.share);
   g_return_val_if_fail (job.method == CONV_POINTWISE || col != NULL, 0.0);
   job.input = input;
   job.c_in = c_in;
@@ -821,13 +705,13 @@ conv2d_run (const float       *input,
   slots = MIN (job.n_bands, COL_SLOTS);
   if (job.method == CONV_WINOGRAD)
     {
-      float *u = restore_ops_scratch_get (&restore_ops_scratch_weights,
-                              (gsize) WINO_POINTS * c_out * c_in);
+      float *u = restore_context_buffer (&ctx->weights,
+                                         (gsize) WINO_POINTS * c_out * c_in);
 
       restore_wino_weights (weight, c_out, c_in, u);
       job.weight = u;
     }
-  restore_ops_job_run (&job, MIN (g_atomic_int_get (&current_threads), slots));
+  restore_ops_job_run (&job, slots);
   if (job.method == CONV_WINOGRAD)
     return (double) WINO_POINTS * c_out * c_in * ((job.h_out + 1) / 2)
            * ((job.w_out + 1) / 2);

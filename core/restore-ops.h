@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "restore-context.h"
 #include "restore-types.h"
 
 G_BEGIN_DECLS
@@ -30,11 +31,6 @@ const char *restore_activation_get_name    (RestoreActivation  act);
 /* Parses a name as written by restore_activation_get_name(). */
 gboolean    restore_activation_from_name   (const char        *name,
                                             RestoreActivation *act);
-
-/* Sets the number of threads of the convolutions (n >= 1; OpenBLAS
- * itself runs single-threaded); returns the previous. */
-int         restore_ops_set_threads        (int                n);
-int         restore_ops_get_threads        (void);
 
 /* Large float buffers (workspaces, tiles): 64-byte aligned, and from
  * 2 MiB on page-aligned with the kernel asked for transparent huge pages
@@ -67,13 +63,14 @@ gsize       restore_ops_conv2d_col_floats  (int c_in,
  * @col:    scratch of restore_ops_conv2d_col_floats() floats (may be NULL
  *          when that is 0)
  * 2-D convolution in bands of output rows spread over the threads of
- * restore_ops_set_threads(): Winograd F(2x2, 3x3) for 3x3 stride-1
- * undilated layers with at least 8 input channels, im2col + cblas_sgemm
+ * @ctx: Winograd F(2x2, 3x3) for 3x3 stride-1 undilated layers with at
+ * least 8 input channels (unless @ctx says im2col), im2col + cblas_sgemm
  * otherwise, the input itself for 1x1; bias and activation applied to
  * each band while it is in cache.  The result does not depend on the
- * number of threads.
+ * number of threads.  Counted in @ctx's statistics.
  */
-void        restore_ops_conv2d             (const float       *input,
+void        restore_ops_conv2d             (RestoreContext    *ctx,
+                                            const float       *input,
                                             int                c_in,
                                             int                height,
                                             int                width,
@@ -114,12 +111,14 @@ gsize       restore_ops_conv2d_runs_col_floats (int c_in,
  * @col:     scratch of restore_ops_conv2d_runs_col_floats() floats
  * The same convolution as restore_ops_conv2d() on a set of output
  * pixels: their input patches are gathered (im2col) in chunks of a fixed
- * number of pixels, each chunk one cblas_sgemm, spread over the threads.
+ * number of pixels, each chunk one cblas_sgemm, spread over the threads
+ * of @ctx.
  * Each output pixel is computed from its own column of the gathered
  * matrix only, so input pixels outside the patches of @runs are never
  * read and values elsewhere in @output are left as they are.
  */
-void        restore_ops_conv2d_runs        (const float       *input,
+void        restore_ops_conv2d_runs        (RestoreContext    *ctx,
+                                            const float       *input,
                                             int                c_in,
                                             int                height,
                                             int                width,
@@ -134,33 +133,6 @@ void        restore_ops_conv2d_runs        (const float       *input,
                                             int                n_runs,
                                             float             *output,
                                             float             *col);
-
-/* What restore_ops_conv2d() did since the last reset, for benchmarks:
- * one entry per distinct layer shape, as the single matrix product
- * [m = c_out] x [k = c_in * kernel^2] x [n = h_out * w_out] it amounts
- * to.  restore_ops_conv2d_runs() calls count with n = 0, one entry per
- * m and k whatever their pixels.  Collection costs two clock reads per
- * call. */
-typedef struct
-{
-  int    m, k, n;
-  guint  calls;
-  double pixels;        /* output pixels of all the calls (n calls, or
-                         * the pixels of the runs) */
-  double seconds;       /* wall-clock time inside the calls */
-  double macs_done;     /* multiply-adds the products really did (fewer
-                         * than m k n per call with Winograd) */
-} RestoreConvShape;
-
-#define RESTORE_CONV_SHAPES_MAX 512
-
-void        restore_ops_conv_stats_reset   (void);
-/* Copies up to @max shapes into @shapes; returns how many there are.
- * Calls whose shape did not fit the table are counted in the last one
- * only by time (*@other_seconds, may be NULL). */
-int         restore_ops_conv_stats_get     (RestoreConvShape  *shapes,
-                                            int                max,
-                                            double            *other_seconds);
 
 /* Same result with plain nested loops (double accumulation); for tests. */
 void        restore_ops_conv2d_reference   (const float       *input,

@@ -170,29 +170,17 @@ RestoreRegistry *
 restore_registry_new (const char *const *dirs)
 {
   RestoreRegistry *registry = g_new0 (RestoreRegistry, 1);
-  const char      *env = g_getenv (RESTORE_MODEL_PATH_ENV);
   GString         *searched = g_string_new (NULL);
-  char           **env_dirs = NULL;
-  int              i;
 
   registry->models = g_ptr_array_new_with_free_func (model_info_free);
   registry->broken = g_ptr_array_new_with_free_func (g_free);
   registry->detectors = g_ptr_array_new_with_free_func (model_info_free);
 
-  if (env != NULL && env[0] != '\0')
-    env_dirs = g_strsplit (env, G_SEARCHPATH_SEPARATOR_S, -1);
-  for (i = 0; env_dirs != NULL && env_dirs[i] != NULL; i++)
-    if (env_dirs[i][0] != '\0')
-      {
-        registry_scan (registry, env_dirs[i]);
-        g_string_append_printf (searched, "%s%s", searched->len ? ", " : "", env_dirs[i]);
-      }
-  for (i = 0; dirs != NULL && dirs[i] != NULL; i++)
+  for (int i = 0; dirs != NULL && dirs[i] != NULL; i++)
     {
       registry_scan (registry, dirs[i]);
       g_string_append_printf (searched, "%s%s", searched->len ? ", " : "", dirs[i]);
     }
-  g_strfreev (env_dirs);
 
   g_ptr_array_sort (registry->models, model_info_compare);
   g_ptr_array_sort (registry->detectors, detector_info_compare);
@@ -522,11 +510,22 @@ restore_registry_load_detector (const RestoreRegistry *registry,
  * Returns a new NULL-terminated array; free with g_strfreev().
  */
 char **
-restore_registry_default_dirs (const char *exe_dir)
+restore_registry_default_dirs (const char *exe_dir,
+                               const char *search_path)
 {
   GPtrArray *dirs = g_ptr_array_new ();
   /* config.h names the build's po/ folder; its parent is the build root. */
   char      *build_root = g_path_get_dirname (RESTORE_SOURCE_PO_BUILD_DIR);
+
+  if (search_path != NULL)
+    {
+      char **parts = g_strsplit (search_path, G_SEARCHPATH_SEPARATOR_S, -1);
+
+      for (int i = 0; parts[i] != NULL; i++)
+        if (parts[i][0] != '\0')
+          g_ptr_array_add (dirs, g_strdup (parts[i]));
+      g_strfreev (parts);
+    }
 
   if (exe_dir != NULL)
     {

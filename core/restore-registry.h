@@ -33,9 +33,9 @@ typedef struct
 
 /**
  * restore_registry_new:
- * @dirs: NULL-terminated folders to search, in order; the folders named in
- *        the environment variable GIMP_RESTORE_MODEL_PATH (colon separated)
- *        come first.  A name found twice keeps its first file.
+ * @dirs: NULL-terminated folders to search, in order (for a program,
+ *        restore_registry_default_dirs()).  A name found twice keeps its
+ *        first file.
  * Unreadable or corrupt files are left out of the list (they are reported
  * when asked for by name).  Never fails; the list may be empty.
  */
@@ -81,10 +81,13 @@ RestoreModel           *restore_registry_load_detector   (const RestoreRegistry 
                                                           GError               **error);
 
 /* The default search folders for a program at @exe_dir (the folder of the
- * running binary): "<exe_dir>/models", "<exe_dir>/../share/gimp-restore/models"
- * and, when running uninstalled from the build folder, the source tree's
- * weights/ folder (compiled in as RESTORE_SOURCE_MODELS_DIR).  Free with
- * g_strfreev(). */
-char                  **restore_registry_default_dirs (const char *exe_dir);
+ * running binary): first the folders of @search_path (nullable; colon
+ * separated, empty entries skipped: the programs pass the environment
+ * variable RESTORE_MODEL_PATH_ENV), then "<exe_dir>/models",
+ * "<exe_dir>/../share/gimp-restore/models" and, when running uninstalled
+ * from the build folder, the source tree's weights/ folder (compiled in
+ * as RESTORE_SOURCE_MODELS_DIR).  Free with g_strfreev(). */
+char                  **restore_registry_default_dirs (const char *exe_dir,
+                                                       const char *search_path);
 
 G_END_DECLS

@@ -59,16 +59,4 @@ struct _RestoreModel
 
   Layer             *layers;
   int                n_layers;
-
-  float             *workspace;
-  gsize              workspace_floats;
-
-  /* restore_model_forward_masked(): the needed-pixel maps (3 of the tile
-   * size) and the spans of every sparse layer */
-  guint8            *maps;
-  gsize              maps_bytes;
-  RestoreSpan       *spans;
-  gsize              spans_alloc;
-  gsize              n_spans;
-  RestoreSparseMode  sparse;
 };

@@ -513,16 +513,13 @@ restore_model_load (const char  *path,
 /**
  * restore_model_free:
  * @model: (nullable): a model
- * Frees the model, its weights and its workspace.
+ * Frees the model and its weights.
  */
 void
 restore_model_free (RestoreModel *model)
 {
   if (! model)
     return;
-  free (model->workspace);
-  g_free (model->maps);
-  g_free (model->spans);
   g_free (model->layers);
   restore_file_free (model->file);
   g_free (model);

@@ -45,6 +45,7 @@
 #pragma once
 
 #include <glib.h>
+#include "restore-context.h"
 #include "restore-file.h"
 #include "restore-types.h"
 
@@ -65,7 +66,8 @@ typedef enum
 } RestoreModelTask;
 
 
-/* A loaded, validated network with its scratch workspace. */
+/* A loaded, validated network; read-only once loaded (the scratch memory
+ * of its forward passes is the RestoreContext's). */
 typedef struct _RestoreModel RestoreModel;
 
 /**
@@ -75,10 +77,10 @@ typedef struct _RestoreModel RestoreModel;
  * restore_model_free(), or NULL with @error set.
  */
 RestoreModel *restore_model_load            (const char   *path,
-                                             GError      **error);
+                                             GError            **error);
 RestoreModel *restore_model_load_from_data  (const guint8 *data,
                                              gsize         size,
-                                             GError      **error);
+                                             GError            **error);
 void          restore_model_free            (RestoreModel *model);
 
 const char   *restore_model_get_name        (const RestoreModel *model);
@@ -114,24 +116,27 @@ double        restore_model_get_flops       (const RestoreModel *model,
  *          (C_in = restore_model_get_in_channels (): 4, or 3 for a detector)
  * @output: [C_out, height, width] network output y (before de-normalising;
  *          for a detector the probabilities)
- * Runs the network on one tile.  height and width must be multiples of
- * 2^depth.  Scratch memory comes from the model's workspace, so a model
- * runs one forward pass at a time.  Deterministic.
+ * Runs the network on one tile with the threads and scratch memory of
+ * @ctx.  height and width must be multiples of 2^depth.  The model is
+ * only read: passes with different contexts may run on it at once.
+ * Deterministic (whatever the context's thread count).
  */
-gboolean      restore_model_forward         (RestoreModel *model,
-                                             const float  *input,
-                                             float        *output,
-                                             int           width,
-                                             int           height,
-                                             GError      **error);
+gboolean      restore_model_forward         (const RestoreModel *model,
+                                             RestoreContext     *ctx,
+                                             const float        *input,
+                                             float              *output,
+                                             int                 width,
+                                             int                 height,
+                                             GError            **error);
 
 /* Same, with the plain reference convolution (tests only). */
-gboolean      restore_model_forward_reference (RestoreModel *model,
-                                               const float  *input,
-                                               float        *output,
-                                               int           width,
-                                               int           height,
-                                               GError      **error);
+gboolean      restore_model_forward_reference (const RestoreModel *model,
+                                               RestoreContext     *ctx,
+                                               const float        *input,
+                                               float              *output,
+                                               int                 width,
+                                               int                 height,
+                                               GError            **error);
 
 /**
  * restore_model_forward_masked:
@@ -141,16 +146,16 @@ gboolean      restore_model_forward_reference (RestoreModel *model,
  * "the sparse decoder"), the encoder on all.  There the output equals
  * restore_model_forward()'s up to float rounding; elsewhere it is finite
  * but unspecified (at present the input's channels 0..2).  A detector
- * runs densely.  GIMP_RESTORE_POISON in the environment fills the
- * workspace, and each sparse layer's output before it runs, with NaN
- * (debugging: a stale value read at a needed pixel shows).
+ * runs densely.  The decoder's mode, and a switch that fills the scratch
+ * with NaN first (tests), are the context's (restore-context.h).
  */
-gboolean      restore_model_forward_masked  (RestoreModel *model,
-                                             const float  *input,
-                                             float        *output,
-                                             int           width,
-                                             int           height,
-                                             GError      **error);
+gboolean      restore_model_forward_masked  (const RestoreModel *model,
+                                             RestoreContext     *ctx,
+                                             const float        *input,
+                                             float              *output,
+                                             int                 width,
+                                             int                 height,
+                                             GError            **error);
 
 /**
  * restore_model_forward_flipped:
@@ -164,28 +169,14 @@ gboolean      restore_model_forward_masked  (RestoreModel *model,
  * are equally good guesses whose errors partly cancel).  Costs @n_flips
  * forward passes and, for 2 or 4, (C_in + C_out) x height x width floats.
  */
-gboolean      restore_model_forward_flipped (RestoreModel *model,
-                                             const float  *input,
-                                             float        *output,
-                                             int           width,
-                                             int           height,
-                                             int           n_flips,
-                                             gboolean      masked,
-                                             GError      **error);
-
-/* How restore_model_forward_masked() runs the decoder. */
-typedef enum
-{
-  RESTORE_SPARSE_DEFAULT,  /* from GIMP_RESTORE_SPARSE: "0" off, "always"
-                            * always, else auto */
-  RESTORE_SPARSE_OFF,      /* the dense forward pass */
-  RESTORE_SPARSE_AUTO,     /* sparse, dense from the level on where the
-                            * dense layers are estimated cheaper */
-  RESTORE_SPARSE_ALWAYS    /* sparse at every level (tests, benchmarks) */
-} RestoreSparseMode;
-
-/* Sets @model's mode (RESTORE_SPARSE_DEFAULT when created). */
-void          restore_model_set_sparse      (RestoreModel      *model,
-                                             RestoreSparseMode  mode);
+gboolean      restore_model_forward_flipped (const RestoreModel *model,
+                                             RestoreContext     *ctx,
+                                             const float        *input,
+                                             float              *output,
+                                             int                 width,
+                                             int                 height,
+                                             int                 n_flips,
+                                             gboolean            masked,
+                                             GError            **error);
 
 G_END_DECLS

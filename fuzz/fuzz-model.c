@@ -15,6 +15,9 @@
 #include "restore-ops.h"
 #include "restore-unet.h"
 
+/* The threads and scratch of the forward passes below. */
+static RestoreContext *ctx = NULL;
+
 /* Forward passes larger than this many multiply-adds are skipped. */
 #define FORWARD_FLOPS_MAX 2e6
 
@@ -105,13 +108,13 @@ touch_model (RestoreModel *model)
   for (int i = 0; i < 4 * side * side; i++)
     input[i] = (float) (i % 7) * 0.125f;
   /* with the file's own restore.flips: its mirror images too */
-  if (! restore_model_forward_flipped (model, input, output, side, side,
+  if (! restore_model_forward_flipped (model, ctx, input, output, side, side,
                                        restore_model_get_flips (model), FALSE,
                                        &error))
     abort ();
   /* A width that is not a multiple of 2^depth must fail cleanly. */
   if (depth > 0 &&
-      restore_model_forward (model, input, output, side - 1, side, &error))
+      restore_model_forward (model, ctx, input, output, side - 1, side, &error))
     abort ();
   g_clear_error (&error);
   sink += output[0];
@@ -125,7 +128,7 @@ LLVMFuzzerInitialize (int    *argc,
 {
   /* a g_return_if_fail () or a warning inside the core is a bug too */
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
-  restore_ops_set_threads (1);
+  ctx = restore_context_new (1);
   return 0;
 }
 

@@ -22,7 +22,7 @@ plugin_registry (void)
     {
       char  *exe = g_file_read_link ("/proc/self/exe", NULL);
       char  *dir = exe ? g_path_get_dirname (exe) : NULL;
-      char **dirs = restore_registry_default_dirs (dir);
+      char **dirs = restore_registry_default_dirs (dir, g_getenv (RESTORE_MODEL_PATH_ENV));
 
       registry = restore_registry_new ((const char *const *) dirs);
       g_strfreev (dirs);

@@ -6,7 +6,7 @@
  * a worker thread with the same engine call as the final render, with the
  * models the dialog loaded once (ui-models.h).  A settings change cancels
  * the running preview and starts another after a short pause, once the
- * cancelled one has ended (one job at a time uses the models).
+ * cancelled one has ended (one job at a time has the cores).
  */
 #include "config.h"
 

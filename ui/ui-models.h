@@ -1,9 +1,9 @@
 /* gimp-restore: the restoration models a dialog has loaded.
  *
  * A dialog loads each model choice once, on first use, and keeps it until
- * it closes; the preview jobs borrow the models from here.  A model holds
- * its own workspace, so one set is used by one job at a time (the
- * restore dialog runs its previews one after the other).
+ * it closes; the preview jobs borrow the models from here.  A loaded model
+ * is only read (each job runs with its own RestoreContext), so several
+ * jobs may use one set at once.
  */
 #pragma once
 

@@ -866,7 +866,12 @@ test_detect_valid (void)
   g_assert_cmpint (restore_model_get_out_channels (model), ==, 1);
   for (gsize i = 0; i < G_N_ELEMENTS (in); i++)
     in[i] = (float) ((i * 7919) % 101) / 50.0f - 1.0f;
-  g_assert_true (restore_model_forward (model, in, out, 16, 16, &error));
+  {
+    RestoreContext *ctx = restore_context_new (1);
+
+    g_assert_true (restore_model_forward (model, ctx, in, out, 16, 16, &error));
+    restore_context_free (ctx);
+  }
   g_assert_no_error (error);
   /* a sigmoid head: probabilities strictly inside (0, 1) */
   for (gsize i = 0; i < G_N_ELEMENTS (out); i++)

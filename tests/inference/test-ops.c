@@ -7,8 +7,24 @@
 #include <string.h>
 #include <cblas.h>
 
+#include "restore-context.h"
 #include "restore-ops.h"
 #include "restore-fill.h"
+
+/* The context the convolutions below run with. */
+static RestoreContext *ctx = NULL;
+
+/* Runs the following convolutions on @n threads (a new context); returns
+ * the previous count. */
+static int
+use_threads (int n)
+{
+  int previous = ctx ? restore_context_get_threads (ctx) : 1;
+
+  restore_context_free (ctx);
+  ctx = restore_context_new (n);
+  return previous;
+}
 
 static float *
 random_floats (GRand *rand,
@@ -102,7 +118,7 @@ test_conv (gconstpointer data)
   if (c->kernel == 1 && c->stride == 1)
     g_assert_cmpuint (n_col, ==, 0);
 
-  restore_ops_conv2d (input, c->c_in, c->height, c->width, weight, bias,
+  restore_ops_conv2d (ctx, input, c->c_in, c->height, c->width, weight, bias,
                       c->c_out, c->kernel, c->stride, c->dilation, c->act,
                       fast, col);
   restore_ops_conv2d_reference (input, c->c_in, c->height, c->width, weight,
@@ -137,7 +153,7 @@ test_conv_reference_by_hand (void)
   g_assert_cmpfloat (out[0], ==, 2.5f);            /* 2*1 + 0 + 0.5 */
   g_assert_cmpfloat (out[4], ==, 2 * 5 + 1 + 0.5f);
   g_assert_cmpfloat (out[8], ==, 2 * 9 + 5 + 0.5f);
-  restore_ops_conv2d (input, 1, 3, 3, weight, bias, 1, 3, 1, 1,
+  restore_ops_conv2d (ctx, input, 1, 3, 3, weight, bias, 1, 3, 1, 1,
                       RESTORE_ACT_NONE, fast, col);
   g_assert_cmpmem (fast, sizeof fast, out, sizeof out);
 
@@ -371,16 +387,16 @@ test_determinism (void)
   float *col = g_new (float, restore_ops_conv2d_col_floats (c_in, 3, 1, 1, h, w));
   float *a = g_new (float, (gsize) c_out * h * w);
   float *b = g_new (float, (gsize) c_out * h * w);
-  int    previous = restore_ops_set_threads (2);
+  int    previous = use_threads (2);
 
-  g_assert_cmpint (restore_ops_get_threads (), ==, 2);
-  restore_ops_conv2d (input, c_in, h, w, weight, bias, c_out, 3, 1, 1,
+  g_assert_cmpint (restore_context_get_threads (ctx), ==, 2);
+  restore_ops_conv2d (ctx, input, c_in, h, w, weight, bias, c_out, 3, 1, 1,
                       RESTORE_ACT_ELU, a, col);
   memset (col, 0xff, restore_ops_conv2d_col_floats (c_in, 3, 1, 1, h, w) * 4);
-  restore_ops_conv2d (input, c_in, h, w, weight, bias, c_out, 3, 1, 1,
+  restore_ops_conv2d (ctx, input, c_in, h, w, weight, bias, c_out, 3, 1, 1,
                       RESTORE_ACT_ELU, b, col);
   g_assert_cmpmem (a, (gsize) c_out * h * w * 4, b, (gsize) c_out * h * w * 4);
-  restore_ops_set_threads (previous);
+  use_threads (previous);
 
   g_free (input);
   g_free (weight);
@@ -401,7 +417,7 @@ test_conv_threads (void)
     { "s2", 11, 6, 128, 96, 3, 2, 1, RESTORE_ACT_NONE },
     { "d4", 5, 4, 120, 128, 3, 1, 4, RESTORE_ACT_ELU },
   };
-  int previous = restore_ops_set_threads (3);
+  int previous = use_threads (3);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -414,8 +430,8 @@ test_conv_threads (void)
                         >, 64 * 1024);
       test_conv (&cases[i]);
     }
-  restore_ops_set_threads (previous);
-  g_assert_cmpint (restore_ops_get_threads (), ==, previous);
+  use_threads (previous);
+  g_assert_cmpint (restore_context_get_threads (ctx), ==, previous);
 }
 
 /* Bands have a fixed size, so the result is the same bit for bit with 1
@@ -430,7 +446,7 @@ test_conv_thread_independent (void)
     { "1x1", 16, 3, 300, 300, 1, 1, 1, RESTORE_ACT_NONE },
   };
   GRand *rand = g_rand_new_with_seed (31);
-  int    previous = restore_ops_get_threads ();
+  int    previous = restore_context_get_threads (ctx);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -447,11 +463,11 @@ test_conv_thread_independent (void)
       float *a = g_new (float, n_out);
       float *b = g_new (float, n_out);
 
-      restore_ops_set_threads (1);
-      restore_ops_conv2d (input, c->c_in, c->height, c->width, weight, bias, c->c_out,
+      use_threads (1);
+      restore_ops_conv2d (ctx, input, c->c_in, c->height, c->width, weight, bias, c->c_out,
                           c->kernel, c->stride, c->dilation, c->act, a, col);
-      restore_ops_set_threads (3);
-      restore_ops_conv2d (input, c->c_in, c->height, c->width, weight, bias, c->c_out,
+      use_threads (3);
+      restore_ops_conv2d (ctx, input, c->c_in, c->height, c->width, weight, bias, c->c_out,
                           c->kernel, c->stride, c->dilation, c->act, b, col);
       g_assert_cmpmem (a, n_out * sizeof (float), b, n_out * sizeof (float));
       g_free (input);
@@ -461,7 +477,58 @@ test_conv_thread_independent (void)
       g_free (a);
       g_free (b);
     }
-  restore_ops_set_threads (previous);
+  use_threads (previous);
+  g_rand_free (rand);
+}
+
+/* The im2col switch gives the same convolution by the other product, and
+ * each context counts its own convolutions only. */
+static void
+test_conv_context (void)
+{
+  GRand          *rand = g_rand_new_with_seed (77);
+  int             c_in = 16, c_out = 8, h = 40, w = 48;
+  gsize           n_out = (gsize) c_out * h * w;
+  float          *input = random_floats (rand, (gsize) c_in * h * w, 1.0);
+  float          *weight = random_floats (rand, (gsize) c_out * c_in * 9, 0.3);
+  float          *col = g_new (float, restore_ops_conv2d_col_floats (c_in, 3, 1, 1, h, w));
+  float          *a = g_new (float, n_out);
+  float          *b = g_new (float, n_out);
+  RestoreContext *wino = restore_context_new (2);
+  RestoreContext *plain = restore_context_new (1);
+  RestoreConvShape shapes[4];
+  double          macs = (double) c_out * c_in * 9 * h * w;
+
+  restore_context_set_conv (plain, RESTORE_CONV_IM2COL);
+  restore_ops_conv2d (wino, input, c_in, h, w, weight, NULL, c_out, 3, 1, 1,
+                      RESTORE_ACT_NONE, a, col);
+  restore_ops_conv2d (plain, input, c_in, h, w, weight, NULL, c_out, 3, 1, 1,
+                      RESTORE_ACT_NONE, b, col);
+  restore_ops_conv2d (plain, input, c_in, h, w, weight, NULL, c_out, 3, 1, 1,
+                      RESTORE_ACT_NONE, b, col);
+  g_assert_cmpfloat (normalised_error (a, b, n_out), <=, 1e-5);
+
+  /* Winograd does fewer multiply-adds than the m k n of the product */
+  g_assert_cmpint (restore_context_stats_get (wino, shapes, 4, NULL), ==, 1);
+  g_assert_cmpuint (shapes[0].calls, ==, 1);
+  g_assert_cmpint (shapes[0].m, ==, c_out);
+  g_assert_cmpint (shapes[0].k, ==, c_in * 9);
+  g_assert_cmpint (shapes[0].n, ==, h * w);
+  g_assert_cmpfloat (shapes[0].macs_done, <, 0.5 * macs);
+  g_assert_cmpint (restore_context_stats_get (plain, shapes, 4, NULL), ==, 1);
+  g_assert_cmpuint (shapes[0].calls, ==, 2);
+  g_assert_cmpfloat (shapes[0].macs_done, ==, 2 * macs);
+  restore_context_stats_reset (plain);
+  g_assert_cmpint (restore_context_stats_get (plain, NULL, 0, NULL), ==, 0);
+  g_assert_cmpint (restore_context_stats_get (wino, NULL, 0, NULL), ==, 1);
+
+  restore_context_free (wino);
+  restore_context_free (plain);
+  g_free (input);
+  g_free (weight);
+  g_free (col);
+  g_free (a);
+  g_free (b);
   g_rand_free (rand);
 }
 
@@ -489,13 +556,13 @@ test_perf (void)
     }
   for (int threads = 1; threads <= 2; threads++)
     {
-      int previous = restore_ops_set_threads (threads);
+      int previous = use_threads (threads);
 
-      restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
+      restore_ops_conv2d (ctx, input, c, h, w, weight, bias, c, 3, 1, 1,
                           RESTORE_ACT_RELU, out, band);
       t0 = g_get_monotonic_time ();
       for (int r = 0; r < reps; r++)
-        restore_ops_conv2d (input, c, h, w, weight, bias, c, 3, 1, 1,
+        restore_ops_conv2d (ctx, input, c, h, w, weight, bias, c, 3, 1, 1,
                             RESTORE_ACT_RELU, out, band);
       conv_s = (g_get_monotonic_time () - t0) / 1e6 / reps;
       t0 = g_get_monotonic_time ();
@@ -509,7 +576,7 @@ test_perf (void)
                                flops / conv_s / 1e9, conv_s * 1e3,
                                flops / gemm_s / 1e9, gemm_s * 1e3,
                                100.0 * gemm_s / conv_s, threads);
-      restore_ops_set_threads (previous);
+      use_threads (previous);
     }
 done:
   g_free (input);
@@ -526,13 +593,14 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  restore_ops_set_threads (1);
+  use_threads (1);
 
   for (gsize i = 0; i < G_N_ELEMENTS (conv_cases); i++)
     g_test_add_data_func (conv_cases[i].path, &conv_cases[i], test_conv);
   g_test_add_func ("/core/conv/reference-by-hand", test_conv_reference_by_hand);
   g_test_add_func ("/core/conv/threads", test_conv_threads);
   g_test_add_func ("/core/conv/thread-independent", test_conv_thread_independent);
+  g_test_add_func ("/core/conv/context", test_conv_context);
   g_test_add_func ("/core/ops/activations", test_activations);
   g_test_add_func ("/core/ops/gate", test_gate);
   g_test_add_func ("/core/ops/upsample2x", test_upsample);
@@ -540,5 +608,10 @@ main (int    argc,
   g_test_add_func ("/core/ops/push-pull-harmonic", test_push_pull_harmonic);
   g_test_add_func ("/core/ops/determinism", test_determinism);
   g_test_add_func ("/core/ops/perf", test_perf);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    restore_context_free (ctx);
+    return status;
+  }
 }

@@ -5,8 +5,8 @@
  * mask > 0, for the shipped models and the test models in tests/data,
  * random networks (plain and gated), and masks of every shape: thin lines,
  * dots, one blob, empty, full, touching the tile's borders, soft values.
- * Every sparse pass runs with the workspace filled with NaN first
- * (GIMP_RESTORE_POISON), so a stale value read at a needed pixel would
+ * Every sparse pass runs with the workspace filled with NaN first (the
+ * context's poison switch), so a stale value read at a needed pixel would
  * show.  Each case runs with the automatic switch to dense layers and
  * with RESTORE_SPARSE_ALWAYS (sparse at every level); the thin masks
  * must really skip work (fewer multiply-adds than the dense pass).
@@ -24,6 +24,9 @@
 /* relative to max (1, max |dense|): the sums run in another order
  * (im2col instead of Winograd) */
 #define SPARSE_TOLERANCE 1e-4
+
+/* Two threads, and every masked pass on a workspace poisoned first. */
+static RestoreContext *ctx = NULL;
 
 typedef enum
 {
@@ -134,7 +137,7 @@ static double
 macs_done (void)
 {
   static RestoreConvShape shapes[RESTORE_CONV_SHAPES_MAX];
-  int    n = restore_ops_conv_stats_get (shapes, RESTORE_CONV_SHAPES_MAX, NULL);
+  int    n = restore_context_stats_get (ctx, shapes, RESTORE_CONV_SHAPES_MAX, NULL);
   double total = 0.0;
 
   for (int i = 0; i < MIN (n, RESTORE_CONV_SHAPES_MAX); i++)
@@ -142,7 +145,8 @@ macs_done (void)
   return total;
 }
 
-static const char *const mode_names[] = { "default", "off", "auto", "always" };
+static const char *const mode_names[] = { "auto", "off", "always" };
+G_STATIC_ASSERT (G_N_ELEMENTS (mode_names) == RESTORE_SPARSE_COUNT);
 
 /* Dense vs masked forward of @model on one mask and tile size in sparse
  * @mode.  Returns the masked pass's multiply-adds over the dense pass's. */
@@ -168,19 +172,19 @@ check_one (RestoreModel      *model,
       /* a detector's input has no mask channel: RGB only, same planes */
       x = g_renew (float, x, 3 * plane);
     }
-  restore_ops_conv_stats_reset ();
-  g_assert_true (restore_model_forward (model, x, dense, w, h, &error));
+  restore_context_stats_reset (ctx);
+  g_assert_true (restore_model_forward (model, ctx, x, dense, w, h, &error));
   g_assert_no_error (error);
   dense_macs = macs_done ();
 
-  restore_model_set_sparse (model, mode);
+  restore_context_set_sparse (ctx, mode);
   for (gsize i = 0; i < out_c * plane; i++)
     sparse[i] = NAN;
-  restore_ops_conv_stats_reset ();
-  g_assert_true (restore_model_forward_masked (model, x, sparse, w, h, &error));
+  restore_context_stats_reset (ctx);
+  g_assert_true (restore_model_forward_masked (model, ctx, x, sparse, w, h, &error));
   g_assert_no_error (error);
   sparse_macs = macs_done ();
-  restore_model_set_sparse (model, RESTORE_SPARSE_DEFAULT);
+  restore_context_set_sparse (ctx, RESTORE_SPARSE_AUTO);
 
   for (gsize i = 0; i < out_c * plane; i++)
     {
@@ -375,7 +379,7 @@ test_conv_runs (gconstpointer data)
   for (gsize i = 0; i < c->c_out * plane; i++)
     out[i] = 1234.5f;
   col = g_new (float, restore_ops_conv2d_runs_col_floats (c->c_in, c->kernel, m, h, w));
-  restore_ops_conv2d_runs (input, c->c_in, h, w, c->up, weight, bias,
+  restore_ops_conv2d_runs (ctx, input, c->c_in, h, w, c->up, weight, bias,
                            c->c_out, c->groups, c->kernel, c->act, spans,
                            n_spans, out, col);
   for (gsize i = 0; i < c->c_out * plane; i++)
@@ -555,16 +559,18 @@ test_engine (void)
       }
   options.denoise = 0.3;
   options.sharpen = 0.3;
-  options.n_threads = 2;
   options.tile_size = 128;
+  options.context = ctx;
 
-  restore_model_set_sparse (model, RESTORE_SPARSE_OFF);
+  restore_context_set_sparse (ctx, RESTORE_SPARSE_OFF);
   g_assert_true (restore_run (&model, 1, &in, &mask, &out_dense, &options,
                               &error));
   g_assert_no_error (error);
-  for (int mode = RESTORE_SPARSE_AUTO; mode <= RESTORE_SPARSE_ALWAYS; mode++)
+  for (int mode = RESTORE_SPARSE_AUTO; mode < RESTORE_SPARSE_COUNT; mode++)
     {
-      restore_model_set_sparse (model, mode);
+      if (mode == RESTORE_SPARSE_OFF)
+        continue;
+      restore_context_set_sparse (ctx, mode);
       g_assert_true (restore_run (&model, 1, &in, &mask, &out_sparse,
                                   &options, &error));
       g_assert_no_error (error);
@@ -579,6 +585,7 @@ test_engine (void)
                       mode_names[mode], err);
       g_assert_cmpfloat (err, <=, 1e-4);
     }
+  restore_context_set_sparse (ctx, RESTORE_SPARSE_AUTO);
   restore_model_free (model);
   g_rand_free (rand);
   g_free (src);
@@ -629,14 +636,14 @@ test_flipped (void)
       for (int f = 0; f < n; f++)
         {
           mirror (x, xf, 4, w, h, f & 1, f & 2);
-          g_assert_true (restore_model_forward (model, xf, yf, w, h, &error));
+          g_assert_true (restore_model_forward (model, ctx, xf, yf, w, h, &error));
           g_assert_no_error (error);
           mirror (yf, back, 3, w, h, f & 1, f & 2);
           for (gsize i = 0; i < 3 * plane; i++)
             want[i] += back[i] / n;
         }
-      g_assert_true (restore_model_forward (model, x, y, w, h, &error));
-      g_assert_true (restore_model_forward_flipped (model, x, got, w, h, n, FALSE, &error));
+      g_assert_true (restore_model_forward (model, ctx, x, y, w, h, &error));
+      g_assert_true (restore_model_forward_flipped (model, ctx, x, got, w, h, n, FALSE, &error));
       g_assert_no_error (error);
       for (gsize i = 0; i < 3 * plane; i++)
         {
@@ -649,7 +656,7 @@ test_flipped (void)
       g_assert_cmpfloat (spread, >, 1e-3);
 
       /* the sparse decoder on each mirror image: equal where m > 0 */
-      g_assert_true (restore_model_forward_flipped (model, x, got, w, h, n, TRUE, &error));
+      g_assert_true (restore_model_forward_flipped (model, ctx, x, got, w, h, n, TRUE, &error));
       g_assert_no_error (error);
       err = 0.0;
       for (gsize i = 0; i < 3 * plane; i++)
@@ -658,7 +665,7 @@ test_flipped (void)
       g_assert_cmpfloat (err, <=, SPARSE_TOLERANCE);
     }
   /* one flip is the plain pass */
-  g_assert_true (restore_model_forward_flipped (model, x, got, w, h, 1, FALSE, &error));
+  g_assert_true (restore_model_forward_flipped (model, ctx, x, got, w, h, 1, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (got, sizeof (float) * 3 * plane, y, sizeof (float) * 3 * plane);
   restore_model_free (model);
@@ -748,10 +755,9 @@ main (int    argc,
     "tiny-detect.grst", "scratch.grst", "general.grst"
   };
 
-  /* before any thread starts: every masked pass on a poisoned workspace */
-  g_setenv ("GIMP_RESTORE_POISON", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
-  restore_ops_set_threads (2);
+  ctx = restore_context_new (2);
+  restore_context_set_poison (ctx, TRUE);
 
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
@@ -768,5 +774,10 @@ main (int    argc,
   g_test_add_func ("/core/sparse/flipped-engine", test_flipped_engine);
   for (gsize i = 0; i < G_N_ELEMENTS (runs_cases); i++)
     g_test_add_data_func (runs_cases[i].path, &runs_cases[i], test_conv_runs);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    restore_context_free (ctx);
+    return status;
+  }
 }

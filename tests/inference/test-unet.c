@@ -16,6 +16,9 @@
 #include "restore-unet.h"
 #include "grst-writer.h"
 
+/* The threads and scratch of the forward passes below. */
+static RestoreContext *ctx = NULL;
+
 #define PARITY_TOLERANCE     1e-4
 #define REFERENCE_FLOPS_MAX  1e9
 
@@ -112,7 +115,7 @@ check_vector (const char *vector_path,
   n_out = (gsize) out->dims[1] * h * w;
   y = g_new (float, n_out);
 
-  g_assert_true (restore_model_forward (model, in->data, y, w, h, &error));
+  g_assert_true (restore_model_forward (model, ctx, in->data, y, w, h, &error));
   g_assert_no_error (error);
   err = max_abs_error (y, out->data, n_out);
   g_test_message ("%s: %dx%d, optimised max abs error %.3g",
@@ -129,7 +132,7 @@ check_vector (const char *vector_path,
       goto done;
     }
   memset (y, 0, n_out * sizeof (float));
-  g_assert_true (restore_model_forward_reference (model, in->data, y, w, h,
+  g_assert_true (restore_model_forward_reference (model, ctx, in->data, y, w, h,
                                                   &error));
   g_assert_no_error (error);
   err = max_abs_error (y, out->data, n_out);
@@ -266,10 +269,10 @@ test_random_net (gconstpointer data)
   float         *ref = g_new (float, n);
   double         err, mag = 0.0;
 
-  g_assert_true (restore_model_forward (model, x, fast, c->width, c->height,
+  g_assert_true (restore_model_forward (model, ctx, x, fast, c->width, c->height,
                                         &error));
   g_assert_no_error (error);
-  g_assert_true (restore_model_forward_reference (model, x, ref, c->width,
+  g_assert_true (restore_model_forward_reference (model, ctx, x, ref, c->width,
                                                   c->height, &error));
   g_assert_no_error (error);
   err = max_abs_error (fast, ref, n);
@@ -297,9 +300,9 @@ test_determinism_and_growth (void)
   float         a[3 * 64], b[3 * 64];
   float        *big = g_new (float, 3 * 32 * 28);
 
-  g_assert_true (restore_model_forward (model, x_small, a, 8, 8, &error));
-  g_assert_true (restore_model_forward (model, x_big, big, 32, 28, &error));
-  g_assert_true (restore_model_forward (model, x_small, b, 8, 8, &error));
+  g_assert_true (restore_model_forward (model, ctx, x_small, a, 8, 8, &error));
+  g_assert_true (restore_model_forward (model, ctx, x_big, big, 32, 28, &error));
+  g_assert_true (restore_model_forward (model, ctx, x_small, b, 8, 8, &error));
   g_assert_no_error (error);
   g_assert_cmpmem (a, sizeof a, b, sizeof b);
 
@@ -316,11 +319,11 @@ test_bad_tile_size (void)
   GError       *error = NULL;
   float         x[4 * 6 * 8] = { 0 }, y[3 * 6 * 8];
 
-  g_assert_false (restore_model_forward (model, x, y, 8, 6, &error));
+  g_assert_false (restore_model_forward (model, ctx, x, y, 8, 6, &error));
   g_assert_error (error, RESTORE_MODEL_ERROR, RESTORE_MODEL_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "multiple of 4"));
   g_clear_error (&error);
-  g_assert_false (restore_model_forward (model, x, y, 0, 4, &error));
+  g_assert_false (restore_model_forward (model, ctx, x, y, 0, 4, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
   restore_model_free (model);
@@ -356,7 +359,7 @@ test_residual_identity (void)
     writer_fix_checksum (data, size);
     model = restore_model_load_from_data (data, size, &error);
     g_assert_no_error (error);
-    g_assert_true (restore_model_forward (model, x, y, 8, 8, &error));
+    g_assert_true (restore_model_forward (model, ctx, x, y, 8, 8, &error));
     for (int c = 0; c < 3; c++)
       for (int i = 0; i < 64; i++)
         g_assert_cmpfloat_with_epsilon (y[c * 64 + i], x[c * 64 + i] + b[c],
@@ -373,7 +376,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  restore_ops_set_threads (1);
+  ctx = restore_context_new (1);
 
   g_test_add_func ("/core/unet/parity-pytorch", test_parity_pytorch);
   for (gsize i = 0; i < G_N_ELEMENTS (net_cases); i++)
@@ -382,5 +385,10 @@ main (int    argc,
                    test_determinism_and_growth);
   g_test_add_func ("/core/unet/bad-tile-size", test_bad_tile_size);
   g_test_add_func ("/core/unet/residual-identity", test_residual_identity);
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    restore_context_free (ctx);
+    return status;
+  }
 }

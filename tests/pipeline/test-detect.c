@@ -954,7 +954,6 @@ test_registry (void)
   RestoreModel    *model, **models = NULL;
   GError          *error = NULL;
 
-  g_unsetenv (RESTORE_MODEL_PATH_ENV);
   registry = restore_registry_new (dirs);
   g_assert_cmpint (restore_registry_count_detectors (registry), ==, 1);
   g_assert_cmpstr (restore_registry_get_detector (registry, 0)->name, ==, "tiny-detect");

@@ -644,6 +644,103 @@ test_engine_tiny (void)
   restore_model_free (model);
 }
 
+/* One restore of the concurrency test: its own image, settings and
+ * result, the model shared. */
+typedef struct
+{
+  RestoreModel   *model;
+  RestoreImage    src;
+  RestoreMask     mask;
+  RestoreOptions  options;
+  RestoreImage    dst;
+  int             rounds;
+  gboolean        ok;
+} Job;
+
+static gpointer
+job_run (gpointer data)
+{
+  Job *job = data;
+
+  job->ok = TRUE;
+  for (int r = 0; r < job->rounds && job->ok; r++)
+    job->ok = restore_run (&job->model, 1, &job->src, &job->mask, &job->dst,
+                           &job->options, NULL);
+  return NULL;
+}
+
+/* Two restores at once on one model, with different threads, tile sizes,
+ * mirror images, post-processing and image layouts: each equals, bit for
+ * bit, the same restore run alone (core/ keeps no process-wide state; a
+ * model is only read, each run has its own context). */
+static void
+test_engine_concurrent (void)
+{
+  char         *path = g_build_filename (RESTORE_SOURCE_MODELS_DIR, "scratch.grst", NULL);
+  GError       *error = NULL;
+  RestoreModel *model = restore_model_load (path, &error);
+  Job           jobs[2];
+  RestoreImage  alone[2];
+  gsize         rowstride;
+  float        *m = make_mask (&rowstride);
+  GThread      *threads[2];
+
+  g_assert_no_error (error);
+  for (int k = 0; k < 2; k++)
+    {
+      Job *job = &jobs[k];
+
+      job->model = model;
+      job->src = make_image (k == 0 ? 3 : 4, 3 * k, 21 + k);
+      job->mask = (RestoreMask) { m, W, H, rowstride };
+      restore_options_init (&job->options);
+      job->dst = make_dst (job->src.channels, 3 * k);
+      job->rounds = 3;
+      alone[k] = make_dst (job->src.channels, 3 * k);
+    }
+  jobs[0].options.n_threads = 2;
+  jobs[0].options.denoise = 0.4;
+  jobs[0].options.flips = 4;
+  jobs[0].options.tile_size = 64;
+  jobs[1].options.n_threads = 1;
+  jobs[1].options.sharpen = 0.6;
+  jobs[1].options.flips = 1;
+
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_true (restore_run (&model, 1, &jobs[k].src, &jobs[k].mask, &alone[k],
+                                  &jobs[k].options, &error));
+      g_assert_no_error (error);
+      assert_outside_identical (&jobs[k].src, &alone[k], &jobs[k].mask);
+    }
+  /* the settings differ enough to give different pictures */
+  g_assert_true (memcmp (alone[0].data, alone[1].data, sizeof (float) * 3 * W) != 0);
+
+  for (int k = 0; k < 2; k++)
+    threads[k] = g_thread_new ("restore", job_run, &jobs[k]);
+  for (int k = 0; k < 2; k++)
+    g_thread_join (threads[k]);
+  for (int k = 0; k < 2; k++)
+    {
+      g_assert_true (jobs[k].ok);
+      for (int y = 0; y < H; y++)
+        g_assert_cmpmem (jobs[k].dst.data + y * jobs[k].dst.rowstride,
+                         sizeof (float) * W * jobs[k].dst.channels,
+                         alone[k].data + y * alone[k].rowstride,
+                         sizeof (float) * W * alone[k].channels);
+    }
+
+  for (int k = 0; k < 2; k++)
+    {
+      g_free (jobs[k].src.data);
+      g_free (jobs[k].dst.data);
+      g_free (alone[k].data);
+    }
+  g_free (m);
+  g_free (path);
+  restore_model_free (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -659,5 +756,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/engine/composite", test_engine_composite);
   g_test_add_func ("/pipeline/engine/tiny", test_engine_tiny);
   g_test_add_func ("/pipeline/engine/big-small-mask", test_engine_big_small_mask);
+  g_test_add_func ("/pipeline/engine/concurrent", test_engine_concurrent);
   return g_test_run ();
 }

@@ -72,7 +72,6 @@ test_registry_scan (void)
   GError          *error = NULL;
   int              n;
 
-  g_unsetenv (RESTORE_MODEL_PATH_ENV);
   write_model (a, "general.grst", "general", 0.0);
   write_model (a, "scratch.grst", "scratch", 3.0);
   write_model (a, "dust.grst", "dust", 1.5);
@@ -146,17 +145,21 @@ test_registry_scan (void)
   g_clear_error (&error);
   restore_registry_free (registry);
 
-  /* The environment's folders come first. */
-  g_setenv (RESTORE_MODEL_PATH_ENV, b, TRUE);
+  /* A search path's folders (restore_registry_default_dirs) come first. */
   {
-    const char *only_a[] = { a, NULL };
+    char           **b_first = restore_registry_default_dirs ("/nonexistent/bin", b);
+    GPtrArray       *list = g_ptr_array_new ();
 
-    registry = restore_registry_new (only_a);
+    g_ptr_array_add (list, b_first[0]);
+    g_ptr_array_add (list, a);
+    g_ptr_array_add (list, NULL);
+    registry = restore_registry_new ((const char *const *) list->pdata);
     g_assert_cmpfloat (restore_registry_lookup (registry, "scratch")->max_radius, ==, 6.0);
     g_assert_cmpint (restore_registry_count (registry), ==, 4);
     restore_registry_free (registry);
+    g_ptr_array_free (list, TRUE);
+    g_strfreev (b_first);
   }
-  g_unsetenv (RESTORE_MODEL_PATH_ENV);
 
   remove_dir (a);
   remove_dir (b);
@@ -174,7 +177,6 @@ test_registry_empty_and_single (void)
   GError          *error = NULL;
   int              n;
 
-  g_unsetenv (RESTORE_MODEL_PATH_ENV);
   registry = restore_registry_new (dirs);
   g_assert_cmpint (restore_registry_count (registry), ==, 0);
   n = restore_registry_load (registry, "", &models, &error);
@@ -196,7 +198,7 @@ test_registry_empty_and_single (void)
   free_models (models, n);
   restore_registry_free (registry);
 
-  /* NULL dirs: nothing but the environment. */
+  /* NULL dirs: nothing. */
   registry = restore_registry_new (NULL);
   g_assert_cmpint (restore_registry_count (registry), ==, 0);
   restore_registry_free (registry);
@@ -208,7 +210,7 @@ test_registry_empty_and_single (void)
 static void
 test_registry_default_dirs (void)
 {
-  char **dirs = restore_registry_default_dirs ("/opt/thing/bin");
+  char **dirs = restore_registry_default_dirs ("/opt/thing/bin", NULL);
   char  *here = g_strdup (g_test_get_dir (G_TEST_BUILT));
   char  *expect;
 
@@ -216,11 +218,20 @@ test_registry_default_dirs (void)
   g_assert_cmpstr (dirs[0], ==, "/opt/thing/bin/models");
   expect = g_build_filename ("/opt/thing/bin", "..", "share", "gimp-restore", "models", NULL);
   g_assert_cmpstr (dirs[1], ==, expect);
+  g_strfreev (dirs);
+
+  /* A search path comes first, its empty entries skipped. */
+  dirs = restore_registry_default_dirs ("/opt/thing/bin", ":/x/a::/x/b:");
+  g_assert_cmpint (g_strv_length (dirs), ==, 4);
+  g_assert_cmpstr (dirs[0], ==, "/x/a");
+  g_assert_cmpstr (dirs[1], ==, "/x/b");
+  g_assert_cmpstr (dirs[2], ==, "/opt/thing/bin/models");
+  g_assert_cmpstr (dirs[3], ==, expect);
   g_free (expect);
   g_strfreev (dirs);
 
   /* Run from the build folder (as this test is): the source weights/ too. */
-  dirs = restore_registry_default_dirs (here);
+  dirs = restore_registry_default_dirs (here, "");
   g_assert_cmpint (g_strv_length (dirs), ==, 3);
   g_assert_cmpstr (dirs[2], ==, RESTORE_SOURCE_MODELS_DIR);
   g_strfreev (dirs);
