@@ -104,7 +104,7 @@ double   restore_detect_threshold      (double sensitivity);
  * size and at half size, and each pixel takes max (p1, w p2), w from 0
  * where the picture around it (40 px) keeps the detail energy of a sharp
  * photo above half its resolution to 1 where it is as soft as a picture
- * enlarged twice (restore-softness.h); so a sharp photo
+ * enlarged twice (private/restore-softness.h); so a sharp photo
  * gets the full-size map and a soft scan the half-size one, for about
  * 1.25 times the time of scale 1.  Returns FALSE with @error set
  * (RESTORE_ERROR_INVALID for a bad argument or a model that is not a
