@@ -31,9 +31,8 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "weights", "recipe"))
-import detect  # noqa: E402
-import train  # noqa: E402
-from model import RestoreUNet  # noqa: E402
+from maps import logit_map  # noqa: E402
+from model import RestoreUNet, load_init  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "detect_eval", os.path.join(ROOT, "bench", "detect-eval.py"))
@@ -43,7 +42,7 @@ _spec.loader.exec_module(de)
 
 def network(spec):
     """The network of @spec ('A' or 'A+B+...', weights averaged)."""
-    loaded = [train.load_init(p) for p in spec.split("+")]
+    loaded = [load_init(p) for p in spec.split("+")]
     cfg = loaded[0][0]
     for c, _, _ in loaded[1:]:
         if c != cfg:
@@ -73,12 +72,12 @@ def maps(spec, seeds, cache):
     clean, got = [], {"photo": ([], []), "old look": ([], [])}
     for k, p in enumerate(de.held_out_images()):
         img = de.load_rgb(p)
-        clean.append(detect.logit_map(net, np.round(img * 255) / 255).ravel())
+        clean.append(logit_map(net, np.round(img * 255) / 255).ravel())
         for sd in seeds:
             for look, x, lab in de.damaged(img, k, sd):
                 x = np.round(np.clip(x, 0, 1) * 255) / 255   # what a file holds
                 wide = de.wide_pixels(lab)[0]
-                l = detect.logit_map(net, x)
+                l = logit_map(net, x)
                 # the damaged picture's defect pixels only: recall needs no more
                 got[look][0].append(l[lab > 0.5])
                 got[look][1].append(wide[lab > 0.5])

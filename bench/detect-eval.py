@@ -12,7 +12,7 @@ photos):
 * undamaged: the share of pixels the default selection (sensitivity,
   sizes and grow from the parameter table) marks; all of it is false;
 * with synthetic damage drawn by the training generator
-  (weights/recipe/detect.py render_damage: light and dark scratches, hairs,
+  (weights/recipe/defects.py render_damage: light and dark scratches, hairs,
   dust, cracks with soft edges) at fixed seeds, on the photo as it is and
   with an old look (toning, fading, blur, grain): precision and recall of
   defect pixels of the default selection (grown; with --pixels also the
@@ -41,17 +41,19 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = 3
 sys.path.insert(0, os.path.join(ROOT, "weights", "recipe"))
-import detect  # noqa: E402
+import defects  # noqa: E402
+import losses  # noqa: E402
+import oldlook  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from evalset import (MAX_SIDE, OLD_PHOTOS, OPENCV, SKIMAGE, eval_images,  # noqa: E402,F401
                      load_rgb, report, save_rgb)
 
 def held_out_images():
-    """The detector's and models' 13 held-out training photos (train.py's
+    """The detector's and models' 13 held-out training photos (data.py's
     split of weights/work/photos), to check a change without looking at
     the evaluation images."""
-    import train
-    return train.photo_split(os.path.join(ROOT, "weights", "work", "photos"))[1]
+    import data
+    return data.photo_split(os.path.join(ROOT, "weights", "work", "photos"))[1]
 
 
 def run_detect(args, image_path, mask_path, extra=()):
@@ -89,10 +91,10 @@ def damaged(img, k, seed):
         rng = np.random.default_rng([seed, k, 0 if cond == "photo" else 1])
         x = img
         if cond == "old look":
-            x = detect.old_look(rng, x)
-        x, label = detect.render_damage(rng, np.ascontiguousarray(x))
+            x = oldlook.old_look(rng, x)
+        x, label = defects.render_damage(rng, np.ascontiguousarray(x))
         if cond == "old look":
-            x = detect.grain(rng, x)
+            x = oldlook.grain(rng, x)
         out.append((cond, x, label))
     return out
 
@@ -111,7 +113,7 @@ def defect_widths(label):
     """Per pixel of the label, the width of its 8-connected defect."""
     lab = (label > 0.5).astype(np.uint8)
     n, comp = cv2.connectedComponents(lab, connectivity=8)
-    dist = detect.defect_distance(lab)
+    dist = losses.defect_distance(lab)
     width = np.zeros(n, np.float32)
     np.maximum.at(width, comp.ravel(), dist.ravel())
     width = 2 * width - 1

@@ -1,17 +1,22 @@
-"""gimp-restore: a broad damage generator for training the detector.
+"""gimp-restore: damage drawn into photos, for training the detector.
 
-render(rng, img) draws 1-30 defects into a crop, of every kind a print or a
-negative shows and at every contrast: scratches 1-12 px wide, long or
-short, curved or straight across the crop; hairs; dust specks and clusters;
-branching cracks; small spots.  Unlike detect.render_damage (light over
-dark most of the time, 55-100 % opacity, soft), the defect's tone does
-not depend on what lies under it (white over a white sky as well as over
-a shadow), half of the defects are fully opaque and half have crisp edges.
-Shapes come from masks.py (curves drawn at 4x, area-reduced).
+Two generators, each returning (damaged crop, label [H,W] 0/1):
 
-Label: a pixel the defect covers at least half of and changes visibly
-(by 2 % of the range in some channel), so the network is not asked to
-find what no one can see.
+render_damage(rng, img) draws 1-5 defects with the shapes of masks.py
+(scratches up to 6 px, hairs, dust, cracks; half softened), light or dark,
+mostly the opposite of what lies under them, 55-100 % opaque.
+
+render(rng, img) draws 1-30 defects, of every kind a print or a negative
+shows and at every contrast: scratches 1-12 px wide, long or short, curved
+or straight across the crop; hairs; dust specks and clusters; branching
+cracks; small spots.  Unlike render_damage, the defect's tone does not
+depend on what lies under it (white over a white sky as well as over a
+shadow), half of the defects are fully opaque and half have crisp edges.
+
+Shapes come from masks.py (curves drawn at 4x, area-reduced).  Label: a
+pixel a defect covers at least half of; for render, only where it also
+changes visibly (by 2 % of the range in some channel), so the network is
+not asked to find what no one can see.
 """
 import math
 
@@ -23,6 +28,63 @@ import masks
 LABEL_COVERAGE = 0.5
 VISIBLE = 0.02
 
+
+# --- render_damage -------------------------------------------------------
+
+THIN_KINDS = [(masks.scratch, 0.40), (masks.hair, 0.15), (masks.dust, 0.30), (masks.crack, 0.15)]
+
+
+def defect_coverage(rng, h, w, wide=0.0):
+    """One defect's anti-aliased coverage [H,W] 0..1, drawn as masks.py does
+    (4x supersampling, area down-sampling); @wide of the scratches are 3.5-8
+    px wide instead of 1-6 (broad strokes that look like a twig or a wire
+    until one sees that they cross everything)."""
+    fn = masks.pick(rng, THIN_KINDS)
+    c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
+    if fn is masks.scratch:
+        if wide and rng.random() < wide:
+            fn(rng, c, h, w, wmax=8.0, wmin=3.5)
+        else:
+            fn(rng, c, h, w, wmax=6.0)
+    else:
+        fn(rng, c, h, w)
+    a = cv2.resize(c, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    if rng.random() < 0.5:   # softer edges
+        a = cv2.GaussianBlur(a, (0, 0), rng.uniform(0.3, 0.8))
+    return a
+
+
+def render_damage(rng, img, wide=0.0):
+    """Draws 1-5 defects into img [H,W,3]; returns (damaged, label [H,W] 0/1).
+    @wide: defect_coverage()'s share of broad scratches."""
+    h, w = img.shape[:2]
+    out = img.copy()
+    label = np.zeros((h, w), np.float32)
+    lum = img @ np.array([0.299, 0.587, 0.114], np.float32)
+    gray = float(np.ptp(img - lum[..., None])) < 0.02
+    for _ in range(int(rng.integers(1, 6))):
+        a = defect_coverage(rng, h, w, wide)
+        if a.max() < LABEL_COVERAGE:
+            continue
+        under = float((lum * a).sum() / max(a.sum(), 1e-6))
+        light = (under < 0.55) if rng.random() < 0.8 else (rng.random() < 0.6)
+        if light:
+            v = rng.uniform(0.72, 1.0)
+        else:
+            v = rng.uniform(0.0, 0.28)
+        colour = np.full(3, v, np.float32)
+        if not gray and rng.random() < 0.3:
+            colour = np.clip(colour + rng.normal(0, 0.04, 3), 0, 1).astype(np.float32)
+        opacity = rng.uniform(0.55, 1.0)
+        k = (a * opacity)[..., None]
+        # a little texture inside the defect
+        tex = rng.normal(0, 0.03, (h, w, 1)).astype(np.float32)
+        out = out * (1 - k) + np.clip(colour + tex, 0, 1) * k
+        label = np.maximum(label, (a >= LABEL_COVERAGE).astype(np.float32))
+    return np.clip(out, 0, 1).astype(np.float32), label
+
+
+# --- render (broad damage) -----------------------------------------------
 
 def _line(rng, c, h, w, wmax=4.0):
     """A straight line across most of the crop, 1-@wmax px (a film-transport

@@ -43,8 +43,8 @@ def held_out_photos(set_name, side=600, work=os.path.join(HERE, "..", "work")):
     seeded by its index: yields (rgb [h, w, 3] 0..1, mask [h, w] 0..1)."""
     sys.path.insert(0, os.path.join(HERE, "..", "..", "bench"))
     import quality
-    import train
-    _, val = train.load_photos(os.path.join(work, "photos"))
+    import data
+    _, val = data.load_photos(os.path.join(work, "photos"))
     for i, im in enumerate(val):
         h, w = im.shape[:2]
         s = side / max(h, w)

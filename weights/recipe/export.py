@@ -8,22 +8,37 @@
   export.py verify MODEL[:VECTOR] ...    re-check written files
   export.py summary CKPT       training figures for the model cards
 
-Every written file is read back: checksum, metadata, tensors, and the
-forward pass of the re-read weights must reproduce the vector output.
+The one writer of model files, for both tasks: the inpainting models (this
+command) and the damage detector (detect.py export and tiny call
+export_detector and tiny_detector).  A detector (in_channels 3) gets
+restore.task "detect" and unet.output; its parity vector is a photo crop
+with damage drawn in (defects.render_damage), without a mask.  Every written
+file is read back: checksum, metadata, tensors, and the forward pass of the
+re-read weights must reproduce the vector output.
 """
 import argparse
+import math
 import os
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import defects  # noqa: E402
 import grst  # noqa: E402
-from model import NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file, make_input  # noqa: E402
+import maps  # noqa: E402
+from model import (DETECT_CONFIG, NORM_OFFSET, NORM_SCALE, RestoreUNet, from_file,  # noqa: E402
+                   make_input, shift_logit, to_input)
 
 VECTOR_SIZE = 64
 PROJECT_LICENSE = "GPL-3.0-or-later"
+
+
+def is_detector(model):
+    """Whether @model is a damage detector: RGB in, no mask."""
+    return model.in_channels == 3
 
 
 def default_receptive_field(model, cap=None):
@@ -36,19 +51,29 @@ def default_receptive_field(model, cap=None):
 
 def model_metadata(model, name, description, license_, training,
                    receptive_field, max_radius=None, flips=None, flips_radius=None):
+    """The metadata of core/restore-file.h for @model, in the order the
+    shipped files hold it."""
     md = [
         ("general.architecture", grst.string("unet")),
         ("general.name", grst.string(name)),
         ("general.description", grst.string(description)),
         ("general.license", grst.string(license_)),
         ("general.training", grst.string(training)),
-        ("unet.in_channels", grst.u32(4)),
-        ("unet.out_channels", grst.u32(3)),
+    ]
+    if is_detector(model):
+        md.append(("restore.task", grst.string("detect")))
+    md += [
+        ("unet.in_channels", grst.u32(model.in_channels)),
+        ("unet.out_channels", grst.u32(model.out_channels)),
         ("unet.channels", grst.u32_array(model.channels)),
         ("unet.dilations", grst.u32_array(model.dilations)),
         ("unet.gated", grst.u32(1 if model.gated else 0)),
         ("unet.activation", grst.string(model.activation)),
         ("unet.residual", grst.u32(1 if model.residual else 0)),
+    ]
+    if is_detector(model):
+        md.append(("unet.output", grst.string(model.output)))
+    md += [
         ("unet.receptive_field", grst.u32(receptive_field)),
         ("norm.scale", grst.f32(NORM_SCALE)),
         ("norm.offset", grst.f32(NORM_OFFSET)),
@@ -112,10 +137,22 @@ def vector_mask(seed, size=VECTOR_SIZE):
 
 
 def vector_input(seed=1, picture=None):
+    """An inpainting model's vector input: @picture (default
+    synthetic_picture(@seed)) with vector_mask(@seed)."""
     rgb = synthetic_picture(seed) if picture is None else picture
     mask = vector_mask(seed)
     x = make_input(torch.from_numpy(rgb)[None], torch.from_numpy(mask)[None])
     return x.contiguous()
+
+
+def damaged_picture(seed, photo=None):
+    """A detector's vector picture [3,64,64] 0..1: a crop of @photo
+    (load_picture; else synthetic_picture(@seed)) with defects.render_damage's
+    damage drawn in at @seed."""
+    rng = np.random.default_rng(seed)
+    pic = synthetic_picture(seed) if photo is None else load_picture(photo)
+    img, _ = defects.render_damage(rng, np.ascontiguousarray(pic.transpose(1, 2, 0)))
+    return img.transpose(2, 0, 1)
 
 
 def write_vector(model, name, path, x):
@@ -129,11 +166,15 @@ def write_vector(model, name, path, x):
     return y
 
 
-def verify(model_path, vector_path=None):
+def verify(model_path, vector_path=None, task=None):
     """Re-reads the files, rebuilds the model from the file alone and checks
     tensors and, when given, the vector.  Raises on any mismatch.  A lone
-    test-vector file gets its structure checked (input/output shapes)."""
+    test-vector file gets its structure checked (input/output shapes).
+    @task "detect": the file must be a detector."""
     meta, tensors = grst.read(model_path)
+    if task == "detect" and (meta.get("restore.task") != "detect"
+                             or meta.get("unet.output") != "sigmoid"):
+        raise ValueError("%s: not a detector" % model_path)
     if meta.get("general.architecture") == "test-vector" and vector_path is None:
         check_vector(model_path, meta, tensors)
         return meta, None
@@ -151,6 +192,9 @@ def verify(model_path, vector_path=None):
         if vmeta.get("general.architecture") != "test-vector" or \
                 vmeta.get("vector.model") != meta["general.name"]:
             raise ValueError("bad vector metadata")
+        i, o = vt["input"].shape, vt["output"].shape
+        if i[1] != m.in_channels or o[1] != m.out_channels:
+            raise ValueError("vector shapes %r %r" % (i, o))
         m.eval()
         with torch.no_grad():
             y = m(torch.from_numpy(vt["input"])).numpy()
@@ -162,33 +206,45 @@ def verify(model_path, vector_path=None):
 
 def check_vector(path, meta, tensors):
     """Structure of a test-vector file: vector.model, input [1,4,H,W] and
-    output [1,3,H,W] with the same H and W."""
+    output [1,3,H,W] (an inpainting model's) or input [1,3,H,W] and output
+    [1,1,H,W] (a detector's) with the same H and W."""
     if not meta.get("vector.model"):
         raise ValueError("%s: missing vector.model" % path)
     if set(tensors) != {"input", "output"}:
         raise ValueError("%s: tensors must be input and output" % path)
     i, o = tensors["input"].shape, tensors["output"].shape
-    if len(i) != 4 or len(o) != 4 or i[:2] != (1, 4) or o[:2] != (1, 3) or i[2:] != o[2:]:
+    if (len(i) != 4 or len(o) != 4 or (i[:2], o[:2]) not in (((1, 4), (1, 3)), ((1, 3), (1, 1)))
+            or i[2:] != o[2:]):
         raise ValueError("%s: bad shapes %r %r" % (path, i, o))
 
 
 def export_model(model, path, name, description, license_, training,
                  receptive_field, max_radius=None, vector_path=None, picture=None,
                  flips=None, flips_radius=None):
+    """Writes @model to @path and, with @vector_path, its parity vector on
+    @picture [3,H,W] 0..1 (an inpainting model: default synthetic, with
+    vector_mask; a detector: the picture as it is, default
+    damaged_picture(1)); then verify()."""
     model = model.float().eval()
     md = model_metadata(model, name, description, license_, training,
                         receptive_field, max_radius, flips, flips_radius)
     size = grst.write(path, md, model_tensors(model))
     if vector_path:
-        write_vector(model, name, vector_path, vector_input(1, picture))
+        if is_detector(model):
+            pic = damaged_picture(1) if picture is None else picture
+            x = to_input(torch.from_numpy(pic)[None]).contiguous()
+        else:
+            x = vector_input(1, picture)
+        write_vector(model, name, vector_path, x)
     meta, err = verify(path, vector_path)
     print("wrote %s (%d bytes, %d params, receptive_field %d)%s" % (
         path, size, sum(p.numel() for p in model.parameters()), receptive_field,
         "" if err is None else ", vector %s max err %.2g" % (vector_path, err)))
 
 
-def cmd_tiny(args):
-    os.makedirs(args.outdir, exist_ok=True)
+def tiny_inpainting(outdir):
+    """The random-init inpainting test models and their vectors (C tests)."""
+    os.makedirs(outdir, exist_ok=True)
     specs = [("tiny-plain", dict(channels=(8, 16, 32), dilations=(), gated=False,
                                   activation="leaky_relu", residual=False), 11),
              ("tiny-gated", dict(channels=(8, 16, 32), dilations=(2,), gated=True,
@@ -211,12 +267,29 @@ def cmd_tiny(args):
                 if k.endswith(".bias"):
                     p.uniform_(-0.1, 0.1)
             model.out.conv.weight.normal_(0, 0.1)
-        export_model(model, os.path.join(args.outdir, name + ".grst"), name,
+        export_model(model, os.path.join(outdir, name + ".grst"), name,
                      "Random-init %s test model (not trained)" % name,
                      "CC0-1.0", "untrained: random initialisation, seed %d" % seed,
                      default_receptive_field(model),
                      max_radius=3.0 if name == "tiny-plain" else None,
-                     vector_path=os.path.join(args.outdir, name + "-vector.grst"))
+                     vector_path=os.path.join(outdir, name + "-vector.grst"))
+
+
+def tiny_detector(outdir):
+    """The random-init tiny-detect test model and its vector (C tests)."""
+    os.makedirs(outdir, exist_ok=True)
+    torch.manual_seed(14)
+    model = RestoreUNet(**dict(DETECT_CONFIG, channels=[8, 16, 32]))
+    with torch.no_grad():
+        for k, p in model.named_parameters():
+            if k.endswith(".bias"):
+                p.uniform_(-0.1, 0.1)
+        model.out.conv.weight.normal_(0, 0.3)
+    export_model(model, os.path.join(outdir, "tiny-detect.grst"), "tiny-detect",
+                 "Random-init tiny-detect test model (not trained)", "CC0-1.0",
+                 "untrained: random initialisation, seed 14", default_receptive_field(model),
+                 vector_path=os.path.join(outdir, "tiny-detect-vector.grst"),
+                 picture=damaged_picture(3))
 
 
 def load_picture(path, seed=1):
@@ -262,6 +335,43 @@ def cmd_ckpt(args):
     export_model(model, args.out, name, info.get("description", name),
                  info.get("license", PROJECT_LICENSE), training.strip(), rf,
                  max_radius, args.vector, picture, flips, flips_radius)
+
+
+def export_detector(ckpt, out, vector=None, photo=None, receptive_field=None, raw=False,
+                    flips=1, fp_target=None, logit_shift=0.0, work=None):
+    """A detector checkpoint @ckpt (its EMA weights; @raw: the raw ones) as
+    the model file @out and, with @vector, its parity vector on
+    damaged_picture(5, @photo).  @fp_target: the output bias moves so that
+    p = 0.5 marks that share of the undamaged held-out pixels of @work
+    (maps.calibrate); @logit_shift is added to the output logit after that
+    (the file's sensitivity 0.5 is the network's 0.5 + X / 10)."""
+    ck = torch.load(ckpt, map_location="cpu")
+    model = RestoreUNet(**ck["config"])
+    model.load_state_dict(ck["model"] if raw else ck["ema"])
+    info = ck["export"]
+    training = info["training"] + " Steps %d." % ck["step"]
+    if fp_target:
+        # the head's bias moves so that p = 0.5 (sensitivity 0.5) is the
+        # calibrated operating point
+        shift, t = maps.calibrate(model, work, fp_target)
+        shift_logit((model,), -shift)
+        training += (" Output calibrated on the held-out photos: p = 0.5 where the raw "
+                     "network gave %.4f (%.3g%% of undamaged pixels above it)."
+                     % (t, 100 * fp_target))
+    if logit_shift:
+        # sensitivity 0.5 of the exported file = sensitivity 0.5 + shift / 10
+        # of the raw network (the core's threshold is 1 / (1 + exp (10 (s - 0.5))))
+        shift_logit((model,), logit_shift)
+        training += (" Output logit shifted by %+g (p = 0.5 where the raw network gave "
+                     "%.4f)." % (logit_shift, 1 / (1 + math.exp(logit_shift))))
+    if ck.get("val"):
+        training += (" Held-out crops at p >= 0.5: precision %.3f, recall %.3f, "
+                     "false positives %.3f%% of clean pixels." % (
+                         ck["val"][0], ck["val"][1], 100 * ck["val"][2]))
+    export_model(model, out, info["name"], info["description"], info["license"],
+                 training, receptive_field or default_receptive_field(model),
+                 vector_path=vector, picture=damaged_picture(5, photo) if vector else None,
+                 flips=flips)
 
 
 def cmd_summary(args):
@@ -326,7 +436,7 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.cmd == "tiny":
-        cmd_tiny(args)
+        tiny_inpainting(args.outdir)
     elif args.cmd == "verify":
         for pair in args.pairs:
             mp, _, vp = pair.partition(":")

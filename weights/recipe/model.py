@@ -7,6 +7,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import grst
+
 ACTIVATIONS = ("relu", "leaky_relu", "elu")
 PREFILLS = ("none", "pushpull", "harmonic")
 # red-black relaxation sweeps per pyramid level of the "harmonic" pre-fill
@@ -17,6 +19,11 @@ MAX_SWEEPS = 64
 OUTPUTS = ("none", "sigmoid")
 NORM_SCALE = 2.0
 NORM_OFFSET = -1.0
+# the damage detector's network (detect.py train's --channels and --dilations
+# replace its levels and middle layers)
+DETECT_CONFIG = dict(channels=[8, 16, 32, 64], dilations=[], gated=False,
+                     activation="leaky_relu", residual=False, prefill="none",
+                     in_channels=3, out_channels=1, output="sigmoid")
 
 
 class _Layer(nn.Module):
@@ -300,6 +307,20 @@ def make_input(rgb, mask):
     return torch.cat([x, mask], dim=1)
 
 
+def to_input(rgb):
+    """rgb [N,3,H,W] 0..1 -> the detector's input (the C core's
+    restore_tile_fill_rgb)."""
+    return rgb * NORM_SCALE + NORM_OFFSET
+
+
+def shift_logit(nets, shift):
+    """Adds @shift to the output logit of each network in @nets (its final
+    bias): a detector's operating point."""
+    with torch.no_grad():
+        for net in nets:
+            net.out.conv.bias += shift
+
+
 def to_pixels(y):
     return ((y - NORM_OFFSET) / NORM_SCALE).clamp(0.0, 1.0)
 
@@ -318,3 +339,23 @@ def forward_flipped(net, x, flips=1):
         turn = (lambda z: z.transpose(2, 3)) if f & 4 else (lambda z: z)
         y = y + turn(net(turn(x).flip(dims)).flip(dims))
     return y / flips
+
+
+def load_init(path):
+    """Weights to start from or to run: a training checkpoint (its EMA
+    weights) or an exported model file (weights/NAME.grst), so that
+    fine-tuning can go on from a shipped model when the checkpoints are gone.
+    Returns (network config, state dict, description)."""
+    if path.endswith(".grst"):
+        m = from_file(*grst.read(path))
+        return m.config(), m.state_dict(), "weights of the exported model %s" % path
+    ck = torch.load(path, map_location="cpu")
+    return ck["config"], ck["ema"], "EMA weights of %s (step %d)" % (path, ck["step"])
+
+
+def load_network(path):
+    """The load_init(@path) weights in their network, in eval mode."""
+    cfg, state, _ = load_init(path)
+    net = RestoreUNet(**cfg)
+    net.load_state_dict(state)
+    return net.eval()

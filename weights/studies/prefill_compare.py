@@ -33,7 +33,6 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "recipe"))  # the recipe's modules
 import model as M  # noqa: E402
-import train  # noqa: E402
 from evaluate import held_out_photos, psnr  # noqa: E402
 
 
@@ -66,7 +65,7 @@ def main():
     paths = [p for p in args.model.split(",") if p]
     names = [os.path.basename(p) for p in paths]
     for path, name in zip(paths, names):
-        net = train.load_network(path)
+        net = M.load_network(path)
         # the path as given where two files share a name
         nets.append((name if names.count(name) == 1 else path, net.prefill, net))
     rows = {}

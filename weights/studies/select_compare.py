@@ -33,8 +33,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "recipe"))  # the recipe's modules
-import detect  # noqa: E402
-import train  # noqa: E402
+from maps import probability  # noqa: E402
+from model import load_network  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "detect_eval", os.path.join(ROOT, "bench", "detect-eval.py"))
@@ -87,9 +87,9 @@ def maps(model):
     out = []
     for k, path in enumerate(detect_eval.held_out_images()):
         img = as_8bit(detect_eval.load_rgb(path))
-        cases = [(look, detect.probability(model, as_8bit(x)), label)
+        cases = [(look, probability(model, as_8bit(x)), label)
                  for look, x, label in detect_eval.damaged(img, k, 0)]
-        out.append((detect.probability(model, img), cases))
+        out.append((probability(model, img), cases))
     return out
 
 
@@ -114,7 +114,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = train.load_network(args.detector)
+    model = load_network(args.detector)
     data = maps(model)
     print("| rule | undamaged selected | recall photo | recall old look |")
     print("|---|---:|---:|---:|")
