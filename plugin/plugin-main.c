@@ -205,7 +205,7 @@ run_detect (gint             nparams,
                      _("%s takes %d arguments, got %d."), PROC_DETECT, 5, nparams);
       else
         {
-          settings.sensitivity = param[3].data.d_float;
+          settings.options.sensitivity = param[3].data.d_float;
           settings.operation = param[4].data.d_int32;
           ui_detect_settings_check (&settings, &error);
         }
@@ -312,8 +312,8 @@ run (const gchar      *name,
                  param[3 + RESTORE_PARAM_MODEL].data.d_string
                    ? param[3 + RESTORE_PARAM_MODEL].data.d_string : "",
                  sizeof (settings.model));
-      settings.denoise = param[3 + RESTORE_PARAM_DENOISE].data.d_float;
-      settings.sharpen = param[3 + RESTORE_PARAM_SHARPEN].data.d_float;
+      settings.options.denoise = param[3 + RESTORE_PARAM_DENOISE].data.d_float;
+      settings.options.sharpen = param[3 + RESTORE_PARAM_SHARPEN].data.d_float;
       break;
 
     case GIMP_RUN_WITH_LAST_VALS:
@@ -344,7 +344,7 @@ run (const gchar      *name,
   if (error == NULL)
     {
       layer = plugin_apply_run (image_ID, drawable_ID, settings.model,
-                                settings.denoise, settings.sharpen, &error);
+                                settings.options.denoise, settings.options.sharpen, &error);
       if (layer != -1)
         {
           if (run_mode != GIMP_RUN_NONINTERACTIVE)

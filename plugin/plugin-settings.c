@@ -3,8 +3,7 @@
  * Stored with gimp_set_data() under "plug-in-restore" as a versioned blob:
  *   u32 version, then the fields of that version.
  * Version 1: char model[128], double denoise, double sharpen.
- * A blob of an unknown (newer) version or wrong size is ignored; a future
- * version 2 reads version 1 blobs through settings_migrate().
+ * A blob of an unknown (newer) version or wrong size is ignored.
  *
  * Detect Damage's values are stored under "plug-in-restore-detect"
  * the same way.  Version 2: double sensitivity, int operation, min_size,
@@ -24,26 +23,34 @@
 
 #define SETTINGS_KEY "plug-in-restore"
 
+/* The stored layouts, independent of the structs the dialogs use. */
 typedef struct
 {
-  guint32           version;
-  UiRestoreSettings v1;
+  guint32 version;
+  char    model[UI_MODEL_NAME_MAX];
+  double  denoise, sharpen;
 } SettingsBlob;
 
-/* Brings a blob of an older version up to the current one. */
-static gboolean
-settings_migrate (const SettingsBlob *blob,
-                  gint                size,
-                  UiRestoreSettings  *settings)
+#define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
+#define DETECT_SETTINGS_VERSION 2
+
+typedef struct
 {
-  if (blob->version == 1 && size == (gint) sizeof (SettingsBlob))
-    {
-      *settings = blob->v1;
-      settings->model[UI_MODEL_NAME_MAX - 1] = '\0';
-      return TRUE;
-    }
-  return FALSE;
-}
+  guint32 version;
+  double  sensitivity;
+  int     operation, min_size, max_size, grow, scale;
+} DetectSettingsBlob;
+
+/* Version 1's fields (before scale). */
+typedef struct
+{
+  guint32 version;
+  double  sensitivity;
+  int     operation, min_size, max_size, grow;
+} DetectSettingsBlob1;
+
+/* The blob's size tells the versions apart. */
+G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
 
 gboolean
 plugin_settings_load (UiRestoreSettings *settings)
@@ -53,11 +60,15 @@ plugin_settings_load (UiRestoreSettings *settings)
   UiRestoreSettings loaded;
 
   ui_restore_settings_defaults (settings);
-  if (size <= 0 || size > (gint) sizeof (blob))
-    return FALSE;
   memset (&blob, 0, sizeof (blob));
-  if (! gimp_get_data (SETTINGS_KEY, &blob) || ! settings_migrate (&blob, size, &loaded))
+  /* a future version 2 would read version 1 blobs here too */
+  if (size != (gint) sizeof (blob) || ! gimp_get_data (SETTINGS_KEY, &blob)
+      || blob.version != PLUGIN_SETTINGS_VERSION)
     return FALSE;
+  loaded = *settings;
+  g_strlcpy (loaded.model, blob.model, sizeof (loaded.model));
+  loaded.options.denoise = blob.denoise;
+  loaded.options.sharpen = blob.sharpen;
   if (! ui_restore_settings_check (&loaded, NULL))
     return FALSE;
   *settings = loaded;
@@ -71,29 +82,11 @@ plugin_settings_save (const UiRestoreSettings *settings)
 
   memset (&blob, 0, sizeof (blob));
   blob.version = PLUGIN_SETTINGS_VERSION;
-  blob.v1 = *settings;
+  g_strlcpy (blob.model, settings->model, sizeof (blob.model));
+  blob.denoise = settings->options.denoise;
+  blob.sharpen = settings->options.sharpen;
   gimp_set_data (SETTINGS_KEY, &blob, sizeof (blob));
 }
-
-#define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
-#define DETECT_SETTINGS_VERSION 2
-
-typedef struct
-{
-  guint32          version;
-  UiDetectSettings v;
-} DetectSettingsBlob;
-
-/* Version 1's fields (before scale). */
-typedef struct
-{
-  guint32 version;
-  double  sensitivity;
-  int     operation, min_size, max_size, grow;
-} DetectSettingsBlob1;
-
-/* The blob's size tells the versions apart. */
-G_STATIC_ASSERT (sizeof (DetectSettingsBlob) != sizeof (DetectSettingsBlob1));
 
 gboolean
 plugin_detect_settings_load (UiDetectSettings *settings)
@@ -109,15 +102,22 @@ plugin_detect_settings_load (UiDetectSettings *settings)
   memset (&old, 0, sizeof (old));
   if (size == (gint) sizeof (blob) && gimp_get_data (DETECT_SETTINGS_KEY, &blob)
       && blob.version == DETECT_SETTINGS_VERSION)
-    s = blob.v;
+    {
+      s.options.sensitivity = blob.sensitivity;
+      s.operation = blob.operation;
+      s.options.min_size = blob.min_size;
+      s.options.max_size = blob.max_size;
+      s.options.grow = blob.grow;
+      s.options.scale = blob.scale;
+    }
   else if (size == (gint) sizeof (old) && gimp_get_data (DETECT_SETTINGS_KEY, &old)
            && old.version == 1)
     {
-      s.sensitivity = old.sensitivity;
+      s.options.sensitivity = old.sensitivity;
       s.operation = old.operation;
-      s.min_size = old.min_size;
-      s.max_size = old.max_size;
-      s.grow = old.grow;
+      s.options.min_size = old.min_size;
+      s.options.max_size = old.max_size;
+      s.options.grow = old.grow;
     }
   else
     return FALSE;
@@ -134,6 +134,11 @@ plugin_detect_settings_save (const UiDetectSettings *settings)
 
   memset (&blob, 0, sizeof (blob));
   blob.version = DETECT_SETTINGS_VERSION;
-  blob.v = *settings;
+  blob.sensitivity = settings->options.sensitivity;
+  blob.operation = settings->operation;
+  blob.min_size = settings->options.min_size;
+  blob.max_size = settings->options.max_size;
+  blob.grow = settings->options.grow;
+  blob.scale = settings->options.scale;
   gimp_set_data (DETECT_SETTINGS_KEY, &blob, sizeof (blob));
 }

@@ -127,6 +127,77 @@ one_drawable (GimpDrawable **drawables,
   return drawable;
 }
 
+/* The parameters @ids (@n of @table) that have a field in @options, from
+ * @config into @options; FALSE with @error set for a value out of range. */
+static gboolean
+config_to_options (GimpProcedureConfig    *config,
+                   const RestoreParamSpec *table,
+                   const int              *ids,
+                   int                     n,
+                   gpointer                options,
+                   GError                **error)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const RestoreParamSpec *spec = &table[ids[i]];
+      double                  value;
+
+      if (spec->offset < 0)
+        continue;
+      if (spec->type == RESTORE_PARAM_TYPE_INT)
+        {
+          gint v;
+
+          g_object_get (config, spec->name, &v, NULL);
+          value = v;
+        }
+      else
+        g_object_get (config, spec->name, &value, NULL);
+      if (! restore_param_set (spec, options, value, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The same parameters from @options back into @config (the last values). */
+static void
+options_to_config (const RestoreParamSpec *table,
+                   const int              *ids,
+                   int                     n,
+                   gconstpointer           options,
+                   GimpProcedureConfig    *config)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const RestoreParamSpec *spec = &table[ids[i]];
+      double                  value;
+
+      if (spec->offset < 0)
+        continue;
+      value = restore_param_get (spec, options);
+      if (spec->type == RESTORE_PARAM_TYPE_INT)
+        g_object_set (config, spec->name, (gint) value, NULL);
+      else
+        g_object_set (config, spec->name, value, NULL);
+    }
+}
+
+/* plug-in-restore's arguments after the drawables: the whole table. */
+static const int restore_args[] = {
+  RESTORE_PARAM_MODEL, RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (restore_args) == RESTORE_PARAM_COUNT);
+
+/* plug-in-restore-detect's arguments, then the dialog's own settings,
+ * kept in the config as auxiliary arguments. */
+static const int detect_args[] = {
+  RESTORE_DETECT_PARAM_SENSITIVITY, RESTORE_DETECT_PARAM_OPERATION
+};
+static const int detect_aux[] = {
+  RESTORE_DETECT_PARAM_MIN_SIZE, RESTORE_DETECT_PARAM_MAX_SIZE, RESTORE_DETECT_PARAM_GROW,
+  RESTORE_DETECT_PARAM_SCALE
+};
+
 static GimpValueArray *
 run_restore (GimpProcedure        *procedure,
              GimpRunMode           run_mode,
@@ -148,14 +219,12 @@ run_restore (GimpProcedure        *procedure,
     return return_error (procedure, error);
 
   ui_restore_settings_defaults (&settings);
-  g_object_get (config,
-                restore_params[RESTORE_PARAM_MODEL].name, &model,
-                restore_params[RESTORE_PARAM_DENOISE].name, &settings.denoise,
-                restore_params[RESTORE_PARAM_SHARPEN].name, &settings.sharpen,
-                NULL);
+  g_object_get (config, restore_params[RESTORE_PARAM_MODEL].name, &model, NULL);
   g_strlcpy (settings.model, model ? model : "", sizeof (settings.model));
   g_free (model);
-  if (! ui_restore_settings_check (&settings, &error))
+  if (! config_to_options (config, restore_params, restore_args, G_N_ELEMENTS (restore_args),
+                           &settings.options, &error)
+      || ! ui_restore_settings_check (&settings, &error))
     return return_error (procedure, error);
 
   if (run_mode == GIMP_RUN_INTERACTIVE)
@@ -170,15 +239,13 @@ run_restore (GimpProcedure        *procedure,
       plugin_host_init (&host, image, drawable);
       if (! restore_dialog_run (&host.host, &settings))
         return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
-      g_object_set (config,
-                    restore_params[RESTORE_PARAM_MODEL].name, settings.model,
-                    restore_params[RESTORE_PARAM_DENOISE].name, settings.denoise,
-                    restore_params[RESTORE_PARAM_SHARPEN].name, settings.sharpen,
-                    NULL);
+      g_object_set (config, restore_params[RESTORE_PARAM_MODEL].name, settings.model, NULL);
+      options_to_config (restore_params, restore_args, G_N_ELEMENTS (restore_args),
+                         &settings.options, config);
     }
 
-  layer = plugin_apply_run (image, drawable, settings.model, settings.denoise,
-                            settings.sharpen, &error);
+  layer = plugin_apply_run (image, drawable, settings.model, settings.options.denoise,
+                            settings.options.sharpen, &error);
   if (layer == NULL)
     return return_error (procedure, error);
   if (run_mode != GIMP_RUN_NONINTERACTIVE)
@@ -208,20 +275,16 @@ run_detect (GimpProcedure        *procedure,
     return return_error (procedure, error);
 
   ui_detect_settings_defaults (&settings);
-  g_object_get (config,
-                restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].name, &settings.sensitivity,
-                restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name, &settings.operation,
-                NULL);
-  if (run_mode != GIMP_RUN_NONINTERACTIVE)
-    /* the sizes, margin and scale are the dialog's, kept as auxiliary
-     * arguments of the config */
-    g_object_get (config,
-                  restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].name, &settings.min_size,
-                  restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].name, &settings.max_size,
-                  restore_detect_params[RESTORE_DETECT_PARAM_GROW].name, &settings.grow,
-                  restore_detect_params[RESTORE_DETECT_PARAM_SCALE].name, &settings.scale,
-                  NULL);
-  if (! ui_detect_settings_check (&settings, &error))
+  g_object_get (config, restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name,
+                &settings.operation, NULL);
+  /* non-interactive calls take the sizes, margin and scale at their
+   * defaults (they are not part of the signature) */
+  if (! config_to_options (config, restore_detect_params, detect_args,
+                           G_N_ELEMENTS (detect_args), &settings.options, &error)
+      || (run_mode != GIMP_RUN_NONINTERACTIVE
+          && ! config_to_options (config, restore_detect_params, detect_aux,
+                                  G_N_ELEMENTS (detect_aux), &settings.options, &error))
+      || ! ui_detect_settings_check (&settings, &error))
     return return_error (procedure, error);
 
   input = plugin_detect_input_new (image, drawable, &error);
@@ -239,14 +302,12 @@ run_detect (GimpProcedure        *procedure,
           plugin_detect_input_free (input);
           return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
         }
-      g_object_set (config,
-                    restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].name, settings.sensitivity,
-                    restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name, settings.operation,
-                    restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].name, settings.min_size,
-                    restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].name, settings.max_size,
-                    restore_detect_params[RESTORE_DETECT_PARAM_GROW].name, settings.grow,
-                    restore_detect_params[RESTORE_DETECT_PARAM_SCALE].name, settings.scale,
-                    NULL);
+      g_object_set (config, restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].name,
+                    settings.operation, NULL);
+      options_to_config (restore_detect_params, detect_args, G_N_ELEMENTS (detect_args),
+                         &settings.options, config);
+      options_to_config (restore_detect_params, detect_aux, G_N_ELEMENTS (detect_aux),
+                         &settings.options, config);
     }
   regions = plugin_detect_apply (input, &settings, &error);
   plugin_detect_input_free (input);
@@ -328,8 +389,8 @@ restore_create_procedure (GimpPlugIn  *plug_in,
         name);
       gimp_procedure_set_attribution (procedure, "gimp-restore developers",
                                       "gimp-restore developers", "2026");
-      for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
-        add_argument (procedure, &restore_params[i], FALSE);
+      for (gsize i = 0; i < G_N_ELEMENTS (restore_args); i++)
+        add_argument (procedure, &restore_params[restore_args[i]], FALSE);
       gimp_procedure_add_layer_return_value (procedure, "layer", "Layer",
                                              "The new layer holding the restored pixels",
                                              FALSE, G_PARAM_READWRITE);
@@ -351,12 +412,10 @@ restore_create_procedure (GimpPlugIn  *plug_in,
         name);
       gimp_procedure_set_attribution (procedure, "gimp-restore developers",
                                       "gimp-restore developers", "2026");
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY], FALSE);
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_OPERATION], FALSE);
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE], TRUE);
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE], TRUE);
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_GROW], TRUE);
-      add_argument (procedure, &restore_detect_params[RESTORE_DETECT_PARAM_SCALE], TRUE);
+      for (gsize i = 0; i < G_N_ELEMENTS (detect_args); i++)
+        add_argument (procedure, &restore_detect_params[detect_args[i]], FALSE);
+      for (gsize i = 0; i < G_N_ELEMENTS (detect_aux); i++)
+        add_argument (procedure, &restore_detect_params[detect_aux[i]], TRUE);
       gimp_procedure_add_int_return_value (procedure, "regions", "Regions",
                                            "Number of damaged regions found (0: none)",
                                            0, G_MAXINT, 0, G_PARAM_READWRITE);

@@ -22,6 +22,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "restore-params.h"
+#include "ui-widgets.h"
 #include "detect-dialog.h"
 
 #define PREVIEW_W        480
@@ -33,8 +34,8 @@
  * about this many */
 #define QUICK_PIXELS     1000000.0
 
-/* The settings shown as sliders, in this order. */
-static const RestoreDetectParamId sliders[] = {
+/* The settings shown as sliders (RestoreDetectParamId), in this order. */
+static const int sliders[] = {
   RESTORE_DETECT_PARAM_SENSITIVITY,
   RESTORE_DETECT_PARAM_MIN_SIZE,
   RESTORE_DETECT_PARAM_MAX_SIZE,
@@ -90,11 +91,9 @@ static void
 dialog_get_settings (DetectDialog     *d,
                      UiDetectSettings *s)
 {
-  s->sensitivity = gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY]);
-  s->min_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE]));
-  s->max_size = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE]));
-  s->grow = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_GROW]));
-  s->scale = (int) lround (gtk_adjustment_get_value (d->adj[RESTORE_DETECT_PARAM_SCALE]));
+  ui_detect_settings_defaults (s);
+  ui_params_from_widgets (restore_detect_params, sliders, G_N_ELEMENTS (sliders), d->adj,
+                          &s->options);
   s->operation = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (d->add))
                  ? RESTORE_DETECT_OPERATION_ADD : RESTORE_DETECT_OPERATION_REPLACE;
 }
@@ -103,12 +102,10 @@ static void
 dialog_set_settings (DetectDialog           *d,
                      const UiDetectSettings *s)
 {
-  /* Maximum first, so that the minimum never pushes it. */
-  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MAX_SIZE], s->max_size);
-  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_MIN_SIZE], s->min_size);
-  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_SENSITIVITY], s->sensitivity);
-  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_GROW], s->grow);
-  gtk_adjustment_set_value (d->adj[RESTORE_DETECT_PARAM_SCALE], s->scale);
+  /* the last slider first: the maximum size before the minimum, which
+   * never pushes it */
+  ui_params_to_widgets (restore_detect_params, sliders, G_N_ELEMENTS (sliders), d->adj,
+                        &s->options);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (s->operation == RESTORE_DETECT_OPERATION_ADD
                                                    ? d->add : d->replace), TRUE);
 }
@@ -538,7 +535,7 @@ detect_dialog_run (UiHost             *host,
                    float             **prob)
 {
   DetectDialog         d;
-  GtkWidget           *content, *grid, *label, *frame, *box;
+  GtkWidget           *content, *grid, *frame, *box;
   UiDetectSettings     defaults;
   int                  i, response;
 
@@ -569,28 +566,11 @@ detect_dialog_run (UiHost             *host,
 
   for (i = 0; i < (int) G_N_ELEMENTS (sliders); i++)
     {
-      const RestoreParamSpec *spec = &restore_detect_params[sliders[i]];
-      GtkWidget              *scale, *spin;
-      GtkAdjustment          *adj;
+      GtkWidget     *spin;
+      GtkAdjustment *adj = ui_param_row_attach (GTK_GRID (grid), i,
+                                                &restore_detect_params[sliders[i]], &spin);
 
-      adj = gtk_adjustment_new (spec->def, spec->min, spec->max,
-                                spec->step, spec->step * 10, 0);
       d.adj[sliders[i]] = adj;
-      label = gtk_label_new_with_mnemonic (_(spec->label));
-      gtk_widget_set_halign (label, GTK_ALIGN_START);
-      scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, adj);
-      gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
-      gtk_scale_set_digits (GTK_SCALE (scale), spec->digits);
-      gtk_widget_set_hexpand (scale, TRUE);
-      gtk_widget_set_size_request (scale, 200, -1);
-      spin = gtk_spin_button_new (adj, spec->step, spec->digits);
-      gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
-      gtk_label_set_mnemonic_widget (GTK_LABEL (label), scale);
-      gtk_widget_set_tooltip_text (scale, _(spec->blurb));
-      gtk_widget_set_tooltip_text (spin, _(spec->blurb));
-      gtk_grid_attach (GTK_GRID (grid), label, 0, i, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), scale, 1, i, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), spin, 2, i, 1, 1);
       if (sliders[i] == RESTORE_DETECT_PARAM_SCALE)
         {
           /* wide enough for "Auto" */
@@ -659,14 +639,14 @@ detect_dialog_run (UiHost             *host,
     g_source_remove (d.scale_id);
   /* A pass at another scale than the one chosen is of no use: stop it,
    * and the front end computes the right one. */
-  if (response == GTK_RESPONSE_OK && d.prob_scale != settings->scale)
+  if (response == GTK_RESPONSE_OK && d.prob_scale != settings->options.scale)
     g_atomic_int_set (&d.prob_cancel, 1);
   if (d.sel_cancel)
     g_atomic_int_set (d.sel_cancel, 1);
   gtk_widget_destroy (d.dialog);
   /* After OK, the network goes on under the host's progress bar (in GIMP,
    * Cancel there ends the plug-in with the image untouched). */
-  if (response == GTK_RESPONSE_OK && ! d.prob_done && d.prob_scale == settings->scale)
+  if (response == GTK_RESPONSE_OK && ! d.prob_done && d.prob_scale == settings->options.scale)
     host->progress_start (host, _("Finding the damage"));
   while (d.running > 0)
     g_main_context_iteration (NULL, TRUE);
@@ -675,7 +655,7 @@ detect_dialog_run (UiHost             *host,
   if (d.progress_id)
     g_source_remove (d.progress_id);
 
-  if (response == GTK_RESPONSE_OK && d.prob_ok && d.prob_scale == settings->scale)
+  if (response == GTK_RESPONSE_OK && d.prob_ok && d.prob_scale == settings->options.scale)
     {
       *prob = d.prob;
       d.prob = NULL;

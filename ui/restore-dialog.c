@@ -18,7 +18,11 @@
 #include "restore-params.h"
 #include "restore-registry.h"
 #include "ui-models.h"
+#include "ui-widgets.h"
 #include "restore-dialog.h"
+
+/* The settings shown as sliders (RestoreParamId), in this order. */
+static const int sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN };
 
 #define PREVIEW_SIDE     256
 #define PREVIEW_DELAY_MS 300
@@ -85,9 +89,10 @@ dialog_get_settings (Dialog            *d,
 {
   const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (d->combo));
 
+  ui_restore_settings_defaults (settings);
   g_strlcpy (settings->model, id ? id : "", sizeof (settings->model));
-  settings->denoise = gtk_adjustment_get_value (d->adj[RESTORE_PARAM_DENOISE]);
-  settings->sharpen = gtk_adjustment_get_value (d->adj[RESTORE_PARAM_SHARPEN]);
+  ui_params_from_widgets (restore_params, sliders, G_N_ELEMENTS (sliders), d->adj,
+                          &settings->options);
 }
 
 static void
@@ -187,8 +192,8 @@ preview_start (gpointer data)
   job->dialog = d;
   job->cancel = g_new0 (gint, 1);
   job->model = g_strdup (settings.model);
-  job->denoise = settings.denoise;
-  job->sharpen = settings.sharpen;
+  job->denoise = settings.options.denoise;
+  job->sharpen = settings.options.sharpen;
   d->cancel = job->cancel;
   d->running++;
   gtk_label_set_text (GTK_LABEL (d->status), _("Computing preview…"));
@@ -217,15 +222,14 @@ dialog_set_settings (Dialog                  *d,
 {
   if (! gtk_combo_box_set_active_id (GTK_COMBO_BOX (d->combo), settings->model))
     gtk_combo_box_set_active (GTK_COMBO_BOX (d->combo), 0);
-  gtk_adjustment_set_value (d->adj[RESTORE_PARAM_DENOISE], settings->denoise);
-  gtk_adjustment_set_value (d->adj[RESTORE_PARAM_SHARPEN], settings->sharpen);
+  ui_params_to_widgets (restore_params, sliders, G_N_ELEMENTS (sliders), d->adj,
+                        &settings->options);
 }
 
 gboolean
 restore_dialog_run (UiHost            *host,
                     UiRestoreSettings *settings)
 {
-  static const RestoreParamId sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN };
   const RestoreRegistry *registry;
   Dialog                 d;
   GtkWidget             *content, *grid, *label, *frame, *box;
@@ -277,25 +281,8 @@ restore_dialog_run (UiHost            *host,
 
   for (i = 0; i < (int) G_N_ELEMENTS (sliders); i++)
     {
-      const RestoreParamSpec *spec = &restore_params[sliders[i]];
-      GtkWidget              *scale, *spin;
-
-      d.adj[sliders[i]] = gtk_adjustment_new (spec->def, spec->min, spec->max,
-                                              spec->step, spec->step * 10, 0);
-      label = gtk_label_new_with_mnemonic (_(spec->label));
-      gtk_widget_set_halign (label, GTK_ALIGN_START);
-      scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, d.adj[sliders[i]]);
-      gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
-      gtk_widget_set_hexpand (scale, TRUE);
-      gtk_widget_set_size_request (scale, 200, -1);
-      spin = gtk_spin_button_new (d.adj[sliders[i]], spec->step, spec->digits);
-      gtk_entry_set_activates_default (GTK_ENTRY (spin), TRUE);
-      gtk_label_set_mnemonic_widget (GTK_LABEL (label), scale);
-      gtk_widget_set_tooltip_text (scale, _(spec->blurb));
-      gtk_widget_set_tooltip_text (spin, _(spec->blurb));
-      gtk_grid_attach (GTK_GRID (grid), label, 0, 1 + i, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), scale, 1, 1 + i, 1, 1);
-      gtk_grid_attach (GTK_GRID (grid), spin, 2, 1 + i, 1, 1);
+      d.adj[sliders[i]] = ui_param_row_attach (GTK_GRID (grid), 1 + i,
+                                               &restore_params[sliders[i]], NULL);
       g_signal_connect (d.adj[sliders[i]], "value-changed", G_CALLBACK (on_changed), &d);
     }
 

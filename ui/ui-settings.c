@@ -1,49 +1,39 @@
 /* gimp-restore: the dialogs' values (see ui-settings.h). */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
-#include "restore-engine.h"
-#include "restore-params.h"
 #include "ui-settings.h"
 
 void
 ui_restore_settings_defaults (UiRestoreSettings *settings)
 {
   memset (settings, 0, sizeof (*settings));
-  settings->denoise = restore_params[RESTORE_PARAM_DENOISE].def;
-  settings->sharpen = restore_params[RESTORE_PARAM_SHARPEN].def;
+  restore_options_init (&settings->options);
 }
 
 gboolean
 ui_restore_settings_check (const UiRestoreSettings *settings,
                            GError                 **error)
 {
-  return restore_param_check_double (RESTORE_PARAM_DENOISE, settings->denoise, error)
-         && restore_param_check_double (RESTORE_PARAM_SHARPEN, settings->sharpen, error);
+  return restore_params_check (restore_params, RESTORE_PARAM_COUNT, &settings->options, error);
 }
 
 void
 ui_detect_settings_defaults (UiDetectSettings *settings)
 {
   memset (settings, 0, sizeof (*settings));
-  settings->sensitivity = restore_detect_params[RESTORE_DETECT_PARAM_SENSITIVITY].def;
+  restore_detect_options_init (&settings->options);
   settings->operation = (int) restore_detect_params[RESTORE_DETECT_PARAM_OPERATION].def;
-  settings->min_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MIN_SIZE].def;
-  settings->max_size = (int) restore_detect_params[RESTORE_DETECT_PARAM_MAX_SIZE].def;
-  settings->grow = (int) restore_detect_params[RESTORE_DETECT_PARAM_GROW].def;
-  settings->scale = (int) restore_detect_params[RESTORE_DETECT_PARAM_SCALE].def;
 }
 
 gboolean
 ui_detect_settings_check (const UiDetectSettings *settings,
                           GError                **error)
 {
-  RestoreDetectOptions options;
-
-  ui_detect_settings_to_options (settings, &options);
   return restore_detect_param_check (RESTORE_DETECT_PARAM_OPERATION, settings->operation, error)
-         && restore_detect_options_check (&options, error);
+         && restore_detect_options_check (&settings->options, error);
 }
 
 void
@@ -51,9 +41,18 @@ ui_detect_settings_to_options (const UiDetectSettings *settings,
                                RestoreDetectOptions   *options)
 {
   restore_detect_options_init (options);
-  options->sensitivity = settings->sensitivity;
-  options->min_size = settings->min_size;
-  options->max_size = settings->max_size;
-  options->grow = settings->grow;
-  options->scale = settings->scale;
+  for (int i = 0; i < RESTORE_DETECT_PARAM_COUNT; i++)
+    {
+      const RestoreParamSpec *spec = &restore_detect_params[i];
+
+      if (spec->offset >= 0)
+        restore_param_set (spec, options, restore_param_get (spec, &settings->options), NULL);
+    }
+}
+
+double
+ui_param_widget_value (const RestoreParamSpec *spec,
+                       double                  value)
+{
+  return spec->type == RESTORE_PARAM_TYPE_INT ? round (value) : value;
 }

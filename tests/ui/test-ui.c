@@ -294,7 +294,7 @@ test_restore_dialog (void)
   test_host_init (&t);
   g_assert_true (run_restore_dialog (&t, restore_shown, GTK_RESPONSE_OK, 0.5, &settings));
   g_assert_cmpint (t.reads, ==, 1);
-  g_assert_cmpfloat (settings.denoise, ==, 0.5);
+  g_assert_cmpfloat (settings.options.denoise, ==, 0.5);
   g_assert_cmpstr (settings.model, ==, "");
   /* two previews of the automatic choice: its models loaded once */
   g_assert_cmpint (ui_models_loads (t.host.models), ==, 1);
@@ -337,7 +337,7 @@ test_restore_preview (void)
   g_assert_false (run_restore_dialog (&t, restore_shown_check, GTK_RESPONSE_CANCEL, 0.3,
                                       &settings));
   /* cancelled: the start values come back as they were */
-  g_assert_cmpfloat (settings.denoise, ==, 0.0);
+  g_assert_cmpfloat (settings.options.denoise, ==, 0.0);
   ui_models_free (t.host.models);
   test_host_clear (&t);
 }
