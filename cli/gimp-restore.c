@@ -88,6 +88,26 @@ cli_install_signals (void)
   sigaction (SIGTERM, &action, NULL);
 }
 
+/* @text with its control characters written as \xNN, so a name taken
+ * from a file (a model's name, a file name) cannot break a line or send
+ * a terminal escape sequence; new string. */
+static char *
+cli_printable (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  return g_string_free (out, FALSE);
+}
+
 /* One line on stderr; a progress line in the way is cleared first. */
 static int
 cli_fail (CliProgress *progress,
@@ -103,17 +123,21 @@ cli_fail (CliProgress *progress,
 {
   va_list args;
   char   *message;
+  char   *printable;
   char   *nl;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  /* Keep it to one line whatever the message holds. */
+  /* Keep it to one line whatever the message holds, and print any other
+   * control character escaped. */
   while ((nl = strpbrk (message, "\r\n")) != NULL)
     *nl = ' ';
+  printable = cli_printable (message);
   if (progress != NULL && progress->shown)
     fputs ("\r\033[K", stderr);
-  fprintf (stderr, "gimp-restore: %s\n", message);
+  fprintf (stderr, "gimp-restore: %s\n", printable);
+  g_free (printable);
   g_free (message);
   return status;
 }
@@ -166,17 +190,24 @@ cli_list_models (void)
   RestoreRegistry *registry = cli_registry_new ();
   int              n = restore_registry_count (registry);
   int              width = (int) strlen ("auto");
+  char           **names = g_new0 (char *, n + 1);
 
+  /* names and descriptions come from the model files: escaped */
   for (int i = 0; i < n; i++)
-    width = MAX (width, (int) strlen (restore_registry_get (registry, i)->name));
+    {
+      names[i] = cli_printable (restore_registry_get (registry, i)->name);
+      width = MAX (width, (int) strlen (names[i]));
+    }
   printf ("%-*s  %s\n", width, "auto", _("Automatic: picks a model per damaged region"));
   for (int i = 0; i < n; i++)
     {
       const RestoreModelInfo *info = restore_registry_get (registry, i);
+      char                   *desc = cli_printable (info->description ? info->description : "");
 
-      printf ("%-*s  %s\n", width, info->name,
-              info->description ? info->description : "");
+      printf ("%-*s  %s\n", width, names[i], desc);
+      g_free (desc);
     }
+  g_strfreev (names);
   restore_registry_free (registry);
   if (fflush (stdout) != 0)
     return cli_fail (NULL, CLI_EXIT_FAILURE, "cannot write the list: %s",
@@ -398,6 +429,26 @@ cli_detect (const CliArgs         *args,
 }
 
 /* The mask as an 8-bit gray image, white = damaged. */
+static RestoreIoImage *
+cli_mask_image (const float  *mask,
+                int           width,
+                int           height,
+                GError      **error)
+{
+  RestoreIoImage *out = restore_io_image_new (width, height, 1, 8);
+
+  if (out == NULL)
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "not enough memory for a %dx%d mask", width, height);
+      return NULL;
+    }
+  /* the writer rounds to 8 bits */
+  memcpy (out->data, mask, (gsize) width * height * sizeof (float));
+  return out;
+}
+
+/* Writes the mask to @path as cli_mask_image() makes it. */
 static gboolean
 cli_save_mask (const float  *mask,
                int           width,
@@ -405,20 +456,60 @@ cli_save_mask (const float  *mask,
                const char   *path,
                GError      **error)
 {
-  RestoreIoImage *out = restore_io_image_new (width, height, 1, 8);
+  RestoreIoImage *out = cli_mask_image (mask, width, height, error);
   gboolean        ok;
 
   if (out == NULL)
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "not enough memory for a %dx%d mask", width, height);
-      return FALSE;
-    }
-  /* the writer rounds to 8 bits */
-  memcpy (out->data, mask, (gsize) width * height * sizeof (float));
+    return FALSE;
   ok = restore_io_image_save (out, path, &cli_cancel, error);
   restore_io_image_free (out);
   return ok;
+}
+
+/* The files of a run checked against each other and for writing before
+ * anything is read: no output may be a file the run reads (a hard or
+ * symbolic link, or another spelling of its name, included) or the other
+ * output, and each output must be writable (restore_io_check_output()).
+ * The files are only named here; the alpha channel is checked against
+ * the output format once the input is read. */
+static gboolean
+cli_check_files (const CliArgs *args,
+                 GError       **error)
+{
+  const char *input = args->files[0];
+  const char *output = args->detect ? NULL : args->files[1];
+
+  if (output != NULL && restore_io_same_file (output, input))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "OUTPUT '%s' is the INPUT file '%s'; the original would be "
+                   "overwritten: choose another OUTPUT name", output, input);
+      return FALSE;
+    }
+  if (output != NULL && args->mask != NULL && restore_io_same_file (output, args->mask))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "OUTPUT '%s' is the MASK file '%s'; the mask would be "
+                   "overwritten: choose another OUTPUT name", output, args->mask);
+      return FALSE;
+    }
+  if (args->mask_out != NULL && restore_io_same_file (args->mask_out, input))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--mask-out '%s' is the INPUT file '%s'; the original would be "
+                   "overwritten: choose another --mask-out name", args->mask_out, input);
+      return FALSE;
+    }
+  if (args->mask_out != NULL && output != NULL
+      && restore_io_same_file (args->mask_out, output))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                   "--mask-out '%s' is OUTPUT '%s'; the mask would replace the "
+                   "restoration: give them different names", args->mask_out, output);
+      return FALSE;
+    }
+  return (output == NULL || restore_io_check_output (output, 0, error))
+         && (args->mask_out == NULL || restore_io_check_output (args->mask_out, 1, error));
 }
 
 static int
@@ -467,20 +558,28 @@ cli_restore (const CliArgs *args)
   /* Everything that can be checked cheaply is checked before the work. */
   if (model_name != NULL && strcmp (model_name, "auto") == 0)
     model_name = "";
-  if (output != NULL && !restore_io_format_from_name (output, &(RestoreIoFormat) { 0 }, &error))
-    goto fail;
-  if (args->mask_out != NULL
-      && (!restore_io_format_from_name (args->mask_out, &(RestoreIoFormat) { 0 }, &error)
-          || !restore_io_check_output (args->mask_out, 1, &error)))
+  if (!cli_check_files (args, &error))
     goto fail;
   image = restore_io_image_load (input, &error);
   if (image == NULL)
     goto fail;
+  if (image->n_pages > 1)
+    {
+      char *name = cli_printable (input);
+
+      /* not an error: the first page is what a viewer shows */
+      fprintf (stderr, ngettext ("gimp-restore: warning: '%s' has %d page; only the first "
+                                 "is read, and the output holds only that one\n",
+                                 "gimp-restore: warning: '%s' has %d pages; only the first "
+                                 "is read, and the output holds only that one\n",
+                                 image->n_pages), name, image->n_pages);
+      g_free (name);
+    }
   if (output != NULL && !restore_io_check_output (output, image->channels, &error))
     goto fail;
   if (!detect)
     {
-      mask_image = restore_io_image_load (args->mask, &error);
+      mask_image = restore_io_mask_load (args->mask, image->width, image->height, &error);
       if (mask_image == NULL)
         goto fail;
       mask = restore_io_mask_from_image (mask_image, image->width, image->height, &error);
@@ -512,9 +611,14 @@ cli_restore (const CliArgs *args)
           && !cli_save_mask (mask, image->width, image->height, args->mask_out, &error))
         goto fail;
       if (!args->quiet)
-        fprintf (stderr, ngettext ("%s: %d damaged region found\n",
-                                   "%s: %d damaged regions found\n", n_regions),
-                 input, n_regions);
+        {
+          char *name = cli_printable (input);
+
+          fprintf (stderr, ngettext ("%s: %d damaged region found\n",
+                                     "%s: %d damaged regions found\n", n_regions),
+                   name, n_regions);
+          g_free (name);
+        }
     }
   if (args->detect)
     goto done;
@@ -548,12 +652,27 @@ cli_restore (const CliArgs *args)
   if (progress.shown)
     fputs ("\r\033[K", stderr);
   progress.shown = FALSE;
-  if (!restore_io_image_save (result, output, &cli_cancel, &error))
-    goto fail;
-  /* --auto --mask-out: the selection that was restored, once all worked */
-  if (args->mask_out != NULL
-      && !cli_save_mask (mask, image->width, image->height, args->mask_out, &error))
-    goto fail;
+  if (args->mask_out == NULL)
+    {
+      if (!restore_io_image_save (result, output, &cli_cancel, &error))
+        goto fail;
+    }
+  else
+    {
+      /* --auto --mask-out: the restoration and the selection it restored,
+       * both or neither */
+      RestoreIoImage *sel = cli_mask_image (mask, image->width, image->height, &error);
+      const RestoreIoImage *images[2] = { result, sel };
+      const char           *paths[2] = { output, args->mask_out };
+      gboolean              saved;
+
+      if (sel == NULL)
+        goto fail;
+      saved = restore_io_image_save_all (images, paths, 2, &cli_cancel, &error);
+      restore_io_image_free (sel);
+      if (!saved)
+        goto fail;
+    }
   goto done;
 
 fail:

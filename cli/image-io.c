@@ -22,9 +22,23 @@
 G_STATIC_ASSERT (RESTORE_IO_ERROR_COUNT == 6);
 G_STATIC_ASSERT (RESTORE_IO_FORMAT_COUNT == 3);
 
-/* Images larger than this many pixels are refused before any allocation
- * (a 4 GiB float buffer for RGBA). */
+/* The budgets an image's header is checked against before any pixel is
+ * decoded (io_check_header()), so a small file that declares a huge
+ * picture costs nothing: at most MAX_PIXELS pixels (268 megapixels,
+ * 16384 x 16384; a 4 GiB float buffer for RGBA), and at most MAX_BYTES
+ * for decoding it, the float pixels (4 bytes a sample) together with the
+ * decoder's own buffer of the file's samples. */
 #define MAX_PIXELS ((gsize) 1 << 28)
+#define MAX_BYTES  ((guint64) 4 << 30)
+
+/* What a load expects of the image: for a mask, the size of the image it
+ * belongs to (0 x 0: any size). */
+typedef struct
+{
+  const char *path;
+  int         want_width;
+  int         want_height;
+} IoRequest;
 
 G_DEFINE_QUARK (restore-io-error-quark, restore_io_error)
 
@@ -60,6 +74,7 @@ restore_io_image_new (int width,
   image->height = height;
   image->channels = channels;
   image->bit_depth = bit_depth;
+  image->n_pages = 1;
   return image;
 }
 
@@ -74,6 +89,56 @@ restore_io_image_free (RestoreIoImage *image)
     return;
   g_free (image->data);
   g_free (image);
+}
+
+/* Checks the size an image's header declares, before anything is
+ * decoded: the size a mask must have, then the pixel and byte budgets
+ * (MAX_PIXELS, MAX_BYTES); @decoder_bytes is what the decoder holds
+ * besides the float pixels. */
+static gboolean
+io_check_header (const IoRequest *req,
+                 guint32          width,
+                 guint32          height,
+                 int              channels,
+                 guint64          decoder_bytes,
+                 GError         **error)
+{
+  guint64 pixels = (guint64) width * height;
+  guint64 bytes;
+
+  if (width == 0 || height == 0)
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                   "'%s' has no pixels", req->path);
+      return FALSE;
+    }
+  if (req->want_width > 0
+      && (width != (guint32) req->want_width || height != (guint32) req->want_height))
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_SIZE,
+                   "mask is %ux%u but image is %dx%d",
+                   width, height, req->want_width, req->want_height);
+      return FALSE;
+    }
+  if (pixels > MAX_PIXELS || width > G_MAXINT || height > G_MAXINT)
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                   "'%s' is too large: %ux%u pixels, more than the limit of %" G_GUINT64_FORMAT
+                   " pixels (268 megapixels, e.g. 16384x16384)",
+                   req->path, width, height, (guint64) MAX_PIXELS);
+      return FALSE;
+    }
+  bytes = pixels * channels * sizeof (float) + decoder_bytes;
+  if (bytes > MAX_BYTES)
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                   "'%s' is too large: decoding its %ux%u pixels (%d channels) takes "
+                   "%.1f GiB, more than the limit of %d GiB",
+                   req->path, width, height, channels, bytes / 1073741824.0,
+                   (int) (MAX_BYTES >> 30));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static RestoreIoImage *
@@ -171,10 +236,11 @@ io_png_warning (png_structp      png,
 }
 
 static RestoreIoImage *
-io_png_load (FILE       *fp,
-             const char *path,
-             GError    **error)
+io_png_load (FILE            *fp,
+             const IoRequest *req,
+             GError         **error)
 {
+  const char              *path = req->path;
   IoPngError               err = { 0 };
   png_structp              png;
   png_infop                info;
@@ -206,6 +272,8 @@ io_png_load (FILE       *fp,
     }
 
   png_init_io (png, fp);
+  /* metadata chunks are held in memory whole: a bound on each */
+  png_set_chunk_malloc_max (png, 16 << 20);
   png_read_info (png, info);
   {
     int      color_type = png_get_color_type (png, info);
@@ -236,6 +304,10 @@ io_png_load (FILE       *fp,
                      path, channels, depth);
         longjmp (err.jmp, 1);
       }
+    /* the whole file's rows are decoded into one buffer */
+    if (!io_check_header (req, width, height, channels,
+                          (guint64) width * height * channels * (depth / 8), error))
+      longjmp (err.jmp, 1);
     image = io_image_alloc (path, width, height, channels, depth, error);
     if (image == NULL)
       longjmp (err.jmp, 1);
@@ -355,22 +427,46 @@ io_jpeg_error_exit (j_common_ptr cinfo)
   longjmp (err->jmp, 1);
 }
 
-/* Warnings are quiet, except that a file cut short (which libjpeg fills
- * with gray and only warns about) is an error. */
+/* Warnings are quiet, except that missing picture data, which libjpeg
+ * fills with gray and only warns about, is an error: a file cut short
+ * (JWRN_JPEG_EOF) or a scan that ends before the picture does, as in a
+ * file whose header declares a larger picture than its data holds
+ * (JWRN_HIT_MARKER, "premature end of data segment"). */
 static void
 io_jpeg_emit_message (j_common_ptr cinfo,
                       int          level)
 {
-  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+  if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF
+                    || cinfo->err->msg_code == JWRN_HIT_MARKER))
     io_jpeg_error_exit (cinfo);
 }
 
-static RestoreIoImage *
-io_jpeg_load (FILE       *fp,
-              const char *path,
-              GError    **error)
+/* A progressive file may hold any number of scans, each a pass over the
+ * whole picture: more than a real encoder writes is refused, so a small
+ * file cannot keep the decoder busy for hours. */
+#define IO_JPEG_MAX_SCANS 1000
+
+static void
+io_jpeg_progress (j_common_ptr cinfo)
 {
+  j_decompress_ptr dinfo = (j_decompress_ptr) cinfo;
+  IoJpegError     *err = (IoJpegError *) cinfo->err;
+
+  if (!cinfo->is_decompressor || dinfo->input_scan_number <= IO_JPEG_MAX_SCANS)
+    return;
+  g_snprintf (err->message, sizeof err->message,
+              "more than %d scans", IO_JPEG_MAX_SCANS);
+  longjmp (err->jmp, 1);
+}
+
+static RestoreIoImage *
+io_jpeg_load (FILE            *fp,
+              const IoRequest *req,
+              GError         **error)
+{
+  const char                   *path = req->path;
   struct jpeg_decompress_struct cinfo;
+  struct jpeg_progress_mgr      progress = { 0 };
   IoJpegError                   err;
   RestoreIoImage *volatile      image = NULL;
   guint8 *volatile              row = NULL;
@@ -390,6 +486,8 @@ io_jpeg_load (FILE       *fp,
       return NULL;
     }
   jpeg_create_decompress (&cinfo);
+  progress.progress_monitor = io_jpeg_progress;
+  cinfo.progress = &progress;
   jpeg_stdio_src (&cinfo, fp);
   jpeg_read_header (&cinfo, TRUE);
   switch (cinfo.jpeg_color_space)
@@ -406,6 +504,29 @@ io_jpeg_load (FILE       *fp,
       cinfo.out_color_space = JCS_RGB;
       break;
     }
+  /* A progressive (or multi-scan) file is decoded whole into libjpeg's
+   * coefficient buffer first: 64 coefficients of 2 bytes for each 8 x 8
+   * block of each component, at its sampling. */
+  {
+    guint64 coefficients = 0;
+
+    if (jpeg_has_multiple_scans (&cinfo) && cinfo.max_h_samp_factor > 0
+        && cinfo.max_v_samp_factor > 0)
+      for (int c = 0; c < cinfo.num_components; c++)
+        {
+          const jpeg_component_info *comp = &cinfo.comp_info[c];
+          guint64 bw = ((guint64) cinfo.image_width * comp->h_samp_factor
+                        + 8 * cinfo.max_h_samp_factor - 1) / (8 * cinfo.max_h_samp_factor);
+          guint64 bh = ((guint64) cinfo.image_height * comp->v_samp_factor
+                        + 8 * cinfo.max_v_samp_factor - 1) / (8 * cinfo.max_v_samp_factor);
+
+          coefficients += bw * bh * 64 * sizeof (JCOEF);
+        }
+    if (!io_check_header (req, cinfo.image_width, cinfo.image_height,
+                          cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3,
+                          coefficients, error))
+      longjmp (err.jmp, 1);
+  }
   jpeg_start_decompress (&cinfo);
   image = io_image_alloc (path, cinfo.output_width, cinfo.output_height,
                           cinfo.output_components, 8, error);
@@ -544,9 +665,10 @@ io_tiff_copy_block (guint8       *dst,
 }
 
 static RestoreIoImage *
-io_tiff_load (const char *path,
-              GError    **error)
+io_tiff_load (const IoRequest *req,
+              GError         **error)
 {
+  const char     *path = req->path;
   TIFF           *tif;
   RestoreIoImage *image = NULL;
   guint8         *raw = NULL;
@@ -600,12 +722,46 @@ io_tiff_load (const char *path,
                    path, photometric, spp);
       goto out;
     }
+  if (format == SAMPLEFORMAT_UINT && (bps == 1 || bps == 2 || bps == 4) && spp == 1)
+    {
+      /* 1-, 2- and 4-bit gray (a bilevel scan, a mask drawn with one
+       * bit): libtiff's RGBA reader unpacks the bits, in strips or tiles,
+       * and renders min-is-white as it is seen; read as 8-bit gray, as a
+       * PNG of those depths is (0 and 1 become 0 and 255). */
+      guint32 *rgba;
+
+      if (!io_check_header (req, width, height, 1, (guint64) width * height * 4, error))
+        goto out;
+      image = io_image_alloc (path, width, height, 1, 8, error);
+      if (image == NULL)
+        goto out;
+      npix = (gsize) width * height;
+      rgba = g_try_malloc_n (npix, sizeof (guint32));
+      raw = (guint8 *) rgba;
+      if (rgba == NULL)
+        {
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                       "'%s' is too large (%ux%u pixels)", path, width, height);
+          goto out;
+        }
+      if (!TIFFReadRGBAImageOriented (tif, width, height, rgba, ORIENTATION_TOPLEFT, 0))
+        {
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                       "cannot read TIFF '%s': %s", path,
+                       io_tiff_message[0] ? io_tiff_message : "bad image data");
+          goto out;
+        }
+      for (gsize i = 0; i < npix; i++)
+        image->data[i] = io_from_u8 ((guint8) TIFFGetR (rgba[i]));
+      ok = TRUE;
+      goto out;
+    }
   if (!((format == SAMPLEFORMAT_UINT && (bps == 8 || bps == 16))
         || (format == SAMPLEFORMAT_IEEEFP && bps == 32)))
     {
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
-                   "TIFF '%s' has %u-bit %s samples; 8- and 16-bit integer "
-                   "and 32-bit float samples are supported", path, bps,
+                   "TIFF '%s' has %u-bit %s samples; 8- and 16-bit integer, "
+                   "32-bit float and 1-, 2- and 4-bit gray samples are supported", path, bps,
                    format == SAMPLEFORMAT_IEEEFP ? "float"
                    : format == SAMPLEFORMAT_INT ? "signed" : "integer");
       goto out;
@@ -620,6 +776,12 @@ io_tiff_load (const char *path,
   channels = spp;
   bytes = bps / 8;
   planes = planar == PLANARCONFIG_SEPARATE ? spp : 1;
+  /* the file's samples are decoded whole, plus one strip or tile */
+  if (!io_check_header (req, width, height, channels,
+                        (guint64) width * height * channels * bytes
+                        + (guint64) MAX (TIFFIsTiled (tif) ? TIFFTileSize64 (tif)
+                                         : TIFFStripSize64 (tif), 0), error))
+    goto out;
   image = io_image_alloc (path, width, height, channels, bps, error);
   if (image == NULL)
     goto out;
@@ -724,6 +886,9 @@ io_tiff_load (const char *path,
   ok = TRUE;
 
 out:
+  /* Only the first page is read; the caller says so when there are more. */
+  if (ok)
+    image->n_pages = MAX (TIFFNumberOfDirectories (tif), 1);
   TIFFClose (tif);
   g_free (raw);
   g_free (buf);
@@ -817,21 +982,12 @@ io_tiff_save (const RestoreIoImage *image,
 
 /* ------------------------------------------------------------- public */
 
-/**
- * restore_io_image_load:
- * @path: a PNG, JPEG or TIFF file
- * Reads @path into float samples 0..1 (see image-io.h): PNG of any bit
- * depth and colour type (palettes and transparency become RGB/RGBA or
- * gray + alpha), 8-bit gray or RGB JPEG, TIFF with 8/16-bit integer or
- * 32-bit float samples, gray/RGB with an optional alpha, in strips or
- * tiles, contiguous or planar.
- * Returns a new image (free with restore_io_image_free()) or NULL with
- * @error set.
- */
-RestoreIoImage *
-restore_io_image_load (const char *path,
-                       GError    **error)
+/* Reads @req->path (see restore_io_image_load()). */
+static RestoreIoImage *
+io_image_load (const IoRequest *req,
+               GError         **error)
 {
+  const char     *path = req->path;
   guint8          magic[8] = { 0 };
   FILE           *fp;
   gsize           got;
@@ -859,12 +1015,12 @@ restore_io_image_load (const char *path,
   rewind (fp);
 
   if (got >= 8 && png_sig_cmp (magic, 0, 8) == 0)
-    image = io_png_load (fp, path, error);
+    image = io_png_load (fp, req, error);
   else if (got >= 3 && magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff)
-    image = io_jpeg_load (fp, path, error);
+    image = io_jpeg_load (fp, req, error);
   else if (got >= 4 && ((magic[0] == 'I' && magic[1] == 'I' && (magic[2] == 42 || magic[2] == 43) && magic[3] == 0)
                         || (magic[0] == 'M' && magic[1] == 'M' && magic[2] == 0 && (magic[3] == 42 || magic[3] == 43))))
-    image = io_tiff_load (path, error);
+    image = io_tiff_load (req, error);
   else
     {
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_FORMAT,
@@ -874,6 +1030,45 @@ restore_io_image_load (const char *path,
     }
   fclose (fp);
   return image;
+}
+
+/**
+ * restore_io_image_load:
+ * @path: a PNG, JPEG or TIFF file
+ * Reads @path into float samples 0..1 (see image-io.h): PNG of any bit
+ * depth and colour type (palettes and transparency become RGB/RGBA or
+ * gray + alpha), 8-bit gray or RGB JPEG, TIFF with 8/16-bit integer or
+ * 32-bit float samples, gray/RGB with an optional alpha, in strips or
+ * tiles, contiguous or planar.  The header is checked before any pixel
+ * is decoded: at most 268 megapixels (16384 x 16384) and 4 GiB to decode.
+ * Returns a new image (free with restore_io_image_free()) or NULL with
+ * @error set.
+ */
+RestoreIoImage *
+restore_io_image_load (const char *path,
+                       GError    **error)
+{
+  IoRequest req = { path, 0, 0 };
+
+  return io_image_load (&req, error);
+}
+
+/**
+ * restore_io_mask_load:
+ * @path: a mask for an image of @width x @height
+ * As restore_io_image_load(), but a file whose header declares another
+ * size is refused before it is decoded (RESTORE_IO_ERROR_SIZE).
+ */
+RestoreIoImage *
+restore_io_mask_load (const char *path,
+                      int         width,
+                      int         height,
+                      GError    **error)
+{
+  IoRequest req = { path, width, height };
+
+  g_return_val_if_fail (width > 0 && height > 0, NULL);
+  return io_image_load (&req, error);
 }
 
 /**
@@ -914,13 +1109,39 @@ restore_io_format_from_name (const char      *path,
   return ok;
 }
 
+/* The folder @path would be written in (its parent); new string. */
+static char *
+io_parent (const char *path)
+{
+  return g_path_get_dirname (path);
+}
+
+/* Whether the user running the command may write @st (a file or a
+ * folder, with @path for access()).  access() answers for that user, but
+ * the superuser passes every access() check; so a file or folder whose
+ * owner has no write permission (mode 0444, a folder made read-only) is
+ * refused too, as it is for a normal user: nobody meant it to be
+ * written. */
+static gboolean
+io_may_write (const char     *path,
+              const GStatBuf *st)
+{
+  return access (path, W_OK) == 0 && (st->st_mode & S_IWUSR) != 0;
+}
+
 /**
  * restore_io_check_output:
  * @path: the output file
- * @channels: channels of the image to be written there
+ * @channels: channels of the image to be written there; 0 when not known
+ *            yet (the check of the format against the alpha channel is
+ *            then left out)
  * Checks, before any work is done, that an image with @channels can be
- * written to @path: a known extension, an existing folder, and no alpha
- * channel for JPEG.  Returns FALSE with @error set otherwise.
+ * written to @path: a known extension; an existing folder the user may
+ * write in (the output is made there and renamed into place); and, when
+ * @path exists, a plain file the user may write (a rename would replace
+ * a read-only file or another user's file that the user could not write
+ * into, and a device or pipe by a plain file); no alpha channel for
+ * JPEG.  Returns FALSE with @error set otherwise.
  */
 gboolean
 restore_io_check_output (const char *path,
@@ -928,53 +1149,110 @@ restore_io_check_output (const char *path,
                          GError    **error)
 {
   RestoreIoFormat format;
+  GStatBuf        dir_st, st;
   char           *dir;
-  gboolean        ok = TRUE;
+  gboolean        exists;
+  int             lstat_errno;
+  gboolean        ok = FALSE;
 
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (!restore_io_format_from_name (path, &format, error))
     return FALSE;
-  dir = g_path_get_dirname (path);
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
-                   "cannot write '%s': folder '%s' does not exist", path, dir);
-      ok = FALSE;
-    }
-  else if (g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
-                   "cannot write '%s': it is a folder", path);
-      ok = FALSE;
-    }
+  dir = io_parent (path);
+  exists = g_lstat (path, &st) == 0;
+  lstat_errno = exists ? 0 : errno;
+  if (g_stat (dir, &dir_st) != 0 || !S_ISDIR (dir_st.st_mode))
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': folder '%s' does not exist", path, dir);
+  else if (!io_may_write (dir, &dir_st) || access (dir, X_OK) != 0)
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': folder '%s' is not writable", path, dir);
+  else if (!exists && lstat_errno != ENOENT)
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': %s", path, g_strerror (lstat_errno));
+  else if (exists && S_ISDIR (st.st_mode))
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': it is a folder", path);
+  else if (exists && S_ISREG (st.st_mode) && !io_may_write (path, &st))
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': the file is read-only or not yours; "
+                 "it is left as it is", path);
+  else if (exists && !S_ISREG (st.st_mode) && !S_ISLNK (st.st_mode))
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                 "cannot write '%s': it is not a plain file", path);
   else if (format == RESTORE_IO_FORMAT_JPEG && (channels == 2 || channels == 4))
-    {
-      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
-                   "JPEG cannot hold the image's alpha channel; "
-                   "write '%s' as .png or .tif instead", path);
-      ok = FALSE;
-    }
+    g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                 "JPEG cannot hold the image's alpha channel; "
+                 "write '%s' as .png or .tif instead", path);
+  else
+    ok = TRUE;
   g_free (dir);
   return ok;
 }
 
+/* @path with its folder resolved (symbolic links, "." and ".."), also
+ * for a file that does not exist yet; new string. */
+static char *
+io_resolve (const char *path)
+{
+  char *real = realpath (path, NULL);
+  char *dir, *real_dir, *base, *out;
+
+  if (real != NULL)
+    {
+      out = g_strdup (real);
+      free (real);
+      return out;
+    }
+  dir = io_parent (path);
+  base = g_path_get_basename (path);
+  real_dir = realpath (dir, NULL);
+  if (real_dir != NULL)
+    out = g_build_filename (real_dir, base, NULL);
+  else
+    out = g_canonicalize_filename (path, NULL);
+  free (real_dir);
+  g_free (dir);
+  g_free (base);
+  return out;
+}
+
 /**
- * restore_io_image_save:
- * @image: the pixels; written with image->bit_depth where the format
- *         allows it (PNG: 8 or 16, JPEG: 8 at quality 95, TIFF: 8, 16 or
- *         32-bit float)
- * @path: the output; its extension picks the format
- * @cancel: (nullable): polled between rows; when set the write stops
- * Writes a temporary file next to @path and renames it over @path when
- * complete; on any failure the temporary file is removed and @path is
- * left as it was.  Returns FALSE with @error set on failure.
+ * restore_io_same_file:
+ * TRUE when @a and @b name the same file: the same device and inode when
+ * both exist (hard and symbolic links), else the same resolved path
+ * ("./x" and "x", a path through a linked folder).
  */
 gboolean
-restore_io_image_save (const RestoreIoImage *image,
-                       const char           *path,
-                       const gint           *cancel,
-                       GError              **error)
+restore_io_same_file (const char *a,
+                      const char *b)
+{
+  GStatBuf sa, sb;
+  char    *ra, *rb;
+  gboolean same;
+
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+
+  if (g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0
+      && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+    return TRUE;
+  ra = io_resolve (a);
+  rb = io_resolve (b);
+  same = strcmp (ra, rb) == 0;
+  g_free (ra);
+  g_free (rb);
+  return same;
+}
+
+/* Writes @image in the format of @path's name to a new temporary file in
+ * @path's folder.  Returns the temporary file's name (to be renamed over
+ * @path), or NULL with @error set and nothing left on disk. */
+static char *
+io_write_temp (const RestoreIoImage *image,
+               const char           *path,
+               const gint           *cancel,
+               GError              **error)
 {
   RestoreIoFormat format;
   RestoreIoImage  view;
@@ -983,12 +1261,9 @@ restore_io_image_save (const RestoreIoImage *image,
   int             fd;
   gboolean        ok;
 
-  g_return_val_if_fail (image != NULL && path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
   if (!restore_io_check_output (path, image->channels, error)
       || !restore_io_format_from_name (path, &format, error))
-    return FALSE;
+    return NULL;
 
   view = *image;
   if (format == RESTORE_IO_FORMAT_JPEG)
@@ -996,7 +1271,7 @@ restore_io_image_save (const RestoreIoImage *image,
   else if (format == RESTORE_IO_FORMAT_PNG && view.bit_depth > 16)
     view.bit_depth = 16;
 
-  dir = g_path_get_dirname (path);
+  dir = io_parent (path);
   tmp = g_build_filename (dir, ".gimp-restore-XXXXXX", NULL);
   g_free (dir);
   fd = g_mkstemp_full (tmp, O_RDWR, 0666);
@@ -1007,7 +1282,7 @@ restore_io_image_save (const RestoreIoImage *image,
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
                    "cannot write '%s': %s", path, g_strerror (saved));
       g_free (tmp);
-      return FALSE;
+      return NULL;
     }
   {
     /* mkstemp creates 0600; give the output the usual permissions. */
@@ -1050,20 +1325,116 @@ restore_io_image_save (const RestoreIoImage *image,
             }
         }
     }
+  if (!ok)
+    {
+      g_unlink (tmp);
+      g_free (tmp);
+      return NULL;
+    }
+  return tmp;
+}
 
+/**
+ * restore_io_image_save:
+ * @image: the pixels; written with image->bit_depth where the format
+ *         allows it (PNG: 8 or 16, JPEG: 8 at quality 95, TIFF: 8, 16 or
+ *         32-bit float)
+ * @path: the output; its extension picks the format
+ * @cancel: (nullable): polled between rows; when set the write stops
+ * Writes a temporary file next to @path and renames it over @path when
+ * complete; on any failure the temporary file is removed and @path is
+ * left as it was.  Returns FALSE with @error set on failure.
+ */
+gboolean
+restore_io_image_save (const RestoreIoImage *image,
+                       const char           *path,
+                       const gint           *cancel,
+                       GError              **error)
+{
+  return restore_io_image_save_all (&image, &path, 1, cancel, error);
+}
+
+/**
+ * restore_io_image_save_all:
+ * @images, @paths: @n images and the files to write them to
+ * Writes each image as restore_io_image_save() does, but renames the
+ * temporary files into place only once all of them are complete; a
+ * rename that fails then undoes the ones before it (a file that was
+ * replaced gets its old contents back through a hard link kept while the
+ * files are renamed).  So on failure every path is left as it was.
+ * Returns FALSE with @error set on failure.
+ */
+gboolean
+restore_io_image_save_all (const RestoreIoImage *const *images,
+                           const char *const           *paths,
+                           int                          n,
+                           const gint                  *cancel,
+                           GError                     **error)
+{
+  char   **tmps, **olds;
+  gboolean ok = TRUE;
+  int      done = 0;
+
+  g_return_val_if_fail (n >= 1 && images != NULL && paths != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  for (int i = 0; i < n; i++)
+    g_return_val_if_fail (images[i] != NULL && paths[i] != NULL, FALSE);
+
+  tmps = g_new0 (char *, n);
+  olds = g_new0 (char *, n);
+  for (int i = 0; ok && i < n; i++)
+    ok = (tmps[i] = io_write_temp (images[i], paths[i], cancel, error)) != NULL;
   if (ok && io_cancelled (cancel, error))
     ok = FALSE;
-  if (ok && g_rename (tmp, path) != 0)
+  for (; ok && done < n; done++)
     {
-      int saved = errno;
+      GStatBuf st;
 
-      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
-                   "cannot write '%s': %s", path, g_strerror (saved));
-      ok = FALSE;
+      /* the file this replaces, kept under a second name until all are
+       * in place (only needed when a later rename could fail) */
+      if (n > 1 && g_lstat (paths[done], &st) == 0)
+        {
+          olds[done] = g_strconcat (tmps[done], ".old", NULL);
+          if (link (paths[done], olds[done]) != 0)
+            g_clear_pointer (&olds[done], g_free);
+        }
+      if (g_rename (tmps[done], paths[done]) != 0)
+        {
+          int saved = errno;
+
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
+                       "cannot write '%s': %s", paths[done], g_strerror (saved));
+          if (olds[done] != NULL)
+            g_unlink (olds[done]);
+          g_clear_pointer (&olds[done], g_free);
+          ok = FALSE;
+          break;
+        }
     }
   if (!ok)
-    g_unlink (tmp);
-  g_free (tmp);
+    {
+      /* undo the renames made so far, newest first */
+      for (int i = done - 1; i >= 0; i--)
+        {
+          if (olds[i] != NULL)
+            g_rename (olds[i], paths[i]);
+          else
+            g_unlink (paths[i]);
+          g_clear_pointer (&olds[i], g_free);
+        }
+      for (int i = done; i < n; i++)
+        if (tmps[i] != NULL)
+          g_unlink (tmps[i]);
+    }
+  for (int i = 0; i < n; i++)
+    {
+      if (olds[i] != NULL)
+        g_unlink (olds[i]);
+      g_free (olds[i]);
+      g_free (tmps[i]);
+    }
+  g_free (olds);
+  g_free (tmps);
   return ok;
 }
 

@@ -6,11 +6,15 @@
  * an n-bit value v becomes v / (2^n - 1) and is written as
  * round (x * (2^n - 1)).  32-bit float TIFF samples are kept as they are.
  *
- * Reading picks the format from the file's first bytes; writing picks it
- * from the output name's extension (.png, .jpg/.jpeg, .tif/.tiff).
+ * Reading picks the format from the file's first bytes and checks the
+ * size the header declares before any pixel is decoded (at most 268
+ * megapixels and 4 GiB to decode; a mask must have its image's size);
+ * writing picks the format from the output name's extension (.png,
+ * .jpg/.jpeg, .tif/.tiff).
  * Writing goes to a temporary file in the output's folder that is renamed
  * over the output only when complete, so a failed or interrupted write
- * never leaves a partial output.
+ * never leaves a partial output; several outputs of one run are renamed
+ * only when all of them are complete (restore_io_image_save_all()).
  */
 #pragma once
 
@@ -47,6 +51,8 @@ typedef struct
   int    height;
   int    channels;   /* 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA */
   int    bit_depth;  /* 8 or 16 (integer samples) or 32 (float samples) */
+  int    n_pages;    /* pages in the file (a TIFF may hold several); only
+                      * the first is read */
 } RestoreIoImage;
 
 RestoreIoImage *restore_io_image_new    (int width,
@@ -57,6 +63,10 @@ void            restore_io_image_free   (RestoreIoImage *image);
 
 RestoreIoImage *restore_io_image_load   (const char     *path,
                                          GError        **error);
+RestoreIoImage *restore_io_mask_load    (const char     *path,
+                                         int             width,
+                                         int             height,
+                                         GError        **error);
 
 gboolean        restore_io_format_from_name (const char      *path,
                                              RestoreIoFormat *format,
@@ -66,10 +76,19 @@ gboolean        restore_io_check_output (const char     *path,
                                          int             channels,
                                          GError        **error);
 
+gboolean        restore_io_same_file    (const char     *a,
+                                         const char     *b);
+
 gboolean        restore_io_image_save   (const RestoreIoImage *image,
                                          const char           *path,
                                          const gint           *cancel,
                                          GError              **error);
+
+gboolean        restore_io_image_save_all (const RestoreIoImage *const *images,
+                                           const char *const           *paths,
+                                           int                          n,
+                                           const gint                  *cancel,
+                                           GError                     **error);
 
 float          *restore_io_mask_from_image (const RestoreIoImage *mask,
                                             int                   width,

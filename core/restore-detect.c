@@ -428,6 +428,31 @@ detect_auto (RestoreModel               *model,
   return ok;
 }
 
+/* A pixel whose colour holds a sample that is not a finite number (NaN
+ * or an infinity in a float image) has lost its value: probability 1,
+ * whatever the network made of it (it sees such a sample clamped, NaN as
+ * 0).  Alpha is not looked at, as detection ignores it. */
+static void
+detect_mark_non_finite (const RestoreImage *src,
+                        float              *prob)
+{
+  int nc = src->channels >= 3 ? 3 : 1;
+
+  for (int y = 0; y < src->height; y++)
+    {
+      const float *row = src->data + (gsize) y * src->rowstride;
+      float       *p = prob + (gsize) y * src->width;
+
+      for (int x = 0; x < src->width; x++)
+        for (int c = 0; c < nc; c++)
+          if (!isfinite (row[(gsize) x * src->channels + c]))
+            {
+              p[x] = 1.0f;
+              break;
+            }
+    }
+}
+
 /**
  * restore_detect_probability:
  * See restore-detect.h.
@@ -441,6 +466,7 @@ restore_detect_probability (RestoreModel               *model,
 {
   RestoreDetectOptions defaults;
   int                  f;
+  gboolean             ok;
 
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (src != NULL && src->data != NULL, FALSE);
@@ -484,12 +510,16 @@ restore_detect_probability (RestoreModel               *model,
     return FALSE;
   f = options->scale;
   if (f == 0)
-    return detect_auto (model, src, prob, options, error);
-  if (f == 1)
-    return detect_tiles (model, src, prob, options, NULL, error);
-  /* The picture reduced f times (each pixel the mean of an f x f block),
-   * the network on that, its probabilities scaled back up. */
-  return detect_reduced (model, src, f, prob, options, NULL, error);
+    ok = detect_auto (model, src, prob, options, error);
+  else if (f == 1)
+    ok = detect_tiles (model, src, prob, options, NULL, error);
+  else
+    /* The picture reduced f times (each pixel the mean of an f x f
+     * block), the network on that, its probabilities scaled back up. */
+    ok = detect_reduced (model, src, f, prob, options, NULL, error);
+  if (ok)
+    detect_mark_non_finite (src, prob);
+  return ok;
 }
 
 /** restore_detect_options_check: See restore-detect.h. */

@@ -11,6 +11,15 @@
  * for the tile's core pixels with m > 0, where the blend weights w of all
  * tiles sum to one.  Pixels with m == 0 keep the copied bytes.
  *
+ * A sample that is not a finite number (NaN or an infinity in a float
+ * image) has no value to keep: the network sees it clamped like any
+ * value outside 0..1 (NaN as 0), and where m > 0 the pixel takes the
+ * restoration whole (m read as 1 in the composite, src as 0 in the blend,
+ * so dst = sum of w * post (restored)); where m == 0 it is left as it is,
+ * like every pixel outside the mask.  The composite's pixels outside the
+ * mask, which the post-processing filters read, hold the clamped value,
+ * so no NaN reaches a restored pixel.
+ *
  * Per tile (window h x w, C colour channels: 1 for gray, 3 for RGB):
  *   restored = clamp ((y - offset) / scale, 0, 1), gray = mean of the
  *   three outputs; post-processing (restore-post.h) runs on the tile's
@@ -192,10 +201,17 @@ engine_sink (const RestoreTilePlan *plan,
             r[c] = clamp01 ((out[c * plane + o] - run->offset) / run->scale);
           run->m[i] = m;
           if (nc == 1)
-            run->comp[i] = m * ((r[0] + r[1] + r[2]) / 3.0f) + (1.0f - m) * p[0];
-          else
-            for (c = 0; c < 3; c++)
-              run->comp[c * cn + i] = m * r[c] + (1.0f - m) * p[c];
+            r[0] = (r[0] + r[1] + r[2]) / 3.0f;
+          for (c = 0; c < nc; c++)
+            {
+              float v = p[c];
+
+              /* a non-finite sample: the restoration where the mask is
+               * set, else the value the network saw (see above) */
+              if (!isfinite (v))
+                v = m > 0.0f ? r[c] : clamp01 (v);
+              run->comp[c * cn + i] = m * r[c] + (1.0f - m) * v;
+            }
         }
     }
   restore_post_apply (run->comp, run->m, nc, cw, chh,
@@ -247,7 +263,19 @@ engine_sink (const RestoreTilePlan *plan,
             continue;
           w = wx[x - tile->x0] * wy[y - tile->y0];
           for (c = 0; c < nc; c++)
-            d[(gsize) x * ch + c] += w * (run->comp[c * cn + i] - s[(gsize) x * ch + c]);
+            {
+              float sv = s[(gsize) x * ch + c];
+
+              /* a non-finite source counts as 0: dst starts there at the
+               * first tile and sums the weighted restorations */
+              if (!isfinite (sv))
+                {
+                  sv = 0.0f;
+                  if (!isfinite (d[(gsize) x * ch + c]))
+                    d[(gsize) x * ch + c] = 0.0f;
+                }
+              d[(gsize) x * ch + c] += w * (run->comp[c * cn + i] - sv);
+            }
           if (alpha >= 0)
             {
               int    tx = x - cx0, sw = cw + 1, rad;
@@ -268,7 +296,15 @@ engine_sink (const RestoreTilePlan *plan,
                   if (bx0 == 0 && by0 == 0 && bx1 == cw && by1 == chh)
                     break;
                 }
-              d[(gsize) x * ch + alpha] += w * m * ((float) fill - clamp01 (a));
+              if (isfinite (a))
+                d[(gsize) x * ch + alpha] += w * m * ((float) fill - clamp01 (a));
+              else
+                {
+                  /* as the colour: a non-finite alpha takes the fill */
+                  if (!isfinite (d[(gsize) x * ch + alpha]))
+                    d[(gsize) x * ch + alpha] = 0.0f;
+                  d[(gsize) x * ch + alpha] += w * (float) fill;
+                }
             }
         }
     }

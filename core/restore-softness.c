@@ -160,6 +160,8 @@ soft_floor_at (const double   *floors,
         if (b >= x && hi < 0)
           hi = b;
       }
+  if (lo < 0 && hi < 0)
+    return 0.0;   /* no valid bin (cannot happen with a finite @g) */
   if (lo < 0)
     return floors[hi];
   if (hi < 0 || hi == lo)
@@ -248,8 +250,11 @@ restore_softness_weights (const RestoreImage *src,
         const float *p = src->data + (gsize) y * src->rowstride + (gsize) x * src->channels;
         float        v = 0.0f;
 
+        /* each sample as the network sees it, clamped to 0..1 (NaN as
+         * 0), so a sample that is not a finite number measures like any
+         * other */
         for (int c = 0; c < nc; c++)
-          v += p[c];
+          v += p[c] > 0.0f ? (p[c] < 1.0f ? p[c] : 1.0f) : 0.0f;
         gray[(gsize) y * w + x] = v / nc;
         sum[4 * cells + (gsize) (y / SOFT_CELL) * gw + x / SOFT_CELL] += v / nc;
       }

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -635,6 +637,240 @@ test_bad_input (Fixture      *f,
   g_free (output);
 }
 
+/* -------------------------------------------------------- output files */
+
+static char *tiny_detector (void);
+
+typedef enum
+{
+  FILES_OUT_IS_INPUT,
+  FILES_OUT_IS_INPUT_DOT,
+  FILES_OUT_HARD_LINK,
+  FILES_OUT_SYMLINK,
+  FILES_OUT_IS_MASK,
+  FILES_AUTO_MASK_OUT_IS_OUT,
+  FILES_AUTO_MASK_OUT_IS_INPUT,
+  FILES_DETECT_MASK_OUT_IS_INPUT,
+  FILES_READ_ONLY_OUT,
+  FILES_READ_ONLY_FOLDER,
+  FILES_PIPE_OUT,
+  FILES_AUTO_MASK_OUT_READ_ONLY,
+  FILES_AUTO_MASK_OUT_LONG_NAME,
+  FILES_COUNT
+} FilesCase;
+
+static const struct
+{
+  const char *name;
+  const char *text;   /* in the message */
+} files_cases[FILES_COUNT] = {
+  { "out-is-input", "is the INPUT file" },
+  { "out-is-input-dot", "is the INPUT file" },
+  { "out-hard-link", "is the INPUT file" },
+  { "out-symlink", "is the INPUT file" },
+  { "out-is-mask", "is the MASK file" },
+  { "auto-mask-out-is-out", "the mask would replace the restoration" },
+  { "auto-mask-out-is-input", "is the INPUT file" },
+  { "detect-mask-out-is-input", "is the INPUT file" },
+  { "read-only-out", "read-only" },
+  { "read-only-folder", "is not writable" },
+  { "pipe-out", "not a plain file" },
+  { "auto-mask-out-read-only", "is not writable" },
+  { "auto-mask-out-long-name", "too long" },
+};
+
+/* The contents of @path, or NULL when it cannot be read. */
+static char *
+read_all (const char *path,
+          gsize      *size)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, size, NULL))
+    return NULL;
+  return contents;
+}
+
+/* An output that is a file the run reads (by any name), the other
+ * output, or a file or folder that may not be written is refused before
+ * any work, with one line; no file is written or changed. */
+static void
+test_output_files (Fixture      *f,
+                   gconstpointer data)
+{
+  FilesCase       fc = GPOINTER_TO_INT (data);
+  char           *input = g_build_filename (f->dir, "in.png", NULL);
+  char           *output = g_build_filename (f->dir, "out.png", NULL);
+  char           *sub = g_build_filename (f->dir, "sub", NULL);
+  char           *detector = tiny_detector ();
+  char           *model = g_test_build_filename (G_TEST_DIST, "data", "tiny-plain.grst", NULL);
+  char           *other = NULL;      /* a second name made by the case */
+  char           *out_arg = NULL, *mask_out = NULL;
+  char           *long_name = NULL;
+  const char     *keep[6] = { "mask.png", "in.png", NULL };
+  const char     *watch = NULL;      /* a file that must stay as it is */
+  gboolean        automatic = FALSE, detect = FALSE;
+  RestoreIoImage *img = make_input (3, 8);
+  GPtrArray      *argv = g_ptr_array_new ();
+  char           *before, *after;
+  gsize           before_size = 0, after_size = 0;
+  GStatBuf        st;
+  RunResult       r;
+
+  save_or_die (img, input);
+  watch = input;
+  out_arg = g_strdup (output);
+  switch (fc)
+    {
+    case FILES_OUT_IS_INPUT:
+      g_free (out_arg);
+      out_arg = g_strdup (input);
+      break;
+    case FILES_OUT_IS_INPUT_DOT:
+      g_free (out_arg);
+      out_arg = g_build_filename (f->dir, ".", "in.png", NULL);
+      break;
+    case FILES_OUT_HARD_LINK:
+      other = g_build_filename (f->dir, "link.png", NULL);
+      g_assert_cmpint (link (input, other), ==, 0);
+      keep[2] = "link.png";
+      g_free (out_arg);
+      out_arg = g_strdup (other);
+      break;
+    case FILES_OUT_SYMLINK:
+      other = g_build_filename (f->dir, "link.png", NULL);
+      g_assert_cmpint (symlink ("in.png", other), ==, 0);
+      keep[2] = "link.png";
+      g_free (out_arg);
+      out_arg = g_strdup (other);
+      break;
+    case FILES_OUT_IS_MASK:
+      watch = f->mask;
+      g_free (out_arg);
+      out_arg = g_strdup (f->mask);
+      break;
+    case FILES_AUTO_MASK_OUT_IS_OUT:
+      automatic = TRUE;
+      mask_out = g_build_filename (f->dir, ".", "out.png", NULL);
+      break;
+    case FILES_AUTO_MASK_OUT_IS_INPUT:
+      automatic = TRUE;
+      mask_out = g_strdup (input);
+      break;
+    case FILES_DETECT_MASK_OUT_IS_INPUT:
+      detect = TRUE;
+      mask_out = g_build_filename (f->dir, ".", "in.png", NULL);
+      break;
+    case FILES_READ_ONLY_OUT:
+      write_bytes (output, "an earlier result", 17);
+      g_assert_cmpint (g_chmod (output, 0444), ==, 0);
+      keep[2] = "out.png";
+      watch = output;
+      break;
+    case FILES_READ_ONLY_FOLDER:
+      g_assert_cmpint (g_mkdir (sub, 0555), ==, 0);
+      keep[2] = "sub";
+      g_free (out_arg);
+      out_arg = g_build_filename (sub, "out.png", NULL);
+      break;
+    case FILES_PIPE_OUT:
+      g_assert_cmpint (mkfifo (output, 0666), ==, 0);
+      keep[2] = "out.png";
+      break;
+    case FILES_AUTO_MASK_OUT_READ_ONLY:
+      g_assert_cmpint (g_mkdir (sub, 0555), ==, 0);
+      keep[2] = "sub";
+      automatic = TRUE;
+      mask_out = g_build_filename (sub, "sel.png", NULL);
+      break;
+    case FILES_AUTO_MASK_OUT_LONG_NAME:
+      /* a name no file system takes: the folder is fine, the name is not */
+      long_name = g_strnfill (300, 'm');
+      automatic = TRUE;
+      mask_out = g_strconcat (f->dir, G_DIR_SEPARATOR_S, long_name, ".png", NULL);
+      break;
+    case FILES_COUNT:
+      g_assert_not_reached ();
+    }
+  before = read_all (watch, &before_size);
+  g_assert_nonnull (before);
+
+  if (automatic)
+    {
+      g_ptr_array_add (argv, (gpointer) "--auto");
+      g_ptr_array_add (argv, (gpointer) "--model");
+      g_ptr_array_add (argv, model);
+    }
+  if (detect)
+    g_ptr_array_add (argv, (gpointer) "--detect");
+  if (automatic || detect)
+    {
+      /* settings under which the tiny detector finds damage (see
+       * test_detect_auto()), so a run that went on would write */
+      g_ptr_array_add (argv, (gpointer) "--detector");
+      g_ptr_array_add (argv, detector);
+      g_ptr_array_add (argv, (gpointer) "--sensitivity");
+      g_ptr_array_add (argv, (gpointer) "0.5");
+      g_ptr_array_add (argv, (gpointer) "--extend");
+      g_ptr_array_add (argv, (gpointer) "1");
+      g_ptr_array_add (argv, (gpointer) "--mask-out");
+      g_ptr_array_add (argv, mask_out);
+    }
+  else
+    {
+      g_ptr_array_add (argv, (gpointer) "--mask");
+      g_ptr_array_add (argv, f->mask);
+    }
+  g_ptr_array_add (argv, (gpointer) "-q");
+  g_ptr_array_add (argv, input);
+  if (!detect)
+    g_ptr_array_add (argv, out_arg);
+  r = run_argv (argv);
+  g_test_message ("%s", r.err);
+  assert_one_error_line (&r);
+  g_assert_cmpint (r.status, ==, 1);
+  if (!strstr (r.err, files_cases[fc].text))
+    g_error ("message '%s' does not contain '%s'", r.err, files_cases[fc].text);
+
+  /* nothing written, nothing changed */
+  assert_dir_holds_only (f->dir, keep);
+  after = read_all (watch, &after_size);
+  g_assert_nonnull (after);
+  g_assert_cmpmem (before, before_size, after, after_size);
+  if (fc == FILES_READ_ONLY_OUT)
+    {
+      g_assert_cmpint (g_stat (output, &st), ==, 0);
+      g_assert_cmpint (st.st_mode & 0777, ==, 0444);
+    }
+  if (fc == FILES_PIPE_OUT)
+    {
+      g_assert_cmpint (g_lstat (output, &st), ==, 0);
+      g_assert_true (S_ISFIFO (st.st_mode));
+    }
+  if (g_file_test (sub, G_FILE_TEST_IS_DIR))
+    {
+      const char *none[] = { NULL };
+
+      assert_dir_holds_only (sub, none);
+      g_chmod (sub, 0755);
+      g_rmdir (sub);
+    }
+
+  run_result_clear (&r);
+  restore_io_image_free (img);
+  g_free (before);
+  g_free (after);
+  g_free (input);
+  g_free (output);
+  g_free (sub);
+  g_free (detector);
+  g_free (model);
+  g_free (other);
+  g_free (out_arg);
+  g_free (mask_out);
+  g_free (long_name);
+}
+
 /* SIGINT while restoring: non-zero exit, one line, no output. */
 static void
 test_interrupt (Fixture      *f,
@@ -755,6 +991,64 @@ test_io_float_tiff (Fixture      *f,
   restore_io_image_free (back);
   g_unlink (path);
   g_free (path);
+}
+
+/* Several outputs are written all or none: when the last one fails (here
+ * because it outgrows the file size limit), the first is not left behind,
+ * and a file it would have replaced keeps its contents. */
+static void
+test_io_save_all (Fixture      *f,
+                  gconstpointer data)
+{
+  RestoreIoImage       *small = restore_io_image_new (8, 8, 1, 8);
+  RestoreIoImage       *big = restore_io_image_new (256, 256, 3, 16);
+  char                 *a = g_build_filename (f->dir, "a.png", NULL);
+  char                 *b = g_build_filename (f->dir, "b.png", NULL);
+  const RestoreIoImage *images[2] = { small, big };
+  const char           *paths[2] = { a, b };
+  const char           *keep_none[] = { "mask.png", NULL };
+  const char           *keep_a[] = { "mask.png", "a.png", NULL };
+  struct rlimit         old, lim;
+  void                (*old_handler) (int);
+  GError               *error = NULL;
+  char                 *contents;
+  gsize                 size;
+
+  /* noise: the big image cannot be compressed below the limit */
+  for (gsize i = 0; i < (gsize) 256 * 256 * 3; i++)
+    big->data[i] = (float) g_test_rand_double ();
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  lim = old;
+  lim.rlim_cur = 64 * 1024;
+  old_handler = signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &lim), ==, 0);
+
+  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_assert_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE);
+  g_clear_error (&error);
+  assert_dir_holds_only (f->dir, keep_none);
+
+  write_bytes (a, "an earlier result", 17);
+  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_clear_error (&error);
+  assert_dir_holds_only (f->dir, keep_a);
+  g_assert_true (g_file_get_contents (a, &contents, &size, NULL));
+  g_assert_cmpmem (contents, size, "an earlier result", 17);
+  g_free (contents);
+
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &old), ==, 0);
+  signal (SIGXFSZ, old_handler);
+
+  /* without the limit both are written */
+  g_assert_true (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_assert_no_error (error);
+  restore_io_image_free (load_or_die (a));
+  restore_io_image_free (load_or_die (b));
+
+  restore_io_image_free (small);
+  restore_io_image_free (big);
+  g_free (a);
+  g_free (b);
 }
 
 /* A colour mask gives its luminance; alpha multiplies in; sizes must
@@ -1017,6 +1311,98 @@ test_detect_auto (Fixture      *f,
   g_free (model);
 }
 
+/* A float TIFF holding NaN and infinities, inside and outside the mask:
+ * a restore, --detect and --auto all succeed; every pixel the mask
+ * restores comes out finite, every other one as it was (NaN included);
+ * detection selects the non-finite pixels, so --auto restores them. */
+static void
+test_non_finite (Fixture      *f,
+                 gconstpointer data)
+{
+  char           *input = g_build_filename (f->dir, "in.tif", NULL);
+  char           *output = g_build_filename (f->dir, "out.tif", NULL);
+  char           *sel = g_build_filename (f->dir, "sel.png", NULL);
+  char           *detector = tiny_detector ();
+  char           *model = g_test_build_filename (G_TEST_DIST, "data", "tiny-plain.grst", NULL);
+  RestoreIoImage *img = make_input (3, 32);
+  RestoreIoImage *mask_img = load_or_die (f->mask);
+  const float     values[] = { NAN, INFINITY, -INFINITY };
+  gsize           bad_in[3], bad_out[3];
+  int             n_in = 0, n_out = 0;
+  RestoreIoImage *out, *m;
+  RunResult       r;
+
+  /* three non-finite pixels in the mask, three outside it, apart */
+  for (gsize i = 0; i < (gsize) CROP_W * CROP_H && (n_in < 3 || n_out < 3); i += 397)
+    {
+      if (mask_img->data[i] == 1.0f && n_in < 3)
+        bad_in[n_in++] = i;
+      else if (mask_img->data[i] == 0.0f && n_out < 3)
+        bad_out[n_out++] = i;
+    }
+  g_assert_cmpint (n_in, ==, 3);
+  g_assert_cmpint (n_out, ==, 3);
+  for (int k = 0; k < 3; k++)
+    {
+      img->data[bad_in[k] * 3 + k] = values[k];
+      img->data[bad_out[k] * 3 + (k + 1) % 3] = values[k];
+    }
+  save_or_die (img, input);
+
+  /* a restore with the mask */
+  r = run_command ("-q", "--model", model, "--denoise", "0.5", "--sharpen", "0.5",
+                   "--mask", f->mask, input, output, NULL);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  out = load_or_die (output);
+  for (gsize i = 0; i < (gsize) CROP_W * CROP_H; i++)
+    if (mask_img->data[i] == 0.0f)
+      g_assert_true (memcmp (out->data + 3 * i, img->data + 3 * i, 3 * sizeof (float)) == 0);
+    else
+      for (int c = 0; c < 3; c++)
+        g_assert_true (isfinite (out->data[3 * i + c]));
+  restore_io_image_free (out);
+
+  /* detection selects them */
+  r = run_command ("--detect", "-q", "--detector", detector, "--max-size", "1024",
+                   "--mask-out", sel, input, NULL);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  m = load_or_die (sel);
+  for (int k = 0; k < 3; k++)
+    {
+      g_assert_cmpfloat (m->data[bad_in[k]], ==, 1.0f);
+      g_assert_cmpfloat (m->data[bad_out[k]], ==, 1.0f);
+    }
+  restore_io_image_free (m);
+
+  /* and --auto restores them: nothing non-finite is left */
+  r = run_command ("--auto", "-q", "--detector", detector, "--model", model,
+                   "--max-size", "1024", "--mask-out", sel, input, output, NULL);
+  g_test_message ("%s", r.err);
+  g_assert_cmpint (r.status, ==, 0);
+  run_result_clear (&r);
+  out = load_or_die (output);
+  m = load_or_die (sel);
+  for (gsize i = 0; i < (gsize) CROP_W * CROP_H; i++)
+    if (m->data[i] == 0.0f)
+      g_assert_true (memcmp (out->data + 3 * i, img->data + 3 * i, 3 * sizeof (float)) == 0);
+  for (gsize i = 0; i < (gsize) CROP_W * CROP_H * 3; i++)
+    g_assert_true (isfinite (out->data[i]));
+  restore_io_image_free (out);
+  restore_io_image_free (m);
+
+  restore_io_image_free (img);
+  restore_io_image_free (mask_img);
+  g_free (input);
+  g_free (output);
+  g_free (sel);
+  g_free (detector);
+  g_free (model);
+}
+
 typedef struct
 {
   const char *name;
@@ -1158,12 +1544,22 @@ main (int    argc,
                   test_bad_input, fixture_tear_down);
       g_free (path);
     }
+  for (int i = 0; i < FILES_COUNT; i++)
+    {
+      char *path = g_strdup_printf ("/cli/files/%s", files_cases[i].name);
+
+      g_test_add (path, Fixture, GINT_TO_POINTER (i), fixture_set_up,
+                  test_output_files, fixture_tear_down);
+      g_free (path);
+    }
   g_test_add ("/cli/interrupt", Fixture, NULL, fixture_set_up, test_interrupt,
               fixture_tear_down);
   g_test_add ("/cli/io/round-trip", Fixture, NULL, fixture_set_up,
               test_io_round_trip, fixture_tear_down);
   g_test_add ("/cli/io/float-tiff", Fixture, NULL, fixture_set_up,
               test_io_float_tiff, fixture_tear_down);
+  g_test_add ("/cli/io/save-all", Fixture, NULL, fixture_set_up,
+              test_io_save_all, fixture_tear_down);
   g_test_add_func ("/cli/io/mask", test_io_mask);
   g_test_add ("/cli/detect/mask", Fixture, NULL, fixture_set_up, test_detect_mask,
               fixture_tear_down);
@@ -1178,5 +1574,7 @@ main (int    argc,
       g_free (path);
     }
   g_test_add_func ("/cli/detect/not-listed", test_detect_not_listed);
+  g_test_add ("/cli/non-finite", Fixture, NULL, fixture_set_up, test_non_finite,
+              fixture_tear_down);
   return g_test_run ();
 }

@@ -377,6 +377,155 @@ def tests():
     check_fails('one-file', base + [t('rgb8.png')], out_png)
     check_fails('unknown-option', base + ['--frobnicate', t('rgb8.png'), out_png], out_png)
 
+    # --- headers checked before decoding: a small file that declares a huge picture ---
+    def chunk(ty, d):
+        return struct.pack('>I', len(d)) + ty + d + struct.pack('>I', zlib.crc32(ty + d))
+
+    def png_header_only(path, w, h, depth, color):
+        with open(path, 'wb') as f:
+            f.write(PNG_SIG + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, color, 0, 0, 0))
+                    + chunk(b'IDAT', zlib.compress(b'\0' * 4096)) + chunk(b'IEND', b''))
+
+    def tiff_header_only(path, w, h, spp, bps):
+        entries = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, spp, None), (259, 3, 1, 1),
+                   (262, 3, 1, 2 if spp >= 3 else 1), (273, 4, 1, None), (277, 3, 1, spp),
+                   (278, 4, 1, h), (279, 4, 1, min(w * h * spp * bps // 8, 2**32 - 1))]
+        if spp in (2, 4):
+            entries.append((338, 3, 1, 2))
+        ifd_size = 2 + 12 * len(entries) + 4
+        arrays = 8 + ifd_size                      # the BitsPerSample array
+        data = arrays + 2 * spp                    # a few bytes of "pixels"
+        out = b'II*\0' + struct.pack('<I', 8) + struct.pack('<H', len(entries))
+        for tag, typ, count, value in entries:
+            if tag == 258:
+                value = bps if spp == 1 else arrays
+            if tag == 273:
+                value = data
+            v = struct.pack('<HH', value, 0) if typ == 3 and count == 1 else struct.pack('<I', value)
+            out += struct.pack('<HHI', tag, typ, count) + v
+        out += struct.pack('<I', 0) + struct.pack('<%dH' % spp, *([bps] * spp)) + b'\0' * 64
+        with open(path, 'wb') as f:
+            f.write(out)
+
+    def patch_sof(data, w, h):
+        """@data (a JPEG) with its frame header declaring @w x @h."""
+        i = 2
+        while i < len(data):
+            assert data[i] == 0xff
+            marker, size = data[i + 1], struct.unpack('>H', data[i + 2:i + 4])[0]
+            if marker in (0xc0, 0xc1, 0xc2):
+                return data[:i + 5] + struct.pack('>HH', h, w) + data[i + 9:]
+            i += 2 + size
+        raise ValueError('no SOF')
+
+    def check_bomb(name, args, out_path, text, max_mb=400):
+        """check_fails(), the message naming @text, and the command's peak
+        memory below @max_mb: nothing was decoded."""
+        folder = os.path.dirname(out_path)
+        before = set(os.listdir(folder))
+        with tempfile.TemporaryFile() as err:
+            p = subprocess.Popen([EXE] + args, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            err.seek(0)
+            msg = err.read().decode(errors='replace')
+        mb = usage.ru_maxrss / 1024.0
+        problems = []
+        if p.returncode <= 0:
+            problems.append('exit status %d' % p.returncode)
+        if len(msg.splitlines()) != 1 or not msg.startswith('gimp-restore: '):
+            problems.append('stderr is not one "gimp-restore: " line: %r' % msg)
+        if text not in msg:
+            problems.append('message %r does not name %r' % (msg, text))
+        if mb > max_mb:
+            problems.append('peak memory %.0f MB' % mb)
+        if os.path.exists(out_path) or set(os.listdir(folder)) != before:
+            problems.append('files left behind')
+        tap(not problems, name, '; '.join(problems))
+
+    png_header_only(t('bomb-bytes.png'), 16384, 16384, 16, 6)     # 268 MP RGBA, 16 bit
+    check_bomb('png-bomb-bytes', base + [t('bomb-bytes.png'), out_png], out_png, 'limit of 4 GiB')
+    png_header_only(t('bomb-pixels.png'), 20000, 20000, 8, 0)
+    check_bomb('png-bomb-pixels', base + [t('bomb-pixels.png'), out_png], out_png, '268 megapixels')
+    png_header_only(t('bomb-mask.png'), 16384, 16384, 8, 0)
+    check_bomb('png-bomb-mask', ['--quiet', '--model', TINY, '--mask', t('bomb-mask.png'),
+                                 t('rgb8.png'), out_png], out_png,
+               'mask is 16384x16384 but image is %dx%d' % (w, h))
+    tiff_header_only(t('bomb-pixels.tif'), 20000, 20000, 1, 8)
+    check_bomb('tiff-bomb-pixels', base + [t('bomb-pixels.tif'), out_png], out_png, '268 megapixels')
+    tiff_header_only(t('bomb-bytes.tif'), 16384, 16384, 4, 16)
+    check_bomb('tiff-bomb-bytes', base + [t('bomb-bytes.tif'), out_png], out_png, 'limit of 4 GiB')
+
+    Image.fromarray(rgb8).save(t('prog.jpg'), 'JPEG', progressive=True, quality=90)
+    with open(t('prog.jpg'), 'rb') as f:
+        prog = f.read()
+    with open(t('bomb-prog.jpg'), 'wb') as f:
+        f.write(patch_sof(prog, 30000, 30000))
+    check_bomb('jpeg-progressive-bomb', base + [t('bomb-prog.jpg'), out_png], out_png,
+               '268 megapixels')
+    # a header larger than the data: the decoder runs out of data early
+    # (libjpeg's "premature end of data segment"), an error, not gray
+    with open(t('short-prog.jpg'), 'wb') as f:
+        f.write(patch_sof(prog, 16000, 16000))
+    check_bomb('jpeg-progressive-short-data', base + [t('short-prog.jpg'), out_png], out_png,
+               'premature end of data segment', max_mb=1200)
+    # scans without end: the first scan (DC, which reads the same each time)
+    # repeated, each one a pass over the picture
+    i = 2
+    while prog[i + 1] != 0xda:
+        i += 2 + struct.unpack('>H', prog[i + 2:i + 4])[0]
+    j = i + 2 + struct.unpack('>H', prog[i + 2:i + 4])[0]
+    while not (prog[j] == 0xff and prog[j + 1] != 0 and not 0xd0 <= prog[j + 1] <= 0xd7):
+        j += 1
+    with open(t('scans.jpg'), 'wb') as f:
+        f.write(prog[:j] + prog[i:j] * 1001 + prog[j:])
+    check_bomb('jpeg-too-many-scans', base + [t('scans.jpg'), out_png], out_png, 'more than 1000 scans')
+    with open(t('rgb.jpg'), 'rb') as f:
+        baseline = f.read()
+    with open(t('short.jpg'), 'wb') as f:
+        f.write(patch_sof(baseline, w, 2 * h))
+    check_bomb('jpeg-baseline-short-data', base + [t('short.jpg'), out_png], out_png,
+               'premature end of data segment')
+
+    # --- smaller cases ---
+    # a 1-bit TIFF mask reads as the same 1-bit PNG mask does
+    bits = Image.fromarray(masked > 0)
+    bits.save(t('mask1.tif'))
+    bits.save(t('mask1.png'))
+    rc1, _, err1 = run(['--quiet', '--model', TINY, '--mask', t('mask1.tif'), t('rgb8.png'), o('m1t.png')])
+    rc2, _, err2 = run(['--quiet', '--model', TINY, '--mask', t('mask1.png'), t('rgb8.png'), o('m1p.png')])
+    same = rc1 == 0 and rc2 == 0 and open(o('m1t.png'), 'rb').read() == open(o('m1p.png'), 'rb').read()
+    tap(same, 'tiff-1bit-mask', 'rc=%d %r / rc=%d %r' % (rc1, err1, rc2, err2))
+
+    # a multi-page TIFF: the first page is restored, and a warning says so
+    import tifffile
+    tifffile.imwrite(t('pages.tif'), np.stack([rgb8, rgb8 // 2, rgb8 // 3]), photometric='rgb')
+    rc, _, err = run(['--quiet', '--model', TINY, '--mask', t('mask.png'), t('pages.tif'), o('pages.tif')])
+    first = tiff_read(o('pages.tif'))[0] if rc == 0 else None
+    unmasked = masked == 0
+    tap(rc == 0 and len(err.splitlines()) == 1 and '3 pages' in err and 'only the first' in err
+        and first is not None and np.array_equal(first[unmasked], rgb8[unmasked]),
+        'tiff-multi-page-warns', 'rc=%d err=%r' % (rc, err))
+
+    # model names and descriptions from a file are printed with their
+    # control characters escaped (the checksum recomputed after the edit)
+    import hashlib
+    with open(TINY, 'rb') as f:
+        model = f.read()[:-32].replace(b'tiny-plain', b'ti\x1b[31m\nx\x07')
+    os.mkdir(t('models'))
+    with open(t('models', 'odd.grst'), 'wb') as f:
+        f.write(model + hashlib.sha256(model).digest())
+    env = dict(os.environ, GIMP_RESTORE_MODEL_PATH=t('models'))
+    p = subprocess.run([EXE, '--list-models'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    out = p.stdout.decode(errors='replace')
+    tap(p.returncode == 0 and '\\x1b[31m\\x0ax\\x07' in out
+        and not any(ord(ch) < 0x20 and ch != '\n' for ch in out)
+        and all(len(line.split(None, 1)) == 2 for line in out.splitlines()),
+        'list-models-escapes-control-characters', repr(out))
+    line = check_fails('model-name-escaped', ['--quiet', '--model', 'odd\x1b[2Jname', '--mask', t('mask.png'),
+                                              t('rgb8.png'), out_png], out_png)
+    tap('odd\\x1b[2Jname' in line and '\x1b' not in line, 'model-name-escaped-message', repr(line))
+
     # An existing output is left alone when the restore fails.
     with open(o('keep.png'), 'wb') as f:
         f.write(b'old')

@@ -1010,6 +1010,65 @@ test_registry (void)
   g_free (data_dir);
 }
 
+/* Samples that are not finite numbers (NaN, infinities: a float image
+ * can hold them) neither crash nor spread: at every scale the map is a
+ * probability everywhere, 1 on the pixels that hold one (in any colour
+ * channel), and the selection takes them in. */
+static void
+test_non_finite (void)
+{
+  RestoreModel *model = load_data_model ("tiny-detect.grst");
+  const int     w = 96, h = 80;
+  const int     bad[][3] = { { 10, 12, 0 }, { 50, 40, 1 }, { 70, 20, 2 }, { 30, 60, 0 } };
+  const float   values[] = { NAN, INFINITY, -INFINITY, NAN };
+
+  for (int channels = 1; channels <= 4; channels++)
+    for (int scale = 0; scale <= 2; scale++)
+      {
+        RestoreImage         img = make_image (w, h, channels, 0, 5);
+        RestoreDetectOptions options;
+        gsize                n = (gsize) w * h;
+        float               *p = g_new (float, n);
+        GError              *error = NULL;
+        int                  regions;
+
+        for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+          {
+            int c = channels >= 3 ? bad[k][2] : 0;
+
+            img.data[((gsize) bad[k][1] * w + bad[k][0]) * channels + c] = values[k];
+          }
+        /* a whole row of NaN: its blocks' means too */
+        for (int x = 0; x < w; x++)
+          img.data[((gsize) 70 * w + x) * channels] = NAN;
+        restore_detect_options_init (&options);
+        options.n_threads = 1;
+        options.scale = scale;
+        g_assert_true (restore_detect_probability (model, &img, p, &options, &error));
+        g_assert_no_error (error);
+        for (gsize i = 0; i < n; i++)
+          if (!(p[i] >= 0.0f && p[i] <= 1.0f))
+            g_error ("channels %d scale %d: p[%" G_GSIZE_FORMAT "] = %g", channels, scale,
+                     i, p[i]);
+        for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+          g_assert_cmpfloat (p[(gsize) bad[k][1] * w + bad[k][0]], ==, 1.0f);
+        for (int x = 0; x < w; x++)
+          g_assert_cmpfloat (p[(gsize) 70 * w + x], ==, 1.0f);
+
+        options.max_size = 100;
+        regions = restore_detect_run (model, &img, p, &options, &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (regions, >, 0);
+        for (gsize i = 0; i < n; i++)
+          g_assert_true (p[i] >= 0.0f && p[i] <= 1.0f);
+        for (guint k = 0; k < G_N_ELEMENTS (bad); k++)
+          g_assert_cmpfloat (p[(gsize) bad[k][1] * w + bad[k][0]], ==, 1.0f);
+        g_free (p);
+        g_free (img.data);
+      }
+  restore_model_free (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1029,5 +1088,6 @@ main (int argc, char **argv)
   g_test_add_func ("/core/detect/progress-and-cancel", test_progress_and_cancel);
   g_test_add_func ("/core/detect/wrong-task", test_wrong_task);
   g_test_add_func ("/core/detect/registry", test_registry);
+  g_test_add_func ("/core/detect/non-finite", test_non_finite);
   return g_test_run ();
 }

@@ -175,6 +175,65 @@ test_engine_identical_outside (void)
   restore_model_free (model);
 }
 
+/* Samples that are not finite numbers (a float image can hold NaN and
+ * infinities), inside the mask, on its soft edge and just outside it,
+ * with the post-processing on and several tiles: every pixel the mask
+ * restores comes out finite in 0..1, every other pixel exactly as it was
+ * (NaN included). */
+static void
+test_engine_non_finite (void)
+{
+  RestoreModel *model = load_tiny ();
+  gsize         mstride;
+  float        *m = make_mask (&mstride);
+  RestoreMask   mask = { m, W, H, mstride };
+  /* x, y: in the blob, on the spot's soft edge, beside the blob, in the
+   * scratch, beside the corner pixel */
+  const int     at[][2] = { { 100, 60 }, { 40, 62 }, { 89, 60 }, { 50, 31 }, { W - 2, H - 1 },
+                            { 119, 79 }, { 120, 79 } };
+  const float   values[] = { NAN, INFINITY, NAN, -INFINITY, NAN, INFINITY, -NAN };
+
+  g_assert_cmpfloat (m[62 * mstride + 40], >, 0.0f);
+  g_assert_cmpfloat (m[62 * mstride + 40], <, 1.0f);
+  g_assert_cmpfloat (m[60 * mstride + 89], ==, 0.0f);
+  for (int channels = 1; channels <= 4; channels++)
+    {
+      RestoreImage   src = make_image (channels, 0, channels);
+      RestoreImage   dst = make_dst (channels, 0);
+      RestoreOptions options;
+      GError        *error = NULL;
+
+      for (guint k = 0; k < G_N_ELEMENTS (at); k++)
+        for (int c = 0; c < channels; c++)
+          if (c == (int) k % channels || k == 0)
+            src.data[at[k][1] * src.rowstride + at[k][0] * channels + c] = values[k];
+      restore_options_init (&options);
+      options.tile_size = 64;   /* several tiles, blended */
+      options.denoise = 0.5;
+      options.sharpen = 0.5;
+      g_assert_true (restore_run (&model, 1, &src, &mask, &dst, &options, &error));
+      g_assert_no_error (error);
+      for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+          {
+            const float *sp = src.data + y * src.rowstride + x * channels;
+            const float *dp = dst.data + y * dst.rowstride + x * channels;
+
+            if (m[y * mstride + x] == 0.0f)
+              g_assert_true (memcmp (sp, dp, sizeof (float) * channels) == 0);
+            else
+              for (int c = 0; c < channels; c++)
+                if (!(dp[c] >= 0.0f && dp[c] <= 1.0f))
+                  g_error ("%d channels: pixel %d,%d channel %d is %g", channels, x, y, c,
+                           dp[c]);
+          }
+      g_free (src.data);
+      g_free (dst.data);
+    }
+  g_free (m);
+  restore_model_free (model);
+}
+
 static void
 run_ok (RestoreModel **models, int n, RestoreImage *src, RestoreMask *mask,
         RestoreImage *dst, int tile_size)
@@ -757,5 +816,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/engine/tiny", test_engine_tiny);
   g_test_add_func ("/pipeline/engine/big-small-mask", test_engine_big_small_mask);
   g_test_add_func ("/pipeline/engine/concurrent", test_engine_concurrent);
+  g_test_add_func ("/pipeline/engine/non-finite", test_engine_non_finite);
   return g_test_run ();
 }
