@@ -326,7 +326,21 @@ get_tensor (const RestoreFile  *file,
     }
   else
     {
+      gsize n = 1;
+
+      for (int i = 0; i < n_dims; i++)
+        n *= dims[i];
       data = t->data;
+      /* a NaN or an infinity would spread through every pixel the
+       * weight reaches and fill with garbage: refuse the file */
+      for (gsize i = 0; i < n && data != NULL; i++)
+        if (! isfinite (t->data[i]))
+          {
+            g_set_error (error, RESTORE_MODEL_ERROR, RESTORE_MODEL_ERROR_TENSOR,
+                         "tensor '%s' holds a value that is not a finite number "
+                         "(%g at index %" G_GSIZE_FORMAT ")", name, t->data[i], i);
+            data = NULL;
+          }
     }
   g_free (want);
   g_free (name);

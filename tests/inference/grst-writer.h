@@ -258,6 +258,8 @@ typedef struct
   const char  *skip_tensor;   /* leave this tensor out */
   const char  *bad_shape;     /* give this tensor a wrong first dimension */
   gboolean     extra_tensor;  /* add "extra.weight" */
+  const char  *bad_value;     /* put bad_number into this tensor's last value */
+  float        bad_number;
   void       (*extra_kv) (Writer *w);  /* writes replacement metadata */
   gboolean     detect;        /* a detector: restore.task "detect", 3 in,
                                * 1 out, unet.output "sigmoid" */
@@ -289,6 +291,8 @@ unet_add_tensor (Writer         *w,
   data = g_new (float, n);
   for (gsize i = 0; i < n; i++)
     data[i] = (float) g_rand_double_range (rand, -range, range);
+  if (spec->bad_value && strcmp (spec->bad_value, name) == 0)
+    data[n - 1] = spec->bad_number;
   writer_add_tensor (w, name, n_dims, dims, data);
   g_free (data);
   g_free (name);

@@ -971,6 +971,22 @@ test_unet_reject_missing_tensor (void)
                        "tensor 'out.conv.weight' [3, 4, 1, 1] is missing");
 }
 
+/* A NaN or an infinity among the weights would fill with garbage. */
+static void
+test_unet_reject_non_finite (void)
+{
+  UnetSpec spec = unet_spec_small ();
+
+  spec.bad_value = "enc1.conv1.weight";
+  spec.bad_number = NAN;
+  expect_model_reject (&spec, RESTORE_MODEL_ERROR_TENSOR,
+                       "tensor 'enc1.conv1.weight' holds a value that is not a finite number");
+  spec.bad_value = "out.conv.bias";
+  spec.bad_number = -INFINITY;
+  expect_model_reject (&spec, RESTORE_MODEL_ERROR_TENSOR,
+                       "tensor 'out.conv.bias' holds a value that is not a finite number");
+}
+
 static void
 test_unet_reject_extra_tensor (void)
 {
@@ -1048,6 +1064,7 @@ main (int    argc,
   g_test_add_func ("/core/model/unet/reject/gated-mismatch", test_unet_reject_gated_mismatch);
   g_test_add_func ("/core/model/unet/reject/missing-tensor", test_unet_reject_missing_tensor);
   g_test_add_func ("/core/model/unet/reject/extra-tensor", test_unet_reject_extra_tensor);
+  g_test_add_func ("/core/model/unet/reject/non-finite", test_unet_reject_non_finite);
   g_test_add_func ("/core/model/detect/valid", test_detect_valid);
   for (gsize i = 0; i < G_N_ELEMENTS (task_cases); i++)
     g_test_add_data_func (task_cases[i].path, &task_cases[i], test_detect_reject);
