@@ -4,8 +4,12 @@
 Damages evaluation photographs with three fixed-seed mask sets, restores
 them with the gimp-restore command and with classical inpainting methods
 (OpenCV Navier-Stokes and Telea, G'MIC patch matching), and scores the
-masked pixels only (PSNR and SSIM).  Prints a Markdown table, writes picture
-grids, and with --write-docs updates docs/quality.md.
+masked pixels only (PSNR and SSIM) and the fill's fine detail against its
+surroundings (the high-pass ratio, hp_ratio()).  With --grain the photos are
+first given film grain (GRAIN_KINDS, made here, never in the training
+recipe), so the ratio shows whether a fill carries the picture's grain.
+Prints a Markdown table, writes picture grids, and with --write-docs updates
+docs/quality.md.
 
 The evaluation photographs come from python3-skimage and opencv-doc; they
 are never used for training (see the project's training-data notes).  The
@@ -77,6 +81,20 @@ MASK_SETS = {
 SET_ORDER = ['scratches', 'blobs', 'hole']
 
 CLASSICAL = ['opencv-ns', 'opencv-telea', 'gmic-matchpatch']
+
+# Film grain given to the evaluation photos (--grain): name -> (standard
+# deviation in gray levels, grain size as the sigma of the Gaussian that
+# blurs white noise (0 = white), monochrome).  Colour grain is independent
+# per channel; on a gray photo every kind is monochrome.
+GRAIN_KINDS = {
+    'mono-3-fine': (3.0, 0.0, True),
+    'mono-6-fine': (6.0, 0.0, True),
+    'mono-6-coarse': (6.0, 1.2, True),
+    'mono-12-coarse': (12.0, 1.2, True),
+    'colour-6-fine': (6.0, 0.0, False),
+    'colour-6-coarse': (6.0, 1.2, False),
+}
+GRAIN_SEED = 71041
 GMIC_ARGS = 'fx_inpaint_matchpatch 0,9,10,5,1,255,0,0,255,0,0'
 
 
@@ -275,6 +293,32 @@ def make_mask(set_name, image_id, h, w):
     return MASK_FUNCS[set_name](image_rng(set_name, image_id), h, w)
 
 
+def add_grain(im, kind, image_id):
+    """@im (uint8) with film grain of GRAIN_KINDS[@kind]: Gaussian noise
+    blurred to the grain's size, scaled to its standard deviation, added,
+    rounded and clipped.  The seed mixes the image id and the kind, so a
+    photo keeps its grain when the list is filtered."""
+    sd, size, mono = GRAIN_KINDS[kind]
+    rng = np.random.default_rng([GRAIN_SEED, zlib.crc32(image_id.encode('utf-8')),
+                                 zlib.crc32(kind.encode('utf-8'))])
+    planes = 1 if (mono or im.ndim == 2) else im.shape[2]
+    noise = rng.standard_normal((im.shape[0], im.shape[1], planes)).astype(np.float32)
+    for c in range(planes):
+        if size > 0:
+            noise[:, :, c] = cv2.GaussianBlur(noise[:, :, c], (0, 0), size)
+        noise[:, :, c] *= sd / max(float(noise[:, :, c].std()), 1e-6)
+    if im.ndim == 2:
+        noise = noise[:, :, 0]
+    elif planes == 1:
+        noise = np.repeat(noise, im.shape[2], axis=2)
+    return np.clip(np.round(im.astype(np.float32) + noise), 0, 255).astype(np.uint8)
+
+
+def base_set(label):
+    """The mask set of a column label 'SET' or 'SET@GRAIN'."""
+    return label.split('@', 1)[0]
+
+
 # ---------------------------------------------------------------- metrics
 
 def masked_psnr(ref, out, mask):
@@ -298,6 +342,24 @@ def masked_ssim(ref, out, mask):
     if smap.ndim == 3:
         smap = smap.mean(axis=2)
     return float(smap[mask].mean())
+
+
+HP_SIGMA = 1.5
+RING = 4
+
+
+def hp_ratio(im, mask):
+    """The fill's fine detail against its surroundings': the rms of the
+    high-pass (the picture minus its Gaussian blur of sigma HP_SIGMA, all
+    channels) over the masked pixels, over its rms on the ring of pixels
+    within RING px (a square) of them.  1 = as much detail as around it;
+    a smooth fill on a grainy photo scores well below 1."""
+    f = im.astype(np.float64)
+    hp = f - cv2.GaussianBlur(f, (0, 0), HP_SIGMA)
+    ring = cv2.dilate(mask.astype(np.uint8), np.ones((2 * RING + 1, 2 * RING + 1), np.uint8)) > 0
+    ring &= ~mask
+    rms = lambda sel: math.sqrt(float(np.mean(hp[sel] ** 2))) if np.any(sel) else float('nan')
+    return rms(mask) / max(rms(ring), 1e-9)
 
 
 def composite(original, restored, mask):
@@ -372,6 +434,9 @@ def method_specs(args):
         # One thread per command: --jobs processes run side by side.
         base = [exe, '--quiet', '--threads', '1']
         specs.append(('ours (auto)', 'cmd', base + ['--mask', '{mask}', '{input}', '{output}']))
+        if args.grain_off:
+            specs.append(('ours (auto, grain 0)', 'cmd',
+                          base + ['--grain', '0', '--mask', '{mask}', '{input}', '{output}']))
         for name in args.models:
             specs.append(('ours (%s)' % name, 'cmd',
                           base + ['--model', name, '--mask', '{mask}', '{input}', '{output}']))
@@ -406,18 +471,21 @@ def slug(name):
 
 def run_job(job):
     """One image x one mask set: every method.  Returns a result dict."""
-    image_id, path, set_name, size, specs, outdir, reuse = job
+    image_id, path, set_name, grain, size, specs, outdir, reuse = job
     cv2.setNumThreads(1)
     original = load_image(path, size)
+    if grain != 'none':
+        original = add_grain(original, grain, image_id)
     h, w = original.shape[:2]
     mask = make_mask(set_name, image_id, h, w)
     damaged = damage(original, mask)
-    folder = os.path.join(outdir, 'work', set_name, image_id)
+    label = set_name if grain == 'none' else '%s@%s' % (set_name, grain)
+    folder = os.path.join(outdir, 'work', label, image_id)
     os.makedirs(folder, exist_ok=True)
     save_png(os.path.join(folder, 'original.png'), original)
     save_png(os.path.join(folder, 'mask.png'), mask.astype(np.uint8) * 255)
     rows = {}
-    old_folder = os.path.join(reuse, 'work', set_name, image_id) if reuse else None
+    old_folder = os.path.join(reuse, 'work', label, image_id) if reuse else None
     old_times = {}
     if old_folder and os.path.exists(os.path.join(old_folder, 'times.json')):
         with open(os.path.join(old_folder, 'times.json')) as f:
@@ -452,11 +520,13 @@ def run_job(job):
             save_png(os.path.join(folder, slug(spec[0]) + '.png'), out)
             rows[spec[0]] = {'psnr': masked_psnr(original, out, mask),
                              'ssim': masked_ssim(original, out, mask),
+                             'hp': hp_ratio(out, mask),
                              'time': dt, 'outside_changed': outside}
     with open(os.path.join(folder, 'times.json'), 'w') as f:
         json.dump(times, f)
-    return {'image': image_id, 'set': set_name, 'shape': original.shape,
-            'coverage': float(mask.mean()), 'rows': rows}
+    return {'image': image_id, 'set': label, 'shape': original.shape,
+            'coverage': float(mask.mean()), 'rows': rows,
+            'hp_original': hp_ratio(original, mask)}
 
 
 # ---------------------------------------------------------------- report
@@ -471,9 +541,17 @@ def summarise(results, specs, sets):
             table[name, st] = {
                 'psnr': float(np.mean([r['psnr'] for r in ok])) if ok else None,
                 'ssim': float(np.mean([r['ssim'] for r in ok])) if ok else None,
+                'hp': float(np.mean([r['hp'] for r in ok])) if ok else None,
+                'hp_min': float(np.min([r['hp'] for r in ok])) if ok else None,
+                'hp_max': float(np.max([r['hp'] for r in ok])) if ok else None,
                 'time': (float(np.mean([r['time'] for r in rs]))
                          if rs and all(r['time'] is not None for r in rs) else None),
                 'failed': len(rs) - len(ok), 'n': len(rs)}
+    for st in sets:
+        hs = [r['hp_original'] for r in results if r['set'] == st]
+        table['original', st] = {'hp': float(np.mean(hs)) if hs else None,
+                                 'hp_min': float(np.min(hs)) if hs else None,
+                                 'hp_max': float(np.max(hs)) if hs else None}
     return table
 
 
@@ -492,9 +570,9 @@ def fmt(v, nd):
 
 def markdown_table(table, specs, sets):
     names = [s[0] for s in specs]
-    head = '| method | ' + ' | '.join('%s PSNR | %s SSIM' % (s, s) for s in sets) + \
+    head = '| method | ' + ' | '.join('%s PSNR | %s SSIM | %s hp' % (s, s, s) for s in sets) + \
            ' | time s/img |'
-    sep = '|---|' + '---:|---:|' * len(sets) + '---:|'
+    sep = '|---|' + '---:|---:|---:|' * len(sets) + '---:|'
     lines = [head, sep]
     for n in names:
         cells = []
@@ -504,6 +582,7 @@ def markdown_table(table, specs, sets):
             mark = '' if not c['failed'] else ' (%d failed)' % c['failed']
             cells.append(fmt(c['psnr'], 2) + mark)
             cells.append(fmt(c['ssim'], 4))
+            cells.append(fmt(c['hp'], 2))
             times.append(c['time'])
         mean_t = None if None in times else float(np.mean(times))
         lines.append('| %s | %s | %s |' % (n, ' | '.join(cells), fmt(mean_t, 2)))
@@ -518,6 +597,7 @@ def markdown_table(table, specs, sets):
                          else '%+.2f' % (d['psnr'] - bp[st][0]))
             cells.append('n/a' if d['ssim'] is None or bs[st][0] is None
                          else '%+.4f' % (d['ssim'] - bs[st][0]))
+            cells.append('')
         lines.append('| **%s − best classical** | %s | |' % (default, ' | '.join(cells)))
     return '\n'.join(lines)
 
@@ -527,6 +607,22 @@ def time_table(table, specs, sets):
              '|---|' + '---:|' * len(sets)]
     for n in [s[0] for s in specs]:
         lines.append('| %s | %s |' % (n, ' | '.join(fmt(table[n, st]['time'], 2) for st in sets)))
+    return '\n'.join(lines)
+
+
+def hp_table(table, specs, sets):
+    """The high-pass ratio (hp_ratio()) per method and column: the mean
+    over the images and, in brackets, the lowest and highest; the row
+    'original' is the undamaged photo's own."""
+    lines = ['| method | ' + ' | '.join('%s hp ratio' % s for s in sets) + ' |',
+             '|---|' + '---:|' * len(sets)]
+    for n in [s[0] for s in specs] + ['original']:
+        cells = []
+        for st in sets:
+            c = table[n, st]
+            cells.append('n/a' if c['hp'] is None else '%.2f (%.2f-%.2f)' % (
+                c['hp'], c['hp_min'], c['hp_max']))
+        lines.append('| %s | %s |' % (n, ' | '.join(cells)))
     return '\n'.join(lines)
 
 
@@ -561,7 +657,7 @@ def make_grids(outdir, results, sets, table, default, n_crops=4):
         cols = [('damaged', None), (default, default), (classical, classical), ('original', None)]
         cols = [c for c in cols if c[0] is not None]
         rs = [r for r in results if r['set'] == st][:n_crops]
-        side = {'scratches': 128, 'blobs': 128, 'hole': 256}[st]
+        side = {'scratches': 128, 'blobs': 128, 'hole': 256}[base_set(st)]
         rows = []
         for r in rs:
             folder = os.path.join(outdir, 'work', st, r['image'])
@@ -641,6 +737,11 @@ def main(argv=None):
     ap.add_argument('--no-gmic', action='store_true', help='skip G\'MIC (slow)')
     ap.add_argument('--sets', default=','.join(SET_ORDER),
                     help='comma-separated subset of: ' + ', '.join(SET_ORDER))
+    ap.add_argument('--grain', default='none',
+                    help='comma-separated film grain given to the photos first: none, '
+                         'all, or of: ' + ', '.join(GRAIN_KINDS) + ' (default none)')
+    ap.add_argument('--grain-off', action='store_true',
+                    help='add the row "ours (auto, grain 0)": the command with --grain 0')
     ap.add_argument('--images', type=int, default=0, help='use only the first N images')
     ap.add_argument('--only', default='', help='comma-separated image ids')
     ap.add_argument('--size', type=int, default=0,
@@ -668,10 +769,17 @@ def main(argv=None):
         for i, p in images:
             print(i, p)
         return 0
-    sets = [s for s in args.sets.split(',') if s]
-    for s in sets:
+    mask_sets = [s for s in args.sets.split(',') if s]
+    for s in mask_sets:
         if s not in MASK_SETS:
             ap.error('unknown set %r' % s)
+    grains = (['none'] + list(GRAIN_KINDS) if args.grain == 'all'
+              else [g for g in args.grain.split(',') if g])
+    for g in grains:
+        if g != 'none' and g not in GRAIN_KINDS:
+            ap.error('unknown grain %r' % g)
+    # one column per mask set and grain: 'SET' or 'SET@GRAIN'
+    sets = [s if g == 'none' else '%s@%s' % (s, g) for g in grains for s in mask_sets]
 
     args.models = []
     if args.no_ours:
@@ -705,7 +813,8 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     if args.reuse and os.path.abspath(args.reuse) == os.path.abspath(args.out):
         ap.error('--reuse needs a folder other than --out')
-    jobs = [(iid, p, st, args.size, specs, args.out, args.reuse)
+    jobs = [(iid, p, base_set(st), st.split('@', 1)[1] if '@' in st else 'none',
+             args.size, specs, args.out, args.reuse)
             for st in sets for iid, p in images]
 
     def restoration_models():
@@ -753,11 +862,14 @@ def main(argv=None):
     default = next((s[0] for s in specs if s[0].startswith('ours')), None)
     md = markdown_table(table, specs, sets)
     tt = time_table(table, specs, sets)
+    ht = hp_table(table, specs, sets)
     cover = ', '.join('%s %.1f %%' % (st, 100 * np.mean([r['coverage'] for r in results
                                                           if r['set'] == st])) for st in sets)
     print(md)
     print()
     print(tt)
+    print()
+    print(ht)
     print()
     print('%d images x %d sets; mean mask coverage: %s; benchmark wall time %.0f s (%d jobs)'
           % (len(images), len(sets), cover, wall, args.jobs))
@@ -766,7 +878,7 @@ def main(argv=None):
     for st, p in grids.items():
         print('grid: %s' % p)
     with open(os.path.join(args.out, 'table.md'), 'w') as f:
-        f.write(md + '\n\n' + tt + '\n')
+        f.write(md + '\n\n' + tt + '\n\n' + ht + '\n')
 
     if args.write_docs:
         cmd = '/usr/bin/python3 bench/quality.py ' + ' '.join(
@@ -815,6 +927,12 @@ def main(argv=None):
             'commands, process start):',
             '',
             tt,
+            '',
+            'High-pass ratio: rms of the picture minus its Gaussian blur (sigma %.1f) over '
+            'the fill, over that on a ring %d px around it; mean (lowest-highest) over the '
+            'images; 1 = as much fine detail as around it:' % (HP_SIGMA, RING),
+            '',
+            ht,
             ''])
         fig = grids.get(args.figure_set) or (next(iter(grids.values())) if grids else None)
         write_docs(repo, block, fig)

@@ -1,6 +1,6 @@
 /* gimp-restore: restore damaged photos from the command line.
  *
- *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X]
+ *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X]
  *                --mask MASK INPUT OUTPUT
  *   gimp-restore --detect --mask-out MASK [--sensitivity X] [--min-size N]
  *                [--max-size N] [--grow N] [--detector NAME|FILE] INPUT
@@ -48,7 +48,7 @@ static gint cli_cancel = 0;
 
 typedef struct
 {
-  char    *values[RESTORE_PARAM_COUNT];  /* from the parameter table */
+  char    *values[RESTORE_PARAM_TABLE_COUNT];  /* from the parameter table */
   char    *detect_values[RESTORE_DETECT_PARAM_COUNT];  /* by detection parameter */
   char    *mask;
   char    *mask_out;
@@ -335,7 +335,7 @@ cli_option_entries (CliArgs *args)
   int           n;
 
   /* The settings come from the one parameter table. */
-  for (int id = 0; id < RESTORE_PARAM_COUNT; id++)
+  for (int id = 0; id < RESTORE_PARAM_TABLE_COUNT; id++)
     {
       const RestoreParamSpec *spec = &restore_params[id];
       GOptionEntry           *e = g_new0 (GOptionEntry, 1);
@@ -383,7 +383,7 @@ cli_option_entries (CliArgs *args)
 static void
 cli_option_entries_free (GOptionEntry *entries)
 {
-  int n = RESTORE_PARAM_COUNT;
+  int n = RESTORE_PARAM_TABLE_COUNT;
 
   for (int id = 0; id < RESTORE_DETECT_PARAM_COUNT; id++)
     n += CLI_DETECT_OFFERED (id);
@@ -537,6 +537,8 @@ cli_restore (const CliArgs *args)
                          &options.denoise, &error)
       || !cli_parse_double (RESTORE_PARAM_SHARPEN, args->values[RESTORE_PARAM_SHARPEN],
                             &options.sharpen, &error)
+      || !cli_parse_double (RESTORE_PARAM_GRAIN, args->values[RESTORE_PARAM_GRAIN],
+                            &options.grain, &error)
       || !cli_detect_options (args, &detect_options, &error))
     goto fail;
   if (args->threads < 0 || args->threads > CLI_MAX_THREADS)
@@ -722,7 +724,8 @@ main (int    argc,
     _("Restores the damaged areas of a photo that MASK marks (scratches, dust,\n"
       "tears) and writes the result to OUTPUT (.png, .jpg or .tif).\n"
       "\n"
-      "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] --mask MASK INPUT OUTPUT\n"
+      "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X] --mask MASK\n"
+      "               INPUT OUTPUT\n"
       "  gimp-restore --detect --mask-out MASK [--sensitivity X] INPUT\n"
       "  gimp-restore --auto [--model NAME|FILE] [--sensitivity X] INPUT OUTPUT\n"
       "  gimp-restore --list-models"));
@@ -766,7 +769,7 @@ main (int    argc,
   g_clear_error (&error);
   g_option_context_free (context);
   cli_option_entries_free (entries);
-  for (int i = 0; i < RESTORE_PARAM_COUNT; i++)
+  for (int i = 0; i < RESTORE_PARAM_TABLE_COUNT; i++)
     g_free (args.values[i]);
   for (guint i = 0; i < RESTORE_DETECT_PARAM_COUNT; i++)
     g_free (args.detect_values[i]);

@@ -41,7 +41,8 @@
  * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
  * tables; with several models the routing map, 1 byte per pixel of the
  * mask's bounding box, plus 24 bytes per run of masked pixels while it is
- * made.  Nothing else grows with the image.
+ * made; the grain step's 3 bytes per pixel of the mask's bounding box
+ * grown by RESTORE_GRAIN_REACH (restore-grain.h).  Nothing else grows with the image.
  */
 #include "config.h"
 
@@ -49,6 +50,7 @@
 #include <string.h>
 
 #include "restore-engine.h"
+#include "restore-grain.h"
 #include "restore-ops.h"
 #include "restore-params.h"
 #include "restore-post.h"
@@ -426,7 +428,8 @@ engine_check_args (const RestoreImage   *src,
       return FALSE;
     }
   if (!restore_param_check_double (RESTORE_PARAM_DENOISE, options->denoise, error)
-      || !restore_param_check_double (RESTORE_PARAM_SHARPEN, options->sharpen, error))
+      || !restore_param_check_double (RESTORE_PARAM_SHARPEN, options->sharpen, error)
+      || !restore_param_check_double (RESTORE_PARAM_GRAIN, options->grain, error))
     return FALSE;
   if (! restore_check_run_settings (options->n_threads, options->tile_size,
                                     options->flips, error))
@@ -603,6 +606,16 @@ restore_run (RestoreModel *const   *models,
         }
       ok = restore_tile_plan_run (plans[k], src, mask, run.scale, run.offset,
                                   engine_forward, &run, engine_sink, &run, error);
+    }
+  /* Last, the surroundings' film grain into the composite (restore-grain.h):
+   * the whole fill is known by now, and the noise depends on the pixel
+   * alone, so the tiling and the threads do not change it. */
+  if (ok && options->grain > 0.0
+      && !restore_grain_apply (dst, mask, bx0, by0, bx1, by1, options->grain,
+                               RESTORE_GRAIN_SEED, options->cancel, NULL))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED, "cancelled");
+      ok = FALSE;
     }
   if (ok && options->progress != NULL && run.done == run.total)
     options->progress (1.0, options->progress_data);

@@ -7,7 +7,9 @@
  * 2^depth), runs the network only there, blends overlapping tiles, applies
  * post-processing inside the mask, and composites
  *   out = m * restored + (1 - m) * original
- * so every pixel with m == 0 comes back bit-identical.
+ * and, last, adds grain matched to the surroundings' film grain to the
+ * pixels with m > 0 (options.grain, restore-grain.h), so every pixel with
+ * m == 0 comes back bit-identical.
  */
 #pragma once
 
@@ -37,6 +39,9 @@ typedef struct
 {
   double              denoise;       /* 0..1 */
   double              sharpen;       /* 0..1 */
+  double              grain;         /* 0..2: film grain matched to the
+                                      * surroundings (restore-grain.h);
+                                      * 0 = off, 1 = their level */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
   int                 flips;         /* mirror images averaged per tile: 1, 2

@@ -10,12 +10,13 @@
 #include "restore-engine.h"
 #include "restore-params.h"
 
-G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);
+G_STATIC_ASSERT (RESTORE_PARAM_COUNT == 3);  /* plug-in-restore's arguments */
+G_STATIC_ASSERT (RESTORE_PARAM_TABLE_COUNT == 4);
 G_STATIC_ASSERT (RESTORE_PARAM_TYPE_COUNT == 3);
 G_STATIC_ASSERT (RESTORE_DETECT_PARAM_COUNT == 8);
 G_STATIC_ASSERT (RESTORE_DETECT_OPERATION_COUNT == 2);
 
-const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
+const RestoreParamSpec restore_params[RESTORE_PARAM_TABLE_COUNT] = {
   [RESTORE_PARAM_MODEL] = {
     .name  = "model",
     .label = N_("_Model:"),
@@ -47,6 +48,21 @@ const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT] = {
     .step   = 0.01,
     .digits = 2,
     .offset = G_STRUCT_OFFSET (RestoreOptions, sharpen),
+  },
+  /* Not an argument of plug-in-restore (see restore-params.h): a script's
+   * call gets the default.  1 matches the surroundings' grain. */
+  [RESTORE_PARAM_GRAIN] = {
+    .name   = "grain",
+    .label  = N_("_Grain:"),
+    .blurb  = N_("Film grain added to the restored area to match its "
+                 "surroundings (0 = off, 1 = the surroundings' level)"),
+    .type   = RESTORE_PARAM_TYPE_DOUBLE,
+    .min    = 0.0,
+    .max    = 2.0,
+    .def    = 1.0,
+    .step   = 0.01,
+    .digits = 2,
+    .offset = G_STRUCT_OFFSET (RestoreOptions, grain),
   },
 };
 
@@ -189,7 +205,7 @@ restore_param_check_double (RestoreParamId id,
                             double         value,
                             GError       **error)
 {
-  g_return_val_if_fail (id >= 0 && id < RESTORE_PARAM_COUNT, FALSE);
+  g_return_val_if_fail (id >= 0 && id < RESTORE_PARAM_TABLE_COUNT, FALSE);
   g_return_val_if_fail (restore_params[id].type == RESTORE_PARAM_TYPE_DOUBLE, FALSE);
 
   return param_spec_check (&restore_params[id], value, error);
@@ -279,7 +295,7 @@ restore_params_check (const RestoreParamSpec *table,
  * restore_options_init:
  * @options: the options to fill
  * Sets every field to its default: the parameter table's defaults for
- * denoise and sharpen, all cores, the default tile size, each model's
+ * denoise, sharpen and grain, all cores, the default tile size, each model's
  * own number of flips, no progress callback and no cancel flag.
  */
 void
@@ -288,7 +304,7 @@ restore_options_init (RestoreOptions *options)
   g_return_if_fail (options != NULL);
 
   memset (options, 0, sizeof *options);
-  restore_params_set_defaults (restore_params, RESTORE_PARAM_COUNT, options);
+  restore_params_set_defaults (restore_params, RESTORE_PARAM_TABLE_COUNT, options);
   options->n_threads = 0;
   options->tile_size = 0;
   options->flips = 0;

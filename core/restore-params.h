@@ -12,12 +12,21 @@
 
 G_BEGIN_DECLS
 
+/* The restore settings.  The first RESTORE_PARAM_COUNT are the arguments
+ * of plug-in-restore after its image and drawable, in this order: that
+ * signature is fixed, so settings added later come after
+ * RESTORE_PARAM_COUNT.  They are offered by the dialogs and the command
+ * and kept with the plug-ins' last values, while a script's call of
+ * plug-in-restore runs them at their defaults.  RESTORE_PARAM_TABLE_COUNT
+ * counts them all (restore_params' size). */
 typedef enum
 {
   RESTORE_PARAM_MODEL,
   RESTORE_PARAM_DENOISE,
   RESTORE_PARAM_SHARPEN,
-  RESTORE_PARAM_COUNT
+  RESTORE_PARAM_COUNT,                        /* the PDB arguments */
+  RESTORE_PARAM_GRAIN = RESTORE_PARAM_COUNT,  /* double 0..2: film grain */
+  RESTORE_PARAM_TABLE_COUNT
 } RestoreParamId;
 
 /* The settings of damage detection (Filters -> Restore -> Detect Damage,
@@ -67,7 +76,7 @@ typedef struct
                                * selection operation) */
 } RestoreParamSpec;
 
-extern const RestoreParamSpec restore_params[RESTORE_PARAM_COUNT];
+extern const RestoreParamSpec restore_params[RESTORE_PARAM_TABLE_COUNT];
 extern const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT];
 
 /* TRUE when @value lies in the range of the double parameter @id; else

@@ -291,6 +291,7 @@ plugin_apply_run (PluginImage    image,
                   const char    *model_name,
                   double         denoise,
                   double         sharpen,
+                  double         grain,
                   GError       **error)
 {
   RestoreModel  **models = NULL;
@@ -305,7 +306,8 @@ plugin_apply_run (PluginImage    image,
   int             n_models, halo, ox, oy;
 
   if (! restore_param_check_double (RESTORE_PARAM_DENOISE, denoise, error)
-      || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, sharpen, error))
+      || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, sharpen, error)
+      || ! restore_param_check_double (RESTORE_PARAM_GRAIN, grain, error))
     return PLUGIN_NO_LAYER;
   if (! plugin_apply_check (image, drawable, &ox, &oy, &ox, &oy, error))
     return PLUGIN_NO_LAYER;
@@ -331,6 +333,7 @@ plugin_apply_run (PluginImage    image,
   restore_options_init (&options);
   options.denoise = denoise;
   options.sharpen = sharpen;
+  options.grain = grain;
   options.progress = apply_progress;
 
   /* Cancel: GIMP 2.10 does not tell a plug-in that its progress was

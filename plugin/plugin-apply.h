@@ -53,7 +53,8 @@ UiRegion     *plugin_region_read (PluginImage    image,
 /**
  * plugin_apply_run:
  * Restores the selected part of @drawable with @model_name ("" for
- * automatic) and adds the result as a new layer just above the drawable,
+ * automatic), @denoise, @sharpen and @grain (RestoreOptions), and adds
+ * the result as a new layer just above the drawable,
  * in one undo group.  Nothing in the image changes unless it succeeds.
  * Returns the new layer, or PLUGIN_NO_LAYER with @error set.
  */
@@ -62,6 +63,7 @@ PluginLayer   plugin_apply_run   (PluginImage            image,
                                   const char            *model_name,
                                   double                 denoise,
                                   double                 sharpen,
+                                  double                 grain,
                                   GError               **error);
 
 /* The registry of the models installed beside this plug-in (created on

@@ -2,7 +2,8 @@
  *
  * Stored with gimp_set_data() under "plug-in-restore" as a versioned blob:
  *   u32 version, then the fields of that version.
- * Version 1: char model[128], double denoise, double sharpen.
+ * Version 2: char model[128], double denoise, double sharpen, double grain;
+ * version 1, without grain, is read with the default grain.
  * A blob of an unknown (newer) version or wrong size is ignored.
  *
  * Detect Damage's values are stored under "plug-in-restore-detect"
@@ -28,8 +29,19 @@ typedef struct
 {
   guint32 version;
   char    model[UI_MODEL_NAME_MAX];
-  double  denoise, sharpen;
+  double  denoise, sharpen, grain;
 } SettingsBlob;
+
+/* Version 1's fields (before grain). */
+typedef struct
+{
+  guint32 version;
+  char    model[UI_MODEL_NAME_MAX];
+  double  denoise, sharpen;
+} SettingsBlob1;
+
+/* The blob's size tells the versions apart. */
+G_STATIC_ASSERT (sizeof (SettingsBlob) != sizeof (SettingsBlob1));
 
 #define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
 #define DETECT_SETTINGS_VERSION 2
@@ -56,19 +68,31 @@ gboolean
 plugin_settings_load (UiRestoreSettings *settings)
 {
   SettingsBlob      blob;
+  SettingsBlob1     old;
   gint              size = gimp_get_data_size (SETTINGS_KEY);
   UiRestoreSettings loaded;
 
   ui_restore_settings_defaults (settings);
   memset (&blob, 0, sizeof (blob));
-  /* a future version 2 would read version 1 blobs here too */
-  if (size != (gint) sizeof (blob) || ! gimp_get_data (SETTINGS_KEY, &blob)
-      || blob.version != PLUGIN_SETTINGS_VERSION)
-    return FALSE;
+  memset (&old, 0, sizeof (old));
   loaded = *settings;
-  g_strlcpy (loaded.model, blob.model, sizeof (loaded.model));
-  loaded.options.denoise = blob.denoise;
-  loaded.options.sharpen = blob.sharpen;
+  if (size == (gint) sizeof (blob) && gimp_get_data (SETTINGS_KEY, &blob)
+      && blob.version == PLUGIN_SETTINGS_VERSION)
+    {
+      g_strlcpy (loaded.model, blob.model, sizeof (loaded.model));
+      loaded.options.denoise = blob.denoise;
+      loaded.options.sharpen = blob.sharpen;
+      loaded.options.grain = blob.grain;
+    }
+  else if (size == (gint) sizeof (old) && gimp_get_data (SETTINGS_KEY, &old)
+           && old.version == 1)
+    {
+      g_strlcpy (loaded.model, old.model, sizeof (loaded.model));
+      loaded.options.denoise = old.denoise;
+      loaded.options.sharpen = old.sharpen;
+    }
+  else
+    return FALSE;
   if (! ui_restore_settings_check (&loaded, NULL))
     return FALSE;
   *settings = loaded;
@@ -85,6 +109,7 @@ plugin_settings_save (const UiRestoreSettings *settings)
   g_strlcpy (blob.model, settings->model, sizeof (blob.model));
   blob.denoise = settings->options.denoise;
   blob.sharpen = settings->options.sharpen;
+  blob.grain = settings->options.grain;
   gimp_set_data (SETTINGS_KEY, &blob, sizeof (blob));
 }
 

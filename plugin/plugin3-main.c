@@ -182,11 +182,15 @@ options_to_config (const RestoreParamSpec *table,
     }
 }
 
-/* plug-in-restore's arguments after the drawables: the whole table. */
+/* plug-in-restore's arguments after the drawables: the table up to
+ * RESTORE_PARAM_COUNT (the fixed signature); the settings after it are the
+ * dialog's, kept in the config as auxiliary arguments. */
 static const int restore_args[] = {
   RESTORE_PARAM_MODEL, RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (restore_args) == RESTORE_PARAM_COUNT);
+static const int restore_aux[] = { RESTORE_PARAM_GRAIN };
+G_STATIC_ASSERT (G_N_ELEMENTS (restore_aux) == RESTORE_PARAM_TABLE_COUNT - RESTORE_PARAM_COUNT);
 
 /* plug-in-restore-detect's arguments, then the dialog's own settings,
  * kept in the config as auxiliary arguments. */
@@ -222,8 +226,13 @@ run_restore (GimpProcedure        *procedure,
   g_object_get (config, restore_params[RESTORE_PARAM_MODEL].name, &model, NULL);
   g_strlcpy (settings.model, model ? model : "", sizeof (settings.model));
   g_free (model);
+  /* non-interactive calls take grain at its default (not part of the
+   * signature) */
   if (! config_to_options (config, restore_params, restore_args, G_N_ELEMENTS (restore_args),
                            &settings.options, &error)
+      || (run_mode != GIMP_RUN_NONINTERACTIVE
+          && ! config_to_options (config, restore_params, restore_aux,
+                                  G_N_ELEMENTS (restore_aux), &settings.options, &error))
       || ! ui_restore_settings_check (&settings, &error))
     return return_error (procedure, error);
 
@@ -242,10 +251,12 @@ run_restore (GimpProcedure        *procedure,
       g_object_set (config, restore_params[RESTORE_PARAM_MODEL].name, settings.model, NULL);
       options_to_config (restore_params, restore_args, G_N_ELEMENTS (restore_args),
                          &settings.options, config);
+      options_to_config (restore_params, restore_aux, G_N_ELEMENTS (restore_aux),
+                         &settings.options, config);
     }
 
   layer = plugin_apply_run (image, drawable, settings.model, settings.options.denoise,
-                            settings.options.sharpen, &error);
+                            settings.options.sharpen, settings.options.grain, &error);
   if (layer == NULL)
     return return_error (procedure, error);
   if (run_mode != GIMP_RUN_NONINTERACTIVE)
@@ -391,6 +402,8 @@ restore_create_procedure (GimpPlugIn  *plug_in,
                                       "gimp-restore developers", "2026");
       for (gsize i = 0; i < G_N_ELEMENTS (restore_args); i++)
         add_argument (procedure, &restore_params[restore_args[i]], FALSE);
+      for (gsize i = 0; i < G_N_ELEMENTS (restore_aux); i++)
+        add_argument (procedure, &restore_params[restore_aux[i]], TRUE);
       gimp_procedure_add_layer_return_value (procedure, "layer", "Layer",
                                              "The new layer holding the restored pixels",
                                              FALSE, G_PARAM_READWRITE);

@@ -22,7 +22,7 @@
 #include "restore-dialog.h"
 
 /* The settings shown as sliders (RestoreParamId), in this order. */
-static const int sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN };
+static const int sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN, RESTORE_PARAM_GRAIN };
 
 #define PREVIEW_SIDE     256
 #define PREVIEW_DELAY_MS 300
@@ -31,7 +31,7 @@ typedef struct
 {
   GtkWidget      *dialog;
   GtkWidget      *combo;
-  GtkAdjustment  *adj[RESTORE_PARAM_COUNT];
+  GtkAdjustment  *adj[RESTORE_PARAM_TABLE_COUNT];
   GtkWidget      *before, *after, *status;
   UiHost         *host;
   UiModels       *models;     /* loaded once, for every preview */
@@ -48,7 +48,7 @@ typedef struct
   Dialog        *dialog;
   gint          *cancel;
   char          *model;
-  double         denoise, sharpen;
+  double         denoise, sharpen, grain;
   RestoreImage   out;
   GError        *error;
   gboolean       ok;
@@ -159,6 +159,7 @@ preview_worker (gpointer data)
       restore_options_init (&options);
       options.denoise = job->denoise;
       options.sharpen = job->sharpen;
+      options.grain = job->grain;
       options.cancel = job->cancel;
       job->ok = restore_run (models, n, &region->image, &mask, &job->out,
                              &options, &job->error);
@@ -194,6 +195,7 @@ preview_start (gpointer data)
   job->model = g_strdup (settings.model);
   job->denoise = settings.options.denoise;
   job->sharpen = settings.options.sharpen;
+  job->grain = settings.options.grain;
   d->cancel = job->cancel;
   d->running++;
   gtk_label_set_text (GTK_LABEL (d->status), _("Computing preview…"));

@@ -17,7 +17,7 @@ gboolean
 ui_restore_settings_check (const UiRestoreSettings *settings,
                            GError                 **error)
 {
-  return restore_params_check (restore_params, RESTORE_PARAM_COUNT, &settings->options, error);
+  return restore_params_check (restore_params, RESTORE_PARAM_TABLE_COUNT, &settings->options, error);
 }
 
 void

@@ -136,10 +136,10 @@ restore_shown (UiHost   *host,
       GList *spins = NULL;
       int    moved = 0;
 
-      /* denoise is the slider in the grid's second row (the model is the
-       * first) */
+      /* sliders for denoise, sharpen and grain; denoise is the one in the
+       * grid's second row (the model is the first) */
       find_widgets (dialog, GTK_TYPE_SPIN_BUTTON, &spins);
-      g_assert_cmpint (g_list_length (spins), ==, 2);
+      g_assert_cmpint (g_list_length (spins), ==, 3);
       for (GList *l = spins; l; l = l->next)
         {
           int top = -1;
@@ -295,6 +295,8 @@ test_restore_dialog (void)
   g_assert_true (run_restore_dialog (&t, restore_shown, GTK_RESPONSE_OK, 0.5, &settings));
   g_assert_cmpint (t.reads, ==, 1);
   g_assert_cmpfloat (settings.options.denoise, ==, 0.5);
+  /* grain's slider returns its default, which the preview ran with */
+  g_assert_cmpfloat (settings.options.grain, ==, restore_params[RESTORE_PARAM_GRAIN].def);
   g_assert_cmpstr (settings.model, ==, "");
   /* two previews of the automatic choice: its models loaded once */
   g_assert_cmpint (ui_models_loads (t.host.models), ==, 1);

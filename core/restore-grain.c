@@ -1,0 +1,1047 @@
+/* gimp-restore: film grain matched into the restored pixels (see
+ * restore-grain.h for the measurement and the synthesis).
+ *
+ * Two passes over the image, in bands of rows, so nothing but the gray
+ * level map grows with the box: the first blurs the work area and gathers
+ * the blocks' and the fill's statistics; the second makes the noise of a
+ * band (hashed, blurred to the grain's size) and adds it where the mask is
+ * set.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "restore-grain.h"
+
+#define NB          RESTORE_GRAIN_BINS
+#define HP_RADIUS   5      /* Gaussian taps each side: 3.3 sigma */
+#define BLOCK       8      /* block side, pixels */
+#define CLEAR       4      /* no masked pixel this close to a block */
+#define MIN_BLOCK_N 32     /* pixels a block at the area's edge needs */
+#define CELL        32     /* amplitude cells over the mask's box */
+#define LOCAL_REACH 64     /* first half-width of a cell's neighbourhood */
+#define LOCAL_MAX   256    /* the widest before the whole area's value */
+#define MIN_BLOCKS  6      /* blocks of a bin a neighbourhood needs */
+#define MIN_FILL    32     /* fill pixels a cell's bin needs */
+#define FLOOR_Q     0.1    /* the floor's quantile of block variances */
+#define FLOOR_BIAS  0.7    /* that quantile over the true variance, until
+                            * grain_calibrate() knows the grain's size */
+#define CAP         1.5    /* local variance at most CAP x the floor */
+#define SPREAD      2.0    /* a bin's floor at most SPREAD x the lowest */
+#define SIZE_MAX_S  3.0    /* largest grain size s considered */
+#define BAND        32     /* rows per band of the synthesis */
+
+typedef struct
+{
+  double s[3], s2[3], cross[3];  /* sums of hp, hp^2, hp_i hp_j (01 02 12) */
+  double lag;                    /* sum of lag-1 products, all channels */
+  double lum;                    /* sum of the blurred luminance */
+  int    n, pairs;
+  int    bad;                    /* masked nearby or a non-finite sample */
+  int    clipped;                /* a sample at 0 or 1: grain cut off */
+  float  var[3];                 /* after the pass: variance of hp */
+  int    bin;                    /* -1: not used */
+} Block;
+
+typedef struct
+{
+  const RestoreImage *im;
+  const RestoreMask  *mask;
+  int                 nc;            /* colour channels: 1 or 3 */
+  int                 x0, y0, x1, y1; /* the mask's box */
+  int                 bw, bh;
+  int                 wx0, wy0, wx1, wy1; /* the work area */
+  int                 nbx, nby;      /* blocks */
+  Block              *blocks;
+  int                 ncx, ncy;      /* cells */
+  double             *fill_s2;       /* [cell][bin][c] sums of hp^2 */
+  int                *fill_n;        /* [cell][bin] */
+  guint8             *needed;        /* [cell]: bit per bin a pixel uses */
+  guint8             *gray;          /* [bh][bw]: blurred luminance, 0..255 */
+  guint8             *row_has;       /* [bh]: a pixel with m > 0 */
+  float               g[2 * HP_RADIUS + 1];
+} Grain;
+
+static inline float
+grain_sample (const RestoreImage *im,
+              int                 x,
+              int                 y,
+              int                 c)
+{
+  float v = im->data[(gsize) y * im->rowstride + (gsize) x * im->channels + c];
+
+  return isfinite (v) ? v : 0.0f;
+}
+
+/* Raw (non-finite read as 0) and Gaussian-blurred colour channels of
+ * [rx0, rx1) x [ry0, ry1), planar [nc][rows][cols]; reads beyond the image
+ * repeat its edge.  @tmp: nc * (rows + 2 HP_RADIUS) * cols floats. */
+static void
+grain_blur_rect (const Grain *gr,
+                 int          rx0,
+                 int          ry0,
+                 int          rx1,
+                 int          ry1,
+                 float       *raw,
+                 float       *out,
+                 float       *tmp)
+{
+  const RestoreImage *im = gr->im;
+  int                 cols = rx1 - rx0, rows = ry1 - ry0;
+  int                 trows = rows + 2 * HP_RADIUS;
+
+  for (int c = 0; c < gr->nc; c++)
+    {
+      float *t = tmp + (gsize) c * trows * cols;
+
+      for (int r = 0; r < trows; r++)
+        {
+          int y = CLAMP (ry0 - HP_RADIUS + r, 0, im->height - 1);
+
+          for (int x = rx0; x < rx1; x++)
+            {
+              float sum = 0.0f;
+
+              for (int k = -HP_RADIUS; k <= HP_RADIUS; k++)
+                sum += gr->g[k + HP_RADIUS]
+                       * grain_sample (im, CLAMP (x + k, 0, im->width - 1), y, c);
+              t[(gsize) r * cols + (x - rx0)] = sum;
+            }
+        }
+      for (int r = 0; r < rows; r++)
+        for (int x = 0; x < cols; x++)
+          {
+            float sum = 0.0f;
+
+            for (int k = 0; k <= 2 * HP_RADIUS; k++)
+              sum += gr->g[k] * t[(gsize) (r + k) * cols + x];
+            out[((gsize) c * rows + r) * cols + x] = sum;
+            raw[((gsize) c * rows + r) * cols + x] = grain_sample (im, rx0 + x, ry0 + r, c);
+          }
+    }
+}
+
+static inline float
+grain_mask (const RestoreMask *mask,
+            int                x,
+            int                y)
+{
+  return mask->data[(gsize) y * mask->rowstride + x];
+}
+
+/* The nearest bin of a luminance. */
+static inline int
+grain_bin (double lum)
+{
+  int b = (int) floor (lum * NB);
+
+  return CLAMP (b, 0, NB - 1);
+}
+
+/* Pass 1: the blocks of the work area and the fill's hp^2 per cell and
+ * bin; the gray level map of the box.  FALSE when cancelled. */
+static gboolean
+grain_measure (Grain      *gr,
+               const gint *cancel)
+{
+  int    cols = gr->wx1 - gr->wx0;
+  int    nc = gr->nc;
+  float *raw = g_new (float, (gsize) nc * BLOCK * cols);
+  float *blur = g_new (float, (gsize) nc * BLOCK * cols);
+  float *tmp = g_new (float, (gsize) nc * (BLOCK + 2 * HP_RADIUS) * cols);
+  float *hp = g_new (float, (gsize) nc * BLOCK * cols);
+
+  for (int by = 0; by < gr->nby; by++)
+    {
+      int ry0 = gr->wy0 + by * BLOCK, ry1 = MIN (ry0 + BLOCK, gr->wy1);
+      int rows = ry1 - ry0;
+
+      if (cancel != NULL && g_atomic_int_get (cancel))
+        {
+          g_free (raw);
+          g_free (blur);
+          g_free (tmp);
+          g_free (hp);
+          return FALSE;
+        }
+      grain_blur_rect (gr, gr->wx0, ry0, gr->wx1, ry1, raw, blur, tmp);
+      for (gsize i = 0; i < (gsize) nc * rows * cols; i++)
+        hp[i] = raw[i] - blur[i];
+
+      /* Which blocks of the row have a masked pixel near them, or a
+       * sample that is not a number. */
+      for (int bx = 0; bx < gr->nbx; bx++)
+        {
+          Block *b = &gr->blocks[(gsize) by * gr->nbx + bx];
+          int    cx0 = MAX (gr->wx0 + bx * BLOCK - CLEAR, 0);
+          int    cx1 = MIN (gr->wx0 + bx * BLOCK + BLOCK + CLEAR, gr->im->width);
+          int    cy0 = MAX (ry0 - CLEAR, 0), cy1 = MIN (ry1 + CLEAR, gr->im->height);
+
+          for (int y = cy0; y < cy1 && !b->bad; y++)
+            for (int x = cx0; x < cx1; x++)
+              if (grain_mask (gr->mask, x, y) > 0.0f)
+                {
+                  b->bad = 1;
+                  break;
+                }
+        }
+
+      for (int r = 0; r < rows; r++)
+        {
+          int y = ry0 + r;
+
+          for (int x = gr->wx0; x < gr->wx1; x++)
+            {
+              int    i = x - gr->wx0;
+              Block *b = &gr->blocks[(gsize) by * gr->nbx + i / BLOCK];
+              double lum = 0.0;
+              float  h[3];
+
+              for (int c = 0; c < nc; c++)
+                {
+                  gsize o = ((gsize) c * rows + r) * cols + i;
+
+                  h[c] = hp[o];
+                  lum += blur[o];
+                  if (!isfinite (gr->im->data[(gsize) y * gr->im->rowstride
+                                              + (gsize) x * gr->im->channels + c]))
+                    b->bad = 1;
+                  if (!(raw[o] > 0.0f && raw[o] < 1.0f))
+                    b->clipped = 1;
+                }
+              lum /= nc;
+
+              b->n++;
+              b->lum += lum;
+              for (int c = 0; c < nc; c++)
+                {
+                  b->s[c] += h[c];
+                  b->s2[c] += (double) h[c] * h[c];
+                }
+              if (nc == 3)
+                {
+                  b->cross[0] += (double) h[0] * h[1];
+                  b->cross[1] += (double) h[0] * h[2];
+                  b->cross[2] += (double) h[1] * h[2];
+                }
+              /* lag-1 pairs inside the block: across and down */
+              if (i % BLOCK != BLOCK - 1 && x + 1 < gr->wx1)
+                {
+                  for (int c = 0; c < nc; c++)
+                    b->lag += (double) h[c] * hp[((gsize) c * rows + r) * cols + i + 1];
+                  b->pairs++;
+                }
+              if (r + 1 < rows)
+                {
+                  for (int c = 0; c < nc; c++)
+                    b->lag += (double) h[c] * hp[((gsize) c * rows + r + 1) * cols + i];
+                  b->pairs++;
+                }
+
+              /* the box: gray level map and the fill's high-pass */
+              if (x >= gr->x0 && x < gr->x1 && y >= gr->y0 && y < gr->y1)
+                {
+                  float  m = grain_mask (gr->mask, x, y);
+                  gsize  bi = (gsize) (y - gr->y0) * gr->bw + (x - gr->x0);
+                  double lc = CLAMP (lum, 0.0, 1.0);
+
+                  gr->gray[bi] = (guint8) (lc * 255.0 + 0.5);
+                  if (m > 0.0f)
+                    {
+                      /* the cells and bins the synthesis interpolates */
+                      double fx = (x - gr->x0 + 0.5) / CELL - 0.5;
+                      double fy = (y - gr->y0 + 0.5) / CELL - 0.5;
+                      double fb = gr->gray[bi] / 255.0 * NB - 0.5;
+                      int    cx = (int) floor (fx), cy = (int) floor (fy);
+                      int    b0 = (int) floor (fb);
+                      guint8 bits = 0;
+
+                      for (int k = b0; k <= b0 + 1; k++)
+                        bits |= 1u << CLAMP (k, 0, NB - 1);
+                      for (int dy = 0; dy <= 1; dy++)
+                        for (int dx = 0; dx <= 1; dx++)
+                          gr->needed[(gsize) CLAMP (cy + dy, 0, gr->ncy - 1) * gr->ncx
+                                     + CLAMP (cx + dx, 0, gr->ncx - 1)] |= bits;
+                      gr->row_has[y - gr->y0] = 1;
+                    }
+                  if (m >= 0.5f)
+                    {
+                      gsize cell = (gsize) ((y - gr->y0) / CELL) * gr->ncx + (x - gr->x0) / CELL;
+                      int   bin = grain_bin (lc);
+
+                      for (int c = 0; c < nc; c++)
+                        gr->fill_s2[(cell * NB + bin) * 3 + c] += (double) h[c] * h[c];
+                      gr->fill_n[cell * NB + bin]++;
+                    }
+                }
+            }
+        }
+    }
+
+  for (gsize k = 0; k < (gsize) gr->nbx * gr->nby; k++)
+    {
+      Block *b = &gr->blocks[k];
+
+      b->bin = -1;
+      if (b->bad || b->n < MIN_BLOCK_N)
+        continue;
+      for (int c = 0; c < nc; c++)
+        {
+          double mean = b->s[c] / b->n;
+
+          b->var[c] = (float) MAX (b->s2[c] / b->n - mean * mean, 0.0);
+        }
+      b->bin = grain_bin (b->lum / b->n);
+    }
+  g_free (raw);
+  g_free (blur);
+  g_free (tmp);
+  g_free (hp);
+  return TRUE;
+}
+
+/* The @q quantile (0..1) of @v[0..n-1] (reordered), by selection. */
+static float
+grain_quantile (float *v,
+                int    n,
+                double q)
+{
+  int k = (int) floor (q * (n - 1) + 0.5), lo = 0, hi = n - 1;
+
+  while (lo < hi)
+    {
+      float p = v[(lo + hi) / 2];
+      int   i = lo, j = hi;
+
+      while (i <= j)
+        {
+          while (v[i] < p)
+            i++;
+          while (v[j] > p)
+            j--;
+          if (i <= j)
+            {
+              float t = v[i];
+
+              v[i++] = v[j];
+              v[j--] = t;
+            }
+        }
+      if (k <= j)
+        hi = j;
+      else if (k >= i)
+        lo = i;
+      else
+        break;
+    }
+  return v[k];
+}
+
+/* Fills the bins of @val ([NB][3]) whose @have is FALSE from their
+ * neighbours: linear between two bins that have a value, constant beyond
+ * the outermost.  FALSE when no bin has one. */
+static gboolean
+grain_fill_bins (double         val[NB][3],
+                 const gboolean have[NB])
+{
+  int prev = -1;
+
+  for (int b = 0; b < NB; b++)
+    if (have[b])
+      {
+        for (int k = prev + 1; k < b; k++)
+          for (int c = 0; c < 3; c++)
+            val[k][c] = prev < 0 ? val[b][c]
+                                 : val[prev][c] + (val[b][c] - val[prev][c])
+                                                  * (k - prev) / (double) (b - prev);
+        prev = b;
+      }
+  if (prev < 0)
+    return FALSE;
+  for (int k = prev + 1; k < NB; k++)
+    for (int c = 0; c < 3; c++)
+      val[k][c] = val[prev][c];
+  return TRUE;
+}
+
+/* The 1-D Gaussian of sigma @s, normalised to unit energy (the sum of
+ * squares), radius ceil (3 s); s = 0 is the identity.  Returns the
+ * radius; @k holds 2 * 9 + 1 taps. */
+static int
+grain_size_kernel (double s,
+                   float *k)
+{
+  int    r = s > 0.0 ? (int) ceil (3.0 * s) : 0;
+  double e = 0.0;
+
+  r = MIN (r, (int) ceil (3.0 * SIZE_MAX_S));
+  for (int i = -r; i <= r; i++)
+    {
+      double v = r == 0 ? 1.0 : exp (-0.5 * i * i / (s * s));
+
+      k[i + r] = (float) v;
+      e += v * v;
+    }
+  for (int i = 0; i <= 2 * r; i++)
+    k[i] = (float) (k[i] / sqrt (e));
+  return r;
+}
+
+/* For noise of size @s (unit variance): *@var, the variance of its
+ * high-pass, and *@rho1, the high-pass's lag-1 autocorrelation.  With a
+ * the unit-energy kernel of @s and b = G * a (both 1-D, separable), the
+ * 2-D high-pass kernel is a (x) a - b (x) b, whose sums of squares and of
+ * lag-1 products are products of 1-D inner products. */
+static void
+grain_size_response (const Grain *gr,
+                     double       s,
+                     double      *var,
+                     double      *rho1)
+{
+  enum { R = 9 + HP_RADIUS + 1, L = 2 * R + 1 };
+  float  k[2 * 9 + 1];
+  double a[L], b[L];
+  int    r = grain_size_kernel (s, k);
+  double aa = 0, ab = 0, bb = 0, a1 = 0, b1 = 0, ab1 = 0, ba1 = 0;
+
+  memset (a, 0, sizeof a);
+  memset (b, 0, sizeof b);
+  for (int i = -r; i <= r; i++)
+    a[R + i] = k[i + r];
+  for (int i = 0; i < L; i++)
+    for (int t = -HP_RADIUS; t <= HP_RADIUS; t++)
+      if (i - t >= 0 && i - t < L)
+        b[i] += gr->g[t + HP_RADIUS] * a[i - t];
+  for (int i = 0; i < L; i++)
+    {
+      aa += a[i] * a[i];
+      ab += a[i] * b[i];
+      bb += b[i] * b[i];
+      if (i + 1 < L)
+        {
+          a1 += a[i] * a[i + 1];
+          b1 += b[i] * b[i + 1];
+          ab1 += a[i] * b[i + 1];
+          ba1 += b[i] * a[i + 1];
+        }
+    }
+  *var = aa * aa - 2.0 * ab * ab + bb * bb;
+  *rho1 = (a1 * aa - ab1 * ab - ba1 * ab + b1 * bb) / *var;
+}
+
+/* The grain size whose high-pass has the lag-1 autocorrelation @rho1
+ * (linear between the sizes of a table; clamped to its ends). */
+static double
+grain_size_from_rho (const Grain *gr,
+                     double       rho1)
+{
+  static const double sizes[] = { 0.0, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0 };
+  double              prev_r = 0.0, var;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      double r;
+
+      grain_size_response (gr, sizes[i], &var, &r);
+      if (rho1 <= r)
+        return i == 0 || r <= prev_r ? sizes[i]
+                                     : sizes[i - 1] + (sizes[i] - sizes[i - 1])
+                                                      * (rho1 - prev_r) / (r - prev_r);
+      prev_r = r;
+    }
+  return SIZE_MAX_S;
+}
+
+static inline guint32
+grain_hash (guint32 x,
+            guint32 y,
+            guint32 c,
+            guint32 seed)
+{
+  guint32 h = seed ^ (x * 0x8da6b343u) ^ (y * 0xd8163841u) ^ (c * 0xcb1ab31fu);
+
+  /* murmur3's finaliser */
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+
+/* A zero-mean, unit-variance value of (x, y, c): the sum of two uniform
+ * 16-bit halves of the hash (triangular). */
+static inline float
+grain_unit (int     x,
+            int     y,
+            int     c,
+            guint32 seed)
+{
+  guint32 h = grain_hash ((guint32) x, (guint32) y, (guint32) c, seed);
+  float   u = ((h & 0xffffu) + (h >> 16) + 1.0f) / 65536.0f - 1.0f;
+
+  return u * 2.449489743f;   /* sqrt (6): the triangle's variance is 1/6 */
+}
+
+/* What the block statistics read from noise of the size of @kern (radius
+ * @rk) whose high-pass has the variance @hvar: *@q_ratio, the FLOOR_Q
+ * quantile of the 8 x 8 blocks' variances over @hvar, and *@med_ratio,
+ * their median over it.  Coarser grain has fewer independent values per
+ * block, so its block variances spread wider and these fall; measured on
+ * 576 blocks of hashed noise (the same every time). */
+static void
+grain_calibrate (const Grain *gr,
+                 const float *kern,
+                 int          rk,
+                 double       hvar,
+                 double      *q_ratio,
+                 double      *med_ratio)
+{
+  enum { S = 24 * BLOCK };
+  int    m = rk + HP_RADIUS, side = S + 2 * m, inner = S + 2 * HP_RADIUS;
+  float *u = g_new (float, (gsize) side * side);
+  float *t = g_new (float, (gsize) side * side);
+  float *n = g_new (float, (gsize) inner * inner);
+  float *b = g_new (float, (gsize) S * S);
+  float  vars[(S / BLOCK) * (S / BLOCK)];
+
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < side; x++)
+      u[(gsize) y * side + x] = grain_unit (x, y, 0, 0x5bd1e995u);
+  /* the grain's size: across, then down, to the inner square */
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < inner; x++)
+      {
+        float sum = 0.0f;
+
+        for (int k = 0; k <= 2 * rk; k++)
+          sum += kern[k] * u[(gsize) y * side + x + k];
+        t[(gsize) y * side + x] = sum;
+      }
+  for (int y = 0; y < inner; y++)
+    for (int x = 0; x < inner; x++)
+      {
+        float sum = 0.0f;
+
+        for (int k = 0; k <= 2 * rk; k++)
+          sum += kern[k] * t[(gsize) (y + k) * side + x];
+        n[(gsize) y * inner + x] = sum;
+      }
+  /* its Gaussian blur, then the blocks of the high-pass */
+  for (int y = 0; y < inner; y++)
+    for (int x = 0; x < S; x++)
+      {
+        float sum = 0.0f;
+
+        for (int k = 0; k <= 2 * HP_RADIUS; k++)
+          sum += gr->g[k] * n[(gsize) y * inner + x + k];
+        t[(gsize) y * S + x] = sum;
+      }
+  for (int y = 0; y < S; y++)
+    for (int x = 0; x < S; x++)
+      {
+        float sum = 0.0f;
+
+        for (int k = 0; k <= 2 * HP_RADIUS; k++)
+          sum += gr->g[k] * t[(gsize) (y + k) * S + x];
+        b[(gsize) y * S + x] = n[(gsize) (y + HP_RADIUS) * inner + x + HP_RADIUS] - sum;
+      }
+  for (int by = 0; by < S / BLOCK; by++)
+    for (int bx = 0; bx < S / BLOCK; bx++)
+      {
+        double s1 = 0.0, s2 = 0.0;
+
+        for (int y = 0; y < BLOCK; y++)
+          for (int x = 0; x < BLOCK; x++)
+            {
+              double h = b[(gsize) (by * BLOCK + y) * S + bx * BLOCK + x];
+
+              s1 += h;
+              s2 += h * h;
+            }
+        s1 /= BLOCK * BLOCK;
+        vars[by * (S / BLOCK) + bx] = (float) (s2 / (BLOCK * BLOCK) - s1 * s1);
+      }
+  *q_ratio = grain_quantile (vars, G_N_ELEMENTS (vars), FLOOR_Q) / hvar;
+  *med_ratio = grain_quantile (vars, G_N_ELEMENTS (vars), 0.5) / hvar;
+  g_free (u);
+  g_free (t);
+  g_free (n);
+  g_free (b);
+}
+
+/** restore_grain_apply: See restore-grain.h. */
+gboolean
+restore_grain_apply (RestoreImage      *image,
+                     const RestoreMask *mask,
+                     int                x0,
+                     int                y0,
+                     int                x1,
+                     int                y1,
+                     double             strength,
+                     guint32            seed,
+                     const gint        *cancel,
+                     RestoreGrainStats *stats)
+{
+  Grain     gr;
+  int       nc, ncell, nvalid = 0;
+  double    floor_v[NB][3], gmed[NB][3], gfill[NB][3];
+  gboolean  have[NB], have_floor[NB];
+  double    lag = 0.0, hp2 = 0.0, cov = 0.0, norm = 0.0, size, rho, hvar, rho1;
+  double    q_ratio, med_ratio;
+  int       pairs = 0, n = 0, used = 0;
+  float    *vals = NULL, kern[2 * 9 + 1];
+  double   *amp = NULL;
+  gboolean  ok = TRUE;
+  int       rk;
+
+  g_return_val_if_fail (image != NULL && mask != NULL, FALSE);
+  g_return_val_if_fail (mask->width == image->width && mask->height == image->height, FALSE);
+
+  if (stats != NULL)
+    memset (stats, 0, sizeof *stats);
+  nc = image->channels < 3 ? 1 : 3;
+  if (stats != NULL)
+    stats->channels = nc;
+  if (!(strength > 0.0))
+    return TRUE;
+  if (x1 <= x0)
+    {
+      x0 = y0 = G_MAXINT;
+      x1 = y1 = -1;
+      for (int y = 0; y < mask->height; y++)
+        for (int x = 0; x < mask->width; x++)
+          if (grain_mask (mask, x, y) > 0.0f)
+            {
+              x0 = MIN (x0, x);
+              x1 = MAX (x1, x + 1);
+              y0 = MIN (y0, y);
+              y1 = y + 1;
+            }
+      if (x1 < 0)
+        return TRUE;
+    }
+
+  memset (&gr, 0, sizeof gr);
+  gr.im = image;
+  gr.mask = mask;
+  gr.nc = nc;
+  gr.x0 = x0;
+  gr.y0 = y0;
+  gr.x1 = x1;
+  gr.y1 = y1;
+  gr.bw = x1 - x0;
+  gr.bh = y1 - y0;
+  gr.wx0 = MAX (x0 - RESTORE_GRAIN_REACH, 0);
+  gr.wy0 = MAX (y0 - RESTORE_GRAIN_REACH, 0);
+  gr.wx1 = MIN (x1 + RESTORE_GRAIN_REACH, image->width);
+  gr.wy1 = MIN (y1 + RESTORE_GRAIN_REACH, image->height);
+  gr.nbx = (gr.wx1 - gr.wx0 + BLOCK - 1) / BLOCK;
+  gr.nby = (gr.wy1 - gr.wy0 + BLOCK - 1) / BLOCK;
+  gr.ncx = (gr.bw + CELL - 1) / CELL;
+  gr.ncy = (gr.bh + CELL - 1) / CELL;
+  ncell = gr.ncx * gr.ncy;
+  {
+    double e = 0.0;
+
+    for (int i = -HP_RADIUS; i <= HP_RADIUS; i++)
+      e += gr.g[i + HP_RADIUS] = (float) exp (-0.5 * i * i
+                                              / (RESTORE_GRAIN_HP_SIGMA * RESTORE_GRAIN_HP_SIGMA));
+    for (int i = 0; i <= 2 * HP_RADIUS; i++)
+      gr.g[i] = (float) (gr.g[i] / e);
+  }
+  gr.blocks = g_new0 (Block, (gsize) gr.nbx * gr.nby);
+  gr.fill_s2 = g_new0 (double, (gsize) ncell * NB * 3);
+  gr.fill_n = g_new0 (int, (gsize) ncell * NB);
+  gr.needed = g_new0 (guint8, ncell);
+  gr.gray = g_new0 (guint8, (gsize) gr.bw * gr.bh);
+  gr.row_has = g_new0 (guint8, gr.bh);
+
+  if (!grain_measure (&gr, cancel))
+    {
+      ok = FALSE;
+      goto out;
+    }
+
+  /* The whole area's floor and median per bin and channel. */
+  for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+    nvalid += gr.blocks[k].bin >= 0;
+  if (nvalid == 0)
+    goto out;   /* nothing to measure the grain on: leave the fill */
+  /* The floor comes from the blocks whose grain is not cut off at black
+   * or white; the medians from all. */
+  vals = g_new (float, nvalid);
+  for (int b = 0; b < NB; b++)
+    {
+      int cnt = 0;
+
+      for (int c = 0; c < nc; c++)
+        {
+          cnt = 0;
+          for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+            if (gr.blocks[k].bin == b)
+              vals[cnt++] = gr.blocks[k].var[c];
+          if (cnt > 0)
+            gmed[b][c] = grain_quantile (vals, cnt, 0.5);
+        }
+      have[b] = cnt >= MIN_BLOCKS;
+      for (int c = 0; c < nc; c++)
+        {
+          cnt = 0;
+          for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+            if (gr.blocks[k].bin == b && !gr.blocks[k].clipped)
+              vals[cnt++] = gr.blocks[k].var[c];
+          if (cnt > 0)
+            floor_v[b][c] = grain_quantile (vals, cnt, FLOOR_Q) / FLOOR_BIAS;
+        }
+      have_floor[b] = cnt >= MIN_BLOCKS;
+    }
+  if (!grain_fill_bins (gmed, have))
+    {
+      /* too few blocks in every bin: all of them pooled, for every bin */
+      for (int c = 0; c < nc; c++)
+        {
+          int cnt = 0;
+
+          for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+            if (gr.blocks[k].bin >= 0)
+              vals[cnt++] = gr.blocks[k].var[c];
+          for (int b = 0; b < NB; b++)
+            gmed[b][c] = grain_quantile (vals, cnt, 0.5);
+        }
+    }
+  if (!grain_fill_bins (floor_v, have_floor))
+    {
+      /* the same for the floor, from the unclipped blocks or else all */
+      for (int c = 0; c < nc; c++)
+        {
+          int cnt = 0;
+
+          for (int pass = 0; pass < 2 && cnt == 0; pass++)
+            for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+              if (gr.blocks[k].bin >= 0 && (pass == 1 || !gr.blocks[k].clipped))
+                vals[cnt++] = gr.blocks[k].var[c];
+          for (int b = 0; b < NB; b++)
+            floor_v[b][c] = grain_quantile (vals, cnt, FLOOR_Q) / FLOOR_BIAS;
+        }
+    }
+  else
+    {
+      /* A picture textured all over one gray level (foliage, fur) raises
+       * that bin's floor; grain changes slowly with the gray level, so no
+       * bin's floor exceeds SPREAD x the lowest measured one. */
+      for (int c = 0; c < nc; c++)
+        {
+          double low = G_MAXDOUBLE;
+
+          for (int b = 0; b < NB; b++)
+            if (have_floor[b])
+              low = MIN (low, floor_v[b][c]);
+          for (int b = 0; b < NB; b++)
+            floor_v[b][c] = MIN (floor_v[b][c], SPREAD * low);
+        }
+    }
+
+  /* Size and colour from the blocks under the cap: the grain-like ones. */
+  for (gsize k = 0; k < (gsize) gr.nbx * gr.nby; k++)
+    {
+      const Block *b = &gr.blocks[k];
+      gboolean     flat = b->bin >= 0;
+
+      for (int c = 0; c < nc && flat; c++)
+        flat = b->var[c] <= CAP * floor_v[b->bin][c];
+      if (!flat)
+        continue;
+      used++;
+      lag += b->lag;
+      pairs += b->pairs;
+      for (int c = 0; c < nc; c++)
+        hp2 += b->s2[c];
+      n += b->n;
+      if (nc == 3)
+        {
+          static const int pi[3] = { 0, 0, 1 }, pj[3] = { 1, 2, 2 };
+
+          for (int p = 0; p < 3; p++)
+            {
+              cov += b->cross[p] / b->n - (b->s[pi[p]] / b->n) * (b->s[pj[p]] / b->n);
+              norm += sqrt ((double) b->var[pi[p]] * b->var[pj[p]]);
+            }
+        }
+    }
+  rho1 = pairs > 0 && hp2 > 0.0 ? (lag / pairs) / (hp2 / n) : -1.0;
+  size = grain_size_from_rho (&gr, rho1);
+  rho = nc == 3 && norm > 0.0 ? CLAMP (cov / norm, 0.0, 1.0) : 1.0;
+  grain_size_response (&gr, size, &hvar, &rho1);
+  rk = grain_size_kernel (size, kern);
+
+  /* The floor and the medians so far assumed FLOOR_BIAS and no bias; now
+   * that the size is known, the bias of noise of that size replaces them. */
+  grain_calibrate (&gr, kern, rk, hvar, &q_ratio, &med_ratio);
+  for (int b = 0; b < NB; b++)
+    for (int c = 0; c < nc; c++)
+      {
+        floor_v[b][c] *= FLOOR_BIAS / q_ratio;
+        gmed[b][c] /= med_ratio;
+      }
+  if (stats != NULL)
+    {
+      stats->blocks = used;
+      stats->size = size;
+      stats->rho = rho;
+      for (int b = 0; b < NB; b++)
+        for (int c = 0; c < 3; c++)
+          stats->floor[b][c] = c < nc ? floor_v[b][c] : 0.0;
+    }
+
+  /* The whole fill's hp^2 per bin (where a cell's neighbourhood has too
+   * few pixels). */
+  {
+    double all[3] = { 0, 0, 0 };
+    int    all_n = 0;
+
+    memset (have, 0, sizeof have);
+    for (int b = 0; b < NB; b++)
+      {
+        double s[3] = { 0, 0, 0 };
+        int    cnt = 0;
+
+        for (int k = 0; k < ncell; k++)
+          {
+            cnt += gr.fill_n[k * NB + b];
+            for (int c = 0; c < nc; c++)
+              s[c] += gr.fill_s2[((gsize) k * NB + b) * 3 + c];
+          }
+        for (int c = 0; c < nc; c++)
+          {
+            gfill[b][c] = cnt > 0 ? s[c] / cnt : 0.0;
+            all[c] += s[c];
+          }
+        all_n += cnt;
+        have[b] = cnt > 0;
+      }
+    if (!grain_fill_bins (gfill, have))
+      for (int b = 0; b < NB; b++)
+        for (int c = 0; c < nc; c++)
+          gfill[b][c] = all_n > 0 ? all[c] / all_n : 0.0;
+  }
+
+  /* Per cell and bin: the amplitude of unit noise to add. */
+  amp = g_new0 (double, (gsize) ncell * NB * 3);
+  for (int cy = 0; cy < gr.ncy && ok; cy++)
+    for (int cx = 0; cx < gr.ncx; cx++)
+      {
+        int    cell = cy * gr.ncx + cx;
+        double ring[NB][3];
+        guint8 todo = gr.needed[cell];
+        double ccx = gr.x0 + (cx + 0.5) * CELL, ccy = gr.y0 + (cy + 0.5) * CELL;
+
+        if (cancel != NULL && g_atomic_int_get (cancel))
+          {
+            ok = FALSE;
+            break;
+          }
+        if (todo == 0)
+          continue;
+        memcpy (ring, gmed, sizeof ring);
+        for (int reach = LOCAL_REACH; reach <= LOCAL_MAX && todo != 0; reach *= 2)
+          {
+            int bx0 = MAX ((int) floor ((ccx - reach - gr.wx0) / BLOCK), 0);
+            int bx1 = MIN ((int) ceil ((ccx + reach - gr.wx0) / BLOCK), gr.nbx);
+            int by0 = MAX ((int) floor ((ccy - reach - gr.wy0) / BLOCK), 0);
+            int by1 = MIN ((int) ceil ((ccy + reach - gr.wy0) / BLOCK), gr.nby);
+
+            for (int b = 0; b < NB; b++)
+              {
+                int cnt = 0;
+
+                if (!(todo & (1u << b)))
+                  continue;
+                for (int c = 0; c < nc; c++)
+                  {
+                    cnt = 0;
+                    for (int by = by0; by < by1; by++)
+                      for (int bx = bx0; bx < bx1; bx++)
+                        {
+                          const Block *blk = &gr.blocks[(gsize) by * gr.nbx + bx];
+
+                          if (blk->bin == b)
+                            vals[cnt++] = blk->var[c];
+                        }
+                    if (cnt < MIN_BLOCKS)
+                      break;
+                    ring[b][c] = grain_quantile (vals, cnt, 0.5) / med_ratio;
+                  }
+                if (cnt >= MIN_BLOCKS)
+                  todo &= ~(1u << b);
+              }
+            if (bx0 == 0 && by0 == 0 && bx1 == gr.nbx && by1 == gr.nby)
+              break;
+          }
+
+        for (int b = 0; b < NB; b++)
+          {
+            double fill[3] = { 0, 0, 0 };
+            int    fn = gr.fill_n[cell * NB + b];
+
+            if (!(gr.needed[cell] & (1u << b)))
+              continue;
+            if (fn >= MIN_FILL)
+              for (int c = 0; c < nc; c++)
+                fill[c] = gr.fill_s2[((gsize) cell * NB + b) * 3 + c] / fn;
+            else
+              {
+                /* the 3 x 3 cells around, else the whole fill */
+                fn = 0;
+                for (int dy = -1; dy <= 1; dy++)
+                  for (int dx = -1; dx <= 1; dx++)
+                    {
+                      int ny = cy + dy, nx = cx + dx;
+                      gsize k;
+
+                      if (ny < 0 || ny >= gr.ncy || nx < 0 || nx >= gr.ncx)
+                        continue;
+                      k = (gsize) ny * gr.ncx + nx;
+                      fn += gr.fill_n[k * NB + b];
+                      for (int c = 0; c < nc; c++)
+                        fill[c] += gr.fill_s2[(k * NB + b) * 3 + c];
+                    }
+                for (int c = 0; c < nc; c++)
+                  fill[c] = fn >= MIN_FILL ? fill[c] / fn : gfill[b][c];
+              }
+            for (int c = 0; c < nc; c++)
+              {
+                double want = MIN (ring[b][c], CAP * floor_v[b][c]);
+
+                amp[((gsize) cell * NB + b) * 3 + c] = sqrt (MAX (want - fill[c], 0.0) / hvar);
+              }
+          }
+      }
+  if (!ok)
+    goto out;
+
+  /* Pass 2: the noise, band by band, added where the mask is set. */
+  {
+    int    cols = gr.bw + 2 * rk;
+    float *u = g_new (float, (gsize) nc * (BAND + 2 * rk) * cols);
+    float *t = g_new (float, (gsize) nc * BAND * cols);
+    float *nz = g_new (float, (gsize) nc * BAND * gr.bw);
+    float  ws = (float) sqrt (rho), wi = (float) sqrt (1.0 - rho);
+
+    for (int r0 = 0; r0 < gr.bh && ok; r0 += BAND)
+      {
+        int  r1 = MIN (r0 + BAND, gr.bh), rows = r1 - r0, urows = rows + 2 * rk;
+        int  any = 0;
+
+        for (int r = r0; r < r1; r++)
+          any |= gr.row_has[r];
+        if (!any)
+          continue;
+        if (cancel != NULL && g_atomic_int_get (cancel))
+          {
+            ok = FALSE;
+            break;
+          }
+        /* unit noise of the band and its margin, mixed across channels */
+        for (int r = 0; r < urows; r++)
+          for (int i = 0; i < cols; i++)
+            {
+              int   x = gr.x0 - rk + i, y = gr.y0 + r0 - rk + r;
+              float shared = nc == 3 ? grain_unit (x, y, 3, seed) : 0.0f;
+
+              for (int c = 0; c < nc; c++)
+                u[((gsize) c * urows + r) * cols + i]
+                  = nc == 3 ? ws * shared + wi * grain_unit (x, y, c, seed)
+                            : grain_unit (x, y, c, seed);
+            }
+        /* blurred to the grain's size: down, then across */
+        for (int c = 0; c < nc; c++)
+          {
+            for (int r = 0; r < rows; r++)
+              for (int i = 0; i < cols; i++)
+                {
+                  float sum = 0.0f;
+
+                  for (int k = 0; k <= 2 * rk; k++)
+                    sum += kern[k] * u[((gsize) c * urows + r + k) * cols + i];
+                  t[((gsize) c * BAND + r) * cols + i] = sum;
+                }
+            for (int r = 0; r < rows; r++)
+              for (int i = 0; i < gr.bw; i++)
+                {
+                  float sum = 0.0f;
+
+                  for (int k = 0; k <= 2 * rk; k++)
+                    sum += kern[k] * t[((gsize) c * BAND + r) * cols + i + k];
+                  nz[((gsize) c * BAND + r) * gr.bw + i] = sum;
+                }
+          }
+        for (int r = r0; r < r1; r++)
+          {
+            int    y = gr.y0 + r;
+            float *row = image->data + (gsize) y * image->rowstride;
+            double fy = (r + 0.5) / CELL - 0.5;
+            int    cy0 = (int) floor (fy);
+            double wy = fy - cy0;
+            int    cya = CLAMP (cy0, 0, gr.ncy - 1), cyb = CLAMP (cy0 + 1, 0, gr.ncy - 1);
+
+            for (int i = 0; i < gr.bw; i++)
+              {
+                int    x = gr.x0 + i;
+                float  m = grain_mask (mask, x, y);
+                double fx, fb, wx, wb;
+                int    cx0, b0, cxa, cxb, ba, bb;
+
+                if (!(m > 0.0f))
+                  continue;
+                fx = (i + 0.5) / CELL - 0.5;
+                cx0 = (int) floor (fx);
+                wx = fx - cx0;
+                cxa = CLAMP (cx0, 0, gr.ncx - 1);
+                cxb = CLAMP (cx0 + 1, 0, gr.ncx - 1);
+                fb = gr.gray[(gsize) r * gr.bw + i] / 255.0 * NB - 0.5;
+                b0 = (int) floor (fb);
+                wb = fb - b0;
+                ba = CLAMP (b0, 0, NB - 1);
+                bb = CLAMP (b0 + 1, 0, NB - 1);
+                for (int c = 0; c < nc; c++)
+                  {
+#define AMP(cyy, cxx, bin) amp[(((gsize) (cyy) * gr.ncx + (cxx)) * NB + (bin)) * 3 + c]
+                    double at = (1 - wb) * AMP (cya, cxa, ba) + wb * AMP (cya, cxa, bb);
+                    double bt = (1 - wb) * AMP (cya, cxb, ba) + wb * AMP (cya, cxb, bb);
+                    double ab = (1 - wb) * AMP (cyb, cxa, ba) + wb * AMP (cyb, cxa, bb);
+                    double bbv = (1 - wb) * AMP (cyb, cxb, ba) + wb * AMP (cyb, cxb, bb);
+#undef AMP
+                    double a = (1 - wy) * ((1 - wx) * at + wx * bt)
+                               + wy * ((1 - wx) * ab + wx * bbv);
+                    float *p = row + (gsize) x * image->channels + c;
+                    float  v = *p;
+                    float  nv = v + (float) (m * strength * a)
+                                    * nz[((gsize) c * BAND + (r - r0)) * gr.bw + i];
+
+                    if (!isfinite (v))
+                      continue;
+                    if (v >= 0.0f && v <= 1.0f)
+                      nv = CLAMP (nv, 0.0f, 1.0f);
+                    *p = nv;
+                  }
+              }
+          }
+      }
+    g_free (u);
+    g_free (t);
+    g_free (nz);
+  }
+
+out:
+  g_free (vals);
+  g_free (amp);
+  g_free (gr.blocks);
+  g_free (gr.fill_s2);
+  g_free (gr.fill_n);
+  g_free (gr.needed);
+  g_free (gr.gray);
+  g_free (gr.row_has);
+  return ok;
+}
