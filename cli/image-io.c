@@ -782,6 +782,26 @@ io_tiff_load (const IoRequest *req,
                         + (guint64) MAX (TIFFIsTiled (tif) ? TIFFTileSize64 (tif)
                                          : TIFFStripSize64 (tif), 0), error))
     goto out;
+  /* Uncompressed samples are stored as they are: a file shorter than
+   * they need is cut short, and is refused before the buffers are made
+   * (else a small file that declares a large picture costs the
+   * allocation of all of it). */
+  if (compression == COMPRESSION_NONE)
+    {
+      GStatBuf st;
+      guint64  need = TIFFIsTiled (tif)
+                      ? (guint64) TIFFNumberOfTiles (tif) * (guint64) TIFFTileSize64 (tif)
+                      : (guint64) TIFFScanlineSize64 (tif) * height * planes;
+
+      if (g_stat (path, &st) == 0 && (guint64) st.st_size < need)
+        {
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                       "TIFF '%s' is cut short: its %ux%u pixels need %" G_GUINT64_FORMAT
+                       " bytes, the file holds %" G_GUINT64_FORMAT, path, width, height,
+                       need, (guint64) st.st_size);
+          goto out;
+        }
+    }
   image = io_image_alloc (path, width, height, channels, bps, error);
   if (image == NULL)
     goto out;

@@ -455,6 +455,10 @@ def tests():
     check_bomb('tiff-bomb-pixels', base + [t('bomb-pixels.tif'), out_png], out_png, '268 megapixels')
     tiff_header_only(t('bomb-bytes.tif'), 16384, 16384, 4, 16)
     check_bomb('tiff-bomb-bytes', base + [t('bomb-bytes.tif'), out_png], out_png, 'limit of 4 GiB')
+    # within both budgets, but a few bytes of a 400 MB uncompressed picture:
+    # refused as cut short before its buffers are made
+    tiff_header_only(t('short.tif'), 10000, 10000, 4, 8)
+    check_bomb('tiff-cut-short', base + [t('short.tif'), out_png], out_png, 'is cut short')
 
     Image.fromarray(rgb8).save(t('prog.jpg'), 'JPEG', progressive=True, quality=90)
     with open(t('prog.jpg'), 'rb') as f:
