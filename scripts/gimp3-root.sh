@@ -8,7 +8,8 @@
 # reused: a root that has gimp-console-3.0 and libgimp-3.0-dev is left as it
 # is.  Prints ROOT.  Sourced, it defines gimp3_root_make ROOT (the same)
 # and gimp3_root_run ROOT CMD... (a command in the root, /proc and /dev
-# mounted for it).
+# mounted for it).  The root has one real locale, de_DE.UTF-8: glibc 2.41
+# ignores LANGUAGE under the C locales, so translated runs set it.
 
 gimp3_root_mirror () {
   # the first deb.debian.org-style URI of apt's sources (deb822 or one-line)
@@ -36,7 +37,8 @@ gimp3_root_run () {
 gimp3_root_make () {
   local root=$1
   if [ -x "$root/usr/bin/gimp-console-3.0" ] && [ -f "$root/usr/include/gimp-3.0/libgimp/gimp.h" ] \
-     && [ -x "$root/usr/bin/xwininfo" ] && [ -x "$root/usr/bin/import" ]; then
+     && [ -x "$root/usr/bin/xwininfo" ] && [ -x "$root/usr/bin/import" ] \
+     && [ -x "$root/usr/bin/xdotool" ] && [ -d "$root/usr/lib/locale/de_DE.utf8" ]; then
     echo "$root"
     return 0
   fi
@@ -49,7 +51,8 @@ gimp3_root_make () {
   gimp3_root_run "$root" bash -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -q --no-install-recommends gimp libgimp-3.0-dev meson ninja-build gcc \
     pkg-config libopenblas-dev libpng-dev libjpeg-dev libtiff-dev gettext xvfb xauth \
-    x11-utils imagemagick python3-numpy python3-pil' >&2 || return 1
+    x11-utils xdotool imagemagick python3-numpy python3-pil locales && \
+    localedef --no-archive -i de_DE -f UTF-8 de_DE.UTF-8' >&2 || return 1
   echo "$root"
 }
 

@@ -28,20 +28,10 @@ rc=$?
 grep -o 'TAP: .*' "$work/gimp.log" | sed 's/^TAP: //' > "$work/cases.tap"
 $py "$src/tests/gimp/check-images.py" check "$src" "$work" >> "$work/cases.tap"
 
-n=0; failed=0; done_seen=0
-lines=()
-while IFS= read -r line; do
-  case "$line" in
-    done) done_seen=1 ;;
-    "ok "*) n=$((n+1)); lines+=("ok $n ${line#ok }") ;;
-    "not ok "*) n=$((n+1)); failed=$((failed+1)); lines+=("not ok $n ${line#not ok }") ;;
-  esac
-done < "$work/cases.tap"
-if [ $done_seen = 0 ] || [ $rc != 0 ]; then
-  n=$((n+1)); failed=$((failed+1))
-  lines+=("not ok $n the GIMP batch finished (exit $rc, reached the end: $done_seen)")
+. "$src/tests/gimp/tap.sh"
+tap_read "$work/cases.tap"
+if [ $tap_done = 0 ] || [ $rc != 0 ]; then
+  tap_not_ok "the GIMP batch finished (exit $rc, reached the end: $tap_done)"
   sed 's/^/# /' "$work/gimp.log" | tail -40
 fi
-echo "1..$n"
-printf '%s\n' "${lines[@]}"
-[ $failed = 0 ]
+tap_print
