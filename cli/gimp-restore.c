@@ -215,58 +215,38 @@ cli_list_models (void)
   return EXIT_SUCCESS;
 }
 
-/* Parses a double option from the parameter table and checks its range
- * there. */
+/* The options of @table (@n entries) given on the command line (@values:
+ * the text of each, NULL where not given) into the fields of @options
+ * (whose defaults are set), each checked against its range in the table. */
 static gboolean
-cli_parse_double (RestoreParamId id,
-                  const char    *text,
-                  double        *value,
-                  GError       **error)
+cli_table_options (const RestoreParamSpec *table,
+                   int                     n,
+                   char *const            *values,
+                   gpointer                options,
+                   GError                **error)
 {
-  char *end = NULL;
+  for (int id = 0; id < n; id++)
+    {
+      const RestoreParamSpec *spec = &table[id];
+      const char             *text = values[id];
+      char                   *end = NULL;
+      double                  v;
 
-  if (text == NULL)
-    {
-      *value = restore_params[id].def;
-      return TRUE;
+      if (spec->offset < 0 || text == NULL)
+        continue;
+      v = g_ascii_strtod (text, &end);
+      if (text[0] == '\0' || end == NULL || *end != '\0')
+        {
+          g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
+                       "--%s needs a %s between %g and %g, got '%s'", spec->name,
+                       spec->type == RESTORE_PARAM_TYPE_INT ? "whole number" : "number",
+                       spec->min, spec->max, text);
+          return FALSE;
+        }
+      if (! restore_param_set (spec, options, v, error))
+        return FALSE;
     }
-  *value = g_ascii_strtod (text, &end);
-  if (text[0] == '\0' || end == NULL || *end != '\0')
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "--%s needs a number between %g and %g, got '%s'",
-                   restore_params[id].name, restore_params[id].min,
-                   restore_params[id].max, text);
-      return FALSE;
-    }
-  return restore_param_check_double (id, *value, error);
-}
-
-/* Parses a detection option from its table and checks its range there. */
-static gboolean
-cli_parse_detect (RestoreDetectParamId id,
-                  const char          *text,
-                  double              *value,
-                  GError             **error)
-{
-  const RestoreParamSpec *spec = &restore_detect_params[id];
-  char                   *end = NULL;
-
-  if (text == NULL)
-    {
-      *value = spec->def;
-      return TRUE;
-    }
-  *value = g_ascii_strtod (text, &end);
-  if (text[0] == '\0' || end == NULL || *end != '\0')
-    {
-      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_INVALID,
-                   "--%s needs a %s between %g and %g, got '%s'", spec->name,
-                   spec->type == RESTORE_PARAM_TYPE_INT ? "whole number" : "number",
-                   spec->min, spec->max, text);
-      return FALSE;
-    }
-  return restore_detect_param_check (id, *value, error);
+  return TRUE;
 }
 
 static gboolean
@@ -275,17 +255,9 @@ cli_detect_options (const CliArgs        *args,
                     GError              **error)
 {
   restore_detect_options_init (options);
-  for (int id = 0; id < RESTORE_DETECT_PARAM_COUNT; id++)
-    {
-      double v;
-
-      if (! CLI_DETECT_OFFERED (id) || args->detect_values[id] == NULL)
-        continue;
-      if (! cli_parse_detect (id, args->detect_values[id], &v, error)
-          || ! restore_param_set (&restore_detect_params[id], options, v, error))
-        return FALSE;
-    }
-  return restore_detect_options_check (options, error);
+  return cli_table_options (restore_detect_params, RESTORE_DETECT_PARAM_COUNT,
+                            args->detect_values, options, error)
+         && restore_detect_options_check (options, error);
 }
 
 static char *
@@ -533,12 +505,8 @@ cli_restore (const CliArgs *args)
   int                  status = EXIT_SUCCESS;
 
   restore_options_init (&options);
-  if (!cli_parse_double (RESTORE_PARAM_DENOISE, args->values[RESTORE_PARAM_DENOISE],
-                         &options.denoise, &error)
-      || !cli_parse_double (RESTORE_PARAM_SHARPEN, args->values[RESTORE_PARAM_SHARPEN],
-                            &options.sharpen, &error)
-      || !cli_parse_double (RESTORE_PARAM_GRAIN, args->values[RESTORE_PARAM_GRAIN],
-                            &options.grain, &error)
+  if (!cli_table_options (restore_params, RESTORE_PARAM_TABLE_COUNT, args->values, &options,
+                          &error)
       || !cli_detect_options (args, &detect_options, &error))
     goto fail;
   if (args->threads < 0 || args->threads > CLI_MAX_THREADS)
