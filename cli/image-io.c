@@ -664,6 +664,38 @@ io_tiff_copy_block (guint8       *dst,
     }
 }
 
+/* Uncompressed samples are stored as they are: a file shorter than they
+ * need is cut short, and is refused before the buffers are made (else a
+ * small file that declares a large picture costs the allocation of all
+ * of it).  @planes: 1, or the samples a pixel when they lie in planes. */
+static gboolean
+io_tiff_check_length (TIFF        *tif,
+                      const char  *path,
+                      guint32      width,
+                      guint32      height,
+                      int          planes,
+                      guint16      compression,
+                      GError     **error)
+{
+  GStatBuf st;
+  guint64  need;
+
+  if (compression != COMPRESSION_NONE)
+    return TRUE;
+  need = TIFFIsTiled (tif)
+         ? (guint64) TIFFNumberOfTiles (tif) * (guint64) TIFFTileSize64 (tif)
+         : (guint64) TIFFScanlineSize64 (tif) * height * planes;
+  if (g_stat (path, &st) == 0 && (guint64) st.st_size < need)
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                   "TIFF '%s' is cut short: its %ux%u pixels need %" G_GUINT64_FORMAT
+                   " bytes, the file holds %" G_GUINT64_FORMAT, path, width, height,
+                   need, (guint64) st.st_size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static RestoreIoImage *
 io_tiff_load (const IoRequest *req,
               GError         **error)
@@ -730,7 +762,8 @@ io_tiff_load (const IoRequest *req,
        * PNG of those depths is (0 and 1 become 0 and 255). */
       guint32 *rgba;
 
-      if (!io_check_header (req, width, height, 1, (guint64) width * height * 4, error))
+      if (!io_check_header (req, width, height, 1, (guint64) width * height * 4, error)
+          || !io_tiff_check_length (tif, path, width, height, 1, compression, error))
         goto out;
       image = io_image_alloc (path, width, height, 1, 8, error);
       if (image == NULL)
@@ -782,26 +815,8 @@ io_tiff_load (const IoRequest *req,
                         + (guint64) MAX (TIFFIsTiled (tif) ? TIFFTileSize64 (tif)
                                          : TIFFStripSize64 (tif), 0), error))
     goto out;
-  /* Uncompressed samples are stored as they are: a file shorter than
-   * they need is cut short, and is refused before the buffers are made
-   * (else a small file that declares a large picture costs the
-   * allocation of all of it). */
-  if (compression == COMPRESSION_NONE)
-    {
-      GStatBuf st;
-      guint64  need = TIFFIsTiled (tif)
-                      ? (guint64) TIFFNumberOfTiles (tif) * (guint64) TIFFTileSize64 (tif)
-                      : (guint64) TIFFScanlineSize64 (tif) * height * planes;
-
-      if (g_stat (path, &st) == 0 && (guint64) st.st_size < need)
-        {
-          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
-                       "TIFF '%s' is cut short: its %ux%u pixels need %" G_GUINT64_FORMAT
-                       " bytes, the file holds %" G_GUINT64_FORMAT, path, width, height,
-                       need, (guint64) st.st_size);
-          goto out;
-        }
-    }
+  if (!io_tiff_check_length (tif, path, width, height, planes, compression, error))
+    goto out;
   image = io_image_alloc (path, width, height, channels, bps, error);
   if (image == NULL)
     goto out;

@@ -459,6 +459,8 @@ def tests():
     # refused as cut short before its buffers are made
     tiff_header_only(t('short.tif'), 10000, 10000, 4, 8)
     check_bomb('tiff-cut-short', base + [t('short.tif'), out_png], out_png, 'is cut short')
+    tiff_header_only(t('short1.tif'), 10000, 10000, 1, 1)     # the same, 1-bit gray
+    check_bomb('tiff-1bit-cut-short', base + [t('short1.tif'), out_png], out_png, 'is cut short')
 
     Image.fromarray(rgb8).save(t('prog.jpg'), 'JPEG', progressive=True, quality=90)
     with open(t('prog.jpg'), 'rb') as f:
