@@ -99,7 +99,7 @@ make_filled (int channels, double sd, double size, gboolean mono,
 {
   GRand       *rand = g_rand_new_with_seed (seed);
   RestoreImage img = { NULL, W, H, channels, (gsize) W * channels };
-  float       *n[3] = { NULL, NULL, NULL };
+  float       *n[4] = { NULL, NULL, NULL, NULL };   /* one per channel */
 
   for (int c = 0; c < channels; c++)
     n[c] = sd > 0 && (c == 0 || !mono) ? make_noise (rand, sd, size) : NULL;
