@@ -400,13 +400,15 @@ cli_detect (const CliArgs         *args,
   return mask;
 }
 
-/* The mask as an 8-bit gray image, white = damaged. */
+/* The mask of @image as an 8-bit gray image, white = damaged, with
+ * @image's resolution and orientation, so it lines up with @image in
+ * other programs. */
 static RestoreIoImage *
-cli_mask_image (const float  *mask,
-                int           width,
-                int           height,
-                GError      **error)
+cli_mask_image (const float           *mask,
+                const RestoreIoImage  *image,
+                GError               **error)
 {
+  int             width = image->width, height = image->height;
   RestoreIoImage *out = restore_io_image_new (width, height, 1, 8);
 
   if (out == NULL)
@@ -417,18 +419,18 @@ cli_mask_image (const float  *mask,
     }
   /* the writer rounds to 8 bits */
   memcpy (out->data, mask, (gsize) width * height * sizeof (float));
+  restore_io_image_copy_meta (out, image, RESTORE_IO_META_LAYOUT);
   return out;
 }
 
 /* Writes the mask to @path as cli_mask_image() makes it. */
 static gboolean
-cli_save_mask (const float  *mask,
-               int           width,
-               int           height,
-               const char   *path,
-               GError      **error)
+cli_save_mask (const float           *mask,
+               const RestoreIoImage  *image,
+               const char            *path,
+               GError               **error)
 {
-  RestoreIoImage *out = cli_mask_image (mask, width, height, error);
+  RestoreIoImage *out = cli_mask_image (mask, image, error);
   gboolean        ok;
 
   if (out == NULL)
@@ -535,15 +537,25 @@ cli_restore (const CliArgs *args)
     goto fail;
   if (image->n_pages > 1)
     {
-      char *name = cli_printable (input);
+      RestoreIoFormat format = RESTORE_IO_FORMAT_PNG;
 
-      /* not an error: the first page is what a viewer shows */
-      fprintf (stderr, ngettext ("gimp-restore: warning: '%s' has %d page; only the first "
-                                 "is read, and the output holds only that one\n",
-                                 "gimp-restore: warning: '%s' has %d pages; only the first "
-                                 "is read, and the output holds only that one\n",
-                                 image->n_pages), name, image->n_pages);
-      g_free (name);
+      /* A TIFF output keeps the other pages as they are, after the first
+       * one restored; any other output (a --detect mask too) holds the
+       * first page only, which is said, though not an error: the first
+       * page is what a viewer shows */
+      if (output != NULL)
+        restore_io_format_from_name (output, &format, NULL);
+      if (output == NULL || format != RESTORE_IO_FORMAT_TIFF)
+        {
+          char *name = cli_printable (input);
+
+          fprintf (stderr, ngettext ("gimp-restore: warning: '%s' has %d page; only the first "
+                                     "is read, and the output holds only that one\n",
+                                     "gimp-restore: warning: '%s' has %d pages; only the first "
+                                     "is read, and the output holds only that one\n",
+                                     image->n_pages), name, image->n_pages);
+          g_free (name);
+        }
     }
   if (output != NULL && !restore_io_check_output (output, image->channels, &error))
     goto fail;
@@ -578,7 +590,7 @@ cli_restore (const CliArgs *args)
       progress.last_percent = -1;
       progress.label = NULL;
       if (args->detect
-          && !cli_save_mask (mask, image->width, image->height, args->mask_out, &error))
+          && !cli_save_mask (mask, image, args->mask_out, &error))
         goto fail;
       if (!args->quiet)
         {
@@ -601,6 +613,9 @@ cli_restore (const CliArgs *args)
                    "not enough memory for a %dx%d result", image->width, image->height);
       goto fail;
     }
+  /* the scan comes back as it went in: resolution, profile, EXIF, a
+   * TIFF's further pages (see image-io.h) */
+  restore_io_image_copy_meta (result, image, RESTORE_IO_META_ALL);
   if (n_regions == 0)
     {
       /* --auto on an undamaged photo: the output is the input, unchanged */
@@ -631,7 +646,7 @@ cli_restore (const CliArgs *args)
     {
       /* --auto --mask-out: the restoration and the selection it restored,
        * both or neither */
-      RestoreIoImage *sel = cli_mask_image (mask, image->width, image->height, &error);
+      RestoreIoImage *sel = cli_mask_image (mask, image, &error);
       const RestoreIoImage *images[2] = { result, sel };
       const char           *paths[2] = { output, args->mask_out };
       gboolean              saved;

@@ -87,9 +87,191 @@ restore_io_image_free (RestoreIoImage *image)
 {
   if (image == NULL)
     return;
+  g_clear_pointer (&image->meta.icc, g_bytes_unref);
+  g_clear_pointer (&image->meta.exif, g_bytes_unref);
+  g_free (image->meta.pages_from);
   g_free (image->data);
   g_free (image);
 }
+
+/**
+ * restore_io_image_copy_meta:
+ * @dst: an image made from @src (its restoration, or a mask of it)
+ * @kind: RESTORE_IO_META_ALL gives @dst everything @src's file carried
+ *        (resolution, ICC profile, EXIF, a TIFF's further pages);
+ *        RESTORE_IO_META_LAYOUT only the resolution and the orientation,
+ *        which a gray mask needs to line up with @src
+ * Replaces @dst's metadata by @src's.
+ */
+void
+restore_io_image_copy_meta (RestoreIoImage       *dst,
+                            const RestoreIoImage *src,
+                            RestoreIoMetaKind     kind)
+{
+  const RestoreIoMeta *from;
+  RestoreIoMeta       *to;
+
+  g_return_if_fail (dst != NULL && src != NULL && dst != src);
+
+  from = &src->meta;
+  to = &dst->meta;
+  g_clear_pointer (&to->icc, g_bytes_unref);
+  g_clear_pointer (&to->exif, g_bytes_unref);
+  g_clear_pointer (&to->pages_from, g_free);
+  to->x_res = from->x_res;
+  to->y_res = from->y_res;
+  to->unit = from->unit;
+  to->orientation = from->orientation;
+  if (kind == RESTORE_IO_META_ALL)
+    {
+      to->icc = from->icc ? g_bytes_ref (from->icc) : NULL;
+      to->exif = from->exif ? g_bytes_ref (from->exif) : NULL;
+      to->pages_from = g_strdup (from->pages_from);
+    }
+}
+
+/* Sets @meta's resolution unless it has one already: @x, @y pixels a
+ * @unit; nonsense values (zero, negative, not finite) are ignored. */
+static void
+io_meta_set_res (RestoreIoMeta *meta,
+                 double         x,
+                 double         y,
+                 RestoreIoUnit  unit)
+{
+  if (meta->x_res > 0.0 || !(x > 0.0 && y > 0.0) || !isfinite (x) || !isfinite (y)
+      || x > 1e9 || y > 1e9)
+    return;
+  meta->x_res = x;
+  meta->y_res = y;
+  meta->unit = unit;
+}
+
+/* ---------------------------------------------------------------- EXIF */
+
+/* An EXIF block is a small TIFF file: a byte-order mark ("II" little or
+ * "MM" big endian), 42, the offset of the first IFD, whose 12-byte
+ * entries (tag, type, count, value or offset) hold the orientation and
+ * the resolution the image's own format may lack.  Every offset is
+ * checked against the block's size. */
+#define IO_EXIF_ORIENTATION 0x0112
+#define IO_EXIF_XRES        0x011a
+#define IO_EXIF_YRES        0x011b
+#define IO_EXIF_RES_UNIT    0x0128
+
+typedef struct
+{
+  const guint8 *data;
+  gsize         size;
+  gboolean      big;
+} IoExif;
+
+static gboolean
+io_exif_u16 (const IoExif *e,
+             guint64       at,
+             guint        *v)
+{
+  if (at + 2 > e->size)
+    return FALSE;
+  *v = e->big ? (guint) e->data[at] << 8 | e->data[at + 1]
+              : (guint) e->data[at + 1] << 8 | e->data[at];
+  return TRUE;
+}
+
+static gboolean
+io_exif_u32 (const IoExif *e,
+             guint64       at,
+             guint32      *v)
+{
+  guint hi, lo;
+
+  if (!io_exif_u16 (e, at, e->big ? &hi : &lo) || !io_exif_u16 (e, at + 2, e->big ? &lo : &hi))
+    return FALSE;
+  *v = (guint32) hi << 16 | lo;
+  return TRUE;
+}
+
+/* The RATIONAL value of the entry at @entry; 0 when unreadable. */
+static double
+io_exif_rational (const IoExif *e,
+                  guint64       entry)
+{
+  guint    type;
+  guint32  count, offset, num, den;
+
+  if (!io_exif_u16 (e, entry + 2, &type) || type != 5
+      || !io_exif_u32 (e, entry + 4, &count) || count != 1
+      || !io_exif_u32 (e, entry + 8, &offset)
+      || !io_exif_u32 (e, offset, &num) || !io_exif_u32 (e, (guint64) offset + 4, &den)
+      || den == 0)
+    return 0.0;
+  return (double) num / den;
+}
+
+/* Reads the orientation and the resolution of the EXIF block @data into
+ * @meta (the resolution only where @meta has none yet); a block that is
+ * not EXIF is left alone.  Returns whether @data is an EXIF block. */
+static gboolean
+io_exif_parse (const guint8  *data,
+               gsize          size,
+               RestoreIoMeta *meta)
+{
+  IoExif   e = { data, size, FALSE };
+  guint32  ifd;
+  guint    n, magic;
+  double   x = 0.0, y = 0.0;
+  guint    unit = 2;
+
+  if (size < 8 || !((data[0] == 'I' && data[1] == 'I') || (data[0] == 'M' && data[1] == 'M')))
+    return FALSE;
+  e.big = data[0] == 'M';
+  if (!io_exif_u16 (&e, 2, &magic) || magic != 42 || !io_exif_u32 (&e, 4, &ifd)
+      || !io_exif_u16 (&e, ifd, &n))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 entry = (guint64) ifd + 2 + 12 * (guint64) i;
+      guint   tag, type, v;
+
+      if (!io_exif_u16 (&e, entry, &tag) || !io_exif_u16 (&e, entry + 2, &type))
+        break;
+      if (tag == IO_EXIF_ORIENTATION && type == 3 && io_exif_u16 (&e, entry + 8, &v)
+          && v >= 1 && v <= 8)
+        meta->orientation = (int) v;
+      else if (tag == IO_EXIF_XRES)
+        x = io_exif_rational (&e, entry);
+      else if (tag == IO_EXIF_YRES)
+        y = io_exif_rational (&e, entry);
+      else if (tag == IO_EXIF_RES_UNIT && type == 3 && io_exif_u16 (&e, entry + 8, &v))
+        unit = v;
+    }
+  /* EXIF's ResolutionUnit: 1 none, 2 inch (the default), 3 centimetre */
+  if (unit >= 1 && unit <= 3)
+    io_meta_set_res (meta, x, y, unit == 1 ? RESTORE_IO_UNIT_NONE
+                                 : unit == 2 ? RESTORE_IO_UNIT_INCH : RESTORE_IO_UNIT_CM);
+  return TRUE;
+}
+
+/* The EXIF block an output of @meta gets: the file's own, or, when the
+ * file had none (a TIFF, a mask), one that holds just the orientation;
+ * NULL when there is nothing to say (no EXIF and the orientation is top
+ * left).  Unref the result. */
+static GBytes *
+io_exif_for (const RestoreIoMeta *meta)
+{
+  /* "II", 42, the IFD at 8; one entry: Orientation, SHORT, 1 value; no
+   * further IFD */
+  guint8 block[26] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
+                       0x12, 0x01, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+                       0, 0, 0, 0 };
+
+  if (meta->exif != NULL)
+    return g_bytes_ref (meta->exif);
+  if (meta->orientation <= 1 || meta->orientation > 8)
+    return NULL;
+  block[18] = (guint8) meta->orientation;
+  return g_bytes_new (block, sizeof block);
+}
+
 
 /* Checks the size an image's header declares, before anything is
  * decoded: the size a mask must have, then the pixel and byte budgets
@@ -235,6 +417,96 @@ io_png_warning (png_structp      png,
 {
 }
 
+/* The metres of an inch; a PNG's resolution is in pixels a metre. */
+#define IO_INCH_M 0.0254
+
+/* Reads the resolution, the ICC profile and the EXIF block of a PNG
+ * read to its end into @meta. */
+static void
+io_png_read_meta (png_structp    png,
+                  png_infop      info,
+                  RestoreIoMeta *meta)
+{
+  png_uint_32 rx, ry, len;
+  int         unit, compression;
+  png_charp   name;
+  png_bytep   data;
+
+  if (png_get_pHYs (png, info, &rx, &ry, &unit) && rx > 0 && ry > 0)
+    {
+      if (unit == PNG_RESOLUTION_METER)
+        {
+          /* pixels a metre, to pixels an inch; a whole number of dots an
+           * inch, which is what the pixels a metre were rounded from,
+           * stays whole */
+          double x = rx * IO_INCH_M, y = ry * IO_INCH_M;
+
+          if (lrint (round (x) / IO_INCH_M) == (long) rx)
+            x = round (x);
+          if (lrint (round (y) / IO_INCH_M) == (long) ry)
+            y = round (y);
+          io_meta_set_res (meta, x, y, RESTORE_IO_UNIT_INCH);
+        }
+      else
+        io_meta_set_res (meta, rx, ry, RESTORE_IO_UNIT_NONE);
+    }
+  if (png_get_iCCP (png, info, &name, &compression, &data, &len) && data != NULL && len > 0)
+    meta->icc = g_bytes_new (data, len);
+  if (png_get_eXIf_1 (png, info, &len, &data) && data != NULL && len > 0
+      && io_exif_parse (data, len, meta))
+    meta->exif = g_bytes_new (data, len);
+}
+
+/* Writes @meta's resolution, ICC profile and EXIF block into the PNG
+ * about to be written. */
+static void
+io_png_write_meta (png_structp          png,
+                   png_infop            info,
+                   const RestoreIoMeta *meta)
+{
+  GBytes *exif = io_exif_for (meta);
+  double  x = meta->x_res, y = meta->y_res;
+
+  if (x > 0.0 && y > 0.0)
+    {
+      int unit = PNG_RESOLUTION_METER;
+
+      double scale = 1.0;
+
+      if (meta->unit == RESTORE_IO_UNIT_INCH)
+        scale = 1.0 / IO_INCH_M;
+      else if (meta->unit == RESTORE_IO_UNIT_CM)
+        scale = 100.0;
+      else
+        unit = PNG_RESOLUTION_UNKNOWN;
+      x *= scale;
+      y *= scale;
+      if (x >= 0.5 && y >= 0.5 && x < 2147483647.0 && y < 2147483647.0)
+        png_set_pHYs (png, info, (png_uint_32) lrint (x), (png_uint_32) lrint (y), unit);
+    }
+  /* libpng checks the profile against the image (a gray image's profile
+   * must be gray); one it refuses is left out with a warning (benign
+   * errors), not a failed write */
+  if (meta->icc != NULL)
+    {
+      gsize         len;
+      gconstpointer data = g_bytes_get_data (meta->icc, &len);
+
+      if (len <= PNG_UINT_31_MAX)
+        png_set_iCCP (png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, data,
+                      (png_uint_32) len);
+    }
+  if (exif != NULL)
+    {
+      gsize         len;
+      gconstpointer data = g_bytes_get_data (exif, &len);
+
+      if (len <= PNG_UINT_31_MAX)
+        png_set_eXIf_1 (png, info, (png_uint_32) len, (png_bytep) data);
+      g_bytes_unref (exif);
+    }
+}
+
 static RestoreIoImage *
 io_png_load (FILE            *fp,
              const IoRequest *req,
@@ -323,7 +595,9 @@ io_png_load (FILE            *fp,
     for (y = 0; y < height; y++)
       rows[y] = pixels + y * rowbytes;
     png_read_image (png, rows);
-    png_read_end (png, NULL);
+    /* the chunks after the pixels too: an eXIf may come there */
+    png_read_end (png, info);
+    io_png_read_meta (png, info, &image->meta);
 
     n = (gsize) width * height * channels;
     if (depth == 8)
@@ -382,6 +656,8 @@ io_png_save (const RestoreIoImage *image,
   png_set_IHDR (png, info, image->width, image->height, depth,
                 color_types[image->channels - 1], PNG_INTERLACE_NONE,
                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_benign_errors (png, 1);
+  io_png_write_meta (png, info, &image->meta);
   png_write_info (png, info);
   row = g_malloc (n * (depth / 8));
   for (int y = 0; y < image->height; y++)
@@ -459,6 +735,110 @@ io_jpeg_progress (j_common_ptr cinfo)
   longjmp (err->jmp, 1);
 }
 
+/* The start of an APP1 marker holding EXIF. */
+#define IO_JPEG_EXIF_ID     "Exif\0\0"
+#define IO_JPEG_EXIF_ID_LEN 6
+/* The most data one marker holds. */
+#define IO_JPEG_MARKER_MAX  65533
+
+/* Reads the resolution (the JFIF density; else the EXIF resolution),
+ * the ICC profile (APP2, which may be split over several markers) and
+ * the EXIF block (APP1) of a JPEG whose header was read with its APP1
+ * and APP2 markers saved. */
+static void
+io_jpeg_read_meta (j_decompress_ptr cinfo,
+                   RestoreIoMeta   *meta)
+{
+  JOCTET      *icc = NULL;
+  unsigned int icc_len = 0;
+
+  if (cinfo->saw_JFIF_marker && (cinfo->density_unit == 1 || cinfo->density_unit == 2))
+    io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density,
+                     cinfo->density_unit == 1 ? RESTORE_IO_UNIT_INCH : RESTORE_IO_UNIT_CM);
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next)
+    if (m->marker == JPEG_APP0 + 1 && meta->exif == NULL
+        && m->data_length > IO_JPEG_EXIF_ID_LEN
+        && memcmp (m->data, IO_JPEG_EXIF_ID, IO_JPEG_EXIF_ID_LEN) == 0
+        && io_exif_parse (m->data + IO_JPEG_EXIF_ID_LEN,
+                          m->data_length - IO_JPEG_EXIF_ID_LEN, meta))
+      meta->exif = g_bytes_new (m->data + IO_JPEG_EXIF_ID_LEN,
+                                m->data_length - IO_JPEG_EXIF_ID_LEN);
+  /* a JFIF aspect ratio without a unit, when it says more than square
+   * pixels */
+  if (cinfo->saw_JFIF_marker && cinfo->density_unit == 0
+      && cinfo->X_density != cinfo->Y_density)
+    io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density, RESTORE_IO_UNIT_NONE);
+  if (jpeg_read_icc_profile (cinfo, &icc, &icc_len) && icc != NULL && icc_len > 0)
+    meta->icc = g_bytes_new (icc, icc_len);
+  free (icc);
+}
+
+/* Sets the JFIF density of a JPEG about to be written from @meta. */
+static void
+io_jpeg_set_density (j_compress_ptr       cinfo,
+                     const RestoreIoMeta *meta)
+{
+  double x = meta->x_res, y = meta->y_res;
+
+  if (!(x >= 0.5 && y >= 0.5 && x < 65535.5 && y < 65535.5))
+    return;
+  cinfo->write_JFIF_header = TRUE;
+  cinfo->density_unit = meta->unit == RESTORE_IO_UNIT_INCH ? 1
+                        : meta->unit == RESTORE_IO_UNIT_CM ? 2 : 0;
+  cinfo->X_density = (UINT16) lrint (x);
+  cinfo->Y_density = (UINT16) lrint (y);
+}
+
+/* The APP1 marker's data that carries @meta's EXIF block: "Exif\0\0" and
+ * the block; NULL when there is none, or when it is larger than a marker
+ * holds.  Unref the result. */
+static GBytes *
+io_jpeg_exif_marker (const RestoreIoMeta *meta)
+{
+  GBytes       *exif = io_exif_for (meta);
+  GByteArray   *marker;
+  gsize         len;
+  gconstpointer data;
+
+  if (exif == NULL)
+    return NULL;
+  data = g_bytes_get_data (exif, &len);
+  if (len > IO_JPEG_MARKER_MAX - IO_JPEG_EXIF_ID_LEN)
+    {
+      g_bytes_unref (exif);
+      return NULL;
+    }
+  marker = g_byte_array_sized_new (IO_JPEG_EXIF_ID_LEN + len);
+  g_byte_array_append (marker, (const guint8 *) IO_JPEG_EXIF_ID, IO_JPEG_EXIF_ID_LEN);
+  g_byte_array_append (marker, data, len);
+  g_bytes_unref (exif);
+  return g_byte_array_free_to_bytes (marker);
+}
+
+/* Writes the EXIF marker (@exif_marker, from io_jpeg_exif_marker()) and
+ * @meta's ICC profile (APP2 markers) after the header of a JPEG being
+ * written. */
+static void
+io_jpeg_write_meta (j_compress_ptr       cinfo,
+                    GBytes              *exif_marker,
+                    const RestoreIoMeta *meta)
+{
+  gsize         len;
+  gconstpointer data;
+
+  if (exif_marker != NULL)
+    {
+      data = g_bytes_get_data (exif_marker, &len);
+      jpeg_write_marker (cinfo, JPEG_APP0 + 1, data, (unsigned int) len);
+    }
+  if (meta->icc != NULL)
+    {
+      data = g_bytes_get_data (meta->icc, &len);
+      if (len <= G_MAXUINT)
+        jpeg_write_icc_profile (cinfo, data, (unsigned int) len);
+    }
+}
+
 static RestoreIoImage *
 io_jpeg_load (FILE            *fp,
               const IoRequest *req,
@@ -489,6 +869,9 @@ io_jpeg_load (FILE            *fp,
   progress.progress_monitor = io_jpeg_progress;
   cinfo.progress = &progress;
   jpeg_stdio_src (&cinfo, fp);
+  /* EXIF and ICC markers are kept for io_jpeg_read_meta() */
+  jpeg_save_markers (&cinfo, JPEG_APP0 + 1, 0xffff);
+  jpeg_save_markers (&cinfo, JPEG_APP0 + 2, 0xffff);
   jpeg_read_header (&cinfo, TRUE);
   switch (cinfo.jpeg_color_space)
     {
@@ -532,6 +915,7 @@ io_jpeg_load (FILE            *fp,
                           cinfo.output_components, 8, error);
   if (image == NULL)
     longjmp (err.jmp, 1);
+  io_jpeg_read_meta (&cinfo, &image->meta);
   {
     gsize n = (gsize) image->width * image->channels;
 
@@ -562,10 +946,12 @@ io_jpeg_save (const RestoreIoImage *image,
   struct jpeg_compress_struct cinfo;
   IoJpegError                 err;
   guint8 *volatile            row = NULL;
+  GBytes                     *exif_marker;
   gsize                       n = (gsize) image->width * image->channels;
 
   g_return_val_if_fail (image->channels == 1 || image->channels == 3, FALSE);
 
+  exif_marker = io_jpeg_exif_marker (&image->meta);
   memset (&err, 0, sizeof err);
   cinfo.err = jpeg_std_error (&err.pub);
   err.pub.error_exit = io_jpeg_error_exit;
@@ -575,6 +961,8 @@ io_jpeg_save (const RestoreIoImage *image,
         g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
                      "cannot write JPEG '%s': %s", path, err.message);
       g_free (row);
+      if (exif_marker != NULL)
+        g_bytes_unref (exif_marker);
       jpeg_destroy_compress (&cinfo);
       return FALSE;
     }
@@ -586,7 +974,9 @@ io_jpeg_save (const RestoreIoImage *image,
   cinfo.in_color_space = image->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults (&cinfo);
   jpeg_set_quality (&cinfo, 95, TRUE);
+  io_jpeg_set_density (&cinfo, &image->meta);
   jpeg_start_compress (&cinfo, TRUE);
+  io_jpeg_write_meta (&cinfo, exif_marker, &image->meta);
   row = g_malloc (n);
   while (cinfo.next_scanline < cinfo.image_height)
     {
@@ -602,6 +992,8 @@ io_jpeg_save (const RestoreIoImage *image,
   jpeg_finish_compress (&cinfo);
   jpeg_destroy_compress (&cinfo);
   g_free (row);
+  if (exif_marker != NULL)
+    g_bytes_unref (exif_marker);
   return TRUE;
 }
 
@@ -696,6 +1088,37 @@ io_tiff_check_length (TIFF        *tif,
   return TRUE;
 }
 
+/* Reads the resolution, the ICC profile and the orientation of the
+ * current page of @tif into @meta; and, when @path holds @n_pages > 1
+ * pages, notes it as the file the later pages come from. */
+static void
+io_tiff_read_meta (TIFF          *tif,
+                   const char    *path,
+                   int            n_pages,
+                   RestoreIoMeta *meta)
+{
+  float    x = 0.0f, y = 0.0f;
+  guint16  unit = RESUNIT_INCH, orientation = 0;
+  guint32  len = 0;
+  void    *icc = NULL;
+
+  if (TIFFGetField (tif, TIFFTAG_XRESOLUTION, &x) && TIFFGetField (tif, TIFFTAG_YRESOLUTION, &y))
+    {
+      TIFFGetFieldDefaulted (tif, TIFFTAG_RESOLUTIONUNIT, &unit);
+      if (unit == RESUNIT_NONE || unit == RESUNIT_INCH || unit == RESUNIT_CENTIMETER)
+        io_meta_set_res (meta, x, y, unit == RESUNIT_NONE ? RESTORE_IO_UNIT_NONE
+                                     : unit == RESUNIT_INCH ? RESTORE_IO_UNIT_INCH
+                                     : RESTORE_IO_UNIT_CM);
+    }
+  if (TIFFGetField (tif, TIFFTAG_ICCPROFILE, &len, &icc) && icc != NULL && len > 0)
+    meta->icc = g_bytes_new (icc, len);
+  if (TIFFGetField (tif, TIFFTAG_ORIENTATION, &orientation)
+      && orientation >= 1 && orientation <= 8)
+    meta->orientation = orientation;
+  if (n_pages > 1)
+    meta->pages_from = g_strdup (path);
+}
+
 static RestoreIoImage *
 io_tiff_load (const IoRequest *req,
               GError         **error)
@@ -759,8 +1182,12 @@ io_tiff_load (const IoRequest *req,
       /* 1-, 2- and 4-bit gray (a bilevel scan, a mask drawn with one
        * bit): libtiff's RGBA reader unpacks the bits, in strips or tiles,
        * and renders min-is-white as it is seen; read as 8-bit gray, as a
-       * PNG of those depths is (0 and 1 become 0 and 255). */
+       * PNG of those depths is (0 and 1 become 0 and 255).  Its rows come
+       * in the order the file stores them (the file's own orientation
+       * asked for), as every other layout's do: the orientation tag is
+       * kept, not applied. */
       guint32 *rgba;
+      guint16  stored = ORIENTATION_TOPLEFT;
 
       if (!io_check_header (req, width, height, 1, (guint64) width * height * 4, error)
           || !io_tiff_check_length (tif, path, width, height, 1, compression, error))
@@ -777,7 +1204,8 @@ io_tiff_load (const IoRequest *req,
                        "'%s' is too large (%ux%u pixels)", path, width, height);
           goto out;
         }
-      if (!TIFFReadRGBAImageOriented (tif, width, height, rgba, ORIENTATION_TOPLEFT, 0))
+      TIFFGetFieldDefaulted (tif, TIFFTAG_ORIENTATION, &stored);
+      if (!TIFFReadRGBAImageOriented (tif, width, height, rgba, stored, 0))
         {
           g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
                        "cannot read TIFF '%s': %s", path,
@@ -923,7 +1351,10 @@ io_tiff_load (const IoRequest *req,
 out:
   /* Only the first page is read; the caller says so when there are more. */
   if (ok)
-    image->n_pages = MAX (TIFFNumberOfDirectories (tif), 1);
+    {
+      image->n_pages = MAX (TIFFNumberOfDirectories (tif), 1);
+      io_tiff_read_meta (tif, path, image->n_pages, &image->meta);
+    }
   TIFFClose (tif);
   g_free (raw);
   g_free (buf);
@@ -933,6 +1364,211 @@ out:
       return NULL;
     }
   return image;
+}
+
+/* Sets the resolution, ICC profile and orientation tags of the page of
+ * @tif being written from @meta (top left when @meta has none). */
+static void
+io_tiff_write_meta (TIFF                *tif,
+                    const RestoreIoMeta *meta)
+{
+  if (meta->x_res > 0.0 && meta->y_res > 0.0)
+    {
+      TIFFSetField (tif, TIFFTAG_XRESOLUTION, meta->x_res);
+      TIFFSetField (tif, TIFFTAG_YRESOLUTION, meta->y_res);
+      TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT,
+                    meta->unit == RESTORE_IO_UNIT_INCH ? RESUNIT_INCH
+                    : meta->unit == RESTORE_IO_UNIT_CM ? RESUNIT_CENTIMETER : RESUNIT_NONE);
+    }
+  if (meta->icc != NULL)
+    {
+      gsize         len;
+      gconstpointer data = g_bytes_get_data (meta->icc, &len);
+
+      if (len <= G_MAXUINT32)
+        TIFFSetField (tif, TIFFTAG_ICCPROFILE, (guint32) len, data);
+    }
+  TIFFSetField (tif, TIFFTAG_ORIENTATION,
+                meta->orientation >= 1 && meta->orientation <= 8
+                ? meta->orientation : ORIENTATION_TOPLEFT);
+}
+
+/* Copies the tags of the current page of @in that describe its stored
+ * data and what a reader shows of it into the page of @out being
+ * written (the tags libtiff's own page splitter copies, with the ICC
+ * profile and XMP).  The compression comes before the tags that belong
+ * to its codec (the predictor, JPEG's tables). */
+static void
+io_tiff_copy_tags (TIFF *in,
+                   TIFF *out)
+{
+  static const ttag_t u16_tags[] = {
+    TIFFTAG_BITSPERSAMPLE, TIFFTAG_SAMPLESPERPIXEL, TIFFTAG_COMPRESSION,
+    TIFFTAG_PHOTOMETRIC, TIFFTAG_PREDICTOR, TIFFTAG_THRESHHOLDING, TIFFTAG_FILLORDER,
+    TIFFTAG_ORIENTATION, TIFFTAG_MINSAMPLEVALUE, TIFFTAG_MAXSAMPLEVALUE,
+    TIFFTAG_RESOLUTIONUNIT, TIFFTAG_PLANARCONFIG, TIFFTAG_SAMPLEFORMAT,
+    TIFFTAG_INKSET, TIFFTAG_YCBCRPOSITIONING
+  };
+  static const ttag_t u32_tags[] = {
+    TIFFTAG_SUBFILETYPE, TIFFTAG_IMAGEWIDTH, TIFFTAG_IMAGELENGTH, TIFFTAG_TILEWIDTH,
+    TIFFTAG_TILELENGTH, TIFFTAG_ROWSPERSTRIP, TIFFTAG_GROUP3OPTIONS, TIFFTAG_GROUP4OPTIONS,
+    TIFFTAG_IMAGEDEPTH, TIFFTAG_TILEDEPTH
+  };
+  static const ttag_t float_tags[] = {
+    TIFFTAG_XRESOLUTION, TIFFTAG_YRESOLUTION, TIFFTAG_XPOSITION, TIFFTAG_YPOSITION
+  };
+  static const ttag_t string_tags[] = {
+    TIFFTAG_ARTIST, TIFFTAG_IMAGEDESCRIPTION, TIFFTAG_MAKE, TIFFTAG_MODEL,
+    TIFFTAG_SOFTWARE, TIFFTAG_DATETIME, TIFFTAG_HOSTCOMPUTER, TIFFTAG_PAGENAME,
+    TIFFTAG_DOCUMENTNAME, TIFFTAG_COPYRIGHT
+  };
+  /* tags with a count and an array */
+  static const ttag_t array_tags[] = {
+    TIFFTAG_JPEGTABLES, TIFFTAG_ICCPROFILE, TIFFTAG_XMLPACKET, TIFFTAG_PHOTOSHOP
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (u32_tags); i++)
+    {
+      guint32 v;
+
+      if (TIFFGetField (in, u32_tags[i], &v))
+        TIFFSetField (out, u32_tags[i], v);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (u16_tags); i++)
+    {
+      guint16 v;
+
+      if (TIFFGetField (in, u16_tags[i], &v))
+        TIFFSetField (out, u16_tags[i], v);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (float_tags); i++)
+    {
+      float v;
+
+      if (TIFFGetField (in, float_tags[i], &v))
+        TIFFSetField (out, float_tags[i], (double) v);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (string_tags); i++)
+    {
+      char *v;
+
+      if (TIFFGetField (in, string_tags[i], &v))
+        TIFFSetField (out, string_tags[i], v);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (array_tags); i++)
+    {
+      guint32 count = 0;
+      void   *v = NULL;
+
+      if (TIFFGetField (in, array_tags[i], &count, &v) && count > 0 && v != NULL)
+        TIFFSetField (out, array_tags[i], count, v);
+    }
+  {
+    guint16  count = 0, a = 0, b = 0;
+    guint16 *extra = NULL, *red = NULL, *green = NULL, *blue = NULL;
+    float   *ref = NULL;
+
+    if (TIFFGetField (in, TIFFTAG_EXTRASAMPLES, &count, &extra))
+      TIFFSetField (out, TIFFTAG_EXTRASAMPLES, count, extra);
+    if (TIFFGetField (in, TIFFTAG_COLORMAP, &red, &green, &blue))
+      TIFFSetField (out, TIFFTAG_COLORMAP, red, green, blue);
+    if (TIFFGetField (in, TIFFTAG_PAGENUMBER, &a, &b))
+      TIFFSetField (out, TIFFTAG_PAGENUMBER, a, b);
+    if (TIFFGetField (in, TIFFTAG_YCBCRSUBSAMPLING, &a, &b))
+      TIFFSetField (out, TIFFTAG_YCBCRSUBSAMPLING, a, b);
+    if (TIFFGetField (in, TIFFTAG_REFERENCEBLACKWHITE, &ref))
+      TIFFSetField (out, TIFFTAG_REFERENCEBLACKWHITE, ref);
+  }
+}
+
+/* Copies the pages of @in after the first, unchanged, as the next pages
+ * of @out, whose first page is written: each page's tags
+ * (io_tiff_copy_tags()) and its strips or tiles as stored, still
+ * compressed, so nothing of them is decoded or changed.  @out has @in's
+ * byte order, which the stored samples are in. */
+static gboolean
+io_tiff_copy_pages (TIFF       *in,
+                    TIFF       *out,
+                    const char *from,
+                    const char *path,
+                    const gint *cancel,
+                    GError    **error)
+{
+  tdir_t   n = TIFFNumberOfDirectories (in);
+  GStatBuf st;
+  guint64  file_size = g_stat (from, &st) == 0 ? (guint64) st.st_size : G_MAXUINT64;
+  guint8  *buf = NULL;
+  gboolean ok = TRUE;
+
+  if (!TIFFWriteDirectory (out))
+    ok = FALSE;
+  for (tdir_t d = 1; ok && d < n; d++)
+    {
+      guint16  compression = COMPRESSION_NONE;
+      gboolean tiled;
+      guint32  count;
+
+      if (io_cancelled (cancel, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      if (!TIFFSetDirectory (in, d))
+        {
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                       "cannot copy page %d of '%s' into '%s': %s", d + 1, from, path,
+                       io_tiff_message[0] ? io_tiff_message : "the page cannot be read");
+          ok = FALSE;
+          break;
+        }
+      TIFFGetFieldDefaulted (in, TIFFTAG_COMPRESSION, &compression);
+      if (compression == COMPRESSION_OJPEG)
+        {
+          /* its data lies outside the strips: libtiff cannot write it */
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                       "cannot copy page %d of '%s' into '%s': it is compressed as "
+                       "old-style JPEG; write a .png or .jpg to keep the first page only",
+                       d + 1, from, path);
+          ok = FALSE;
+          break;
+        }
+      tiled = TIFFIsTiled (in);
+      io_tiff_copy_tags (in, out);
+      count = tiled ? TIFFNumberOfTiles (in) : TIFFNumberOfStrips (in);
+      for (guint32 s = 0; ok && s < count; s++)
+        {
+          guint64  size = TIFFGetStrileByteCount (in, s);
+          tmsize_t got;
+
+          if (size == 0)
+            continue;           /* a strip or tile with no data: none here too */
+          if (size > file_size || (buf = g_try_malloc ((gsize) size)) == NULL)
+            {
+              g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                           "cannot copy page %d of '%s' into '%s': a strip or tile of "
+                           "%" G_GUINT64_FORMAT " bytes, more than the file holds",
+                           d + 1, from, path, size);
+              ok = FALSE;
+              break;
+            }
+          got = tiled ? TIFFReadRawTile (in, s, buf, (tmsize_t) size)
+                      : TIFFReadRawStrip (in, s, buf, (tmsize_t) size);
+          if (got != (tmsize_t) size)
+            {
+              g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_CORRUPT,
+                           "cannot copy page %d of '%s' into '%s': %s", d + 1, from, path,
+                           io_tiff_message[0] ? io_tiff_message : "its data is cut short");
+              ok = FALSE;
+            }
+          else if ((tiled ? TIFFWriteRawTile (out, s, buf, got)
+                          : TIFFWriteRawStrip (out, s, buf, got)) != got)
+            ok = FALSE;
+          g_clear_pointer (&buf, g_free);
+        }
+      if (ok && !TIFFWriteDirectory (out))
+        ok = FALSE;
+    }
+  return ok;
 }
 
 static gboolean
@@ -948,13 +1584,35 @@ io_tiff_save (const RestoreIoImage *image,
   int      bps = image->bit_depth;
   int      color = image->channels >= 3 ? 3 : 1;
   guint8  *row;
+  TIFF    *pages = NULL;
   gboolean ok = TRUE;
 
   io_tiff_init ();
-  tif = TIFFFdOpen (fd, tmp_path, "w");
+  if (image->meta.pages_from != NULL)
+    {
+      /* the file whose later pages follow the first; the output is made
+       * with its byte order (and BigTIFF when it is one), which the
+       * copied data is stored in */
+      pages = TIFFOpen (image->meta.pages_from, "r");
+      if (pages == NULL)
+        {
+          close (fd);
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
+                       "cannot copy the pages of '%s' into '%s': %s",
+                       image->meta.pages_from, path,
+                       io_tiff_message[0] ? io_tiff_message : "it cannot be read");
+          return FALSE;
+        }
+    }
+  tif = TIFFFdOpen (fd, tmp_path,
+                    pages == NULL ? "w"
+                    : TIFFIsBigTIFF (pages) ? (TIFFIsBigEndian (pages) ? "w8b" : "w8l")
+                    : TIFFIsBigEndian (pages) ? "wb" : "wl");
   if (tif == NULL)
     {
       close (fd);
+      if (pages != NULL)
+        TIFFClose (pages);
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
                    "cannot write TIFF '%s': %s", path, io_tiff_message);
       return FALSE;
@@ -966,7 +1624,7 @@ io_tiff_save (const RestoreIoImage *image,
   TIFFSetField (tif, TIFFTAG_SAMPLEFORMAT,
                 bps == 32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT);
   TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-  TIFFSetField (tif, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT);
+  io_tiff_write_meta (tif, &image->meta);
   TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
                 color == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
   if (image->channels == 2 || image->channels == 4)
@@ -1004,6 +1662,8 @@ io_tiff_save (const RestoreIoImage *image,
       if (TIFFWriteScanline (tif, row, y, 0) < 0)
         ok = FALSE;
     }
+  if (ok && pages != NULL)
+    ok = io_tiff_copy_pages (pages, tif, image->meta.pages_from, path, cancel, error);
   if (ok && !TIFFFlush (tif))
     ok = FALSE;
   if (!ok && error != NULL && *error == NULL)
@@ -1011,6 +1671,8 @@ io_tiff_save (const RestoreIoImage *image,
                  "cannot write TIFF '%s': %s", path,
                  io_tiff_message[0] ? io_tiff_message : g_strerror (errno));
   TIFFClose (tif);
+  if (pages != NULL)
+    TIFFClose (pages);
   g_free (row);
   return ok;
 }
@@ -1376,7 +2038,9 @@ io_write_temp (const RestoreIoImage *image,
  *         32-bit float)
  * @path: the output; its extension picks the format
  * @cancel: (nullable): polled between rows; when set the write stops
- * Writes a temporary file next to @path and renames it over @path when
+ * Writes @image with its metadata (image->meta, see image-io.h: the
+ * resolution, ICC profile and EXIF in every format; a TIFF's further
+ * pages into a TIFF).  Writes a temporary file next to @path and renames it over @path when
  * complete; on any failure the temporary file is removed and @path is
  * left as it was.  Returns FALSE with @error set on failure.
  */

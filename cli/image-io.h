@@ -15,6 +15,30 @@
  * over the output only when complete, so a failed or interrupted write
  * never leaves a partial output; several outputs of one run are renamed
  * only when all of them are complete (restore_io_image_save_all()).
+ *
+ * What a scan carries besides its pixels is read into RestoreIoMeta and
+ * written into the output of whatever format it is, so a 1200 dpi TIFF
+ * with its scanner's profile comes back as one:
+ * - the resolution (PNG pHYs, JPEG JFIF density or else the EXIF
+ *   resolution, TIFF XResolution / YResolution / ResolutionUnit);
+ * - the ICC colour profile, byte for byte (PNG iCCP, JPEG APP2
+ *   ICC_PROFILE markers, TIFF ICCProfile);
+ * - the EXIF block, byte for byte, into PNG (eXIf) and JPEG (APP1
+ *   "Exif"); a TIFF keeps of it the orientation and the resolution (its
+ *   own tags), and a TIFF's orientation goes into the EXIF of a PNG or
+ *   JPEG.  The orientation stays what it was: the pixels are read and
+ *   written as stored, never turned, so a viewer shows the output turned
+ *   as it showed the input;
+ * - a TIFF's pages after the first, copied unchanged (their compressed
+ *   data and their tags) after the restored first page when the output
+ *   is a TIFF; a PNG or JPEG holds the first page only.
+ * A mask made for an image (restore_io_image_copy_meta() with
+ * RESTORE_IO_META_LAYOUT) gets its resolution and orientation only, so it
+ * lines up with the image in other programs.
+ * Not kept: a TIFF's EXIF directory beyond the orientation and the
+ * resolution, text and XMP chunks, an EXIF block larger than one JPEG
+ * marker holds (64 KB) in a JPEG output, and a profile that libpng finds
+ * unfit for the image (a colour profile on a gray PNG) in a PNG output.
  */
 #pragma once
 
@@ -44,6 +68,35 @@ typedef enum
   RESTORE_IO_FORMAT_COUNT
 } RestoreIoFormat;
 
+typedef enum
+{
+  RESTORE_IO_UNIT_NONE,  /* the pixels' aspect ratio only, no size */
+  RESTORE_IO_UNIT_INCH,
+  RESTORE_IO_UNIT_CM
+} RestoreIoUnit;
+
+typedef struct
+{
+  double        x_res;        /* pixels a unit across; 0 when not given */
+  double        y_res;        /* pixels a unit down */
+  RestoreIoUnit unit;
+  GBytes       *icc;          /* the ICC profile; NULL when none */
+  GBytes       *exif;         /* the EXIF block as TIFF structure (from "II*\0"
+                               * or "MM\0*" on, without JPEG's "Exif\0\0");
+                               * NULL when none */
+  int           orientation;  /* EXIF / TIFF orientation 1..8; 0 when not
+                               * given (as 1, top left) */
+  char         *pages_from;   /* a TIFF whose pages after the first a TIFF
+                               * output copies; NULL when none */
+} RestoreIoMeta;
+
+/* What restore_io_image_copy_meta() gives an image made from another. */
+typedef enum
+{
+  RESTORE_IO_META_ALL,     /* everything: the image restored */
+  RESTORE_IO_META_LAYOUT   /* resolution and orientation: a mask of it */
+} RestoreIoMetaKind;
+
 typedef struct
 {
   float *data;       /* width * height * channels floats, rows packed */
@@ -53,6 +106,7 @@ typedef struct
   int    bit_depth;  /* 8 or 16 (integer samples) or 32 (float samples) */
   int    n_pages;    /* pages in the file (a TIFF may hold several); only
                       * the first is read */
+  RestoreIoMeta meta; /* what the file carries besides the pixels */
 } RestoreIoImage;
 
 RestoreIoImage *restore_io_image_new    (int width,
@@ -60,6 +114,9 @@ RestoreIoImage *restore_io_image_new    (int width,
                                          int channels,
                                          int bit_depth);
 void            restore_io_image_free   (RestoreIoImage *image);
+void            restore_io_image_copy_meta (RestoreIoImage       *dst,
+                                            const RestoreIoImage *src,
+                                            RestoreIoMetaKind     kind);
 
 RestoreIoImage *restore_io_image_load   (const char     *path,
                                          GError        **error);

@@ -245,6 +245,110 @@ def check_fails(name, args, out_path, env=None):
     return lines[0] if lines else ''
 
 
+# --- metadata: what a scan carries besides its pixels ---
+
+def meta_read(path):
+    """(dpi (x, y) or None, ICC bytes or None, EXIF orientation or None,
+    pages) of @path as PIL reads it (a TIFF's orientation is its own tag,
+    which PIL's getexif() gives)."""
+    with Image.open(path) as im:
+        dpi = im.info.get('dpi')
+        return (tuple(float(v) for v in dpi) if dpi else None, im.info.get('icc_profile'),
+                im.getexif().get(0x0112), getattr(im, 'n_frames', 1))
+
+
+def check_metadata(t, o, rgb8, masked):
+    """A 1200 dpi scan with an ICC profile, EXIF orientation 3 and, as a
+    TIFF, two more pages (8-bit gray with deflate and a predictor; 16-bit
+    RGB in tiles): a restore, a --detect mask and an --auto run to each
+    format keep the resolution, the orientation (the pixels not turned),
+    the profile (not in a mask) and, into a TIFF, the other pages as they
+    were."""
+    import tifffile
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
+    exif = Image.Exif()
+    exif[0x0112] = 3
+    im = Image.fromarray(rgb8)
+    im.save(t('meta.png'), dpi=(1200, 1200), icc_profile=icc, exif=exif.tobytes())
+    im.save(t('meta.jpg'), dpi=(1200, 1200), icc_profile=icc, exif=exif.tobytes(), quality=95)
+    rng = np.random.default_rng(7)
+    more = [rng.integers(0, 256, (50, 70), dtype=np.uint8),
+            rng.integers(0, 65536, (40, 36, 3), dtype=np.uint16)]
+    # big endian, so the copied 16-bit samples must keep their byte order
+    with tifffile.TiffWriter(t('meta.tif'), byteorder='>') as w:
+        w.write(rgb8, photometric='rgb', resolution=(1200, 1200), resolutionunit='INCH',
+                compression='zlib', extratags=[(34675, 'B', len(icc), icc, True),
+                                               (274, 'H', 1, 3, True)])
+        w.write(more[0], photometric='minisblack', compression='zlib', predictor=True)
+        w.write(more[1], photometric='rgb', tile=(16, 16))
+    for ext in ('png', 'jpg', 'tif'):
+        got = meta_read(t('meta.' + ext))
+        tap(got[0] is not None and abs(got[0][0] - 1200) < 0.01 and got[1] == icc and got[2] == 3
+            and got[3] == (3 if ext == 'tif' else 1), 'metadata-input-' + ext, repr(got[:1] + got[2:]))
+
+    def check(name, path, mask=False, pages=False, stored=False):
+        """@stored: the unmasked pixels must equal rgb8 as stored (a
+        lossless input and output), not turned by the orientation."""
+        if not os.path.exists(path):
+            tap(False, name, 'no output')
+            return
+        try:
+            dpi, prof, orient, n = meta_read(path)
+        except Exception as e:          # noqa: BLE001 - report, do not crash
+            tap(False, name, 'cannot read: %s' % e)
+            return
+        problems = []
+        if dpi is None or abs(dpi[0] - 1200) > 0.01 or abs(dpi[1] - 1200) > 0.01:
+            problems.append('dpi %r' % (dpi,))
+        if orient != 3:
+            problems.append('orientation %r' % orient)
+        if not mask and prof != icc:
+            problems.append('ICC profile %s' % ('missing' if prof is None else 'changed'))
+        if n != (3 if pages else 1):
+            problems.append('%d pages' % n)
+        if pages and n == 3:
+            with tifffile.TiffFile(path) as tf:
+                for i, want in enumerate(more):
+                    got = tf.pages[i + 1].asarray()
+                    if got.shape != want.shape or not np.array_equal(got, want):
+                        problems.append('page %d changed' % (i + 2))
+        if stored:
+            got = png_read(path)[0] if path.endswith('.png') else tifffile.imread(path, key=0)
+            if got.shape != rgb8.shape or not np.array_equal(got[~masked], rgb8[~masked]):
+                problems.append('unmasked pixels differ')
+        tap(not problems, name, '; '.join(problems))
+
+    quiet = ['--quiet', '--threads', '1']
+    for src in ('png', 'jpg', 'tif'):
+        for dst in ('png', 'jpg', 'tif'):
+            pages = src == 'tif' and dst == 'tif'
+            out = o('meta-%s.%s' % (src, dst))
+            rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), t('meta.' + src), out])
+            if rc != 0:
+                tap(False, 'metadata-restore-%s-to-%s' % (src, dst), 'rc=%d %r' % (rc, err))
+            else:
+                check('metadata-restore-%s-to-%s' % (src, dst), out, pages=pages,
+                      stored=src != 'jpg' and dst != 'jpg')
+            mask_out = o('meta-detect-%s.%s' % (src, dst))
+            rc, _, err = run(quiet + ['--detect', '--mask-out', mask_out, t('meta.' + src)])
+            if rc != 0:
+                tap(False, 'metadata-detect-%s-to-%s' % (src, dst), 'rc=%d %r' % (rc, err))
+            else:
+                check('metadata-detect-%s-to-%s' % (src, dst), mask_out, mask=True)
+            # --auto: both outputs, the mask in the next format round
+            out = o('meta-auto-%s.%s' % (src, dst))
+            mask_out = o('meta-auto-mask-%s.%s' % (src, {'png': 'jpg', 'jpg': 'tif', 'tif': 'png'}[dst]))
+            rc, _, err = run(quiet + ['--auto', '--model', TINY, '--mask-out', mask_out,
+                                      t('meta.' + src), out])
+            if rc != 0:
+                tap(False, 'metadata-auto-%s-to-%s' % (src, dst), 'rc=%d %r' % (rc, err))
+            else:
+                check('metadata-auto-%s-to-%s' % (src, dst), out, pages=pages)
+                check('metadata-auto-mask-%s-to-%s' % (src, dst), mask_out, mask=True)
+
+
 def main():
     global EXE, ROOT, TINY, TMP
     if len(sys.argv) != 3:
@@ -503,15 +607,18 @@ def tests():
     same = rc1 == 0 and rc2 == 0 and open(o('m1t.png'), 'rb').read() == open(o('m1p.png'), 'rb').read()
     tap(same, 'tiff-1bit-mask', 'rc=%d %r / rc=%d %r' % (rc1, err1, rc2, err2))
 
-    # a multi-page TIFF: the first page is restored, and a warning says so
+    # a multi-page TIFF into a PNG: the first page is restored, and a
+    # warning says the others are not in the output
     import tifffile
     tifffile.imwrite(t('pages.tif'), np.stack([rgb8, rgb8 // 2, rgb8 // 3]), photometric='rgb')
-    rc, _, err = run(['--quiet', '--model', TINY, '--mask', t('mask.png'), t('pages.tif'), o('pages.tif')])
-    first = tiff_read(o('pages.tif'))[0] if rc == 0 else None
+    rc, _, err = run(['--quiet', '--model', TINY, '--mask', t('mask.png'), t('pages.tif'), o('pages.png')])
+    first = png_read(o('pages.png'))[0] if rc == 0 else None
     unmasked = masked == 0
     tap(rc == 0 and len(err.splitlines()) == 1 and '3 pages' in err and 'only the first' in err
         and first is not None and np.array_equal(first[unmasked], rgb8[unmasked]),
         'tiff-multi-page-warns', 'rc=%d err=%r' % (rc, err))
+
+    check_metadata(t, o, rgb8, masked)
 
     # model names and descriptions from a file are printed with their
     # control characters escaped (the checksum recomputed after the edit)
