@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """gimp-restore: seeds for fuzz-images, small files of every layout the
 command reads (PNG 1-16 bit, gray to RGBA; baseline and progressive JPEG;
-TIFF 1-32 bit with several pages), each a few hundred bytes.
+TIFF 1-32 bit with several pages), each a few hundred bytes, and one of
+each format carrying what the command keeps besides the pixels (a
+resolution, an ICC profile, EXIF with an orientation).
 
     /usr/bin/python3 fuzz/make-image-seeds.py fuzz/corpus-images
 """
@@ -11,7 +13,7 @@ import sys
 
 import numpy as np
 import tifffile
-from PIL import Image
+from PIL import Image, ImageCms
 
 
 def picture(h, w, c, dtype):
@@ -62,6 +64,14 @@ def main():
     buf = io.BytesIO()
     Image.fromarray(picture(16, 16, 1, np.uint8).squeeze() > 128).save(buf, 'TIFF')
     seeds['tiff1-gray.tif'] = buf.getvalue()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
+    exif = Image.Exif()
+    exif[0x0112] = 3   # orientation: turned 180 degrees
+    for fmt, ext in (('PNG', 'png'), ('JPEG', 'jpg'), ('TIFF', 'tif')):
+        buf = io.BytesIO()
+        Image.fromarray(picture(16, 16, 3, np.uint8)).save(
+            buf, fmt, dpi=(1200, 1200), icc_profile=icc, exif=exif.tobytes())
+        seeds['meta.%s' % ext] = buf.getvalue()
     for name, data in sorted(seeds.items()):
         with open(os.path.join(out, name), 'wb') as f:
             f.write(data)
