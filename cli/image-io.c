@@ -30,6 +30,9 @@ G_STATIC_ASSERT (RESTORE_IO_FORMAT_COUNT == 3);
  * decoder's own buffer of the file's samples. */
 #define MAX_PIXELS ((gsize) 1 << 28)
 #define MAX_BYTES  ((guint64) 4 << 30)
+/* the longest side the engine and the detector take (restore-engine.c,
+ * restore-detect.c): a longer one is refused before it is decoded */
+#define MAX_SIDE  (1u << 20)
 
 /* What a load expects of the image: for a mask, the size of the image it
  * belongs to (0 x 0: any size). */
@@ -300,6 +303,13 @@ io_check_header (const IoRequest *req,
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_SIZE,
                    "mask is %ux%u but image is %dx%d",
                    width, height, req->want_width, req->want_height);
+      return FALSE;
+    }
+  if (width > MAX_SIDE || height > MAX_SIDE)
+    {
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
+                   "'%s' is too large: %ux%u pixels, more than the limit of %u pixels a side",
+                   req->path, width, height, MAX_SIDE);
       return FALSE;
     }
   if (pixels > MAX_PIXELS || width > G_MAXINT || height > G_MAXINT)

@@ -565,6 +565,10 @@ def tests():
     check_bomb('tiff-cut-short', base + [t('short.tif'), out_png], out_png, 'is cut short')
     tiff_header_only(t('short1.tif'), 10000, 10000, 1, 1)     # the same, 1-bit gray
     check_bomb('tiff-1bit-cut-short', base + [t('short1.tif'), out_png], out_png, 'is cut short')
+    # 25 x 10 M pixels: within the pixel budget, but longer a side than the
+    # engine takes; refused from the header, not after decoding 2 GB
+    tiff_header_only(t('tall.tif'), 25, 10354704, 1, 8)
+    check_bomb('tiff-side-limit', base + [t('tall.tif'), out_png], out_png, 'pixels a side')
 
     Image.fromarray(rgb8).save(t('prog.jpg'), 'JPEG', progressive=True, quality=90)
     with open(t('prog.jpg'), 'rb') as f:
