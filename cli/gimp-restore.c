@@ -142,6 +142,24 @@ cli_fail (CliProgress *progress,
   return status;
 }
 
+/* Prints each of @warnings (image-io's: what an output is written
+ * without) on a line of its own, "gimp-restore: warning: ...", as the
+ * command's other warnings; --quiet, which hides the progress, keeps
+ * them. */
+static void
+cli_warn_all (const GPtrArray *warnings)
+{
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    {
+      char *line = g_strdelimit (g_strdup (g_ptr_array_index (warnings, i)), "\r\n", ' ');
+      char *printable = cli_printable (line);
+
+      fprintf (stderr, "gimp-restore: warning: %s\n", printable);
+      g_free (printable);
+      g_free (line);
+    }
+}
+
 static void
 cli_progress (double   fraction,
               gpointer user_data)
@@ -401,8 +419,8 @@ cli_detect (const CliArgs         *args,
 }
 
 /* The mask of @image as an 8-bit gray image, white = damaged, with
- * @image's resolution and orientation, so it lines up with @image in
- * other programs. */
+ * @image's resolution, orientation and EXIF (RESTORE_IO_META_LAYOUT), so
+ * it lines up with @image in other programs. */
 static RestoreIoImage *
 cli_mask_image (const float           *mask,
                 const RestoreIoImage  *image,
@@ -423,11 +441,13 @@ cli_mask_image (const float           *mask,
   return out;
 }
 
-/* Writes the mask to @path as cli_mask_image() makes it. */
+/* Writes the mask to @path as cli_mask_image() makes it; what it is
+ * written without goes to @warnings. */
 static gboolean
 cli_save_mask (const float           *mask,
                const RestoreIoImage  *image,
                const char            *path,
+               GPtrArray             *warnings,
                GError               **error)
 {
   RestoreIoImage *out = cli_mask_image (mask, image, error);
@@ -435,7 +455,7 @@ cli_save_mask (const float           *mask,
 
   if (out == NULL)
     return FALSE;
-  ok = restore_io_image_save (out, path, &cli_cancel, error);
+  ok = restore_io_image_save (out, path, &cli_cancel, warnings, error);
   restore_io_image_free (out);
   return ok;
 }
@@ -503,6 +523,7 @@ cli_restore (const CliArgs *args)
   RestoreOptions       options;
   RestoreDetectOptions detect_options;
   CliProgress          progress = { FALSE, -1, NULL };
+  GPtrArray           *warnings = g_ptr_array_new_with_free_func (g_free);
   GError              *error = NULL;
   int                  status = EXIT_SUCCESS;
 
@@ -557,6 +578,10 @@ cli_restore (const CliArgs *args)
           g_free (name);
         }
     }
+  /* what reading left out, which the output will lack (a --detect mask
+   * holds no more than the layout anyway) */
+  if (output != NULL)
+    cli_warn_all (image->warnings);
   if (output != NULL && !restore_io_check_output (output, image->channels, &error))
     goto fail;
   if (!detect)
@@ -590,7 +615,7 @@ cli_restore (const CliArgs *args)
       progress.last_percent = -1;
       progress.label = NULL;
       if (args->detect
-          && !cli_save_mask (mask, image, args->mask_out, &error))
+          && !cli_save_mask (mask, image, args->mask_out, warnings, &error))
         goto fail;
       if (!args->quiet)
         {
@@ -639,7 +664,7 @@ cli_restore (const CliArgs *args)
   progress.shown = FALSE;
   if (args->mask_out == NULL)
     {
-      if (!restore_io_image_save (result, output, &cli_cancel, &error))
+      if (!restore_io_image_save (result, output, &cli_cancel, warnings, &error))
         goto fail;
     }
   else
@@ -653,7 +678,7 @@ cli_restore (const CliArgs *args)
 
       if (sel == NULL)
         goto fail;
-      saved = restore_io_image_save_all (images, paths, 2, &cli_cancel, &error);
+      saved = restore_io_image_save_all (images, paths, 2, &cli_cancel, warnings, &error);
       restore_io_image_free (sel);
       if (!saved)
         goto fail;
@@ -671,6 +696,9 @@ fail:
                        error ? error->message : "unknown error");
 
 done:
+  if (status == EXIT_SUCCESS)
+    cli_warn_all (warnings);
+  g_ptr_array_unref (warnings);
   g_clear_error (&error);
   for (int i = 0; i < n_models; i++)
     restore_model_free (models[i]);

@@ -18,6 +18,7 @@
 #include <tiffio.h>
 
 #include "image-io.h"
+#include "image-exif-private.h"
 
 G_STATIC_ASSERT (RESTORE_IO_ERROR_COUNT == 6);
 G_STATIC_ASSERT (RESTORE_IO_FORMAT_COUNT == 3);
@@ -93,6 +94,7 @@ restore_io_image_free (RestoreIoImage *image)
   g_clear_pointer (&image->meta.icc, g_bytes_unref);
   g_clear_pointer (&image->meta.exif, g_bytes_unref);
   g_free (image->meta.pages_from);
+  g_clear_pointer (&image->warnings, g_ptr_array_unref);
   g_free (image->data);
   g_free (image);
 }
@@ -102,8 +104,9 @@ restore_io_image_free (RestoreIoImage *image)
  * @dst: an image made from @src (its restoration, or a mask of it)
  * @kind: RESTORE_IO_META_ALL gives @dst everything @src's file carried
  *        (resolution, ICC profile, EXIF, a TIFF's further pages);
- *        RESTORE_IO_META_LAYOUT only the resolution and the orientation,
- *        which a gray mask needs to line up with @src
+ *        RESTORE_IO_META_LAYOUT the resolution and the orientation, which
+ *        a gray mask needs to line up with @src, and the EXIF without its
+ *        thumbnail (a picture of @src, not of the mask)
  * Replaces @dst's metadata by @src's.
  */
 void
@@ -131,15 +134,21 @@ restore_io_image_copy_meta (RestoreIoImage       *dst,
       to->exif = from->exif ? g_bytes_ref (from->exif) : NULL;
       to->pages_from = g_strdup (from->pages_from);
     }
+  else if (from->exif != NULL)
+    to->exif = restore_io_exif_without_thumbnail (from->exif);
 }
 
-/* Sets @meta's resolution unless it has one already: @x, @y pixels a
- * @unit; nonsense values (zero, negative, not finite) are ignored. */
-static void
-io_meta_set_res (RestoreIoMeta *meta,
-                 double         x,
-                 double         y,
-                 RestoreIoUnit  unit)
+/**
+ * restore_io_meta_set_res:
+ * Sets @meta's resolution unless it has one already: @x, @y pixels a
+ * @unit; nonsense values (zero, negative, not finite, more than 10^9)
+ * are ignored.
+ */
+void
+restore_io_meta_set_res (RestoreIoMeta *meta,
+                         double         x,
+                         double         y,
+                         RestoreIoUnit  unit)
 {
   if (meta->x_res > 0.0 || !(x > 0.0 && y > 0.0) || !isfinite (x) || !isfinite (y)
       || x > 1e9 || y > 1e9)
@@ -148,133 +157,6 @@ io_meta_set_res (RestoreIoMeta *meta,
   meta->y_res = y;
   meta->unit = unit;
 }
-
-/* ---------------------------------------------------------------- EXIF */
-
-/* An EXIF block is a small TIFF file: a byte-order mark ("II" little or
- * "MM" big endian), 42, the offset of the first IFD, whose 12-byte
- * entries (tag, type, count, value or offset) hold the orientation and
- * the resolution the image's own format may lack.  Every offset is
- * checked against the block's size. */
-#define IO_EXIF_ORIENTATION 0x0112
-#define IO_EXIF_XRES        0x011a
-#define IO_EXIF_YRES        0x011b
-#define IO_EXIF_RES_UNIT    0x0128
-
-typedef struct
-{
-  const guint8 *data;
-  gsize         size;
-  gboolean      big;
-} IoExif;
-
-static gboolean
-io_exif_u16 (const IoExif *e,
-             guint64       at,
-             guint        *v)
-{
-  if (at + 2 > e->size)
-    return FALSE;
-  *v = e->big ? (guint) e->data[at] << 8 | e->data[at + 1]
-              : (guint) e->data[at + 1] << 8 | e->data[at];
-  return TRUE;
-}
-
-static gboolean
-io_exif_u32 (const IoExif *e,
-             guint64       at,
-             guint32      *v)
-{
-  guint hi, lo;
-
-  if (!io_exif_u16 (e, at, e->big ? &hi : &lo) || !io_exif_u16 (e, at + 2, e->big ? &lo : &hi))
-    return FALSE;
-  *v = (guint32) hi << 16 | lo;
-  return TRUE;
-}
-
-/* The RATIONAL value of the entry at @entry; 0 when unreadable. */
-static double
-io_exif_rational (const IoExif *e,
-                  guint64       entry)
-{
-  guint    type;
-  guint32  count, offset, num, den;
-
-  if (!io_exif_u16 (e, entry + 2, &type) || type != 5
-      || !io_exif_u32 (e, entry + 4, &count) || count != 1
-      || !io_exif_u32 (e, entry + 8, &offset)
-      || !io_exif_u32 (e, offset, &num) || !io_exif_u32 (e, (guint64) offset + 4, &den)
-      || den == 0)
-    return 0.0;
-  return (double) num / den;
-}
-
-/* Reads the orientation and the resolution of the EXIF block @data into
- * @meta (the resolution only where @meta has none yet); a block that is
- * not EXIF is left alone.  Returns whether @data is an EXIF block. */
-static gboolean
-io_exif_parse (const guint8  *data,
-               gsize          size,
-               RestoreIoMeta *meta)
-{
-  IoExif   e = { data, size, FALSE };
-  guint32  ifd;
-  guint    n, magic;
-  double   x = 0.0, y = 0.0;
-  guint    unit = 2;
-
-  if (size < 8 || !((data[0] == 'I' && data[1] == 'I') || (data[0] == 'M' && data[1] == 'M')))
-    return FALSE;
-  e.big = data[0] == 'M';
-  if (!io_exif_u16 (&e, 2, &magic) || magic != 42 || !io_exif_u32 (&e, 4, &ifd)
-      || !io_exif_u16 (&e, ifd, &n))
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      guint64 entry = (guint64) ifd + 2 + 12 * (guint64) i;
-      guint   tag, type, v;
-
-      if (!io_exif_u16 (&e, entry, &tag) || !io_exif_u16 (&e, entry + 2, &type))
-        break;
-      if (tag == IO_EXIF_ORIENTATION && type == 3 && io_exif_u16 (&e, entry + 8, &v)
-          && v >= 1 && v <= 8)
-        meta->orientation = (int) v;
-      else if (tag == IO_EXIF_XRES)
-        x = io_exif_rational (&e, entry);
-      else if (tag == IO_EXIF_YRES)
-        y = io_exif_rational (&e, entry);
-      else if (tag == IO_EXIF_RES_UNIT && type == 3 && io_exif_u16 (&e, entry + 8, &v))
-        unit = v;
-    }
-  /* EXIF's ResolutionUnit: 1 none, 2 inch (the default), 3 centimetre */
-  if (unit >= 1 && unit <= 3)
-    io_meta_set_res (meta, x, y, unit == 1 ? RESTORE_IO_UNIT_NONE
-                                 : unit == 2 ? RESTORE_IO_UNIT_INCH : RESTORE_IO_UNIT_CM);
-  return TRUE;
-}
-
-/* The EXIF block an output of @meta gets: the file's own, or, when the
- * file had none (a TIFF, a mask), one that holds just the orientation;
- * NULL when there is nothing to say (no EXIF and the orientation is top
- * left).  Unref the result. */
-static GBytes *
-io_exif_for (const RestoreIoMeta *meta)
-{
-  /* "II", 42, the IFD at 8; one entry: Orientation, SHORT, 1 value; no
-   * further IFD */
-  guint8 block[26] = { 'I', 'I', 42, 0, 8, 0, 0, 0, 1, 0,
-                       0x12, 0x01, 3, 0, 1, 0, 0, 0, 0, 0, 0, 0,
-                       0, 0, 0, 0 };
-
-  if (meta->exif != NULL)
-    return g_bytes_ref (meta->exif);
-  if (meta->orientation <= 1 || meta->orientation > 8)
-    return NULL;
-  block[18] = (guint8) meta->orientation;
-  return g_bytes_new (block, sizeof block);
-}
-
 
 /* Checks the size an image's header declares, before anything is
  * decoded: the size a mask must have, then the pixel and byte budgets
@@ -408,7 +290,9 @@ io_cancelled (const gint *cancel,
 typedef struct
 {
   jmp_buf jmp;
-  char    message[256];
+  char    message[256];      /* the error */
+  char    warning[256];      /* the last warning */
+  char    icc_warning[256];  /* the first warning about the iCCP chunk read */
 } IoPngError;
 
 static void
@@ -421,10 +305,38 @@ io_png_error (png_structp      png,
   longjmp (err->jmp, 1);
 }
 
+/* libpng's warnings are kept here, never printed (libpng's own handler
+ * would write them to stderr): most are about what it reads or writes
+ * well anyway (a profile it knows to be a poor sRGB one, a gamma that
+ * does not match the profile); what it leaves out the reader and the
+ * writer say, with the warning as the reason (an ICC profile it
+ * refuses). */
 static void
 io_png_warning (png_structp      png,
                 png_const_charp  message)
 {
+  IoPngError *err = png_get_error_ptr (png);
+
+  g_strlcpy (err->warning, message, sizeof err->warning);
+  /* a chunk's warning on reading starts with the chunk's name */
+  if (err->icc_warning[0] == '\0' && g_str_has_prefix (message, "iCCP: "))
+    g_strlcpy (err->icc_warning, message + 6, sizeof err->icc_warning);
+}
+
+/* Adds a message to @warnings (see restore_io_image_save()); NULL is
+ * allowed, and drops it. */
+static void G_GNUC_PRINTF (2, 3)
+io_warn (GPtrArray  *warnings,
+         const char *format,
+         ...)
+{
+  va_list args;
+
+  if (warnings == NULL)
+    return;
+  va_start (args, format);
+  g_ptr_array_add (warnings, g_strdup_vprintf (format, args));
+  va_end (args);
 }
 
 /* The metres of an inch; a PNG's resolution is in pixels a metre. */
@@ -455,26 +367,30 @@ io_png_read_meta (png_structp    png,
             x = round (x);
           if (lrint (round (y) / IO_INCH_M) == (long) ry)
             y = round (y);
-          io_meta_set_res (meta, x, y, RESTORE_IO_UNIT_INCH);
+          restore_io_meta_set_res (meta, x, y, RESTORE_IO_UNIT_INCH);
         }
       else
-        io_meta_set_res (meta, rx, ry, RESTORE_IO_UNIT_NONE);
+        restore_io_meta_set_res (meta, rx, ry, RESTORE_IO_UNIT_NONE);
     }
   if (png_get_iCCP (png, info, &name, &compression, &data, &len) && data != NULL && len > 0)
     meta->icc = g_bytes_new (data, len);
   if (png_get_eXIf_1 (png, info, &len, &data) && data != NULL && len > 0
-      && io_exif_parse (data, len, meta))
+      && restore_io_exif_parse (data, len, meta))
     meta->exif = g_bytes_new (data, len);
 }
 
 /* Writes @meta's resolution, ICC profile and EXIF block into the PNG
- * about to be written. */
+ * @path about to be written; a profile libpng refuses is said in
+ * @warnings. */
 static void
 io_png_write_meta (png_structp          png,
                    png_infop            info,
-                   const RestoreIoMeta *meta)
+                   IoPngError          *err,
+                   const RestoreIoMeta *meta,
+                   const char          *path,
+                   GPtrArray           *warnings)
 {
-  GBytes *exif = io_exif_for (meta);
+  GBytes *exif = restore_io_exif_for (meta);
   double  x = meta->x_res, y = meta->y_res;
 
   if (x > 0.0 && y > 0.0)
@@ -494,17 +410,21 @@ io_png_write_meta (png_structp          png,
       if (x >= 0.5 && y >= 0.5 && x < 2147483647.0 && y < 2147483647.0)
         png_set_pHYs (png, info, (png_uint_32) lrint (x), (png_uint_32) lrint (y), unit);
     }
-  /* libpng checks the profile against the image (a gray image's profile
-   * must be gray); one it refuses is left out with a warning (benign
-   * errors), not a failed write */
+  /* libpng checks the profile, and against the image (a gray image's
+   * profile must be gray); one it refuses is left out with a warning
+   * (benign errors), not a failed write, and said */
   if (meta->icc != NULL)
     {
       gsize         len;
       gconstpointer data = g_bytes_get_data (meta->icc, &len);
 
+      err->warning[0] = '\0';
       if (len <= PNG_UINT_31_MAX)
         png_set_iCCP (png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, data,
                       (png_uint_32) len);
+      if (!png_get_valid (png, info, PNG_INFO_iCCP))
+        io_warn (warnings, "'%s' is written without the ICC profile, which PNG does not "
+                 "take: %s", path, err->warning[0] ? err->warning : "it is too large");
     }
   if (exif != NULL)
     {
@@ -608,6 +528,13 @@ io_png_load (FILE            *fp,
     /* the chunks after the pixels too: an eXIf may come there */
     png_read_end (png, info);
     io_png_read_meta (png, info, &image->meta);
+    /* a profile libpng refused: no output of this image can hold it */
+    if (image->meta.icc == NULL && err.icc_warning[0] != '\0')
+      {
+        image->warnings = g_ptr_array_new_with_free_func (g_free);
+        io_warn (image->warnings, "the ICC profile of '%s' is left out, as it is not valid: %s",
+                 path, err.icc_warning);
+      }
 
     n = (gsize) width * height * channels;
     if (depth == 8)
@@ -629,6 +556,7 @@ io_png_save (const RestoreIoImage *image,
              FILE                 *fp,
              const char           *path,
              const gint           *cancel,
+             GPtrArray            *warnings,
              GError              **error)
 {
   static const int color_types[] = {
@@ -667,7 +595,7 @@ io_png_save (const RestoreIoImage *image,
                 color_types[image->channels - 1], PNG_INTERLACE_NONE,
                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_set_benign_errors (png, 1);
-  io_png_write_meta (png, info, &image->meta);
+  io_png_write_meta (png, info, &err, &image->meta, path, warnings);
   png_write_info (png, info);
   row = g_malloc (n * (depth / 8));
   for (int y = 0; y < image->height; y++)
@@ -763,21 +691,21 @@ io_jpeg_read_meta (j_decompress_ptr cinfo,
   unsigned int icc_len = 0;
 
   if (cinfo->saw_JFIF_marker && (cinfo->density_unit == 1 || cinfo->density_unit == 2))
-    io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density,
-                     cinfo->density_unit == 1 ? RESTORE_IO_UNIT_INCH : RESTORE_IO_UNIT_CM);
+    restore_io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density,
+                             cinfo->density_unit == 1 ? RESTORE_IO_UNIT_INCH : RESTORE_IO_UNIT_CM);
   for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != NULL; m = m->next)
     if (m->marker == JPEG_APP0 + 1 && meta->exif == NULL
         && m->data_length > IO_JPEG_EXIF_ID_LEN
         && memcmp (m->data, IO_JPEG_EXIF_ID, IO_JPEG_EXIF_ID_LEN) == 0
-        && io_exif_parse (m->data + IO_JPEG_EXIF_ID_LEN,
-                          m->data_length - IO_JPEG_EXIF_ID_LEN, meta))
+        && restore_io_exif_parse (m->data + IO_JPEG_EXIF_ID_LEN,
+                                  m->data_length - IO_JPEG_EXIF_ID_LEN, meta))
       meta->exif = g_bytes_new (m->data + IO_JPEG_EXIF_ID_LEN,
                                 m->data_length - IO_JPEG_EXIF_ID_LEN);
   /* a JFIF aspect ratio without a unit, when it says more than square
    * pixels */
   if (cinfo->saw_JFIF_marker && cinfo->density_unit == 0
       && cinfo->X_density != cinfo->Y_density)
-    io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density, RESTORE_IO_UNIT_NONE);
+    restore_io_meta_set_res (meta, cinfo->X_density, cinfo->Y_density, RESTORE_IO_UNIT_NONE);
   if (jpeg_read_icc_profile (cinfo, &icc, &icc_len) && icc != NULL && icc_len > 0)
     meta->icc = g_bytes_new (icc, icc_len);
   free (icc);
@@ -805,7 +733,7 @@ io_jpeg_set_density (j_compress_ptr       cinfo,
 static GBytes *
 io_jpeg_exif_marker (const RestoreIoMeta *meta)
 {
-  GBytes       *exif = io_exif_for (meta);
+  GBytes       *exif = restore_io_exif_for (meta);
   GByteArray   *marker;
   gsize         len;
   gconstpointer data;
@@ -965,6 +893,7 @@ io_jpeg_save (const RestoreIoImage *image,
   memset (&err, 0, sizeof err);
   cinfo.err = jpeg_std_error (&err.pub);
   err.pub.error_exit = io_jpeg_error_exit;
+  err.pub.emit_message = io_jpeg_emit_message;
   if (setjmp (err.jmp))
     {
       if (error != NULL && *error == NULL)
@@ -1099,7 +1028,9 @@ io_tiff_check_length (TIFF        *tif,
 }
 
 /* Reads the resolution, the ICC profile and the orientation of the
- * current page of @tif into @meta; and, when @path holds @n_pages > 1
+ * first page of @tif into @meta, and its EXIF: the tags that describe
+ * the picture and its EXIF and GPS IFDs, as an EXIF block
+ * (restore_io_exif_from_tiff()); and, when @path holds @n_pages > 1
  * pages, notes it as the file the later pages come from. */
 static void
 io_tiff_read_meta (TIFF          *tif,
@@ -1116,15 +1047,16 @@ io_tiff_read_meta (TIFF          *tif,
     {
       TIFFGetFieldDefaulted (tif, TIFFTAG_RESOLUTIONUNIT, &unit);
       if (unit == RESUNIT_NONE || unit == RESUNIT_INCH || unit == RESUNIT_CENTIMETER)
-        io_meta_set_res (meta, x, y, unit == RESUNIT_NONE ? RESTORE_IO_UNIT_NONE
-                                     : unit == RESUNIT_INCH ? RESTORE_IO_UNIT_INCH
-                                     : RESTORE_IO_UNIT_CM);
+        restore_io_meta_set_res (meta, x, y, unit == RESUNIT_NONE ? RESTORE_IO_UNIT_NONE
+                                             : unit == RESUNIT_INCH ? RESTORE_IO_UNIT_INCH
+                                             : RESTORE_IO_UNIT_CM);
     }
   if (TIFFGetField (tif, TIFFTAG_ICCPROFILE, &len, &icc) && icc != NULL && len > 0)
     meta->icc = g_bytes_new (icc, len);
   if (TIFFGetField (tif, TIFFTAG_ORIENTATION, &orientation)
       && orientation >= 1 && orientation <= 8)
     meta->orientation = orientation;
+  meta->exif = restore_io_exif_from_tiff (TIFFFileno (tif));
   if (n_pages > 1)
     meta->pages_from = g_strdup (path);
 }
@@ -1596,8 +1528,22 @@ io_tiff_save (const RestoreIoImage *image,
   guint8  *row;
   TIFF    *pages = NULL;
   gboolean ok = TRUE;
+  /* the EXIF block's IFDs, written after the finished file through a
+   * second descriptor (libtiff closes @fd) */
+  RestoreIoExif *exif = image->meta.exif ? restore_io_exif_new (image->meta.exif) : NULL;
+  int            exif_fd = -1;
 
   io_tiff_init ();
+  if (restore_io_exif_has_ifds (exif) && (exif_fd = dup (fd)) < 0)
+    {
+      int saved = errno;
+
+      close (fd);
+      restore_io_exif_free (exif);
+      g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
+                   "cannot write TIFF '%s': %s", path, g_strerror (saved));
+      return FALSE;
+    }
   if (image->meta.pages_from != NULL)
     {
       /* the file whose later pages follow the first; the output is made
@@ -1607,6 +1553,9 @@ io_tiff_save (const RestoreIoImage *image,
       if (pages == NULL)
         {
           close (fd);
+          if (exif_fd >= 0)
+            close (exif_fd);
+          restore_io_exif_free (exif);
           g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_OPEN,
                        "cannot copy the pages of '%s' into '%s': %s",
                        image->meta.pages_from, path,
@@ -1621,6 +1570,9 @@ io_tiff_save (const RestoreIoImage *image,
   if (tif == NULL)
     {
       close (fd);
+      if (exif_fd >= 0)
+        close (exif_fd);
+      restore_io_exif_free (exif);
       if (pages != NULL)
         TIFFClose (pages);
       g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
@@ -1635,6 +1587,8 @@ io_tiff_save (const RestoreIoImage *image,
                 bps == 32 ? SAMPLEFORMAT_IEEEFP : SAMPLEFORMAT_UINT);
   TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
   io_tiff_write_meta (tif, &image->meta);
+  if (exif != NULL)
+    restore_io_exif_set_tiff_tags (exif, tif);
   TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
                 color == 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK);
   if (image->channels == 2 || image->channels == 4)
@@ -1681,6 +1635,19 @@ io_tiff_save (const RestoreIoImage *image,
                  "cannot write TIFF '%s': %s", path,
                  io_tiff_message[0] ? io_tiff_message : g_strerror (errno));
   TIFFClose (tif);
+  if (exif_fd >= 0)
+    {
+      errno = 0;
+      if (ok && !restore_io_exif_write_tiff_ifds (exif, exif_fd))
+        {
+          ok = FALSE;
+          g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE,
+                       "cannot write the EXIF of TIFF '%s': %s", path,
+                       errno != 0 ? g_strerror (errno) : "the file cannot be read back");
+        }
+      close (exif_fd);
+    }
+  restore_io_exif_free (exif);
   if (pages != NULL)
     TIFFClose (pages);
   g_free (row);
@@ -1748,8 +1715,9 @@ io_image_load (const IoRequest *req,
  * 32-bit float samples, gray/RGB with an optional alpha, in strips or
  * tiles, contiguous or planar.  The header is checked before any pixel
  * is decoded: at most 268 megapixels (16384 x 16384) and 4 GiB to decode.
- * Returns a new image (free with restore_io_image_free()) or NULL with
- * @error set.
+ * What the file carries that is left out of image->meta is said in
+ * image->warnings.  Returns a new image (free with
+ * restore_io_image_free()) or NULL with @error set.
  */
 RestoreIoImage *
 restore_io_image_load (const char *path,
@@ -1959,6 +1927,7 @@ static char *
 io_write_temp (const RestoreIoImage *image,
                const char           *path,
                const gint           *cancel,
+               GPtrArray            *warnings,
                GError              **error)
 {
   RestoreIoFormat format;
@@ -2015,7 +1984,7 @@ io_write_temp (const RestoreIoImage *image,
       else
         {
           if (format == RESTORE_IO_FORMAT_PNG)
-            ok = io_png_save (&view, fp, path, cancel, error);
+            ok = io_png_save (&view, fp, path, cancel, warnings, error);
           else
             ok = io_jpeg_save (&view, fp, path, cancel, error);
           if (fflush (fp) != 0 && ok)
@@ -2048,24 +2017,30 @@ io_write_temp (const RestoreIoImage *image,
  *         32-bit float)
  * @path: the output; its extension picks the format
  * @cancel: (nullable): polled between rows; when set the write stops
+ * @warnings: (nullable): gets a message (a new string) for each part of
+ *            the metadata the output cannot hold and is written without
+ *            (an ICC profile libpng refuses); not errors, to be shown
  * Writes @image with its metadata (image->meta, see image-io.h: the
  * resolution, ICC profile and EXIF in every format; a TIFF's further
- * pages into a TIFF).  Writes a temporary file next to @path and renames it over @path when
- * complete; on any failure the temporary file is removed and @path is
- * left as it was.  Returns FALSE with @error set on failure.
+ * pages into a TIFF).  Writes a temporary file next to @path and renames
+ * it over @path when complete; on any failure the temporary file is
+ * removed and @path is left as it was.  Returns FALSE with @error set on
+ * failure.
  */
 gboolean
 restore_io_image_save (const RestoreIoImage *image,
                        const char           *path,
                        const gint           *cancel,
+                       GPtrArray            *warnings,
                        GError              **error)
 {
-  return restore_io_image_save_all (&image, &path, 1, cancel, error);
+  return restore_io_image_save_all (&image, &path, 1, cancel, warnings, error);
 }
 
 /**
  * restore_io_image_save_all:
  * @images, @paths: @n images and the files to write them to
+ * @warnings: (nullable): as restore_io_image_save(), for all of them
  * Writes each image as restore_io_image_save() does, but renames the
  * temporary files into place only once all of them are complete; a
  * rename that fails then undoes the ones before it (a file that was
@@ -2078,6 +2053,7 @@ restore_io_image_save_all (const RestoreIoImage *const *images,
                            const char *const           *paths,
                            int                          n,
                            const gint                  *cancel,
+                           GPtrArray                   *warnings,
                            GError                     **error)
 {
   char   **tmps, **olds;
@@ -2092,7 +2068,7 @@ restore_io_image_save_all (const RestoreIoImage *const *images,
   tmps = g_new0 (char *, n);
   olds = g_new0 (char *, n);
   for (int i = 0; ok && i < n; i++)
-    ok = (tmps[i] = io_write_temp (images[i], paths[i], cancel, error)) != NULL;
+    ok = (tmps[i] = io_write_temp (images[i], paths[i], cancel, warnings, error)) != NULL;
   if (ok && io_cancelled (cancel, error))
     ok = FALSE;
   for (; ok && done < n; done++)

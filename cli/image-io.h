@@ -23,22 +23,28 @@
  *   resolution, TIFF XResolution / YResolution / ResolutionUnit);
  * - the ICC colour profile, byte for byte (PNG iCCP, JPEG APP2
  *   ICC_PROFILE markers, TIFF ICCProfile);
- * - the EXIF block, byte for byte, into PNG (eXIf) and JPEG (APP1
- *   "Exif"); a TIFF keeps of it the orientation and the resolution (its
- *   own tags), and a TIFF's orientation goes into the EXIF of a PNG or
- *   JPEG.  The orientation stays what it was: the pixels are read and
- *   written as stored, never turned, so a viewer shows the output turned
- *   as it showed the input;
+ * - the EXIF (image-exif-private.h): a PNG's (eXIf) or JPEG's (APP1
+ *   "Exif") block byte for byte into a PNG or JPEG; into a TIFF, its
+ *   EXIF and GPS IFDs as the TIFF's own, every entry with its type and
+ *   value, and the tags of its first IFD that describe the picture
+ *   (Make, Model, DateTime, Artist, ...) as the TIFF's tags; a TIFF's
+ *   own (those tags, its EXIF and GPS IFDs) as a block into a PNG or
+ *   JPEG, or as IFDs into a TIFF.  The orientation stays what it was:
+ *   the pixels are read and written as stored, never turned, so a
+ *   viewer shows the output turned as it showed the input;
  * - a TIFF's pages after the first, copied unchanged (their compressed
  *   data and their tags) after the restored first page when the output
  *   is a TIFF; a PNG or JPEG holds the first page only.
  * A mask made for an image (restore_io_image_copy_meta() with
- * RESTORE_IO_META_LAYOUT) gets its resolution and orientation only, so it
- * lines up with the image in other programs.
- * Not kept: a TIFF's EXIF directory beyond the orientation and the
- * resolution, text and XMP chunks, an EXIF block larger than one JPEG
- * marker holds (64 KB) in a JPEG output, and a profile that libpng finds
- * unfit for the image (a colour profile on a gray PNG) in a PNG output.
+ * RESTORE_IO_META_LAYOUT) gets its resolution, orientation and EXIF
+ * (without the thumbnail a camera adds), so it lines up with the image
+ * in other programs and is known as the same shot.
+ * Not kept: text and XMP chunks; an EXIF block larger than one JPEG
+ * marker holds (64 KB) in a JPEG output; EXIF entries that cannot be
+ * carried (see image-exif-private.h), left out quietly; and an ICC
+ * profile libpng refuses, on reading a PNG (an invalid rendering intent)
+ * or writing one (a colour profile on a gray PNG), which is said in
+ * RestoreIoImage.warnings or restore_io_image_save()'s warnings.
  */
 #pragma once
 
@@ -82,8 +88,9 @@ typedef struct
   RestoreIoUnit unit;
   GBytes       *icc;          /* the ICC profile; NULL when none */
   GBytes       *exif;         /* the EXIF block as TIFF structure (from "II*\0"
-                               * or "MM\0*" on, without JPEG's "Exif\0\0");
-                               * NULL when none */
+                               * or "MM\0*" on, without JPEG's "Exif\0\0"),
+                               * for a TIFF made of its tags; NULL when
+                               * none */
   int           orientation;  /* EXIF / TIFF orientation 1..8; 0 when not
                                * given (as 1, top left) */
   char         *pages_from;   /* a TIFF whose pages after the first a TIFF
@@ -94,7 +101,8 @@ typedef struct
 typedef enum
 {
   RESTORE_IO_META_ALL,     /* everything: the image restored */
-  RESTORE_IO_META_LAYOUT   /* resolution and orientation: a mask of it */
+  RESTORE_IO_META_LAYOUT   /* resolution, orientation and EXIF without its
+                            * thumbnail: a mask of it */
 } RestoreIoMetaKind;
 
 typedef struct
@@ -107,6 +115,10 @@ typedef struct
   int    n_pages;    /* pages in the file (a TIFF may hold several); only
                       * the first is read */
   RestoreIoMeta meta; /* what the file carries besides the pixels */
+  GPtrArray *warnings; /* what reading left out of the metadata, that no
+                        * output will hold (an ICC profile libpng
+                        * refuses): a message each, to be shown; NULL
+                        * when nothing */
 } RestoreIoImage;
 
 RestoreIoImage *restore_io_image_new    (int width,
@@ -139,12 +151,14 @@ gboolean        restore_io_same_file    (const char     *a,
 gboolean        restore_io_image_save   (const RestoreIoImage *image,
                                          const char           *path,
                                          const gint           *cancel,
+                                         GPtrArray            *warnings,
                                          GError              **error);
 
 gboolean        restore_io_image_save_all (const RestoreIoImage *const *images,
                                            const char *const           *paths,
                                            int                          n,
                                            const gint                  *cancel,
+                                           GPtrArray                   *warnings,
                                            GError                     **error);
 
 float          *restore_io_mask_from_image (const RestoreIoImage *mask,

@@ -158,7 +158,7 @@ save_or_die (const RestoreIoImage *image,
 {
   GError *error = NULL;
 
-  restore_io_image_save (image, path, NULL, &error);
+  restore_io_image_save (image, path, NULL, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -1023,13 +1023,13 @@ test_io_save_all (Fixture      *f,
   old_handler = signal (SIGXFSZ, SIG_IGN);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &lim), ==, 0);
 
-  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, NULL, &error));
   g_assert_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_WRITE);
   g_clear_error (&error);
   assert_dir_holds_only (f->dir, keep_none);
 
   write_bytes (a, "an earlier result", 17);
-  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_assert_false (restore_io_image_save_all (images, paths, 2, NULL, NULL, &error));
   g_clear_error (&error);
   assert_dir_holds_only (f->dir, keep_a);
   g_assert_true (g_file_get_contents (a, &contents, &size, NULL));
@@ -1040,7 +1040,7 @@ test_io_save_all (Fixture      *f,
   signal (SIGXFSZ, old_handler);
 
   /* without the limit both are written */
-  g_assert_true (restore_io_image_save_all (images, paths, 2, NULL, &error));
+  g_assert_true (restore_io_image_save_all (images, paths, 2, NULL, NULL, &error));
   g_assert_no_error (error);
   restore_io_image_free (load_or_die (a));
   restore_io_image_free (load_or_die (b));

@@ -349,6 +349,304 @@ def check_metadata(t, o, rgb8, masked):
                 check('metadata-auto-mask-%s-to-%s' % (src, dst), mask_out, mask=True)
 
 
+# --- EXIF: a camera's description of the shot ---
+
+TIFF_FORMATS = {1: 'B', 3: 'H', 4: 'I', 5: 'I', 9: 'i', 10: 'i', 11: 'f', 12: 'd', 16: 'Q'}
+
+
+def tiff_value(order, typ, value):
+    """(count, bytes) of @value as TIFF type @typ: a str (ASCII, NUL added)
+    or bytes (BYTE, UNDEFINED); else numbers, for a rational (numerator,
+    denominator) pairs."""
+    if isinstance(value, (str, bytes)):
+        data = value.encode() + b'\0' if isinstance(value, str) else value
+        return len(data), data
+    vals = list(value) if isinstance(value, (list, tuple)) else [value]
+    if typ in (5, 10):
+        flat = [x for pair in vals for x in pair]
+        return len(vals), struct.pack(order + TIFF_FORMATS[typ] * len(flat), *flat)
+    return len(vals), struct.pack(order + TIFF_FORMATS[typ] * len(vals), *vals)
+
+
+def tiff_ifd(order, at, entries, next_ifd=0):
+    """The bytes of a classic TIFF IFD that lies at @at in its file, with
+    the values that do not fit in its entries after it.  @entries:
+    (tag, type, value) as tiff_value() takes it, or (tag, type, count,
+    the entry's 4 value bytes as they are)."""
+    data_at = at + 2 + 12 * len(entries) + 4
+    table, data = b'', b''
+    for e in sorted(entries, key=lambda e: e[0]):
+        if len(e) == 4:
+            tag, typ, count, field = e
+        else:
+            tag, typ, value = e
+            count, payload = tiff_value(order, typ, value)
+            if len(payload) <= 4:
+                field = payload.ljust(4, b'\0')
+            else:
+                field = struct.pack(order + 'I', data_at + len(data))
+                data += payload + b'\0' * (len(payload) & 1)
+        table += struct.pack(order + 'HHI', tag, typ, count) + field
+    return struct.pack(order + 'H', len(entries)) + table + struct.pack(order + 'I', next_ifd) + data
+
+
+class TiffLayout:
+    """A classic TIFF put together part by part, each at the end."""
+
+    def __init__(self, order):
+        self.order = order
+        self.data = bytearray((b'II' if order == '<' else b'MM') + struct.pack(order + 'HI', 42, 0))
+
+    def add(self, data):
+        self.data += b'\0' * (len(self.data) & 1)
+        at = len(self.data)
+        self.data += data
+        return at
+
+    def ifd(self, entries, next_ifd=0):
+        return self.add(tiff_ifd(self.order, len(self.data) + (len(self.data) & 1), entries, next_ifd))
+
+    def ifds(self, exif, gps=None, interop=None):
+        """The pointer entries of a first IFD to an EXIF IFD of @exif (with
+        one to an interoperability IFD of @interop) and a GPS IFD of @gps."""
+        if interop:
+            exif = exif + [(0xa005, 4, self.ifd(interop))]
+        out = [(0x8769, 4, self.ifd(exif))]
+        if gps:
+            out.append((0x8825, 4, self.ifd(gps)))
+        return out
+
+    def finish(self, first):
+        self.data[4:8] = struct.pack(self.order + 'I', first)
+        return bytes(self.data)
+
+
+# What the EXIF test files describe the shot with: first IFD, EXIF IFD, GPS IFD
+# as (tag, TIFF type, value).
+EXIF_FIRST = [(0x010f, 2, 'ScanCo'), (0x0110, 2, 'FilmScan 9000'), (0x0112, 3, 3),
+              (0x0132, 2, '2020:01:02 03:04:05'), (0x013b, 2, 'A. Photographer')]
+EXIF_EXIF = [(0x9003, 2, '1968:07:14 10:20:30'), (0x829a, 5, [(1, 250)]), (0x829d, 5, [(28, 10)]),
+             (0x8827, 3, 400), (0xa434, 2, 'Lens 50mm'), (0x9000, 7, b'0230')]
+EXIF_GPS = [(0x0001, 2, 'N'), (0x0002, 5, [(52, 1), (31, 1), (1234, 100)])]
+
+
+def exif_block(order, first, exif, gps=None, interop=None, thumbnail=None):
+    """An EXIF block (from the byte-order mark on) of the @first IFD's
+    entries, pointers to the @exif and @gps IFDs (and from @exif to
+    @interop), and a second IFD holding the bytes of @thumbnail."""
+    t = TiffLayout(order)
+    pointers = t.ifds(exif, gps, interop)
+    ifd1 = 0
+    if thumbnail:
+        at = t.add(thumbnail)
+        ifd1 = t.ifd([(0x0201, 4, at), (0x0202, 4, len(thumbnail))])
+    return t.finish(t.ifd(first + pointers, ifd1))
+
+
+def exif_read(path):
+    """The first, EXIF, GPS and interoperability IFDs of @path as PIL reads
+    them ({tag: value}, a rational as a Fraction, so that 1/250 is told
+    from a float's approximation)."""
+    from fractions import Fraction
+
+    def plain(v):
+        if hasattr(v, 'numerator') and hasattr(v, 'denominator') and not isinstance(v, int):
+            return Fraction(v.numerator, v.denominator)
+        if isinstance(v, tuple):
+            return tuple(plain(x) for x in v)
+        return v
+    with Image.open(path) as im:
+        ex = im.getexif()
+        exif = ex.get_ifd(0x8769)
+        interop = ex.get_ifd(0xa005) if 0xa005 in exif else {}
+        return [{k: plain(v) for k, v in d.items()} for d in (ex, exif, ex.get_ifd(0x8825), interop)]
+
+
+def exif_problems(path, first=EXIF_FIRST, exif=EXIF_EXIF, gps=EXIF_GPS):
+    """What of the given entries @path lacks or holds changed."""
+    from fractions import Fraction
+
+    def want(typ, value):
+        if typ in (5, 10):
+            vals = [Fraction(*pair) for pair in value]
+            return vals[0] if len(vals) == 1 else tuple(vals)
+        return value
+    try:
+        got = exif_read(path)
+    except Exception as e:          # noqa: BLE001 - report, do not crash
+        return ['cannot read its EXIF: %s' % e]
+    problems = []
+    for ifd, name, entries in ((0, 'first IFD', first), (1, 'EXIF IFD', exif), (2, 'GPS IFD', gps)):
+        for tag, typ, value in entries:
+            if got[ifd].get(tag) != want(typ, value):
+                problems.append('%s 0x%04x: %r, not %r' % (name, tag, got[ifd].get(tag), want(typ, value)))
+    return problems
+
+
+def check_exif(t, o, rgb8, masked):
+    """A shot's EXIF (Make, Model, date, orientation 3; exposure, aperture,
+    ISO, date taken, lens; GPS) from a JPEG, a PNG, a TIFF and a
+    big-endian two-page TIFF: a restore, a --detect mask and an --auto
+    run into a TIFF keep every entry, rationals exactly, and so does a
+    PNG or JPEG from a TIFF.  Entries that cannot be carried are left
+    out quietly, without harm to the file."""
+    import tifffile
+
+    block = exif_block('>', EXIF_FIRST, EXIF_EXIF, EXIF_GPS)
+    im = Image.fromarray(rgb8)
+    im.save(t('exif.jpg'), exif=b'Exif\0\0' + block, quality=95)
+    im.save(t('exif.png'), exif=block)
+    # a little-endian TIFF whose first page's tags hold the first IFD's
+    tl = TiffLayout('<')
+    pixels = tl.add(rgb8.tobytes())
+    pointers = tl.ifds(EXIF_EXIF, EXIF_GPS)
+    h, w = rgb8.shape[:2]
+    layout = [(256, 4, w), (257, 4, h), (258, 3, [8, 8, 8]), (259, 3, 1), (262, 3, 2), (273, 4, pixels),
+              (277, 3, 3), (278, 4, h), (279, 4, rgb8.size), (284, 3, 1)]
+    with open(t('exif.tif'), 'wb') as f:
+        f.write(tl.finish(tl.ifd(layout + EXIF_FIRST + pointers)))
+    # big endian, two pages: the output keeps the byte order, written by
+    # the command's own EXIF writer in big endian
+    page2 = np.arange(30 * 20, dtype=np.uint8).reshape(30, 20)
+    tb = TiffLayout('>')
+    pixels = tb.add(rgb8.tobytes())
+    pixels2 = tb.add(page2.tobytes())
+    pointers = tb.ifds(EXIF_EXIF, EXIF_GPS, interop=[(0x0001, 2, 'R98')])
+    second = tb.ifd([(256, 4, 20), (257, 4, 30), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, pixels2),
+                     (278, 4, 30), (279, 4, page2.size)])
+    layout = [e if e[0] != 273 else (273, 4, pixels) for e in layout]
+    with open(t('exif-mm.tif'), 'wb') as f:
+        f.write(tb.finish(tb.ifd(layout + EXIF_FIRST + pointers, second)))
+    for name in ('exif.jpg', 'exif.png', 'exif.tif', 'exif-mm.tif'):
+        problems = exif_problems(t(name))
+        tap(not problems, 'exif-input-' + name, '; '.join(problems))
+
+    def check(name, path, rc, err, pages=1, big=None):
+        # a two-page input into one page says so, and nothing else is said
+        err = '\n'.join(line for line in err.splitlines() if 'only the first' not in line)
+        if rc != 0 or err:
+            tap(False, name, 'rc=%d %r' % (rc, err))
+            return
+        problems = exif_problems(path)
+        if path.endswith('.tif'):
+            try:
+                with tifffile.TiffFile(path) as tf:
+                    if len(tf.pages) != pages:
+                        problems.append('%d pages' % len(tf.pages))
+                    if big is not None and tf.byteorder != ('>' if big else '<'):
+                        problems.append('byte order %s' % tf.byteorder)
+                    tags = tf.pages[0].tags
+                    exif = tags['ExifTag'].value if 'ExifTag' in tags else {}
+                    if exif.get('ExposureTime') != (1, 250) or exif.get('DateTimeOriginal') != EXIF_EXIF[0][2]:
+                        problems.append('tifffile reads ExifTag %r' % exif)
+                    for page in tf.pages:
+                        page.asarray()
+            except Exception as e:          # noqa: BLE001 - report, do not crash
+                problems.append('tifffile: %s' % e)
+        tap(not problems, name, '; '.join(problems))
+
+    quiet = ['--quiet', '--threads', '1']
+    for src in ('jpg', 'png', 'tif', 'mm.tif'):
+        path = t('exif.' + src if src != 'mm.tif' else 'exif-mm.tif')
+        pages, big = (2, True) if src == 'mm.tif' else (1, None)
+        tag = src.replace('.', '-')
+        out = o('exif-%s.tif' % tag)
+        rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), path, out])
+        check('exif-restore-%s-to-tif' % tag, out, rc, err, pages, big)
+        mask_out = o('exif-detect-%s.tif' % tag)
+        rc, _, err = run(quiet + ['--detect', '--mask-out', mask_out, path])
+        check('exif-detect-%s-to-tif' % tag, mask_out, rc, err)
+        out = o('exif-auto-%s.tif' % tag)
+        mask_out = o('exif-auto-mask-%s.tif' % tag)
+        rc, _, err = run(quiet + ['--auto', '--model', TINY, '--mask-out', mask_out, path, out])
+        check('exif-auto-%s-to-tif' % tag, out, rc, err, pages, big)
+        check('exif-auto-mask-%s-to-tif' % tag, mask_out, rc, err)
+        if 'tif' in src:
+            for dst in ('png', 'jpg'):
+                out = o('exif-%s.%s' % (tag, dst))
+                rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), path, out])
+                check('exif-restore-%s-to-%s' % (tag, dst), out, rc, err)
+                mask_out = o('exif-detect-%s.%s' % (tag, dst))
+                rc, _, err = run(quiet + ['--detect', '--mask-out', mask_out, path])
+                check('exif-detect-%s-to-%s' % (tag, dst), mask_out, rc, err)
+    got = exif_read(o('exif-mm-tif.tif'))[3]
+    tap(got.get(1) == 'R98', 'exif-interoperability-ifd', repr(got))
+
+    # What cannot be carried: a 64-bit value (BigTIFF's type), a maker note
+    # that points past the block's end, an unknown type, a pointer to an IFD
+    # other than EXIF's own; and the thumbnail, which a mask does not get.
+    thumbnail = b'\xff\xd8THUMBNAIL\xff\xd9'
+    odd = exif_block('<', EXIF_FIRST + [(0x014a, 4, 1, struct.pack('<I', 8))],
+                     EXIF_EXIF + [(0xc000, 16, 1, b'\1\0\0\0'), (0x927c, 7, 100, struct.pack('<I', 0xfffff000)),
+                                  (0xc001, 99, 1, b'\1\0\0\0'), (0xc002, 3, 777)],
+                     EXIF_GPS, thumbnail=thumbnail)
+    im.save(t('exif-odd.jpg'), exif=b'Exif\0\0' + odd, quality=95)
+    out, mask_out = o('exif-odd.tif'), o('exif-odd-mask.jpg')
+    rc, _, err = run(quiet + ['--auto', '--model', TINY, '--mask-out', mask_out, t('exif-odd.jpg'), out])
+    check('exif-odd-to-tif', out, rc, err)
+    if rc == 0:
+        got = exif_read(out)[1]
+        left = [hex(k) for k in (0xc000, 0x927c, 0xc001) if k in got]
+        tap(not left and got.get(0xc002) == 777 and 0x014a not in exif_read(out)[0],
+            'exif-odd-left-out', 'still there: %s; 0xc002: %r' % (left, got.get(0xc002)))
+        with Image.open(mask_out) as m:
+            mask_exif = m.info.get('exif', b'')
+        problems = exif_problems(mask_out)
+        tap(not problems and thumbnail not in mask_exif, 'exif-odd-mask-without-thumbnail',
+            '; '.join(problems) + (' thumbnail kept' if thumbnail in mask_exif else ''))
+
+
+def check_png_profiles(t, o, rgb8, masked):
+    """libpng's warnings never reach stderr: a profile it warns about but
+    keeps goes through quietly, byte for byte; one it refuses is said
+    once, in the command's own words, and the runs that cannot use it
+    (a --detect mask) say nothing."""
+    from PIL import ImageCms
+
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes())
+    odd = bytearray(icc)
+    odd[64:68] = struct.pack('>I', 5)           # a rendering intent beyond the four
+    bad = bytearray(icc)
+    bad[64:68] = struct.pack('>I', 0x10000)     # one libpng refuses
+    im = Image.fromarray(rgb8)
+    im.save(t('icc-odd.png'), icc_profile=bytes(odd))
+    im.save(t('icc-bad.png'), icc_profile=bytes(bad))
+    im.save(t('icc-bad.jpg'), icc_profile=bytes(bad), quality=95)
+    im.convert('L').save(t('icc-rgb-on-gray.png'), icc_profile=bytes(icc))
+    quiet = ['--quiet', '--threads', '1']
+
+    def profile(path):
+        with Image.open(path) as i:
+            return i.info.get('icc_profile')
+
+    def warned(err, name):
+        lines = err.splitlines()
+        return (len(lines) == 1 and lines[0].startswith('gimp-restore: warning: ')
+                and 'ICC profile' in lines[0] and name in lines[0])
+
+    rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), t('icc-odd.png'), o('icc-odd.png')])
+    tap(rc == 0 and err == '' and profile(o('icc-odd.png')) == bytes(odd), 'png-odd-profile-kept-quietly',
+        'rc=%d %r' % (rc, err))
+    for src in ('icc-bad.png', 'icc-rgb-on-gray.png'):
+        rc, _, err = run(quiet + ['--detect', '--mask-out', o('m-' + src), t(src)])
+        tap(rc == 0 and err == '', 'png-refused-profile-detect-quiet-' + src, 'rc=%d %r' % (rc, err))
+        rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), t(src), o(src)])
+        tap(rc == 0 and warned(err, src) and 'libpng' not in err and profile(o(src)) is None,
+            'png-refused-profile-said-once-' + src, 'rc=%d %r' % (rc, err))
+        rc, _, err = run(quiet + ['--auto', '--model', TINY, '--mask-out', o('am-' + src), t(src),
+                                  o('a-' + src.replace('.png', '.tif'))])
+        tap(rc == 0 and warned(err, src) and 'libpng' not in err, 'png-refused-profile-auto-once-' + src,
+            'rc=%d %r' % (rc, err))
+    # a JPEG's profile that PNG refuses: said when the PNG is written; a
+    # TIFF keeps it
+    rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), t('icc-bad.jpg'), o('from-jpg.png')])
+    tap(rc == 0 and warned(err, 'from-jpg.png') and 'libpng' not in err and profile(o('from-jpg.png')) is None,
+        'png-output-refuses-profile', 'rc=%d %r' % (rc, err))
+    rc, _, err = run(quiet + ['--model', TINY, '--mask', t('mask.png'), t('icc-bad.jpg'), o('from-jpg.tif')])
+    tap(rc == 0 and err == '' and profile(o('from-jpg.tif')) == bytes(bad), 'tiff-output-keeps-profile',
+        'rc=%d %r' % (rc, err))
+
+
 def main():
     global EXE, ROOT, TINY, TMP
     if len(sys.argv) != 3:
@@ -623,6 +921,8 @@ def tests():
         'tiff-multi-page-warns', 'rc=%d err=%r' % (rc, err))
 
     check_metadata(t, o, rgb8, masked)
+    check_exif(t, o, rgb8, masked)
+    check_png_profiles(t, o, rgb8, masked)
 
     # model names and descriptions from a file are printed with their
     # control characters escaped (the checksum recomputed after the edit)
