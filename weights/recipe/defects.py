@@ -117,14 +117,36 @@ def _dust(rng, c, h, w):
     masks.dust(rng, c, h, w)
 
 
+def _axis_scratch(rng, c, h, w):
+    """A scratch or crease within 20 degrees of the crop's rows or columns,
+    1-12 px, straight or gently bent, across most of the crop: film-transport
+    lines and the creases of a folded print run along the picture's edges,
+    where the scene's own lines (horizons, frames, mortar, text) lie too."""
+    width = math.exp(rng.uniform(0, math.log(12.0)))
+    a = math.radians(rng.uniform(-20, 20) if rng.random() < 0.5 else rng.normal(0, 4))
+    a += math.pi / 2 * int(rng.integers(0, 4))
+    length = rng.uniform(0.6, 1.6) * max(h, w)
+    cx, cy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
+    start = (cx - math.cos(a) * length / 2, cy - math.sin(a) * length / 2)
+    pts = masks._curve(rng, h, w, length, rng.uniform(0.0, 0.01), start, a)
+    if rng.random() < 0.4:   # thickness varies along it: drawn in pieces
+        k = max(2, len(pts) // 8)
+        for i in range(0, len(pts) - 1, k):
+            masks._draw(c, pts[i:i + k + 1], max(1.0, width * rng.uniform(0.5, 1.2)))
+    else:
+        masks._draw(c, pts, width)
+
+
 KINDS = [(_scratch, 0.36), (masks.hair, 0.12), (_dust, 0.26), (masks.crack, 0.10),
          (_line, 0.09), (_spot, 0.07)]
 
 
-def _coverage(rng, h, w, line_wmax=4.0):
+def _coverage(rng, h, w, line_wmax=4.0, axis=0.0):
     c = np.zeros((h * masks.SS, w * masks.SS), np.uint8)
     kind = masks.pick(rng, KINDS)
-    if kind is _line:
+    if axis and kind in (_scratch, _line) and rng.random() < axis:
+        _axis_scratch(rng, c, h, w)
+    elif kind is _line:
         _line(rng, c, h, w, line_wmax)
     else:
         kind(rng, c, h, w)
@@ -149,9 +171,10 @@ def _colour(rng, gray):
     return v
 
 
-def render(rng, img, line_wmax=4.0):
+def render(rng, img, line_wmax=4.0, axis=0.0):
     """1-30 defects drawn into @img [H,W,3] 0..1: (damaged, label [H,W] 0/1);
-    straight lines 1-@line_wmax px wide."""
+    straight lines 1-@line_wmax px wide; @axis of the scratches and lines
+    run near the rows or columns (_axis_scratch)."""
     h, w = img.shape[:2]
     out = img.copy()
     cover = np.zeros((h, w), np.float32)
@@ -159,7 +182,7 @@ def render(rng, img, line_wmax=4.0):
     gray = float(np.ptp(img - lum[..., None])) < 0.02
     n = int(math.exp(rng.uniform(0, math.log(30.5))))
     for _ in range(n):
-        a = _coverage(rng, h, w, line_wmax)
+        a = _coverage(rng, h, w, line_wmax, axis)
         if a.max() < LABEL_COVERAGE:
             continue
         opacity = 1.0 if rng.random() < 0.5 else rng.uniform(0.4, 1.0)

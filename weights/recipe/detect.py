@@ -69,6 +69,9 @@ def training_summary(args, n_photos):
                       % round(100 * args.broad_fraction) if args.broad_fraction else "")
                    + (" (straight lines 1-%g px)" % args.broad_lines
                       if args.broad_fraction and args.broad_lines != 4.0 else "")
+                   + ("; %d%% of its scratches and lines within 20 degrees of the rows or "
+                      "columns" % round(100 * args.axis_fraction)
+                      if args.broad_fraction and args.axis_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -119,7 +122,8 @@ def cmd_train(args):
                 strands=args.strand_fraction, fonts=args.font_fraction,
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
                 wide=args.wide_fraction, enlarge=args.enlarge_fraction,
-                broad=args.broad_fraction, broad_lines=args.broad_lines)
+                broad=args.broad_fraction, broad_lines=args.broad_lines,
+                axis=args.axis_fraction)
 
     def batch(rng):
         return data.detect_batch(rng, photos, weights, args.batch, args.crop, hard,
@@ -227,6 +231,9 @@ def main():
                         "defects.render_damage")
     t.add_argument("--broad-lines", type=float, default=4.0,
                    help="widest straight line defects.render draws, in px (default 4)")
+    t.add_argument("--axis-fraction", type=float, default=0.0,
+                   help="share of defects.render's scratches and lines drawn within 20 degrees "
+                        "of the rows or columns (film-transport lines, creases; default 0)")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")
