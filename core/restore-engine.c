@@ -31,11 +31,17 @@
  * masked.  Alpha of damaged photos is almost always constant, which this
  * reproduces exactly, and it costs nothing next to the network.
  *
- * With restore.flips 2 or 4 (restore_model_forward_flipped) each tile
- * runs that many times, on its mirror images, and the outputs are
- * averaged before the composite; with restore.flips_radius only the tiles
- * that hold damage wider than that do (engine_tile_flips: a distance
- * transform of the window's mask, 1 float per pixel more).
+ * With restore.flips 2 or 4 (restore_model_forward_flipped) the network
+ * runs that many times, on mirror images, and the outputs are averaged
+ * before the composite: on the whole window when options.flips asks for
+ * it or the model has no restore.flips_radius; else only around the
+ * damage wider than that radius (engine_tile_flips: a distance transform
+ * of the window's mask, 1 float per pixel more), on crops of the window
+ * (the wide pixels' boxes grown by the halo), blended into the one-image
+ * output over a few pixels at the boxes' edges; the whole window again
+ * when the crops would cover most of it.  On a scan the wide damage is a
+ * few specks and tears among thin scratches, so the extra images cost
+ * little; on a large hole they run as before.
  *
  * Memory: the tiler's 28 T^2 bytes (twice that with flips), plus (C + 1) T^2 floats for the
  * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
@@ -97,33 +103,209 @@ engine_cancelled (const RestoreOptions *options,
   return FALSE;
 }
 
-/* How many mirror images this tile runs on: options.flips when set; else
- * the model's restore.flips where the tile holds damage wider than its
- * restore.flips_radius (the largest distance of a masked pixel of the
- * window to an unmasked one, minus 0.5, as the routing measures a
- * region), 1 elsewhere. */
+/* Mirror images where they pay (see the top of the file): wide damage is
+ * grouped by cells of FLIP_CELL pixels; each cell's wide pixels, grown by
+ * the damage's own reach and FLIP_RAMP, make a box; boxes that touch are
+ * merged.  More than FLIP_MAX_BOXES boxes, or crops (boxes grown by the
+ * halo) covering more than FLIP_WHOLE of the window: the whole window
+ * runs on its mirror images instead. */
+#define FLIP_CELL      32
+#define FLIP_RAMP      8
+#define FLIP_MAX_BOXES 64
+#define FLIP_WHOLE     0.5
+
+typedef struct
+{
+  int x0, y0, x1, y1;
+} FlipBox;
+
+/* How the tile runs on its mirror images: *@flips of them; on the whole
+ * window (returns 0), or only on the @boxes around its wide damage
+ * (returns their number).  @flips is options.flips when set; else the
+ * model's restore.flips, where the window holds damage wider than the
+ * model's restore.flips_radius (a masked pixel farther than that, plus
+ * 0.5, from every unmasked one, as the routing measures a region), 1
+ * elsewhere. */
 static int
 engine_tile_flips (EngineRun   *run,
                    const float *in,
                    int          w,
-                   int          h)
+                   int          h,
+                   int         *flips,
+                   FlipBox     *boxes)
 {
-  int    flips = restore_model_get_flips (run->model);
   double radius = restore_model_get_flips_radius (run->model);
+  int    halo = restore_model_get_halo (run->model);
+  int    margin = (int) ceil (radius + 1.5) + FLIP_RAMP;
+  int    cols = (w + FLIP_CELL - 1) / FLIP_CELL, rows = (h + FLIP_CELL - 1) / FLIP_CELL;
   gsize  plane = (gsize) w * h, i;
-  float  far2 = 0.0f;
+  float  core2 = (float) ((radius + 0.5) * (radius + 0.5));
+  FlipBox *cell;
+  gint64  area = 0;
+  int     n = 0, k, j, x, y;
+  gboolean merged;
 
+  *flips = restore_model_get_flips (run->model);
   if (run->options->flips > 0)
-    return run->options->flips;
-  if (flips == 1 || !(radius > 0.0) || run->dist == NULL)
-    return flips;
+    {
+      *flips = run->options->flips;
+      return 0;
+    }
+  if (*flips == 1 || !(radius > 0.0) || run->dist == NULL)
+    return 0;
   for (i = 0; i < plane; i++)
     run->dist[i] = in[3 * plane + i] > 0.0f ? 1e20f : 0.0f;
   if (!restore_tile_distance2 (run->dist, w, h, run->options->cancel))
-    return 1;   /* cancelled: engine_forward reports it */
-  for (i = 0; i < plane; i++)
-    far2 = MAX (far2, run->dist[i]);
-  return sqrt (far2) - 0.5 > radius ? flips : 1;
+    {
+      *flips = 1;   /* cancelled: engine_forward reports it */
+      return 0;
+    }
+
+  /* the wide pixels' bounding box per cell */
+  cell = g_new (FlipBox, (gsize) cols * rows);
+  for (k = 0; k < cols * rows; k++)
+    cell[k] = (FlipBox) { G_MAXINT, G_MAXINT, -1, -1 };
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      if (run->dist[(gsize) y * w + x] > core2)
+        {
+          FlipBox *c = cell + (y / FLIP_CELL) * cols + x / FLIP_CELL;
+
+          c->x0 = MIN (c->x0, x);
+          c->y0 = MIN (c->y0, y);
+          c->x1 = MAX (c->x1, x + 1);
+          c->y1 = MAX (c->y1, y + 1);
+        }
+  for (k = 0; k < cols * rows && n <= FLIP_MAX_BOXES; k++)
+    if (cell[k].x1 >= 0)
+      {
+        if (n == FLIP_MAX_BOXES)
+          {
+            n++;
+            break;
+          }
+        boxes[n++] = (FlipBox) { MAX (cell[k].x0 - margin, 0), MAX (cell[k].y0 - margin, 0),
+                                 MIN (cell[k].x1 + margin, w), MIN (cell[k].y1 + margin, h) };
+      }
+  g_free (cell);
+  if (n == 0)
+    {
+      *flips = 1;
+      return 0;
+    }
+  if (n > FLIP_MAX_BOXES)
+    return 0;
+
+  /* merge boxes that overlap or touch, until none do */
+  do
+    {
+      merged = FALSE;
+      for (k = 0; k < n; k++)
+        for (j = k + 1; j < n; j++)
+          if (boxes[j].x0 <= boxes[k].x1 && boxes[k].x0 <= boxes[j].x1
+              && boxes[j].y0 <= boxes[k].y1 && boxes[k].y0 <= boxes[j].y1)
+            {
+              boxes[k].x0 = MIN (boxes[k].x0, boxes[j].x0);
+              boxes[k].y0 = MIN (boxes[k].y0, boxes[j].y0);
+              boxes[k].x1 = MAX (boxes[k].x1, boxes[j].x1);
+              boxes[k].y1 = MAX (boxes[k].y1, boxes[j].y1);
+              boxes[j--] = boxes[--n];
+              merged = TRUE;
+            }
+    }
+  while (merged);
+  for (k = 0; k < n; k++)
+    area += (gint64) (MIN (boxes[k].x1 + halo, w) - MAX (boxes[k].x0 - halo, 0))
+            * (MIN (boxes[k].y1 + halo, h) - MAX (boxes[k].y0 - halo, 0));
+  return area > FLIP_WHOLE * w * h ? 0 : n;
+}
+
+/* The crop [*@c0, *@c0 + *@len) of a window side of @size (a multiple of
+ * @align) around [@b0, @b1) grown by @halo: a multiple of @align long,
+ * inside the window. */
+static void
+flip_crop (int  b0,
+           int  b1,
+           int  halo,
+           int  size,
+           int  align,
+           int *c0,
+           int *len)
+{
+  int lo = MAX (b0 - halo, 0), hi = MIN (b1 + halo, size);
+
+  *len = MIN ((hi - lo + align - 1) / align * align, size);
+  *c0 = MIN (lo, size - *len);
+}
+
+/* Replaces the output in each box with the average over @flips mirror
+ * images of a crop around it (the box grown by the model's halo), blended
+ * in over FLIP_RAMP pixels at the box's edges inside the window; only
+ * where the mask is set (the only output engine_sink reads). */
+static gboolean
+engine_flip_boxes (EngineRun     *run,
+                   const float   *in,
+                   float         *out,
+                   int            w,
+                   int            h,
+                   int            flips,
+                   const FlipBox *boxes,
+                   int            n,
+                   GError       **error)
+{
+  int    halo = restore_model_get_halo (run->model);
+  int    align = 1 << restore_model_get_depth (run->model);
+  int    cin = restore_model_get_in_channels (run->model);
+  int    cout = restore_model_get_out_channels (run->model);
+  gsize  plane = (gsize) w * h;
+
+  for (int k = 0; k < n; k++)
+    {
+      const FlipBox *b = boxes + k;
+      int      cx0, cy0, cw, ch;
+      float   *cin_buf, *cout_buf;
+      gboolean ok;
+
+      flip_crop (b->x0, b->x1, halo, w, align, &cx0, &cw);
+      flip_crop (b->y0, b->y1, halo, h, align, &cy0, &ch);
+      cin_buf = g_new (float, (gsize) cin * cw * ch);
+      cout_buf = g_new (float, (gsize) cout * cw * ch);
+      for (int c = 0; c < cin; c++)
+        for (int y = 0; y < ch; y++)
+          memcpy (cin_buf + ((gsize) c * ch + y) * cw,
+                  in + c * plane + (gsize) (y + cy0) * w + cx0, (gsize) cw * sizeof (float));
+      ok = restore_model_forward_flipped (run->model, run->ctx, cin_buf, cout_buf, cw, ch,
+                                          flips, TRUE, error);
+      if (ok)
+        for (int y = b->y0; y < b->y1; y++)
+          for (int x = b->x0; x < b->x1; x++)
+            {
+              gsize i = (gsize) y * w + x;
+              gsize o = (gsize) (y - cy0) * cw + (x - cx0);
+              /* distance to the box's edges that are not the window's */
+              int   e = G_MAXINT;
+              float t;
+
+              if (!(in[3 * plane + i] > 0.0f))
+                continue;
+              if (b->x0 > 0)
+                e = MIN (e, x - b->x0);
+              if (b->x1 < w)
+                e = MIN (e, b->x1 - 1 - x);
+              if (b->y0 > 0)
+                e = MIN (e, y - b->y0);
+              if (b->y1 < h)
+                e = MIN (e, b->y1 - 1 - y);
+              t = e >= FLIP_RAMP ? 1.0f : (float) (e + 1) / (FLIP_RAMP + 1);
+              for (int c = 0; c < cout; c++)
+                out[c * plane + i] += t * (cout_buf[c * (gsize) cw * ch + o] - out[c * plane + i]);
+            }
+      g_free (cin_buf);
+      g_free (cout_buf);
+      if (!ok || engine_cancelled (run->options, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -135,14 +317,19 @@ engine_forward (const float *in,
                 GError     **error)
 {
   EngineRun *run = data;
+  FlipBox    boxes[FLIP_MAX_BOXES];
+  int        flips, n;
 
   if (engine_cancelled (run->options, error))
     return FALSE;
+  n = engine_tile_flips (run, in, w, h, &flips, boxes);
   /* only the output where the mask is > 0 is used (engine_sink) */
-  return restore_model_forward_flipped (run->model, run->ctx, in, out, w, h,
-                                        engine_tile_flips (run, in, w, h),
-                                        TRUE, error) &&
-         !engine_cancelled (run->options, error);
+  if (!restore_model_forward_flipped (run->model, run->ctx, in, out, w, h,
+                                      n > 0 ? 1 : flips, TRUE, error))
+    return FALSE;
+  if (n > 0 && !engine_flip_boxes (run, in, out, w, h, flips, boxes, n, error))
+    return FALSE;
+  return !engine_cancelled (run->options, error);
 }
 
 static inline float

@@ -197,6 +197,35 @@ test_activations (void)
   for (int i = 0; i < 7; i++)
     g_assert_cmpfloat (y[i], ==, x[i] + 1 > 0 ? x[i] + 1 : 0.0f);
 
+  /* The rectifiers to the bit, in the four-at-a-time body and in the tail
+   * (19 values), with and without a bias: NaN, -0, +0, subnormals. */
+  {
+    float z[19] = { -0.0f, 0.0f, NAN, -NAN, -1e-40f, 1e-40f, -2.5f, 3.0f, -1e30f, 1e30f,
+                    -0.0f, NAN, -7.0f, 0.125f, -1e-40f, -0.0f, 4.0f, NAN, -0.5f };
+    float w[19], e[19];
+    const float bias0[2] = { 0.0f, -0.75f };
+
+    for (int b = -1; b < 2; b++)
+      for (int a = RESTORE_ACT_RELU; a <= RESTORE_ACT_LEAKY_RELU; a++)
+        {
+          for (int i = 0; i < 19; i++)
+            {
+              float v = b < 0 ? z[i] : z[i] + bias0[b];
+
+              if (a == RESTORE_ACT_RELU)
+                e[i] = v > 0.0f ? v : 0.0f;
+              else
+                e[i] = v >= 0.0f ? v : 0.2f * v;
+            }
+          memcpy (w, z, sizeof z);
+          if (b < 0)
+            restore_ops_activate (w, 19, a);
+          else
+            restore_ops_bias_activate (w, 19, bias0 + b, 1, 19, a);
+          g_assert_cmpmem (w, sizeof w, e, sizeof e);
+        }
+  }
+
   /* names */
   for (int a = 0; a < RESTORE_ACT_COUNT; a++)
     {

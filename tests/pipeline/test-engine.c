@@ -801,6 +801,127 @@ test_engine_concurrent (void)
   restore_model_free (model);
 }
 
+/* Mirror images where they pay, with the shipped general model
+ * (restore.flips 4, restore.flips_radius 4): on a 384 x 320 picture with
+ * thin scratches everywhere and one 24 px blob, the blob is restored as
+ * with options.flips 4, thin damage far from it exactly as with 1; with
+ * no wide damage the default is exactly flips 1; with a hole over most of
+ * the picture, exactly flips 4 (the whole window). */
+static void
+test_engine_flip_boxes (void)
+{
+  const int     w = 384, h = 320;
+  char         *path = g_build_filename (RESTORE_SOURCE_MODELS_DIR, "general.grst", NULL);
+  GError       *error = NULL;
+  RestoreModel *model = restore_model_load (path, &error);
+  RestoreImage  src = { g_new (float, w * h * 3), w, h, 3, (gsize) w * 3 };
+  RestoreImage  out[3];
+  float        *m = g_new0 (float, w * h);
+  RestoreMask   mask = { m, w, h, w };
+  const int     flips[3] = { 0, 1, 4 };
+  double        blob_to4 = 0.0, blob_to1 = 0.0;
+  int           x, y, c, k, n_far = 0, n_blob = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (restore_model_get_flips (model), ==, 4);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      for (c = 0; c < 3; c++)
+        src.data[(y * w + x) * 3 + c] =
+          (float) (0.5 + 0.3 * sin (x * 0.05 + c) * cos (y * 0.07) + 0.1 * ((x / 16 + y / 16) % 2));
+  for (x = 0; x < w; x++)   /* thin scratches: two rows, two columns, 2 px wide */
+    for (k = 0; k < 2; k++)
+      m[(40 + k) * w + x] = m[(250 + k) * w + x] = 1.0f;
+  for (y = 0; y < h; y++)
+    for (k = 0; k < 2; k++)
+      m[y * w + 30 + k] = m[y * w + 200 + k] = 1.0f;
+  for (y = 260; y < 284; y++)   /* the blob, far from the top-left */
+    for (x = 320; x < 344; x++)
+      m[y * w + x] = 1.0f;
+
+  for (int run = 0; run < 3; run++)
+    {
+      RestoreOptions options;
+
+      restore_options_init (&options);
+      options.flips = flips[run];
+      options.grain = 0.0;
+      out[run] = (RestoreImage) { g_new (float, w * h * 3), w, h, 3, (gsize) w * 3 };
+      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
+      g_assert_no_error (error);
+    }
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++)
+      {
+        gsize i = (gsize) (y * w + x) * 3;
+
+        if (m[y * w + x] == 0.0f)
+          continue;
+        if (x < 160 && y < 160)   /* > 100 px from the blob: one image */
+          {
+            g_assert_cmpmem (out[0].data + i, 3 * sizeof (float), out[1].data + i,
+                             3 * sizeof (float));
+            n_far++;
+          }
+        if (x >= 320 && x < 344 && y >= 260 && y < 284)
+          {
+            for (c = 0; c < 3; c++)
+              {
+                blob_to4 += fabs (out[0].data[i + c] - out[2].data[i + c]);
+                blob_to1 += fabs (out[0].data[i + c] - out[1].data[i + c]);
+              }
+            n_blob++;
+          }
+      }
+  blob_to4 /= 3 * n_blob;
+  blob_to1 /= 3 * n_blob;
+  g_test_message ("blob: %.2g from flips 4, %.2g from flips 1 (%d far pixels equal to flips 1)",
+                  blob_to4, blob_to1, n_far);
+  g_assert_cmpint (n_far, >, 500);
+  /* the blob takes the four images' mean, computed on a crop around it */
+  g_assert_cmpfloat (blob_to1, >, 1e-3);
+  g_assert_cmpfloat (blob_to4, <, 0.1 * blob_to1);
+
+  /* no wide damage: one image everywhere */
+  for (y = 260; y < 284; y++)
+    for (x = 320; x < 344; x++)
+      m[y * w + x] = 0.0f;
+  for (int run = 0; run < 2; run++)
+    {
+      RestoreOptions options;
+
+      restore_options_init (&options);
+      options.flips = flips[run];
+      options.grain = 0.0;
+      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
+    }
+  g_assert_cmpmem (out[0].data, sizeof (float) * w * h * 3, out[1].data,
+                   sizeof (float) * w * h * 3);
+
+  /* a hole over most of the window: the whole window on four images */
+  for (y = 40; y < 280; y++)
+    for (x = 40; x < 340; x++)
+      m[y * w + x] = 1.0f;
+  for (int run = 0; run < 3; run += 2)
+    {
+      RestoreOptions options;
+
+      restore_options_init (&options);
+      options.flips = flips[run];
+      options.grain = 0.0;
+      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
+    }
+  g_assert_cmpmem (out[0].data, sizeof (float) * w * h * 3, out[2].data,
+                   sizeof (float) * w * h * 3);
+
+  for (k = 0; k < 3; k++)
+    g_free (out[k].data);
+  g_free (src.data);
+  g_free (m);
+  g_free (path);
+  restore_model_free (model);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -818,5 +939,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/engine/big-small-mask", test_engine_big_small_mask);
   g_test_add_func ("/pipeline/engine/concurrent", test_engine_concurrent);
   g_test_add_func ("/pipeline/engine/non-finite", test_engine_non_finite);
+  g_test_add_func ("/pipeline/engine/flip-boxes", test_engine_flip_boxes);
   return g_test_run ();
 }
