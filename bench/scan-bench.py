@@ -11,12 +11,14 @@ files, one after the other:
     fx_inpaint_matchpatch: wall time and peak memory of each process,
     reading and writing PNG files included;
   * the plug-in end to end in gimp-console-2.10 (load the photo, turn the
-    mask into the selection, plug-in-restore, flatten, save) against the
-    same batch without the restore;
+    mask into the selection, plug-in-restore with Automatic and with the
+    scratch model, flatten, save) against the same batch without the
+    restore;
   * the engine alone (build/bench/bench-scan): restore_run() time, the
     convolutions' GFLOP/s next to cblas_sgemm's on the same matrix shapes;
   * scaling: the same damage pasted on 12, 24 and 48 MP canvases, and a
-    100 MP image (peak memory beyond the image buffers).
+    100 MP image (peak memory beyond the image buffers), with the
+    automatic choice and with the scratch model.
 
 Prints one Markdown table; --write-docs writes it to docs/performance.md
 (the README quotes its main rows).
@@ -284,7 +286,7 @@ def gimp_profile(work, plugin):
                 % (os.path.join(g, 'scripts'), os.path.join(g, 'plug-ins'),
                    os.path.join(g, 'sys-plug-ins')))
     env = dict(os.environ, HOME=g, XDG_CONFIG_HOME=g, XDG_CACHE_HOME=g, GIMP2_DIRECTORY=g,
-               GLIBC_TUNABLES='glibc.malloc.hugetlb=1')
+               GLIBC_TUNABLES='glibc.malloc.hugetlb=1', **{MODEL_PATH_ENV: WEIGHTS})
     env.pop('OPENBLAS_NUM_THREADS', None)
     return env
 
@@ -352,10 +354,11 @@ def report(res, desc, info):
     for key, name in res['rows']:
         a, b = res['runs'].get((key, 'scratches')), res['runs'].get((key, 'hole'))
         L.append('| %s | %s | %s | %s | %s |' % (name, fmt_s(a), fmt_mb(a), fmt_s(b), fmt_mb(b)))
-    g1, g0 = res['runs'].get(('gimp', 'scratches')), res['runs'].get(('gimp-none', 'scratches'))
-    if g1 and g0 and g1['rc'] == 0 and g0['rc'] == 0:
-        L.append('| GIMP: the restore alone (difference of the two rows above) | %.1f s | | | |'
-                 % (g1['seconds'] - g0['seconds']))
+    ga, g1, g0 = (res['runs'].get((k, 'scratches')) for k in ('gimp-auto', 'gimp', 'gimp-none'))
+    for g, what in ((ga, 'Automatic'), (g1, 'scratch')):
+        if g and g0 and g['rc'] == 0 and g0['rc'] == 0:
+            L.append('| GIMP: the restore alone, %s (difference with the row without it) | %.1f s | | | |'
+                     % (what, g['seconds'] - g0['seconds']))
     L.append('')
     e = res.get('engine')
     if e and e['rc'] == 0:
@@ -383,11 +386,15 @@ def report(res, desc, info):
             L.append('| %s | %.2f | %.2f | %.1f |' % (name, v['seconds_per_pass'],
                                                    v['cpu_seconds_per_pass'], v['forward_gflops']))
         L.append('')
-    if res.get('scaling'):
-        L.append('| same damage, bigger canvas (bench-scan, scratch model) | restore_run() | vs 12 MP | tiles | peak beyond image buffers |')
+    for key, what in (('scaling-auto', 'automatic choice'), ('scaling', 'scratch model')):
+        if not res.get(key):
+            continue
+        first = res[key][0][0]
+        L.append('| same damage, bigger canvas (bench-scan, %s) | restore_run() | vs %.0f MP | tiles '
+                 '| peak beyond image buffers |' % (what, first[0] * first[1] / 1e6))
         L.append('|---|---:|---:|---:|---:|')
         base = None
-        for (w, h), r in res['scaling']:
+        for (w, h), r in res[key]:
             if r['rc'] != 0:
                 L.append('| %dx%d | failed | | | |' % (w, h))
                 continue
@@ -398,32 +405,49 @@ def report(res, desc, info):
                         v['extra_peak_bytes'] / 1e6))
         L.append('')
     t = []
+    mp = lambda wh: '%.0f MP' % (wh[0] * wh[1] / 1e6)  # noqa: E731
     cli = res['runs'].get(('cli-scratch', 'scratches'))
     if cli and cli['rc'] == 0:
-        t.append('12 MP scratches, scratch model, gimp-restore: %.1f s (target <= 15 s): %s'
-                 % (cli['seconds'], verdict(cli['seconds'] <= 15)))
+        t.append('%s scratches, scratch model, gimp-restore: %.1f s (target <= 15 s): %s'
+                 % (mp(SIZE), cli['seconds'], verdict(cli['seconds'] <= 15)))
     if g1 and g1['rc'] == 0:
         t.append('the same through GIMP: %.1f s (target <= 20 s): %s'
                  % (g1['seconds'], verdict(g1['seconds'] <= 20)))
+    auto = res['runs'].get(('cli-auto', 'scratches'))
+    ns = res['runs'].get(('opencv-ns', 'scratches'))
+    if auto and auto['rc'] == 0 and ns and ns['rc'] == 0:
+        ratio = auto['seconds'] / ns['seconds']
+        t.append('%s scratches, gimp-restore with the automatic choice: %.1f s, %.2fx OpenCV '
+                 'Navier-Stokes\'s %.1f s (target <= 0.3x): %s'
+                 % (mp(SIZE), auto['seconds'], ratio, ns['seconds'], verdict(ratio <= 0.3)))
+    if ga and ga['rc'] == 0 and auto and auto['rc'] == 0:
+        more = ga['seconds'] - auto['seconds']
+        t.append('the same through GIMP (Automatic): %.1f s, %+.1f s over the command\'s %.1f s '
+                 '(target <= +5 s): %s' % (ga['seconds'], more, auto['seconds'], verdict(more <= 5)))
     if e and e['rc'] == 0 and 'conv_vs_gemm' in e['values']:
         v = e['values']
         t.append('convolutions at %.0f %% of sgemm (%.0f %% counting only the work done; target >= 60 %%): %s'
                  % (v['conv_vs_gemm'], v['conv_done_vs_gemm'], verdict(v['conv_vs_gemm'] >= 60)))
-    for key, what, goal in (('detect', '12 MP scan detected at the defaults', 30),
+    for key, what, goal in (('detect', '%s scan detected at the defaults' % mp(SIZE), 30),
                             ('detect-1mp', '1 MP photo detected at the defaults', 3)):
         r = res['runs'].get((key, 'scratches'))
         if r and r['rc'] == 0:
             t.append('%s: %.1f s (target <= %d s): %s' % (what, r['seconds'], goal,
                                                           verdict(r['seconds'] <= goal)))
-    sc = [r for _, r in res.get('scaling', []) if r['rc'] == 0]
-    if len(sc) >= 3:
-        ratio = sc[2]['values']['seconds'] / sc[0]['values']['seconds']
-        t.append('48 MP canvas, same damage: %.2fx the 12 MP time (target <= 1.3x): %s'
-                 % (ratio, verdict(ratio <= 1.3)))
-    if len(sc) >= 4:
-        extra = sc[3]['values']['extra_peak_bytes']
-        t.append('100 MP: %.0f MB beyond the image buffers (target <= 1 GB): %s'
-                 % (extra / 1e6, verdict(extra <= 1e9)))
+    r = res['runs'].get(('auto-detect', 'scratches'))
+    if r and r['rc'] == 0:
+        t.append('%s scratches scan, gimp-restore --auto: %.1f s (target <= 45 s): %s'
+                 % (mp(SIZE), r['seconds'], verdict(r['seconds'] <= 45)))
+    for key, what in (('scaling', ''), ('scaling-auto', ', automatic choice')):
+        sc = dict((wh, r) for wh, r in res.get(key, []) if r['rc'] == 0)
+        if CANVASES[0] in sc and CANVASES[2] in sc:
+            ratio = sc[CANVASES[2]]['values']['seconds'] / sc[CANVASES[0]]['values']['seconds']
+            t.append('%s canvas, same damage%s: %.2fx the %s time (target <= 1.3x): %s'
+                     % (mp(CANVASES[2]), what, ratio, mp(CANVASES[0]), verdict(ratio <= 1.3)))
+        if BIG in sc:
+            extra = sc[BIG]['values']['extra_peak_bytes']
+            t.append('%s%s: %.0f MB beyond the image buffers (target <= 1 GB): %s'
+                     % (mp(BIG), what, extra / 1e6, verdict(extra <= 1e9)))
     if t:
         L.append('Targets: ' + '; '.join(t) + '.')
     d = []
@@ -453,6 +477,7 @@ def detect_scores(found, truth):
 # ---------------------------------------------------------------- main
 
 WEIGHTS = os.path.join(REPO, 'weights')
+MODEL_PATH_ENV = 'GIMP_RESTORE_MODEL_PATH'
 
 
 def model_file(name):
@@ -463,7 +488,7 @@ def find_models(cli):
     """The inpainting models of @WEIGHTS, as the command lists them (a
     detector model there is not one)."""
     r = subprocess.run([cli, '--list-models'], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                       env=dict(os.environ, GIMP_RESTORE_MODEL_PATH=WEIGHTS))
+                       env=dict(os.environ, **{MODEL_PATH_ENV: WEIGHTS}))
     listed = {line.split()[0] for line in r.stdout.decode().splitlines() if line.strip()}
     return sorted(f[:-5] for f in os.listdir(WEIGHTS)
                   if f.endswith('.grst') and f[:-5] in listed)
@@ -523,6 +548,9 @@ def main(argv=None):
     res = {'runs': {}, 'rows': []}
     env = dict(os.environ)
     env.pop('OPENBLAS_NUM_THREADS', None)
+    # the automatic choice takes every model the registry finds: those of
+    # WEIGHTS first
+    env[MODEL_PATH_ENV] = WEIGHTS
     threads = ['--threads', str(args.threads)] if args.threads else []
 
     def note(key, case, r):
@@ -625,8 +653,11 @@ def main(argv=None):
             run_measured(gimp_argv(os.path.join(work, 'damaged-%s.png' % case),
                                    os.path.join(work, 'mask-%s.png' % case), warm, 'scratch', 0),
                          env=genv, timeout=args.timeout, out=warm)
-        for key, restore, name in [('gimp', 1, 'GIMP: load, select, plug-in-restore (scratch), flatten, save'),
-                                   ('gimp-none', 0, 'GIMP: the same without plug-in-restore')]:
+        # model "" is the plug-in's Automatic (a model per damaged region)
+        for key, model, restore, name in [
+                ('gimp-auto', '', 1, 'GIMP: load, select, plug-in-restore (Automatic), flatten, save'),
+                ('gimp', 'scratch', 1, 'GIMP: the same with the scratch model'),
+                ('gimp-none', 'scratch', 0, 'GIMP: the same without plug-in-restore')]:
             res['rows'].append((key, name))
             if case not in cases:
                 continue
@@ -634,7 +665,7 @@ def main(argv=None):
             if os.path.exists(out):
                 os.unlink(out)
             argv_ = gimp_argv(os.path.join(work, 'damaged-%s.png' % case),
-                              os.path.join(work, 'mask-%s.png' % case), out, 'scratch', restore)
+                              os.path.join(work, 'mask-%s.png' % case), out, model, restore)
             r = run_measured(argv_, env=genv, timeout=args.timeout, out=out)
             if r['rc'] != 0:
                 print(r['output'], file=sys.stderr)
@@ -663,20 +694,24 @@ def main(argv=None):
                            + more + threads, timeout=args.timeout, env=env)
             res['variants'].append((name, r))
     if 'scaling' in only:
-        res['scaling'] = []
-        for (w, h) in CANVASES + [BIG]:
-            pastes = ['--paste', '0,0']
-            if (w, h) == BIG:
-                # the damage twice, in opposite corners: the mask's box
-                # spans the whole 100 MP image
-                pastes += ['--paste', '%d,%d' % (w - SIZE[0], h - SIZE[1])]
-            r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
-                                  '--mask', os.path.join(work, 'mask-scratches.png'),
-                                  '--model', model_file('scratch'), '--canvas', '%dx%d' % (w, h)]
-                           + pastes + threads,
-                           timeout=args.timeout)
-            res['scaling'].append(((w, h), r))
-            print('scan-bench: canvas %dx%d %s' % (w, h, fmt_s(r)), file=sys.stderr)
+        # the automatic choice (--model "": every model of the registry,
+        # each damaged region to the one made for its size), then the
+        # scratch model alone
+        for key, model in [('scaling-auto', ''), ('scaling', model_file('scratch'))]:
+            res[key] = []
+            for (w, h) in CANVASES + [BIG]:
+                pastes = ['--paste', '0,0']
+                if (w, h) == BIG:
+                    # the damage twice, in opposite corners: the mask's box
+                    # spans the whole 100 MP image
+                    pastes += ['--paste', '%d,%d' % (w - SIZE[0], h - SIZE[1])]
+                r = bench_scan(scan, ['--image', os.path.join(work, 'damaged-scratches.png'),
+                                      '--mask', os.path.join(work, 'mask-scratches.png'),
+                                      '--model', model, '--canvas', '%dx%d' % (w, h)]
+                               + pastes + threads,
+                               timeout=args.timeout, env=env)
+                res[key].append(((w, h), r))
+                print('scan-bench: %s canvas %dx%d %s' % (key, w, h, fmt_s(r)), file=sys.stderr)
 
     table = report(res, desc, info)
     print(table)
