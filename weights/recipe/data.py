@@ -141,7 +141,7 @@ def inpaint_val_batches(val, size, mix, batch=8):
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
               strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0,
-              broad=0.0, broad_lines=4.0, axis=0.0):
+              broad=0.0, broad_lines=4.0, axis=0.0, facades=0.0):
     """A detector training pair from a clean crop: (input image [H,W,3],
     label [H,W]); @clean is the share of crops left undamaged, @texture the
     share that get a procedural texture (scenes.scene_texture), @text the
@@ -155,11 +155,12 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     the damaged crops get defects.render's damage (any tone on any ground,
     1-30 defects, crisp or soft, 1-12 px; straight lines 1-@broad_lines px;
     @axis of its scratches and lines near the rows or columns) instead of
-    defects.render_damage's.
-    Without @enlarge and @broad the random draws are the same as before they
+    defects.render_damage's; @facades of the textures are siding, windows,
+    ruled paper, tiles or panels seen square on (scenes._facade).
+    Without @enlarge, @broad and @facades the random draws are the same as before they
     existed."""
     if texture and rng.random() < texture:
-        crop = scenes.scene_texture(rng, crop, strands)
+        crop = scenes.scene_texture(rng, crop, strands, facades)
     if rng.random() < text:
         crop = scenes.scene_text(rng, crop, paragraph, fonts)
     if glint and rng.random() < glint:

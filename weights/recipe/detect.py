@@ -58,6 +58,9 @@ def training_summary(args, n_photos):
                     % int(args.texture_fraction * 100) if args.texture_fraction else "")
                    + (" (%d%% of them grass, straw or fur)" % round(100 * args.strand_fraction)
                       if args.texture_fraction and args.strand_fraction else "")
+                   + (" (%d%% of them siding, windows, ruled paper, tiles or panels seen square "
+                      "on)" % round(100 * args.facade_fraction)
+                      if args.texture_fraction and args.facade_fraction else "")
                    + ("; specular glints or catchlights on %d%%" % round(100 * args.glint_fraction)
                       if args.glint_fraction else "")
                    + ("; %d%% of the scratches 3.5-8 px wide" % round(100 * args.wide_fraction)
@@ -123,7 +126,7 @@ def cmd_train(args):
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
                 wide=args.wide_fraction, enlarge=args.enlarge_fraction,
                 broad=args.broad_fraction, broad_lines=args.broad_lines,
-                axis=args.axis_fraction)
+                axis=args.axis_fraction, facades=args.facade_fraction)
 
     def batch(rng):
         return data.detect_batch(rng, photos, weights, args.batch, args.crop, hard,
@@ -234,6 +237,10 @@ def main():
     t.add_argument("--axis-fraction", type=float, default=0.0,
                    help="share of defects.render's scratches and lines drawn within 20 degrees "
                         "of the rows or columns (film-transport lines, creases; default 0)")
+    t.add_argument("--facade-fraction", type=float, default=0.0,
+                   help="share of the --texture-fraction textures that are man-made surfaces "
+                        "seen square on, lines along the rows and columns (siding, windows, "
+                        "ruled paper, tiles, panels: scenes._facade; default 0)")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")

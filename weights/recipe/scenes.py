@@ -319,11 +319,90 @@ def _strands(rng, h, w):
     return _warp(rng, img, h, w)
 
 
-def _warp(rng, img, h, w):
-    """A random view of the texture plane: rotation, scale, some perspective."""
+def _facade(rng, h, w):
+    """Man-made surfaces seen square on, whose lines run along the rows and
+    columns as a scratch along the film would: clapboard siding (boards with
+    a shadow or a lit edge), walls of windows (frames and glazing bars),
+    ruled or squared paper, tiles with grout, panelling and shelves (a few
+    long lines at uneven spacing).  Lines come in families or end at
+    objects, which a scratch does not."""
+    s = 2 * max(h, w)
+    kind = masks.pick(rng, [("siding", 0.25), ("windows", 0.25), ("ruled", 0.2),
+                            ("tiles", 0.15), ("panels", 0.15)])
+    base = np.array(rng.uniform(0.15, 0.9, 3), np.float32)
+    if rng.random() < 0.4:
+        base[:] = base.mean()
+    wall = base * rng.uniform(0.5, 1.0)
+    img = np.empty((s, s, 3), np.float32)
+    img[:] = wall
+    yy, xx = np.mgrid[0:s, 0:s].astype(np.float32)
+    line = np.float32(rng.uniform(0.75, 1.0) if rng.random() < 0.5 else rng.uniform(0.0, 0.25))
+
+    def stroke(d, width):   # anti-aliased coverage of a line at distance d
+        return np.clip(width / 2 + 0.5 - np.abs(d), 0, 1)[..., None]
+
+    if kind == "siding":
+        period = rng.uniform(4, 22)
+        t = yy % period
+        img = img * (1 - rng.uniform(0.05, 0.3) * (t / period)[..., None])   # each board's slope
+        img = img * (1 - stroke(t, rng.uniform(0.8, 2.5))) + line * stroke(t, rng.uniform(0.8, 2.5))
+    elif kind == "ruled":
+        img[:] = np.clip(rng.uniform(0.7, 0.95) * rng.uniform(0.93, 1.0, 3), 0, 1)
+        ink = np.clip(rng.uniform(0.2, 0.7, 3), 0, 1).astype(np.float32)
+        period = rng.uniform(6, 24)
+        a = stroke((yy + period / 2) % period - period / 2, rng.uniform(0.6, 1.5))
+        if rng.random() < 0.4:   # squared paper
+            a = np.maximum(a, stroke((xx + period / 2) % period - period / 2,
+                                     rng.uniform(0.6, 1.5)))
+        elif rng.random() < 0.5:   # a margin
+            a = np.maximum(a, stroke(xx - rng.uniform(0, s), rng.uniform(0.8, 2)))
+        img = img * (1 - a * rng.uniform(0.4, 1.0)) + ink * a * rng.uniform(0.4, 1.0)
+    elif kind == "panels":   # strips of their own tone, a joint between each two
+        axis = yy if rng.random() < 0.5 else xx
+        pos = np.concatenate([[0], np.cumsum(rng.uniform(8, 40, 64))])
+        k = np.clip(np.searchsorted(pos, axis, side="right") - 1, 0, len(pos) - 2)
+        img = _texture_colour(rng, wall, rng.uniform(0.05, 0.25), (len(pos),))[k]
+        near = np.minimum(axis - pos[k], pos[k + 1] - axis)
+        a = stroke(near, rng.uniform(0.8, 3))
+        img = img * (1 - a) + line * a
+    else:   # windows or tiles: a grid of cells with frames or grout
+        ph, pw = rng.uniform(10, 60), rng.uniform(10, 60)
+        if kind == "tiles":
+            ph = pw = rng.uniform(5, 30)
+        cy, cx = np.floor(yy / ph), np.floor(xx / pw)
+        n_r, n_c = int(cy.max()) + 1, int(cx.max()) + 1
+        cells = _texture_colour(rng, wall, rng.uniform(0.02, 0.15), (n_r, n_c))
+        img = cells[cy.astype(int), cx.astype(int)]
+        if kind == "windows":   # dark or lit glass inside each cell, bars across it
+            m = rng.uniform(0.15, 0.3)
+            inside = ((yy / ph - cy > m) & (yy / ph - cy < 1 - m) & (xx / pw - cx > m)
+                      & (xx / pw - cx < 1 - m))[..., None]
+            glass = np.float32(rng.uniform(0.02, 0.3) if rng.random() < 0.7
+                               else rng.uniform(0.7, 1.0))
+            img = np.where(inside, glass + rng.normal(0, 0.03, (s, s, 1)), img)
+            if rng.random() < 0.6:
+                bar = np.minimum(stroke(yy - (cy + 0.5) * ph, rng.uniform(1, 2.5)),
+                                 inside.astype(np.float32))
+                bar = np.maximum(bar, np.minimum(stroke(xx - (cx + 0.5) * pw,
+                                                        rng.uniform(1, 2.5)), inside))
+                img = img * (1 - bar) + line * bar
+        d = np.minimum(np.minimum(yy - cy * ph, (cy + 1) * ph - yy),
+                       np.minimum(xx - cx * pw, (cx + 1) * pw - xx))
+        a = stroke(d, rng.uniform(0.8, 3.0))
+        img = img * (1 - a) + line * a
+    img = img + rng.normal(0, rng.uniform(0.005, 0.04), (s, s, 1)).astype(np.float32)
+    return _warp(rng, img.astype(np.float32), h, w, square=True)
+
+
+def _warp(rng, img, h, w, square=False):
+    """A random view of the texture plane: rotation, scale, some perspective;
+    @square: seen square on (within about 2 degrees, little perspective)."""
     s = img.shape[0]
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    ang = rng.uniform(0, np.pi) if rng.random() < 0.5 else rng.normal(0, 0.15)
+    if square:
+        ang = rng.normal(0, 0.03) + (np.pi / 2 if rng.random() < 0.3 else 0)
+    else:
+        ang = rng.uniform(0, np.pi) if rng.random() < 0.5 else rng.normal(0, 0.15)
     sc = rng.uniform(0.7, 1.3)
     ca, sa = np.cos(ang) * sc, np.sin(ang) * sc
     cx, cy = s / 2, s / 2
@@ -331,7 +410,8 @@ def _warp(rng, img, h, w):
     for x, y in src:
         x, y = x - w / 2, y - h / 2
         dst.append([cx + ca * x - sa * y, cy + sa * x + ca * y])
-    dst = np.float32(dst) + rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * min(h, w)
+    dst = np.float32(dst) + rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * min(h, w) * (
+        0.25 if square else 1)
     m = cv2.getPerspectiveTransform(src, dst)
     out = cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                               borderMode=cv2.BORDER_REFLECT)
@@ -341,12 +421,16 @@ def _warp(rng, img, h, w):
 TEXTURES = [(_brick, 0.4), (_pebbles, 0.35), (_grating, 0.25)]
 
 
-def scene_texture(rng, c, strands=0.0):
+def scene_texture(rng, c, strands=0.0, facades=0.0):
     """A man-made or natural texture (brickwork, tiles, gravel, fabric, blinds)
     over the whole crop or a region of it: dense regular detail that is not
-    damage, label 0. Procedural, so it adds no pictures to the training set."""
+    damage, label 0. Procedural, so it adds no pictures to the training set.
+    @strands of them are grass, straw or fur, @facades siding, windows,
+    ruled paper, tiles or panels seen square on (_facade)."""
     h, w = c.shape[:2]
-    if strands and rng.random() < strands:   # grass, straw, fur (_strands)
+    if facades and rng.random() < facades:
+        tex = _facade(rng, h, w)
+    elif strands and rng.random() < strands:   # grass, straw, fur (_strands)
         tex = _strands(rng, h, w)
     else:
         tex = masks.pick(rng, TEXTURES)(rng, h, w)
