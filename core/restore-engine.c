@@ -4,7 +4,11 @@
  * whole mask); copy the source rows into the destination (the only pass
  * over the whole image: a memcpy per row); for several models route every
  * damaged region to one of them (restore-tile.c); plan the tiles of each
- * model over its regions; run the network tile by tile (its decoder only
+ * model over its regions, the model for the widest damage first, each
+ * taking the smaller models' pixels inside its tiles' cores, which its
+ * windows compute anyway (restore_tile_plan_absorb(): a window runs one
+ * network, not two, and the general model fills thin damage at least as
+ * well); run the network tile by tile (its decoder only
  * on the pixels that reach a masked one: restore_model_forward_masked())
  * and blend each tile straight into the destination:
  *   dst += w * (post (m * restored + (1 - m) * src) - src)
@@ -624,6 +628,16 @@ engine_check_args (const RestoreImage   *src,
   return TRUE;
 }
 
+/* The widest damage a model is made for: restore.max_radius, unbounded
+ * for a model without one (the general model). */
+static double
+engine_reach (RestoreModel *model)
+{
+  double r = restore_model_get_max_radius (model);
+
+  return r > 0.0 ? r : G_MAXDOUBLE;
+}
+
 /**
  * restore_run:
  * See restore-engine.h.  Cost follows the damaged area: the network runs
@@ -729,23 +743,52 @@ restore_run (RestoreModel *const   *models,
         }
     }
 
+  /* Plans from the model made for the widest damage down: each takes the
+   * pixels of the smaller models inside its tiles' cores, which it
+   * computes anyway (engine_reach), so a window runs one network, not
+   * two; the smaller models plan what is left. */
   plans = g_new0 (RestoreTilePlan *, n_models);
-  for (k = 0; k < n_models; k++)
-    {
-      RestoreMaskView view = { mask, bx0, by0, bx1, by1, owner, (guint8) k };
-      /* The filters of post-processing reach a little further. */
-      gboolean        post = options->denoise > 0.0 || options->sharpen > 0.0;
-      int             halo = restore_model_get_halo (models[k])
-                             + (post ? RESTORE_POST_MARGIN : 0);
-      int             i;
+  {
+    int      *order = g_new (int, n_models);
+    gboolean *absorbs = g_new0 (gboolean, n_models);
+    int       o, j;
 
-      plans[k] = restore_tile_plan_new (&view, halo,
-                                        restore_model_get_depth (models[k]),
-                                        options->tile_size);
-      total += plans[k]->n_tiles;
-      for (i = 0; i < plans[k]->n_tiles; i++)
-        max_area = MAX (max_area, (gsize) plans[k]->tiles[i].width * plans[k]->tiles[i].height);
-    }
+    for (k = 0; k < n_models; k++)
+      order[k] = k;
+    for (o = 1; o < n_models; o++)   /* insertion sort, widest first */
+      for (j = o; j > 0 && engine_reach (models[order[j]]) > engine_reach (models[order[j - 1]]); j--)
+        {
+          int t = order[j];
+
+          order[j] = order[j - 1];
+          order[j - 1] = t;
+        }
+    for (o = 0; o < n_models; o++)
+      {
+        RestoreMaskView view = { mask, bx0, by0, bx1, by1, owner, 0 };
+        /* The filters of post-processing reach a little further. */
+        gboolean        post = options->denoise > 0.0 || options->sharpen > 0.0;
+        int             halo, i;
+
+        k = order[o];
+        view.id = (guint8) k;
+        halo = restore_model_get_halo (models[k]) + (post ? RESTORE_POST_MARGIN : 0);
+        plans[k] = restore_tile_plan_new (&view, halo,
+                                          restore_model_get_depth (models[k]),
+                                          options->tile_size);
+        total += plans[k]->n_tiles;
+        for (i = 0; i < plans[k]->n_tiles; i++)
+          max_area = MAX (max_area, (gsize) plans[k]->tiles[i].width * plans[k]->tiles[i].height);
+        if (owner != NULL && o < n_models - 1)
+          {
+            for (j = 0; j < n_models; j++)
+              absorbs[j] = engine_reach (models[j]) < engine_reach (models[k]);
+            restore_tile_plan_absorb (plans[k], owner, bx0, by0, bx1 - bx0, absorbs, (guint8) k);
+          }
+      }
+    g_free (order);
+    g_free (absorbs);
+  }
 
   memset (&run, 0, sizeof run);
   run.ctx = options->context;

@@ -324,6 +324,73 @@ restore_tile_plan_new_full (int width,
 }
 
 /**
+ * restore_tile_plan_absorb:
+ * @plan: a plan of the model @id over its pixels of @owner
+ * @owner: the routing map over [@x0, @x0 + @width) x [@y0, ...), one model
+ *     index per pixel (RESTORE_TILE_NO_OWNER where the mask is 0)
+ * @absorbs: per model index of @owner, TRUE for the models whose pixels
+ *     @id may take
+ * Gives @id the pixels of the models in @absorbs that the plan's tiles
+ * compute anyway: those inside the core of every tile of the plan whose
+ * cell covers them (one to four cells where cores overlap), so that their
+ * blend weights still sum to one and the plan itself does not change.
+ */
+void
+restore_tile_plan_absorb (const RestoreTilePlan *plan,
+                          guint8                *owner,
+                          int                    x0,
+                          int                    y0,
+                          int                    width,
+                          const gboolean        *absorbs,
+                          guint8                 id)
+{
+  int *at;
+  int  k;
+
+  if (plan->n_tiles == 0)
+    return;
+  /* the tile of each cell, or -1 */
+  at = g_new (int, (gsize) plan->n_cols * plan->n_rows);
+  for (k = 0; k < plan->n_cols * plan->n_rows; k++)
+    at[k] = -1;
+  for (k = 0; k < plan->n_tiles; k++)
+    at[plan->tiles[k].row * plan->n_cols + plan->tiles[k].col] = k;
+
+  for (k = 0; k < plan->n_tiles; k++)
+    {
+      const RestoreTile *t = plan->tiles + k;
+
+      for (int y = t->y0; y < t->y1; y++)
+        {
+          int     r0, r1;
+          guint8 *row = owner + (gsize) (y - y0) * width - x0;
+
+          plan_cover (plan->row_edges, plan->n_rows, plan->blend, y, y + 1, &r0, &r1);
+          for (int x = t->x0; x < t->x1; x++)
+            {
+              gboolean inside = TRUE;
+              int      c0, c1;
+
+              if (row[x] == RESTORE_TILE_NO_OWNER || row[x] == id || !absorbs[row[x]])
+                continue;
+              plan_cover (plan->col_edges, plan->n_cols, plan->blend, x, x + 1, &c0, &c1);
+              for (int j = r0; j <= r1 && inside; j++)
+                for (int i = c0; i <= c1 && inside; i++)
+                  {
+                    int u = at[j * plan->n_cols + i];
+
+                    inside = u >= 0 && x >= plan->tiles[u].x0 && x < plan->tiles[u].x1
+                             && y >= plan->tiles[u].y0 && y < plan->tiles[u].y1;
+                  }
+              if (inside)
+                row[x] = id;
+            }
+        }
+    }
+  g_free (at);
+}
+
+/**
  * restore_tile_plan_free:
  * @plan: (nullable): a plan from restore_tile_plan_new()
  */

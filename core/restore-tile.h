@@ -119,6 +119,13 @@ RestoreTilePlan *restore_tile_plan_new_full (int                 width,
                                              int                 depth,
                                              int                 tile_size);
 void             restore_tile_plan_free  (RestoreTilePlan       *plan);
+void             restore_tile_plan_absorb (const RestoreTilePlan *plan,
+                                           guint8                *owner,
+                                           int                    x0,
+                                           int                    y0,
+                                           int                    width,
+                                           const gboolean        *absorbs,
+                                           guint8                 id);
 
 void             restore_tile_get_weights (const RestoreTilePlan *plan,
                                            const RestoreTile     *tile,

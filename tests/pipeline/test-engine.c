@@ -527,7 +527,8 @@ test_engine_errors (void)
 }
 
 /* Automatic choice: thin scratches go to the small-radius model, a large
- * blob to the general one.  The toy models restore to 1 and 0. */
+ * blob to the general one, which also takes the thin damage in the tiles
+ * it runs on.  The toy models restore to 1 and 0. */
 static void
 test_engine_routing (void)
 {
@@ -568,6 +569,51 @@ test_engine_routing (void)
       }
   g_assert_cmpint (n_blob, ==, 40 * 50);
   g_assert_cmpint (n_scratch, ==, 140 * 3 + 60);
+
+  /* The general model takes the thin damage inside the box of its own
+   * pixels in a tile, which its window computes anyway: two blobs with a
+   * 1 px scratch between them (not touching), in one window (the default
+   * tile size) and in 64 px tiles; outside that box the small model keeps
+   * its scratches.  Every pixel is wholly one model's (a blend weight lost
+   * in the hand-over would leave some of the source in it). */
+  for (int tile = 0; tile <= 64; tile += 64)
+    {
+      int n_between = 0;
+
+      memset (m, 0, sizeof (float) * W * H);
+      for (x = 5; x < 145; x++)
+        for (y = 10; y < 13; y++)
+          m[y * W + x] = 1.0f;
+      for (y = 40; y < 90; y++)
+        for (x = 50; x < 90; x++)
+          if (y < 60 || y >= 75)
+            m[y * W + x] = 1.0f;
+      for (x = 52; x < 88; x++)
+        m[67 * W + x] = 1.0f;
+      run_ok (models, 2, &src, &mask, &dst, tile);
+      n_scratch = n_blob = 0;
+      for (y = 0; y < H; y++)
+        for (x = 0; x < W; x++)
+          {
+            float v = dst.data[y * W + x];
+
+            if (m[y * W + x] == 0.0f)
+              continue;
+            g_assert_true (fabsf (v) < 1e-6 || fabsf (v - 1.0f) < 1e-6);
+            if (y < 13)
+              g_assert_cmpfloat_with_epsilon (v, 1.0, 1e-6);
+            else if (y == 67)
+              n_between += fabsf (v) < 1e-6;
+            else
+              g_assert_cmpfloat_with_epsilon (v, 0.0, 1e-6);
+          }
+      g_test_message ("tile size %d: %d of the 36 pixels between the blobs to the general model",
+                      tile, n_between);
+      if (tile == 0)
+        g_assert_cmpint (n_between, ==, 36);
+      else
+        g_assert_cmpint (n_between, >, 0);
+    }
 
   /* One model takes everything. */
   run_ok (&models[1], 1, &src, &mask, &dst, 0);
