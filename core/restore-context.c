@@ -45,13 +45,36 @@ restore_context_free (RestoreContext *ctx)
     g_thread_pool_free (ctx->pool, FALSE, TRUE);
   if (ctx->blas_threads)
     openblas_set_num_threads (1);
-  free (ctx->workspace);
-  g_free (ctx->maps);
-  g_free (ctx->spans);
-  for (int i = 0; i < COL_SLOTS; i++)
-    free (ctx->products[i].data);
-  free (ctx->weights.data);
+  restore_context_release (ctx);
   g_free (ctx);
+}
+
+/**
+ * restore_context_release:
+ * @ctx: a context, not running
+ * Gives back the scratch memory of the forward passes (activations,
+ * maps, spans, Winograd products and weights); the next pass allocates
+ * it again.  The threads, switches and statistics stay.
+ */
+void
+restore_context_release (RestoreContext *ctx)
+{
+  free (ctx->workspace);
+  ctx->workspace = NULL;
+  ctx->workspace_floats = 0;
+  g_free (ctx->maps);
+  ctx->maps = NULL;
+  ctx->maps_bytes = 0;
+  g_free (ctx->spans);
+  ctx->spans = NULL;
+  ctx->spans_alloc = ctx->n_spans = 0;
+  for (int i = 0; i < COL_SLOTS; i++)
+    {
+      free (ctx->products[i].data);
+      ctx->products[i] = (ContextBuffer) { NULL, 0 };
+    }
+  free (ctx->weights.data);
+  ctx->weights = (ContextBuffer) { NULL, 0 };
 }
 
 /**

@@ -51,8 +51,9 @@
  * composite and mask and, with alpha, 2 (T + 1)^2 doubles of summed-area
  * tables; with several models the routing map, 1 byte per pixel of the
  * mask's bounding box, plus 24 bytes per run of masked pixels while it is
- * made; the grain step's 3 bytes per pixel of the mask's bounding box
- * grown by RESTORE_GRAIN_REACH (restore-grain.h).  Nothing else grows with the image.
+ * made; after the tiles, whose memory is given back first, the grain
+ * step's 3 bytes per pixel of the mask's bounding box grown by
+ * RESTORE_GRAIN_REACH (restore-grain.h).  Nothing else grows with the image.
  */
 #include "config.h"
 
@@ -60,6 +61,7 @@
 #include <string.h>
 
 #include "restore-engine.h"
+#include "restore-context-private.h"
 #include "restore-grain.h"
 #include "restore-ops.h"
 #include "restore-params.h"
@@ -837,6 +839,21 @@ restore_run (RestoreModel *const   *models,
       ok = restore_tile_plan_run (plans[k], src, mask, run.scale, run.offset,
                                   engine_forward, &run, engine_sink, &run, error);
     }
+  /* The tiles' memory goes back before the grain step takes its own. */
+  if (own_ctx != NULL)
+    restore_context_free (own_ctx);
+  else
+    restore_context_release (run.ctx);
+  for (k = 0; k < n_models; k++)
+    restore_tile_plan_free (plans[k]);
+  g_free (plans);
+  g_free (owner);
+  g_free (run.comp);
+  g_free (run.dist);
+  g_free (run.m);
+  g_free (run.sat_a);
+  g_free (run.sat_k);
+
   /* Last, the surroundings' film grain into the composite (restore-grain.h):
    * the whole fill is known by now, and the noise depends on the pixel
    * alone, so the tiling and the threads do not change it. */
@@ -849,16 +866,5 @@ restore_run (RestoreModel *const   *models,
     }
   if (ok && options->progress != NULL && run.done == run.total)
     options->progress (1.0, options->progress_data);
-
-  restore_context_free (own_ctx);
-  for (k = 0; k < n_models; k++)
-    restore_tile_plan_free (plans[k]);
-  g_free (plans);
-  g_free (owner);
-  g_free (run.comp);
-  g_free (run.dist);
-  g_free (run.m);
-  g_free (run.sat_a);
-  g_free (run.sat_k);
   return ok;
 }

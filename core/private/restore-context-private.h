@@ -54,5 +54,6 @@ struct _RestoreContext
  * sizes are bounded by the band size, a few MiB). */
 float *restore_context_buffer (ContextBuffer *buffer,
                                gsize          floats);
+void   restore_context_release (RestoreContext *ctx);
 
 G_END_DECLS
