@@ -183,23 +183,16 @@ engine_tile_flips (EngineRun   *run,
           c->y1 = MAX (c->y1, y + 1);
         }
   for (k = 0; k < cols * rows && n <= FLIP_MAX_BOXES; k++)
-    if (cell[k].x1 >= 0)
-      {
-        if (n == FLIP_MAX_BOXES)
-          {
-            n++;
-            break;
-          }
-        boxes[n++] = (FlipBox) { MAX (cell[k].x0 - margin, 0), MAX (cell[k].y0 - margin, 0),
+    if (cell[k].x1 >= 0 && n++ < FLIP_MAX_BOXES)
+      boxes[n - 1] = (FlipBox) { MAX (cell[k].x0 - margin, 0), MAX (cell[k].y0 - margin, 0),
                                  MIN (cell[k].x1 + margin, w), MIN (cell[k].y1 + margin, h) };
-      }
   g_free (cell);
   if (n == 0)
     {
       *flips = 1;
       return 0;
     }
-  if (n > FLIP_MAX_BOXES)
+  if (n > FLIP_MAX_BOXES)   /* too many to be worth cropping */
     return 0;
 
   /* merge boxes that overlap or touch, until none do */

@@ -322,7 +322,7 @@ restore_ops_bias_activate (float             *data,
         {
         case RESTORE_ACT_RELU:
         case RESTORE_ACT_LEAKY_RELU:
-          activate_rectifier (p, plane, bias ? &b : NULL, act);
+          activate_rectifier (p, plane, &b, act);   /* + 0 without a bias, as ever */
           break;
         case RESTORE_ACT_ELU:
           for (gsize i = 0; i < plane; i++)

@@ -248,6 +248,22 @@ run_ok (RestoreModel **models, int n, RestoreImage *src, RestoreMask *mask,
   g_assert_no_error (error);
 }
 
+/* restore_run with the model's own settings but @flips mirror images (0:
+ * the model's restore.flips) and no grain. */
+static void
+run_flips (RestoreModel *model, RestoreImage *src, RestoreMask *mask, RestoreImage *dst,
+           int flips)
+{
+  RestoreOptions options;
+  GError        *error = NULL;
+
+  restore_options_init (&options);
+  options.flips = flips;
+  options.grain = 0.0;
+  g_assert_true (restore_run (&model, 1, src, mask, dst, &options, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_engine_gray (void)
 {
@@ -887,14 +903,8 @@ test_engine_flip_boxes (void)
 
   for (int run = 0; run < 3; run++)
     {
-      RestoreOptions options;
-
-      restore_options_init (&options);
-      options.flips = flips[run];
-      options.grain = 0.0;
       out[run] = (RestoreImage) { g_new (float, w * h * 3), w, h, 3, (gsize) w * 3 };
-      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
-      g_assert_no_error (error);
+      run_flips (model, &src, &mask, &out[run], flips[run]);
     }
   for (y = 0; y < h; y++)
     for (x = 0; x < w; x++)
@@ -933,14 +943,7 @@ test_engine_flip_boxes (void)
     for (x = 320; x < 344; x++)
       m[y * w + x] = 0.0f;
   for (int run = 0; run < 2; run++)
-    {
-      RestoreOptions options;
-
-      restore_options_init (&options);
-      options.flips = flips[run];
-      options.grain = 0.0;
-      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
-    }
+    run_flips (model, &src, &mask, &out[run], flips[run]);
   g_assert_cmpmem (out[0].data, sizeof (float) * w * h * 3, out[1].data,
                    sizeof (float) * w * h * 3);
 
@@ -949,14 +952,7 @@ test_engine_flip_boxes (void)
     for (x = 40; x < 340; x++)
       m[y * w + x] = 1.0f;
   for (int run = 0; run < 3; run += 2)
-    {
-      RestoreOptions options;
-
-      restore_options_init (&options);
-      options.flips = flips[run];
-      options.grain = 0.0;
-      g_assert_true (restore_run (&model, 1, &src, &mask, &out[run], &options, &error));
-    }
+    run_flips (model, &src, &mask, &out[run], flips[run]);
   g_assert_cmpmem (out[0].data, sizeof (float) * w * h * 3, out[2].data,
                    sizeof (float) * w * h * 3);
 
