@@ -37,7 +37,8 @@ restore_fill_push_pull_floats (int channels,
                               int width,
                               int sweeps)
 {
-  gsize total = sweeps > 0 ? (gsize) channels * height * width : 0;
+  /* with sweeps: the weighted values' copy and the relaxed cells' list */
+  gsize total = sweeps > 0 ? (gsize) (channels + 1) * height * width : 0;
   int   levels = push_pull_levels (height, width);
 
   for (int l = 1; l < levels; l++)
@@ -94,7 +95,8 @@ up_index (int    i,
 }
 
 /* One pull step: @p [channels, h, w] weighted sums with weights @wt become
- * the filled values, using the filled coarser level @f [channels, hc, wc]. */
+ * the filled values, using the filled coarser level @f [channels, hc, wc].
+ * Where w >= 1 (a = 1) the coarser level does not count: f = p / w. */
 static void
 pull_level (float       *p,
             const float *wt,
@@ -105,6 +107,8 @@ pull_level (float       *p,
             int          hc,
             int          wc)
 {
+  gsize plane = (gsize) h * w;
+
   for (int y = 0; y < h; y++)
     {
       int   y0, y1;
@@ -119,6 +123,12 @@ pull_level (float       *p,
           int   x0, x1;
           float tx;
 
+          if (wv >= 1.0f)
+            {
+              for (int c = 0; c < channels; c++)
+                p[(gsize) c * plane + i] /= wv;
+              continue;
+            }
           up_index (x, wc, &x0, &x1, &tx);
           for (int c = 0; c < channels; c++)
             {
@@ -128,7 +138,7 @@ pull_level (float       *p,
               float        r1 = fc[(gsize) y0 * wc + x1] * (1.0f - ty) +
                                 fc[(gsize) y1 * wc + x1] * ty;
               float        u = r0 * (1.0f - tx) + r1 * tx;
-              float       *pc = p + (gsize) c * h * w + i;
+              float       *pc = p + (gsize) c * plane + i;
 
               if (wv > 0.0f)
                 *pc = a * (*pc / (wv > 1e-12f ? wv : 1e-12f)) + (1.0f - a) * u;
@@ -139,11 +149,48 @@ pull_level (float       *p,
     }
 }
 
+/* The cells relax_level updates (w < 1) as flat indices into @cells: the
+ * red ones ((x + y) even) from the start, their count in *@n_red, the black
+ * ones from the end backwards, their count in *@n_black.  A cell on the
+ * level's edge is stored as -(index + 1): its neighbours are clamped. */
+static void
+relax_cells (const float *wt,
+             int          h,
+             int          w,
+             gint32      *cells,
+             gsize       *n_red,
+             gsize       *n_black)
+{
+  gsize  plane = (gsize) h * w;
+  gsize  r = 0, b = 0;
+
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        gsize  i = (gsize) y * w + x;
+        gint32 e;
+
+        if (! (wt[i] < 1.0f))
+          continue;
+        e = (gint32) i;
+        if (y == 0 || y == h - 1 || x == 0 || x == w - 1)
+          e = -e - 1;
+        if (((x + y) & 1) == 0)
+          cells[r++] = e;
+        else
+          cells[plane - 1 - b++] = e;
+      }
+  *n_red = r;
+  *n_black = b;
+}
+
 /* @sweeps red-black Gauss-Seidel sweeps, in place, of
  *   f = p + (1 - w) * ((up + down) + (left + right)) * 0.25
  * on the cells with w < 1 (edges replicated); the other cells are held.
  * A cell of one colour reads only cells of the other colour (or itself, at
- * an edge), so the in-place update equals model.py's vectorised one. */
+ * an edge), so the in-place update equals model.py's vectorised one, in
+ * whatever order the cells of a colour come.  @cells: h * w indices of
+ * scratch for relax_cells(). */
 static void
 relax_level (float       *f,
              const float *p,
@@ -151,36 +198,54 @@ relax_level (float       *f,
              int          channels,
              int          h,
              int          w,
-             int          sweeps)
+             int          sweeps,
+             gint32      *cells)
 {
   gsize plane = (gsize) h * w;
+  gsize n[2];
 
+  relax_cells (wt, h, w, cells, &n[0], &n[1]);
   for (int s = 0; s < sweeps; s++)
     for (int colour = 0; colour < 2; colour++)
-      for (int y = 0; y < h; y++)
-        {
-          gsize up = (gsize) (y > 0 ? y - 1 : 0) * w;
-          gsize down = (gsize) (y < h - 1 ? y + 1 : h - 1) * w;
-          gsize row = (gsize) y * w;
+      {
+        const gint32 *list = colour == 0 ? cells : cells + plane - n[1];
 
-          for (int x = (y + colour) & 1; x < w; x += 2)
-            {
-              float wv = wt[row + x];
-              float k = 1.0f - wv;
-              int   xl = x > 0 ? x - 1 : 0, xr = x < w - 1 ? x + 1 : w - 1;
+        for (gsize j = 0; j < n[colour]; j++)
+          {
+            gint32 e = list[j];
+            gsize  i, up, down, left, right;
+            float  k;
 
-              if (! (wv < 1.0f))
-                continue;
-              for (int c = 0; c < channels; c++)
-                {
-                  float *fc = f + (gsize) c * plane;
-                  float  m = ((fc[up + x] + fc[down + x]) +
-                              (fc[row + xl] + fc[row + xr])) * 0.25f;
+            if (e >= 0)
+              {
+                i = (gsize) e;
+                up = i - w;
+                down = i + w;
+                left = i - 1;
+                right = i + 1;
+              }
+            else
+              {
+                gsize y, x;
 
-                  fc[row + x] = p[(gsize) c * plane + row + x] + k * m;
-                }
-            }
-        }
+                i = (gsize) (-(e + 1));
+                y = i / w;
+                x = i % w;
+                up = y > 0 ? i - w : i;
+                down = y < (gsize) h - 1 ? i + w : i;
+                left = x > 0 ? i - 1 : i;
+                right = x < (gsize) w - 1 ? i + 1 : i;
+              }
+            k = 1.0f - wt[i];
+            for (int c = 0; c < channels; c++)
+              {
+                float *fc = f + (gsize) c * plane;
+                float  m = ((fc[up] + fc[down]) + (fc[left] + fc[right])) * 0.25f;
+
+                fc[i] = p[(gsize) c * plane + i] + k * m;
+              }
+          }
+      }
 }
 
 /**
@@ -201,6 +266,7 @@ restore_fill_push_pull (float       *values,
   float *pw[32];
   int    hs[32], ws[32];
   float *keep = NULL;    /* the level's weighted values, for relax_level */
+  gint32 *cells = NULL;  /* its relaxed cells */
   float *pos = scratch;
 
   g_return_if_fail (levels <= 32);
@@ -208,6 +274,8 @@ restore_fill_push_pull (float       *values,
     {
       keep = pos;
       pos += (gsize) channels * height * width;
+      cells = (gint32 *) pos;    /* sizeof (gint32) == sizeof (float) */
+      pos += (gsize) height * width;
     }
   pv[0] = values;
   pw[0] = (float *) weight;    /* read only: level 0 is never written */
@@ -249,6 +317,6 @@ restore_fill_push_pull (float       *values,
         pull_level (pv[l], pw[l], channels, hs[l], ws[l], pv[l + 1],
                     hs[l + 1], ws[l + 1]);
       if (keep)
-        relax_level (pv[l], keep, pw[l], channels, hs[l], ws[l], sweeps);
+        relax_level (pv[l], keep, pw[l], channels, hs[l], ws[l], sweeps, cells);
     }
 }

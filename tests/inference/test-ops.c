@@ -359,8 +359,8 @@ test_push_pull_harmonic (void)
   int   h = 21, w = 17;
   float values[21 * 17], weight[21 * 17], *big;
 
-  /* with sweeps, a copy of the input level comes on top */
-  g_assert_cmpuint (restore_fill_push_pull_floats (3, 1, 2, 8), ==, 4 + 6);
+  /* with sweeps, a copy of the input level and its cells' list come on top */
+  g_assert_cmpuint (restore_fill_push_pull_floats (3, 1, 2, 8), ==, 4 + 6 + 2);
 
   /* one sweep on a soft pixel, by hand: pulled 2 + 0.5 * 4 / 1.5, then
    * 2 + 0.5 * ((v + v) + (2 + v)) / 4 (the edges replicate it) = 3.5 */
