@@ -118,18 +118,57 @@ def make_inputs(work, size):
 
 # ---------------------------------------------------------------- measuring
 
-def _children():
-    """pid -> parent pid of every process."""
+def _kids(pid):
+    """Children of @pid from its tasks' lists (/proc/PID/task/TID/children),
+    [] when it is gone, None when the kernel keeps no such list."""
+    kids = []
+    try:
+        tids = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return []
+    for tid in tids:
+        path = '/proc/%d/task/%s/children' % (pid, tid)
+        try:
+            with open(path) as f:
+                kids.extend(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            if os.path.exists('/proc/%d/task/%s' % (pid, tid)):
+                return None
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def _tree(root):
+    """@root and its descendants alive now.  Reading each task's children
+    list costs far less than a scan of every process, so the poll takes
+    little CPU from what it times; where the kernel keeps no such list,
+    every process's parent is read."""
+    tree, todo = set(), [root]
+    while todo:
+        q = todo.pop()
+        tree.add(q)
+        kids = _kids(q)
+        if kids is None:
+            break
+        todo.extend(c for c in kids if c not in tree)
+    else:
+        return tree
     table = {}
     for d in os.listdir('/proc'):
         if d.isdigit():
             try:
                 with open('/proc/%s/stat' % d) as f:
-                    s = f.read()
-                table[int(d)] = int(s[s.rindex(')') + 2:].split()[1])
+                    st = f.read()
+                table[int(d)] = int(st[st.rindex(')') + 2:].split()[1])
             except (OSError, ValueError):
                 pass
-    return table
+    tree, todo = set(), [root]
+    while todo:
+        q = todo.pop()
+        tree.add(q)
+        todo.extend(c for c, pp in table.items() if pp == q and c not in tree)
+    return tree
 
 
 def _hwm(pid):
@@ -162,12 +201,7 @@ def run_measured(argv, env=None, timeout=None, out=None):
         pid, status, _ = os.wait4(p.pid, os.WNOHANG)
         if pid == p.pid:
             break
-        table = _children()
-        tree, todo = set(), [p.pid]
-        while todo:
-            q = todo.pop()
-            tree.add(q)
-            todo.extend(c for c, pp in table.items() if pp == q and c not in tree)
+        tree = _tree(p.pid)
         for q in tree:
             peaks[q] = max(peaks.get(q, 0), _hwm(q))
         peak = max(peak, sum(peaks[q] for q in tree))
