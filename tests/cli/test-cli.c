@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "image-io.h"
+#include "image-png-idat.h"
 
 #define CROP_W 160
 #define CROP_H 120
@@ -971,6 +972,106 @@ test_io_round_trip (Fixture      *f,
       }
 }
 
+/* PNG pixel data of several parts (image-png-idat.h): noise and smooth
+ * rows, every layout, back bit for bit through libpng's reader. */
+static void
+test_io_png_parts (Fixture      *f,
+                   gconstpointer data)
+{
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int channels = 1; channels <= 4; channels++)
+    for (int depth = 8; depth <= 16; depth += 8)
+      {
+        int             maxv = depth == 16 ? 65535 : 255;
+        /* 2.5 to 10 parts; an odd width */
+        int             w = 601, h = (int) (2.5 * IO_IDAT_PART_BYTES / (w * channels * depth / 8)) + 1;
+        RestoreIoImage *img = restore_io_image_new (w, h, channels, depth);
+        char           *path = g_build_filename (f->dir, "parts.png", NULL);
+        RestoreIoImage *back;
+        gsize           n = (gsize) w * h * channels;
+
+        for (gsize i = 0; i < n; i++)
+          {
+            /* noise in the top half, a ramp below */
+            int v = i < n / 2 ? (int) g_rand_int_range (rand, 0, maxv + 1)
+                              : (int) ((i / channels) % w * 7 + (i % channels) * 1000) % (maxv + 1);
+
+            img->data[i] = (float) v / (float) maxv;
+          }
+        save_or_die (img, path);
+        back = load_or_die (path);
+        g_assert_cmpint (back->width, ==, w);
+        g_assert_cmpint (back->height, ==, h);
+        g_assert_cmpint (back->channels, ==, channels);
+        g_assert_cmpint (back->bit_depth, ==, depth);
+        g_assert_cmpmem (back->data, n * sizeof (float), img->data, n * sizeof (float));
+        restore_io_image_free (img);
+        restore_io_image_free (back);
+        g_unlink (path);
+        g_free (path);
+      }
+  g_rand_free (rand);
+}
+
+/* The same image written with 1, 2 and 5 threads: the same bytes. */
+static void
+idat_row (gpointer data,
+          int      y,
+          guint8  *row)
+{
+  for (int x = 0; x < 3 * 900; x++)
+    row[x] = (guint8) ((x * 31 + y * 17 + (x * y) % 251) & 0xff);
+}
+
+static void
+idat_write (png_structp  png,
+            png_bytep    bytes,
+            png_size_t   len)
+{
+  g_byte_array_append (png_get_io_ptr (png), bytes, (guint) len);
+}
+
+static void
+idat_flush (png_structp png)
+{
+}
+
+static GByteArray *
+idat_file (int threads)
+{
+  GByteArray   *out = g_byte_array_new ();
+  png_structp   png = png_create_write_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  png_infop     info = png_create_info_struct (png);
+  IoIdatWriter *writer = io_idat_writer_new (1500, 3 * 900, 3, 4, threads, idat_row, NULL);
+  const char   *failed = NULL;
+
+  png_set_write_fn (png, out, idat_write, idat_flush);
+  png_set_IHDR (png, info, 900, 1500, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info (png, info);
+  g_assert_true (io_idat_writer_run (writer, png, NULL, &failed));
+  g_assert_null (failed);
+  io_idat_writer_free (writer);
+  png_destroy_write_struct (&png, &info);
+  return out;
+}
+
+static void
+test_io_png_threads (void)
+{
+  GByteArray *one = idat_file (1);
+
+  for (int threads = 2; threads <= 5; threads += 3)
+    {
+      GByteArray *more = idat_file (threads);
+
+      g_assert_cmpmem (more->data, more->len, one->data, one->len);
+      g_byte_array_unref (more);
+    }
+  g_byte_array_unref (one);
+}
+
 /* 32-bit float TIFF keeps its samples as they are. */
 static void
 test_io_float_tiff (Fixture      *f,
@@ -1558,6 +1659,9 @@ main (int    argc,
               test_io_round_trip, fixture_tear_down);
   g_test_add ("/cli/io/float-tiff", Fixture, NULL, fixture_set_up,
               test_io_float_tiff, fixture_tear_down);
+  g_test_add ("/cli/io/png-parts", Fixture, NULL, fixture_set_up,
+              test_io_png_parts, fixture_tear_down);
+  g_test_add_func ("/cli/io/png-threads", test_io_png_threads);
   g_test_add ("/cli/io/save-all", Fixture, NULL, fixture_set_up,
               test_io_save_all, fixture_tear_down);
   g_test_add_func ("/cli/io/mask", test_io_mask);
