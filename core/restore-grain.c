@@ -119,15 +119,19 @@ grain_measure (Grain      *gr,
 {
   int    cols = gr->wx1 - gr->wx0;
   int    nc = gr->nc;
-  float *raw = g_new (float, (gsize) nc * BLOCK * cols);
-  float *blur = g_new (float, (gsize) nc * BLOCK * cols);
-  float *tmp = g_new (float, (gsize) nc * (BLOCK + 2 * HP_RADIUS) * cols);
-  float *hp = g_new (float, (gsize) nc * BLOCK * cols);
+  /* GROUP block rows blurred at once: the blur's reach is computed once
+   * for them all, not for each */
+  int    group = GROUP * BLOCK;
+  float *raw = g_new (float, (gsize) nc * group * cols);
+  float *blur = g_new (float, (gsize) nc * group * cols);
+  float *tmp = g_new (float, (gsize) nc * (group + 2 * HP_RADIUS) * cols);
+  float *hp = g_new (float, (gsize) nc * group * cols);
+  int    gy0 = 0, gy1 = 0, grows = 0;   /* the rows blurred */
 
   for (int by = 0; by < gr->nby; by++)
     {
       int ry0 = gr->wy0 + by * BLOCK, ry1 = MIN (ry0 + BLOCK, gr->wy1);
-      int rows = ry1 - ry0;
+      int rows = ry1 - ry0, off;
 
       if (cancel != NULL && g_atomic_int_get (cancel))
         {
@@ -137,9 +141,16 @@ grain_measure (Grain      *gr,
           g_free (hp);
           return FALSE;
         }
-      grain_blur_rect (gr, gr->wx0, ry0, gr->wx1, ry1, raw, blur, tmp);
-      for (gsize i = 0; i < (gsize) nc * rows * cols; i++)
-        hp[i] = raw[i] - blur[i];
+      if (by % GROUP == 0)
+        {
+          gy0 = ry0;
+          gy1 = MIN (gy0 + group, gr->wy1);
+          grows = gy1 - gy0;
+          grain_blur_rect (gr, gr->wx0, gy0, gr->wx1, gy1, raw, blur, tmp);
+          for (gsize i = 0; i < (gsize) nc * grows * cols; i++)
+            hp[i] = raw[i] - blur[i];
+        }
+      off = ry0 - gy0;
 
       /* Which blocks of the row have a masked pixel near them, or a
        * sample that is not a number. */
@@ -172,7 +183,7 @@ grain_measure (Grain      *gr,
 
               for (int c = 0; c < nc; c++)
                 {
-                  gsize o = ((gsize) c * rows + r) * cols + i;
+                  gsize o = ((gsize) c * grows + off + r) * cols + i;
 
                   h[c] = hp[o];
                   lum += blur[o];
@@ -201,13 +212,13 @@ grain_measure (Grain      *gr,
               if (i % BLOCK != BLOCK - 1 && x + 1 < gr->wx1)
                 {
                   for (int c = 0; c < nc; c++)
-                    b->lag += (double) h[c] * hp[((gsize) c * rows + r) * cols + i + 1];
+                    b->lag += (double) h[c] * hp[((gsize) c * grows + off + r) * cols + i + 1];
                   b->pairs++;
                 }
               if (r + 1 < rows)
                 {
                   for (int c = 0; c < nc; c++)
-                    b->lag += (double) h[c] * hp[((gsize) c * rows + r + 1) * cols + i];
+                    b->lag += (double) h[c] * hp[((gsize) c * grows + off + r + 1) * cols + i];
                   b->pairs++;
                 }
 
@@ -650,18 +661,23 @@ restore_grain_apply (RestoreImage      *image,
   if (!ok)
     goto out;
 
-  /* Pass 2: the noise, band by band, added where the mask is set. */
+  /* Pass 2: the noise, band by band, added where the mask is set; in each
+   * band only over the runs of SPAN-column spans that hold a masked pixel
+   * (the noise of a pixel depends on its position alone, so where it is
+   * made does not change it). */
   {
-    int    cols = gr.bw + 2 * rk;
-    float *u = g_new (float, (gsize) nc * (BAND + 2 * rk) * cols);
-    float *t = g_new (float, (gsize) nc * BAND * cols);
-    float *nz = g_new (float, (gsize) nc * BAND * gr.bw);
-    float  ws = (float) sqrt (rho), wi = (float) sqrt (1.0 - rho);
+    int     maxcols = gr.bw + 2 * rk;
+    int     nspan = (gr.bw + SPAN - 1) / SPAN;
+    float  *u = g_new (float, (gsize) nc * (BAND + 2 * rk) * maxcols);
+    float  *t = g_new (float, (gsize) nc * BAND * maxcols);
+    float  *nz = g_new (float, (gsize) nc * BAND * gr.bw);
+    guint8 *span = g_new (guint8, nspan);
+    float   ws = (float) sqrt (rho), wi = (float) sqrt (1.0 - rho);
 
     for (int r0 = 0; r0 < gr.bh && ok; r0 += BAND)
       {
-        int  r1 = MIN (r0 + BAND, gr.bh), rows = r1 - r0, urows = rows + 2 * rk;
-        int  any = 0;
+        int r1 = MIN (r0 + BAND, gr.bh), rows = r1 - r0, urows = rows + 2 * rk;
+        int any = 0;
 
         for (int r = r0; r < r1; r++)
           any |= gr.row_has[r];
@@ -672,39 +688,60 @@ restore_grain_apply (RestoreImage      *image,
             ok = FALSE;
             break;
           }
-        /* unit noise of the band and its margin, mixed across channels */
-        for (int r = 0; r < urows; r++)
-          for (int i = 0; i < cols; i++)
-            {
-              int   x = gr.x0 - rk + i, y = gr.y0 + r0 - rk + r;
-              float shared = nc == 3 ? grain_unit (x, y, 3, seed) : 0.0f;
-
-              for (int c = 0; c < nc; c++)
-                u[((gsize) c * urows + r) * cols + i]
-                  = nc == 3 ? ws * shared + wi * grain_unit (x, y, c, seed)
-                            : grain_unit (x, y, c, seed);
-            }
-        /* blurred to the grain's size: down, then across */
-        for (int c = 0; c < nc; c++)
+        memset (span, 0, nspan);
+        for (int r = r0; r < r1; r++)
+          if (gr.row_has[r])
+            for (int i = 0; i < gr.bw; i++)
+              if (grain_mask (mask, gr.x0 + i, gr.y0 + r) > 0.0f)
+                span[i / SPAN] = 1;
+        for (int s0 = 0; s0 < nspan; s0++)
           {
-            for (int r = 0; r < rows; r++)
+            int s1 = s0, i0, i1, cols, w;
+
+            if (!span[s0])
+              continue;
+            while (s1 + 1 < nspan && span[s1 + 1])
+              s1++;
+            i0 = s0 * SPAN;
+            i1 = MIN ((s1 + 1) * SPAN, gr.bw);
+            w = i1 - i0;
+            cols = w + 2 * rk;
+            s0 = s1;
+
+            /* unit noise of the run and its margin, mixed across channels */
+            for (int r = 0; r < urows; r++)
               for (int i = 0; i < cols; i++)
                 {
-                  float sum = 0.0f;
+                  int   x = gr.x0 + i0 - rk + i, y = gr.y0 + r0 - rk + r;
+                  float shared = nc == 3 ? grain_unit (x, y, 3, seed) : 0.0f;
 
-                  for (int k = 0; k <= 2 * rk; k++)
-                    sum += kern[k] * u[((gsize) c * urows + r + k) * cols + i];
-                  t[((gsize) c * BAND + r) * cols + i] = sum;
+                  for (int c = 0; c < nc; c++)
+                    u[((gsize) c * urows + r) * cols + i]
+                      = nc == 3 ? ws * shared + wi * grain_unit (x, y, c, seed)
+                                : grain_unit (x, y, c, seed);
                 }
-            for (int r = 0; r < rows; r++)
-              for (int i = 0; i < gr.bw; i++)
-                {
-                  float sum = 0.0f;
+            /* blurred to the grain's size: down, then across */
+            for (int c = 0; c < nc; c++)
+              {
+                for (int r = 0; r < rows; r++)
+                  for (int i = 0; i < cols; i++)
+                    {
+                      float sum = 0.0f;
 
-                  for (int k = 0; k <= 2 * rk; k++)
-                    sum += kern[k] * t[((gsize) c * BAND + r) * cols + i + k];
-                  nz[((gsize) c * BAND + r) * gr.bw + i] = sum;
-                }
+                      for (int k = 0; k <= 2 * rk; k++)
+                        sum += kern[k] * u[((gsize) c * urows + r + k) * cols + i];
+                      t[((gsize) c * BAND + r) * cols + i] = sum;
+                    }
+                for (int r = 0; r < rows; r++)
+                  for (int i = 0; i < w; i++)
+                    {
+                      float sum = 0.0f;
+
+                      for (int k = 0; k <= 2 * rk; k++)
+                        sum += kern[k] * t[((gsize) c * BAND + r) * cols + i + k];
+                      nz[((gsize) c * BAND + r) * gr.bw + i0 + i] = sum;
+                    }
+              }
           }
         for (int r = r0; r < r1; r++)
           {
@@ -761,6 +798,7 @@ restore_grain_apply (RestoreImage      *image,
     g_free (u);
     g_free (t);
     g_free (nz);
+    g_free (span);
   }
 
 out:

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define NB          RESTORE_GRAIN_BINS
 #define HP_RADIUS   5      /* Gaussian taps each side: 3.3 sigma */
 #define BLOCK       8      /* block side, pixels */
+#define GROUP       8      /* block rows the measurement blurs at once */
 #define CLEAR       4      /* no masked pixel this close to a block */
 #define MIN_BLOCK_N 32     /* pixels a block at the area's edge needs */
 #define CELL        32     /* amplitude cells over the mask's box */
@@ -27,6 +28,8 @@ G_BEGIN_DECLS
 #define SPREAD      2.0    /* a bin's floor at most SPREAD x the lowest */
 #define SIZE_MAX_S  3.0    /* largest grain size s considered */
 #define BAND        32     /* rows per band of the synthesis */
+#define SPAN        64     /* columns: the synthesis makes noise only over
+                              the spans of a band with a masked pixel */
 
 typedef struct
 {

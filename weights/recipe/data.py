@@ -76,7 +76,8 @@ def random_crop(rng, im, size):
     h, w = im.shape[:2]
     s = 1.0
     if rng.random() < 0.5:
-        s = rng.uniform(max(0.4, size / min(h, w)), 1.0)
+        # (a photo narrower than @size: its whole width, enlarged)
+        s = rng.uniform(min(max(0.4, size / min(h, w)), 1.0), 1.0)
     r = min(int(round(size / s)), h, w)
     y = int(rng.integers(0, h - r + 1))
     x = int(rng.integers(0, w - r + 1))
