@@ -291,7 +291,7 @@ SCRIPT_FU = r'''
         (plug-in-restore RUN-NONINTERACTIVE image layer model 0.0 0.0))
     (gimp-selection-none image)
     (let ((flat (car (gimp-image-flatten image))))
-      (file-png-save2 RUN-NONINTERACTIVE image flat out out 0 6 0 0 0 0 0 0 0))
+      (file-png-save2 RUN-NONINTERACTIVE image flat out out 0 4 0 0 0 0 0 0 0))
     (gimp-image-delete image)
     (gimp-message "scan-bench: done")))
 '''
