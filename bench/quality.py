@@ -628,17 +628,19 @@ def hp_table(table, specs, sets):
 
 # ---------------------------------------------------------------- grids
 
-def _crop_box(mask, h, w, side):
-    """A side x side window on the densest part of the mask."""
+def _crop_box(mask, h, w, side, share=None):
+    """A side x side window on the densest part of the mask, or with
+    @share, the one whose masked share is nearest it (a hole's border)."""
     side = min(side, h, w)
     integ = cv2.integral(mask.astype(np.uint8))
-    best, bx, by = -1, 0, 0
+    best, bx, by = None, 0, 0
     stride = max(4, side // 8)
     for y in range(0, h - side + 1, stride):
         for x in range(0, w - side + 1, stride):
             s = integ[y + side, x + side] - integ[y, x + side] - integ[y + side, x] + integ[y, x]
-            if s > best:
-                best, bx, by = s, x, y
+            score = s if share is None else -abs(s / float(side * side) - share)
+            if best is None or score > best:
+                best, bx, by = score, x, y
     return bx, by, side
 
 
@@ -648,47 +650,80 @@ def _tile(im, side_px):
     return cv2.resize(im, (side_px, side_px), interpolation=cv2.INTER_NEAREST)
 
 
+def _grid_columns(table, st, default):
+    """damaged | ours | the best other method by PSNR | original."""
+    classical = best_classical(table, [st], 'psnr')[st][1]
+    cols = [('damaged', None), (default, default), (classical, classical), ('original', None)]
+    return [c for c in cols if c[0] is not None]
+
+
+def _grid_row(outdir, r, cols, side, share=None, px=256):
+    """One image's tiles: the same side x side window of each column,
+    enlarged to px x px (nearest neighbour), framed in white."""
+    folder = os.path.join(outdir, 'work', r['set'], r['image'])
+    orig = np.asarray(Image.open(os.path.join(folder, 'original.png')))
+    mask = np.asarray(Image.open(os.path.join(folder, 'mask.png'))) > 0
+    h, w = mask.shape
+    x, y, s = _crop_box(mask, h, w, side, share)
+    tiles = []
+    for label, method in cols:
+        if label == 'damaged':
+            im = orig.copy() if orig.ndim == 3 else np.repeat(orig[:, :, None], 3, 2)
+            im[mask] = (255, 0, 0)
+        elif label == 'original':
+            im = orig
+        else:
+            p = os.path.join(folder, slug(method) + '.png')
+            im = np.asarray(Image.open(p)) if os.path.exists(p) else np.zeros_like(orig)
+        tiles.append(_tile(im[y:y + s, x:x + s], px))
+    return np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255) for t in tiles])
+
+
+def _grid_labels(labels, width, px=256):
+    header = np.full((28, width, 3), 255, np.uint8)
+    for i, label in enumerate(labels):
+        cv2.putText(header, label, (8 + i * (px + 4), 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    return header
+
+
 def make_grids(outdir, results, sets, table, default, n_crops=4):
     """One PNG per set: rows = crops; columns damaged | ours | best classical | original."""
-    bp = best_classical(table, sets, 'psnr')
     written = {}
     for st in sets:
-        classical = bp[st][1]
-        cols = [('damaged', None), (default, default), (classical, classical), ('original', None)]
-        cols = [c for c in cols if c[0] is not None]
-        rs = [r for r in results if r['set'] == st][:n_crops]
+        cols = _grid_columns(table, st, default)
         side = {'scratches': 128, 'blobs': 128, 'hole': 256}[base_set(st)]
-        rows = []
-        for r in rs:
-            folder = os.path.join(outdir, 'work', st, r['image'])
-            orig = np.asarray(Image.open(os.path.join(folder, 'original.png')))
-            mask = np.asarray(Image.open(os.path.join(folder, 'mask.png'))) > 0
-            h, w = mask.shape
-            x, y, s = _crop_box(mask, h, w, side)
-            tiles = []
-            for label, method in cols:
-                if label == 'damaged':
-                    im = orig.copy() if orig.ndim == 3 else np.repeat(orig[:, :, None], 3, 2)
-                    im[mask] = (255, 0, 0)
-                elif label == 'original':
-                    im = orig
-                else:
-                    p = os.path.join(folder, slug(method) + '.png')
-                    im = np.asarray(Image.open(p)) if os.path.exists(p) else np.zeros_like(orig)
-                tiles.append(_tile(im[y:y + s, x:x + s], 256))
-            rows.append(np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255)
-                                   for t in tiles]))
+        rows = [_grid_row(outdir, r, cols, side)
+                for r in [r for r in results if r['set'] == st][:n_crops]]
         if not rows:
             continue
-        header = np.full((28, rows[0].shape[1], 3), 255, np.uint8)
-        for i, (label, _) in enumerate(cols):
-            cv2.putText(header, label, (8 + i * 260, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
-                        (0, 0, 0), 1, cv2.LINE_AA)
-        grid = np.vstack([header] + rows)
+        grid = np.vstack([_grid_labels([c[0] for c in cols], rows[0].shape[1])] + rows)
         path = os.path.join(outdir, 'grid-%s.png' % st)
         save_png(path, grid)
         written[st] = path
     return written
+
+
+def make_zoom(path, outdir, results, sets, table, default, image=None, side=128):
+    """Crops at 200 %: one row per set (its first image, or @image), a
+    side x side window (the densest part of a thin mask, the border of a
+    hole), columns damaged | ours | best other | original; each row says
+    which method is its best other."""
+    rows = []
+    for st in sets:
+        rs = [r for r in results if r['set'] == st and (image is None or r['image'] == image)]
+        if not rs:
+            continue
+        cols = _grid_columns(table, st, default)
+        row = _grid_row(outdir, rs[0], cols, side,
+                        share=0.45 if base_set(st) == 'hole' else None, px=2 * side)
+        rows.append(_grid_labels(['%s, %s, at 200 %%' % (st, rs[0]['image'])],
+                                 row.shape[1], 2 * side))
+        rows.append(_grid_labels([c[0] for c in cols], row.shape[1], 2 * side))
+        rows.append(row)
+    if rows:
+        save_png(path, np.vstack(rows))
+    return bool(rows)
 
 
 # ---------------------------------------------------------------- docs
@@ -752,6 +787,11 @@ def main(argv=None):
     ap.add_argument('--write-docs', action='store_true',
                     help='update docs/quality.md and docs/quality-examples.png')
     ap.add_argument('--figure-set', default='hole', help='grid copied to docs (default hole)')
+    ap.add_argument('--zoom-figure', metavar='PNG',
+                    help='write crops at 200 %% to PNG: a row per set, damaged | ours | best '
+                         'other | original')
+    ap.add_argument('--zoom-image', metavar='ID', help='the image of --zoom-figure\'s rows '
+                    '(default: each set\'s first)')
     ap.add_argument('--reuse', metavar='DIR',
                     help='take the classical methods\' outputs from an earlier run\'s --out '
                          'folder (same images, size and masks) instead of running them again; '
@@ -875,6 +915,10 @@ def main(argv=None):
           % (len(images), len(sets), cover, wall, args.jobs))
 
     grids = make_grids(args.out, results, sets, table, default)
+    if args.zoom_figure and default is not None:
+        if make_zoom(args.zoom_figure, args.out, results, sets, table, default,
+                     image=args.zoom_image):
+            print('wrote %s' % args.zoom_figure)
     for st, p in grids.items():
         print('grid: %s' % p)
     with open(os.path.join(args.out, 'table.md'), 'w') as f:
