@@ -578,7 +578,6 @@ def main(argv=None):
     t0 = time.monotonic()
     desc = make_inputs(work, SIZE)
     print('scan-bench: inputs ready (%.0f s)' % (time.monotonic() - t0), file=sys.stderr)
-    photo = os.path.join(work, 'photo.png')
     res = {'runs': {}, 'rows': []}
     env = dict(os.environ)
     env.pop('OPENBLAS_NUM_THREADS', None)
