@@ -139,21 +139,8 @@ def _kids(pid):
     return kids
 
 
-def _tree(root):
-    """@root and its descendants alive now.  Reading each task's children
-    list costs far less than a scan of every process, so the poll takes
-    little CPU from what it times; where the kernel keeps no such list,
-    every process's parent is read."""
-    tree, todo = set(), [root]
-    while todo:
-        q = todo.pop()
-        tree.add(q)
-        kids = _kids(q)
-        if kids is None:
-            break
-        todo.extend(c for c in kids if c not in tree)
-    else:
-        return tree
+def _parents():
+    """pid -> parent pid of every process."""
     table = {}
     for d in os.listdir('/proc'):
         if d.isdigit():
@@ -163,11 +150,24 @@ def _tree(root):
                 table[int(d)] = int(st[st.rindex(')') + 2:].split()[1])
             except (OSError, ValueError):
                 pass
+    return table
+
+
+def _tree(root):
+    """@root and its descendants alive now.  Reading each task's children
+    list costs far less than a scan of every process, so the poll takes
+    little CPU from what it times; where the kernel keeps no such list,
+    every process's parent is read (once)."""
+    table = None
     tree, todo = set(), [root]
     while todo:
         q = todo.pop()
         tree.add(q)
-        todo.extend(c for c, pp in table.items() if pp == q and c not in tree)
+        kids = _kids(q)
+        if kids is None:
+            table = _parents() if table is None else table
+            kids = [c for c, pp in table.items() if pp == q]
+        todo.extend(c for c in kids if c not in tree)
     return tree
 
 

@@ -72,13 +72,12 @@ restore_io_image_new (int width,
   image = g_new0 (RestoreIoImage, 1);
   /* huge pages where the kernel gives them: a 12 MP image is 144 MB */
   image->data = restore_ops_alloc_floats (n * channels);
-  if (image->data != NULL)
-    memset (image->data, 0, n * channels * sizeof (float));
   if (image->data == NULL)
     {
       g_free (image);
       return NULL;
     }
+  memset (image->data, 0, n * channels * sizeof (float));
   image->width = width;
   image->height = height;
   image->channels = channels;
@@ -520,7 +519,7 @@ io_png_load (FILE            *fp,
       longjmp (err.jmp, 1);
 
     if (!g_size_checked_mul (&n, rowbytes, height)
-        || (pixels = (guint8 *) restore_ops_alloc_floats (n / sizeof (float) + 1)) == NULL)
+        || (pixels = restore_ops_alloc (n)) == NULL)
       {
         g_set_error (error, RESTORE_IO_ERROR, RESTORE_IO_ERROR_UNSUPPORTED,
                      "'%s' is too large (%ux%u pixels)", path, width, height);

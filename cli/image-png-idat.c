@@ -11,14 +11,22 @@
 
 #define WINDOW 32768    /* deflate's window: a part's dictionary */
 
-typedef struct
+typedef struct _Part Part;
+
+struct _IoIdatWriter
 {
-  /* the image */
+  int            height, per, n_parts, threads;
   gsize          rowbytes;
-  int            bpp;
-  int            level;
+  int            bpp, level;
   IoIdatRowFunc  rows;
   gpointer       data;
+  Part          *parts;       /* one batch: a part per thread */
+  GThread      **helpers;
+};
+
+struct _Part
+{
+  const IoIdatWriter *w;      /* the image */
   /* the part: rows [y0, y1) */
   int            y0, y1;
   gboolean       first, last;
@@ -27,7 +35,7 @@ typedef struct
   uLong          adler;       /* of its filtered rows */
   gsize          filtered;    /* their bytes */
   const char    *failed;
-} Part;
+};
 
 static inline int
 paeth (int a,
@@ -105,7 +113,8 @@ part_deflate (Part     *p,
 static void
 part_run (Part *p)
 {
-  gsize    n = p->rowbytes;
+  const IoIdatWriter *w = p->w;
+  gsize    n = w->rowbytes;
   guint8  *raw = g_try_malloc (n), *prev = g_try_malloc0 (n), *filt = g_try_malloc (n + 1);
   guint8  *dict = NULL;
   z_stream zs;
@@ -113,7 +122,7 @@ part_run (Part *p)
   memset (&zs, 0, sizeof zs);
   p->adler = adler32 (0L, Z_NULL, 0);
   if (raw == NULL || prev == NULL || filt == NULL
-      || deflateInit2 (&zs, p->level, Z_DEFLATED, -15, 8, Z_FILTERED) != Z_OK)
+      || deflateInit2 (&zs, w->level, Z_DEFLATED, -15, 8, Z_FILTERED) != Z_OK)
     {
       p->failed = "out of memory";
       goto out;
@@ -132,13 +141,13 @@ part_run (Part *p)
           goto out;
         }
       if (ys > 0)
-        p->rows (p->data, ys - 1, prev);
+        w->rows (w->data, ys - 1, prev);
       for (int y = ys; y < p->y0; y++)
         {
           guint8 *t;
 
-          p->rows (p->data, y, raw);
-          filter_row (raw, prev, n, p->bpp, dict + len);
+          w->rows (w->data, y, raw);
+          filter_row (raw, prev, n, w->bpp, dict + len);
           len += n + 1;
           t = prev, prev = raw, raw = t;
         }
@@ -152,7 +161,7 @@ part_run (Part *p)
   if (p->first)
     {
       /* the zlib header: deflate, 32 KiB window, zlib's level class */
-      int cmf = 0x78, flg = (p->level < 2 ? 0 : p->level < 6 ? 1 : p->level == 6 ? 2 : 3) << 6;
+      int cmf = 0x78, flg = (w->level < 2 ? 0 : w->level < 6 ? 1 : w->level == 6 ? 2 : 3) << 6;
 
       flg += 31 - (cmf * 256 + flg) % 31;
       if (! part_reserve (p, 2))
@@ -168,8 +177,8 @@ part_run (Part *p)
       guint8 *t;
       int     flush = y + 1 < p->y1 ? Z_NO_FLUSH : p->last ? Z_FINISH : Z_SYNC_FLUSH;
 
-      p->rows (p->data, y, raw);
-      filter_row (raw, prev, n, p->bpp, filt);
+      w->rows (w->data, y, raw);
+      filter_row (raw, prev, n, w->bpp, filt);
       p->adler = adler32 (p->adler, filt, (uInt) (n + 1));
       p->filtered += n + 1;
       zs.next_in = filt;
@@ -196,17 +205,6 @@ part_thread (gpointer data)
   part_run (data);
   return NULL;
 }
-
-struct _IoIdatWriter
-{
-  int            height, per, n_parts, threads;
-  gsize          rowbytes;
-  int            bpp, level;
-  IoIdatRowFunc  rows;
-  gpointer       data;
-  Part          *parts;       /* one batch: a part per thread */
-  GThread      **helpers;
-};
 
 /** io_idat_writer_new: See image-png-idat.h. */
 IoIdatWriter *
@@ -273,13 +271,9 @@ io_idat_writer_run (IoIdatWriter  *w,
           int     k = first + i;
 
           memset (p, 0, sizeof *p);
+          p->w = w;
           p->out = out;               /* the buffer is used again */
           p->out_alloc = alloc;
-          p->rowbytes = w->rowbytes;
-          p->bpp = w->bpp;
-          p->level = w->level;
-          p->rows = w->rows;
-          p->data = w->data;
           p->y0 = k * w->per;
           p->y1 = MIN (p->y0 + w->per, w->height);
           p->first = k == 0;

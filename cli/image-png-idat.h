@@ -9,7 +9,7 @@
  * of all the filtered rows behind it, is one zlib stream, written as IDAT
  * chunks in order.  The parts depend on the image alone, not on the number
  * of threads, so the file is the same byte for byte on any machine.
- * Memory: two parts per thread in flight.
+ * Memory: one part per thread in flight.
  */
 #pragma once
 

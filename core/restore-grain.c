@@ -126,7 +126,7 @@ grain_measure (Grain      *gr,
   float *blur = g_new (float, (gsize) nc * group * cols);
   float *tmp = g_new (float, (gsize) nc * (group + 2 * HP_RADIUS) * cols);
   float *hp = g_new (float, (gsize) nc * group * cols);
-  int    gy0 = 0, gy1 = 0, grows = 0;   /* the rows blurred */
+  int    gy0 = 0, grows = 0;   /* the rows blurred */
 
   for (int by = 0; by < gr->nby; by++)
     {
@@ -144,9 +144,8 @@ grain_measure (Grain      *gr,
       if (by % GROUP == 0)
         {
           gy0 = ry0;
-          gy1 = MIN (gy0 + group, gr->wy1);
-          grows = gy1 - gy0;
-          grain_blur_rect (gr, gr->wx0, gy0, gr->wx1, gy1, raw, blur, tmp);
+          grows = MIN (group, gr->wy1 - gy0);
+          grain_blur_rect (gr, gr->wx0, gy0, gr->wx1, gy0 + grows, raw, blur, tmp);
           for (gsize i = 0; i < (gsize) nc * grows * cols; i++)
             hp[i] = raw[i] - blur[i];
         }

@@ -110,18 +110,17 @@ restore_activation_from_name (const char        *name,
 #define HUGE_PAGE ((gsize) 2 * 1024 * 1024)
 
 /**
- * restore_ops_alloc_floats:
+ * restore_ops_alloc:
  * See restore-ops.h.
  */
-float *
-restore_ops_alloc_floats (gsize n)
+void *
+restore_ops_alloc (gsize bytes)
 {
-  void  *mem = NULL;
-  gsize  bytes;
+  void *mem = NULL;
 
-  if (n > G_MAXSIZE / sizeof (float) - HUGE_PAGE)
+  if (bytes > G_MAXSIZE - HUGE_PAGE)
     return NULL;
-  bytes = MAX (n, 1) * sizeof (float);
+  bytes = MAX (bytes, 1);
   if (posix_memalign (&mem, bytes >= HUGE_PAGE ? HUGE_PAGE : 64, bytes) != 0)
     return NULL;
 #ifdef MADV_HUGEPAGE
@@ -129,6 +128,18 @@ restore_ops_alloc_floats (gsize n)
     madvise (mem, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
   return mem;
+}
+
+/**
+ * restore_ops_alloc_floats:
+ * See restore-ops.h.
+ */
+float *
+restore_ops_alloc_floats (gsize n)
+{
+  if (n > G_MAXSIZE / sizeof (float) - HUGE_PAGE)
+    return NULL;
+  return restore_ops_alloc (MAX (n, 1) * sizeof (float));
 }
 
 /**

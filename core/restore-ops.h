@@ -32,11 +32,13 @@ const char *restore_activation_get_name    (RestoreActivation  act);
 gboolean    restore_activation_from_name   (const char        *name,
                                             RestoreActivation *act);
 
-/* Large float buffers (workspaces, tiles): 64-byte aligned, and from
- * 2 MiB on page-aligned with the kernel asked for transparent huge pages
- * (MADV_HUGEPAGE), which saves a page fault per 4 KiB on first touch
+/* Large buffers (workspaces, tiles, images): @bytes, 64-byte aligned, and
+ * from 2 MiB on page-aligned with the kernel asked for transparent huge
+ * pages (MADV_HUGEPAGE), which saves a page fault per 4 KiB on first touch
  * (bench/README.md, "How the engine spends its time").  Returns NULL
  * when the memory is not there; free with free(). */
+void       *restore_ops_alloc              (gsize              bytes);
+/* The same for @n floats. */
 float      *restore_ops_alloc_floats       (gsize              n);
 
 /* Output size of one spatial dimension. */
