@@ -184,7 +184,9 @@ def _hwm(pid):
 
 
 def run_measured(argv, env=None, timeout=None, out=None):
-    """Runs @argv; returns dict(seconds, peak_bytes, rc, timed_out, output).
+    """Runs @argv; returns dict(seconds, peak_bytes, rc, timed_out, output,
+    events: [(seconds, line)] of the output lines from GIMP_RESTORE_TIMING and
+    the GIMP batch's "scan-bench: " markers).
     Peak memory: every 20 ms, the sum over the process and those of its
     descendants alive at that moment (GIMP runs each plug-in as a child
     process) of each one's peak resident size so far (VmHWM); the largest
@@ -197,8 +199,19 @@ def run_measured(argv, env=None, timeout=None, out=None):
     p = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                          start_new_session=True)
     peaks, peak, timed_out, status = {}, 0, False, 0
+    events, seen, pending = [], 0, b''
     while True:
         pid, status, _ = os.wait4(p.pid, os.WNOHANG)
+        # the lines of GIMP_RESTORE_TIMING and of the GIMP batch's markers,
+        # each with when it was seen (to the 20 ms of the poll)
+        more = os.pread(log.fileno(), 1 << 20, seen)
+        seen += len(more)
+        pending += more
+        while b'\n' in pending:
+            line, pending = pending.split(b'\n', 1)
+            line = line.decode(errors='replace')
+            if 'scan-bench: ' in line or line.startswith('gimp-restore: '):
+                events.append((time.monotonic() - t0, line))
         if pid == p.pid:
             break
         tree = _tree(p.pid)
@@ -219,7 +232,7 @@ def run_measured(argv, env=None, timeout=None, out=None):
     if out is not None and not timed_out and p.returncode == 0 and not os.path.exists(out):
         p.returncode = -1000
     return {'seconds': seconds, 'peak_bytes': peak, 'rc': p.returncode,
-            'timed_out': timed_out, 'output': output[-2000:]}
+            'timed_out': timed_out, 'output': output[-2000:], 'events': events}
 
 
 def machine_load():
@@ -279,6 +292,7 @@ def opencv_worker(argv):
 SCRIPT_FU = r'''
 ; scan-bench: (scan-bench-run PHOTO MASK OUT MODEL RESTORE)
 (define (scan-bench-run photo mask out model restore)
+  (gimp-message "scan-bench: start")
   (let* ((image (car (gimp-file-load RUN-NONINTERACTIVE photo photo)))
          (layer (car (gimp-image-get-active-layer image)))
          (mlayer (car (gimp-file-load-layer RUN-NONINTERACTIVE image mask))))
@@ -287,10 +301,13 @@ SCRIPT_FU = r'''
       (gimp-layer-add-mask mlayer lmask)
       (gimp-image-select-item image CHANNEL-OP-REPLACE lmask))
     (gimp-image-remove-layer image mlayer)
+    (gimp-message "scan-bench: loaded")
     (if (= restore 1)
         (plug-in-restore RUN-NONINTERACTIVE image layer model 0.0 0.0))
+    (gimp-message "scan-bench: restored")
     (gimp-selection-none image)
     (let ((flat (car (gimp-image-flatten image))))
+      (gimp-message "scan-bench: flattened")
       (file-png-save2 RUN-NONINTERACTIVE image flat out out 0 4 0 0 0 0 0 0 0))
     (gimp-image-delete image)
     (gimp-message "scan-bench: done")))
@@ -367,6 +384,53 @@ def verdict(ok):
     return 'met' if ok else 'NOT met'
 
 
+def phases(r):
+    """{phase: seconds} from GIMP_RESTORE_TIMING's lines, and {marker:
+    seconds since the start} from the GIMP batch's."""
+    timed, marks = {}, {}
+    for t, line in (r or {}).get('events', []):
+        m = re.match(r'^gimp-restore: (.+?) +([0-9.]+) s$', line)
+        if m:
+            timed[m.group(1)] = timed.get(m.group(1), 0.0) + float(m.group(2))
+        m = re.search(r'scan-bench: (\w+)$', line)
+        if m:
+            marks[m.group(1)] = t
+    return timed, marks
+
+
+def time_breakdown(cli, gimp):
+    """Where the command's and GIMP's seconds go, side by side, from the
+    same runs as the table above."""
+    if not cli or cli['rc'] != 0 or not gimp or gimp['rc'] != 0:
+        return []
+    c, _ = phases(cli)
+    g, mk = phases(gimp)
+    if not all(k in mk for k in ('start', 'loaded', 'restored', 'flattened', 'done')) \
+            or 'restore' not in c or 'restore' not in g:
+        return []
+    plug = sum(g.values())
+    rows = [('start (GIMP: to the first step of the batch)', None, mk['start']),
+            ('read the photo and the mask (GIMP: and make the selection)',
+             c.get('read image', 0) + c.get('read mask', 0), mk['loaded'] - mk['start']),
+            ('load the models', c.get('load models', 0), g.get('load models', 0)),
+            ('GIMP: start the plug-in, hand it the pixels', None,
+             (mk['restored'] - mk['loaded']) - plug + g.get('read pixels', 0)),
+            ('**the restore**', c['restore'], g['restore']),
+            ('GIMP: the new layer (copy, write the fill)', None,
+             g.get('copy layer', 0) + g.get('write fill', 0) + g.get('finish', 0)),
+            ('GIMP: flatten', None, mk['flattened'] - mk['restored']),
+            ('write the PNG (the command: on every core; GIMP: one thread)', c.get('write', 0),
+             mk['done'] - mk['flattened']),
+            ('exit', cli['seconds'] - sum(c.values()), gimp['seconds'] - mk['done']),
+            ('whole process', cli['seconds'], gimp['seconds'])]
+    L = ['| where the time goes, %s scratches, Automatic (GIMP_RESTORE_TIMING) | the command | GIMP |'
+         % ('%.0f MP' % (SIZE[0] * SIZE[1] / 1e6)), '|---|---:|---:|']
+    for name, a, b in rows:
+        L.append('| %s | %s | %.1f s |' % (name, '' if a is None else '%.1f s' % a, b))
+    L.append('')
+    return L
+
+
 def report(res, desc, info):
     L = []
     L.append('Scan benchmark, %s, %s (%d cores), commit %s; load average before the run %s, '
@@ -394,6 +458,7 @@ def report(res, desc, info):
             L.append('| GIMP: the restore alone, %s (difference with the row without it) | %.1f s | | | |'
                      % (what, g['seconds'] - g0['seconds']))
     L.append('')
+    L += time_breakdown(res['runs'].get(('cli-auto', 'scratches')), ga)
     e = res.get('engine')
     if e and e['rc'] == 0:
         v = e['values']
@@ -584,6 +649,7 @@ def main(argv=None):
     # the automatic choice takes every model the registry finds: those of
     # WEIGHTS first
     env[MODEL_PATH_ENV] = WEIGHTS
+    env['GIMP_RESTORE_TIMING'] = '1'      # the phases, for the report's breakdown
     threads = ['--threads', str(args.threads)] if args.threads else []
 
     def note(key, case, r):
@@ -676,6 +742,7 @@ def main(argv=None):
                 note(key, case, run_measured(argv_, env=env, timeout=args.timeout, out=out))
     if 'gimp' in only:
         genv = gimp_profile(work, plugin)
+        genv['GIMP_RESTORE_TIMING'] = '1'
         case = 'scratches'
         if case in cases:
             # one unmeasured start first: a new profile makes GIMP query

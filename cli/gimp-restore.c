@@ -553,9 +553,11 @@ cli_restore (const CliArgs *args)
     model_name = "";
   if (!cli_check_files (args, &error))
     goto fail;
+  restore_phase_time (NULL);
   image = restore_io_image_load (input, &error);
   if (image == NULL)
     goto fail;
+  restore_phase_time ("read image");
   if (image->n_pages > 1)
     {
       RestoreIoFormat format = RESTORE_IO_FORMAT_PNG;
@@ -593,6 +595,7 @@ cli_restore (const CliArgs *args)
       if (mask == NULL)
         goto fail;
       g_clear_pointer (&mask_image, restore_io_image_free);
+      restore_phase_time ("read mask");
     }
 
   registry = cli_registry_new ();
@@ -602,6 +605,7 @@ cli_restore (const CliArgs *args)
       n_models = restore_registry_load (registry, model_name, &models, &error);
       if (n_models == 0)
         goto fail;
+      restore_phase_time ("load models");
     }
   if (detect)
     {
@@ -609,6 +613,7 @@ cli_restore (const CliArgs *args)
       mask = cli_detect (args, image, registry, &detect_options, &n_regions, &error);
       if (mask == NULL)
         goto fail;
+      restore_phase_time ("detect");
       if (progress.shown)
         fputs ("\r\033[K", stderr);
       progress.shown = FALSE;
@@ -659,6 +664,7 @@ cli_restore (const CliArgs *args)
                         &options, &error))
         goto fail;
     }
+  restore_phase_time ("restore");
   if (progress.shown)
     fputs ("\r\033[K", stderr);
   progress.shown = FALSE;
@@ -683,6 +689,7 @@ cli_restore (const CliArgs *args)
       if (!saved)
         goto fail;
     }
+  restore_phase_time ("write");
   goto done;
 
 fail:

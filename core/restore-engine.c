@@ -861,3 +861,20 @@ restore_run (RestoreModel *const   *models,
     options->progress (1.0, options->progress_data);
   return ok;
 }
+
+void
+restore_phase_time (const char *what)
+{
+  static gint64 last = 0;
+  static int    enabled = -1;
+  gint64        now;
+
+  if (enabled < 0)
+    enabled = g_getenv ("GIMP_RESTORE_TIMING") != NULL;
+  if (! enabled)
+    return;
+  now = g_get_monotonic_time ();
+  if (what != NULL && last != 0)
+    g_printerr ("gimp-restore: %-12s %.3f s\n", what, (now - last) / 1e6);
+  last = now;
+}

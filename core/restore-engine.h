@@ -88,4 +88,11 @@ gboolean restore_run (RestoreModel *const   *models,
                       const RestoreOptions  *options,
                       GError               **error);
 
+/* With GIMP_RESTORE_TIMING set in the environment, prints to stderr the
+ * seconds since the previous call, as "gimp-restore: @what 1.234 s"
+ * (bench/README.md); @what NULL only starts the clock.  Does nothing
+ * otherwise.  For one thread: the command and the plug-in time their
+ * phases with it. */
+void     restore_phase_time (const char *what);
+
 G_END_DECLS

@@ -234,24 +234,6 @@ plugin_region_read (PluginImage    image,
   return r;
 }
 
-/* GIMP_RESTORE_TIMING=1 prints the time of each phase to stderr. */
-static void
-phase_time (const char *what)
-{
-  static gint64 last = 0;
-  static int    enabled = -1;
-  gint64        now;
-
-  if (enabled < 0)
-    enabled = g_getenv ("GIMP_RESTORE_TIMING") != NULL;
-  if (! enabled)
-    return;
-  now = g_get_monotonic_time ();
-  if (what != NULL && last != 0)
-    g_printerr ("gimp-restore: %-12s %.3f s\n", what, (now - last) / 1e6);
-  last = now;
-}
-
 static void
 apply_progress (double   fraction,
                 gpointer user_data)
@@ -322,11 +304,11 @@ plugin_apply_run (PluginImage    image,
     return PLUGIN_NO_LAYER;
   if (! plugin_apply_check (image, drawable, &ox, &oy, &ox, &oy, error))
     return PLUGIN_NO_LAYER;
-  phase_time (NULL);
+  restore_phase_time (NULL);
   n_models = plugin_models_load (model_name, &models, &halo, error);
   if (n_models == 0)
     return PLUGIN_NO_LAYER;
-  phase_time ("load models");
+  restore_phase_time ("load models");
 
   region = plugin_region_read (image, drawable, halo, 0, &format, error);
   if (region == NULL)
@@ -353,7 +335,7 @@ plugin_apply_run (PluginImage    image,
    * work happens before the image is touched, and a cancelled run leaves
    * the image as it was.  The dialog's preview cancels through
    * RestoreOptions.cancel. */
-  phase_time ("read pixels");
+  restore_phase_time ("read pixels");
   gimp_progress_init (_("Restoring the selection"));
   if (! restore_run (models, n_models, &region->image, &mask, &out, &options,
                      error))
@@ -364,7 +346,7 @@ plugin_apply_run (PluginImage    image,
       return PLUGIN_NO_LAYER;
     }
 
-  phase_time ("restore");
+  restore_phase_time ("restore");
 
   /* Only now does the image change: one undo group, a copy of the source
    * with the restored pixels over it, just above the source. */
@@ -390,17 +372,17 @@ plugin_apply_run (PluginImage    image,
   src = gimp_drawable_get_buffer (drawable);
   dst = gimp_drawable_get_buffer (PLUGIN_DRAWABLE (layer));
   gegl_buffer_copy (src, NULL, GEGL_ABYSS_NONE, dst, NULL);
-  phase_time ("copy layer");
+  restore_phase_time ("copy layer");
   write_masked_runs (dst, region, format, &out);
   gegl_buffer_flush (dst);
-  phase_time ("write fill");
+  restore_phase_time ("write fill");
   g_object_unref (dst);
   g_object_unref (src);
   gimp_drawable_update (PLUGIN_DRAWABLE (layer), 0, 0,
                         plugin_drawable_width (layer), plugin_drawable_height (layer));
   gimp_image_undo_group_end (image);
   gimp_progress_update (1.0);
-  phase_time ("finish");
+  restore_phase_time ("finish");
 
   g_free (name);
   g_free (out.data);

@@ -15,6 +15,7 @@ the installed models (automatic choice).
 """
 
 import os
+import re
 import shutil
 import signal
 import struct
@@ -726,6 +727,21 @@ def tests():
     # The installed models, automatic choice, with the post-processing on.
     check_restore('png-rgb8-default-models', t('rgb8.png'), o('auto.png'), rgb8, masked,
                   png_read, None, extra=('--denoise', '0.3', '--sharpen', '0.2'))
+
+    # GIMP_RESTORE_TIMING: the time of each phase on stderr, in order, and
+    # nothing of it without the variable.
+    args = ['--quiet', '--threads', '1', '--model', TINY, '--mask', t('mask.png'),
+            t('rgb8.png'), o('timed.png')]
+    p = subprocess.run([EXE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=dict(os.environ, GIMP_RESTORE_TIMING='1'), timeout=120)
+    err = p.stderr.decode(errors='replace')
+    phases = [m.group(1).strip() for m in re.finditer(r'^gimp-restore: (.+?) +[0-9.]+ s$', err, re.M)]
+    want = ['read image', 'read mask', 'load models', 'restore', 'write']
+    tap(p.returncode == 0 and phases == want, 'timing-phases', 'rc=%d phases %r' % (p.returncode, phases))
+    p = subprocess.run([EXE] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+                       env={k: v for k, v in os.environ.items() if k != 'GIMP_RESTORE_TIMING'})
+    err = p.stderr.decode(errors='replace')
+    tap(p.returncode == 0 and err == '', 'timing-off', 'rc=%d err=%r' % (p.returncode, err))
 
     # --- bad input: one line, non-zero exit, nothing written ---
     base = ['--quiet', '--model', TINY, '--mask', t('mask.png')]
