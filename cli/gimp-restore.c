@@ -1,6 +1,6 @@
 /* gimp-restore: restore damaged photos from the command line.
  *
- *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X]
+ *   gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X] [--texture X]
  *                --mask MASK INPUT OUTPUT
  *   gimp-restore --detect --mask-out MASK [--sensitivity X] [--min-size N]
  *                [--max-size N] [--grow N] [--detector NAME|FILE] INPUT
@@ -742,8 +742,8 @@ main (int    argc,
     _("Restores the damaged areas of a photo that MASK marks (scratches, dust,\n"
       "tears) and writes the result to OUTPUT (.png, .jpg or .tif).\n"
       "\n"
-      "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X] --mask MASK\n"
-      "               INPUT OUTPUT\n"
+      "  gimp-restore [--model NAME|FILE] [--denoise X] [--sharpen X] [--grain X] [--texture X]\n"
+      "               --mask MASK INPUT OUTPUT\n"
       "  gimp-restore --detect --mask-out MASK [--sensitivity X] INPUT\n"
       "  gimp-restore --auto [--model NAME|FILE] [--sensitivity X] INPUT OUTPUT\n"
       "  gimp-restore --list-models"));

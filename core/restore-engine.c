@@ -63,6 +63,7 @@
 #include "restore-engine.h"
 #include "restore-context-private.h"
 #include "restore-grain.h"
+#include "restore-texture.h"
 #include "restore-ops.h"
 #include "restore-params.h"
 #include "restore-post.h"
@@ -615,7 +616,8 @@ engine_check_args (const RestoreImage   *src,
     }
   if (!restore_param_check_double (RESTORE_PARAM_DENOISE, options->denoise, error)
       || !restore_param_check_double (RESTORE_PARAM_SHARPEN, options->sharpen, error)
-      || !restore_param_check_double (RESTORE_PARAM_GRAIN, options->grain, error))
+      || !restore_param_check_double (RESTORE_PARAM_GRAIN, options->grain, error)
+      || !restore_param_check_double (RESTORE_PARAM_TEXTURE, options->texture, error))
     return FALSE;
   if (! restore_check_run_settings (options->n_threads, options->tile_size,
                                     options->flips, error))
@@ -850,6 +852,13 @@ restore_run (RestoreModel *const   *models,
   /* Last, the surroundings' film grain into the composite (restore-grain.h):
    * the whole fill is known by now, and the noise depends on the pixel
    * alone, so the tiling and the threads do not change it. */
+  if (ok && options->texture > 0.0
+      && !restore_texture_apply (dst, mask, bx0, by0, bx1, by1, options->texture,
+                                 RESTORE_TEXTURE_SEED, options->cancel, NULL))
+    {
+      g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED, "cancelled");
+      ok = FALSE;
+    }
   if (ok && options->grain > 0.0
       && !restore_grain_apply (dst, mask, bx0, by0, bx1, by1, options->grain,
                                RESTORE_GRAIN_SEED, options->cancel, NULL))

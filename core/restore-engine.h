@@ -42,6 +42,11 @@ typedef struct
   double              grain;         /* 0..2: film grain matched to the
                                       * surroundings (restore-grain.h);
                                       * 0 = off, 1 = their level */
+  double              texture;       /* 0..2: the surroundings' texture in
+                                      * regions wider than
+                                      * RESTORE_TEXTURE_MIN_WIDTH
+                                      * (restore-texture.h); 0 = off,
+                                      * 1 = the default amplitude */
   int                 n_threads;     /* 0 = number of cores */
   int                 tile_size;     /* 0 = default; rounded to 2^depth */
   int                 flips;         /* mirror images averaged per tile: 1, 2

@@ -26,6 +26,7 @@ typedef enum
   RESTORE_PARAM_SHARPEN,
   RESTORE_PARAM_COUNT,                        /* the PDB arguments */
   RESTORE_PARAM_GRAIN = RESTORE_PARAM_COUNT,  /* double 0..2: film grain */
+  RESTORE_PARAM_TEXTURE,                      /* double 0..2: texture in wide fills */
   RESTORE_PARAM_TABLE_COUNT
 } RestoreParamId;
 

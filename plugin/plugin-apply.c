@@ -282,9 +282,7 @@ PluginLayer
 plugin_apply_run (PluginImage    image,
                   PluginDrawable drawable,
                   const char    *model_name,
-                  double         denoise,
-                  double         sharpen,
-                  double         grain,
+                  const RestoreOptions *settings,
                   GError       **error)
 {
   RestoreModel  **models = NULL;
@@ -298,9 +296,7 @@ plugin_apply_run (PluginImage    image,
   PluginLayer     layer;
   int             n_models, halo, ox, oy;
 
-  if (! restore_param_check_double (RESTORE_PARAM_DENOISE, denoise, error)
-      || ! restore_param_check_double (RESTORE_PARAM_SHARPEN, sharpen, error)
-      || ! restore_param_check_double (RESTORE_PARAM_GRAIN, grain, error))
+  if (! restore_params_check (restore_params, RESTORE_PARAM_TABLE_COUNT, settings, error))
     return PLUGIN_NO_LAYER;
   if (! plugin_apply_check (image, drawable, &ox, &oy, &ox, &oy, error))
     return PLUGIN_NO_LAYER;
@@ -324,9 +320,10 @@ plugin_apply_run (PluginImage    image,
   mask.height = region->height;
   mask.rowstride = region->width;
   restore_options_init (&options);
-  options.denoise = denoise;
-  options.sharpen = sharpen;
-  options.grain = grain;
+  options.denoise = settings->denoise;
+  options.sharpen = settings->sharpen;
+  options.grain = settings->grain;
+  options.texture = settings->texture;
   options.progress = apply_progress;
 
   /* Cancel: GIMP 2.10 does not tell a plug-in that its progress was

@@ -53,7 +53,8 @@ UiRegion     *plugin_region_read (PluginImage    image,
 /**
  * plugin_apply_run:
  * Restores the selected part of @drawable with @model_name ("" for
- * automatic), @denoise, @sharpen and @grain (RestoreOptions), and adds
+ * automatic) and the settings of @settings (denoise, sharpen, grain,
+ * texture; its threads, progress and cancel are not used), and adds
  * the result as a new layer just above the drawable,
  * in one undo group.  Nothing in the image changes unless it succeeds.
  * Returns the new layer, or PLUGIN_NO_LAYER with @error set.
@@ -61,9 +62,7 @@ UiRegion     *plugin_region_read (PluginImage    image,
 PluginLayer   plugin_apply_run   (PluginImage            image,
                                   PluginDrawable         drawable,
                                   const char            *model_name,
-                                  double                 denoise,
-                                  double                 sharpen,
-                                  double                 grain,
+                                  const RestoreOptions  *settings,
                                   GError               **error);
 
 /* The registry of the models installed beside this plug-in (created on

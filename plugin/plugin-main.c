@@ -8,7 +8,7 @@
  *
  * The model, denoise and sharpen arguments come from the one parameter
  * table (core/restore-params.h).  Its settings after RESTORE_PARAM_COUNT
- * (grain) are no arguments, so the signature stays fixed: the dialog
+ * (grain, texture) are no arguments, so the signature stays fixed: the dialog
  * offers them and the last values keep them, while a non-interactive call
  * runs them at their defaults.  Errors return GIMP_PDB_EXECUTION_ERROR
  * with the message as a second, string return value.
@@ -347,8 +347,7 @@ run (const gchar      *name,
   if (error == NULL)
     {
       layer = plugin_apply_run (image_ID, drawable_ID, settings.model,
-                                settings.options.denoise, settings.options.sharpen,
-                                settings.options.grain, &error);
+                                &settings.options, &error);
       if (layer != -1)
         {
           if (run_mode != GIMP_RUN_NONINTERACTIVE)

@@ -2,8 +2,9 @@
  *
  * Stored with gimp_set_data() under "plug-in-restore" as a versioned blob:
  *   u32 version, then the fields of that version.
- * Version 2: char model[128], double denoise, double sharpen, double grain;
- * version 1, without grain, is read with the default grain.
+ * Version 3: char model[128], double denoise, double sharpen, double grain,
+ * double texture; version 2, without texture, and version 1, without grain
+ * either, are read with the defaults of what they lack.
  * A blob of an unknown (newer) version or wrong size is ignored.
  *
  * Detect Damage's values are stored under "plug-in-restore-detect"
@@ -29,8 +30,16 @@ typedef struct
 {
   guint32 version;
   char    model[UI_MODEL_NAME_MAX];
-  double  denoise, sharpen, grain;
+  double  denoise, sharpen, grain, texture;
 } SettingsBlob;
+
+/* Version 2's fields (before texture). */
+typedef struct
+{
+  guint32 version;
+  char    model[UI_MODEL_NAME_MAX];
+  double  denoise, sharpen, grain;
+} SettingsBlob2;
 
 /* Version 1's fields (before grain). */
 typedef struct
@@ -41,7 +50,9 @@ typedef struct
 } SettingsBlob1;
 
 /* The blob's size tells the versions apart. */
+G_STATIC_ASSERT (sizeof (SettingsBlob) != sizeof (SettingsBlob2));
 G_STATIC_ASSERT (sizeof (SettingsBlob) != sizeof (SettingsBlob1));
+G_STATIC_ASSERT (sizeof (SettingsBlob2) != sizeof (SettingsBlob1));
 
 #define DETECT_SETTINGS_KEY     "plug-in-restore-detect"
 #define DETECT_SETTINGS_VERSION 2
@@ -68,12 +79,14 @@ gboolean
 plugin_settings_load (UiRestoreSettings *settings)
 {
   SettingsBlob      blob;
+  SettingsBlob2     old2;
   SettingsBlob1     old;
   gint              size = gimp_get_data_size (SETTINGS_KEY);
   UiRestoreSettings loaded;
 
   ui_restore_settings_defaults (settings);
   memset (&blob, 0, sizeof (blob));
+  memset (&old2, 0, sizeof (old2));
   memset (&old, 0, sizeof (old));
   loaded = *settings;
   if (size == (gint) sizeof (blob) && gimp_get_data (SETTINGS_KEY, &blob)
@@ -83,6 +96,15 @@ plugin_settings_load (UiRestoreSettings *settings)
       loaded.options.denoise = blob.denoise;
       loaded.options.sharpen = blob.sharpen;
       loaded.options.grain = blob.grain;
+      loaded.options.texture = blob.texture;
+    }
+  else if (size == (gint) sizeof (old2) && gimp_get_data (SETTINGS_KEY, &old2)
+           && old2.version == 2)
+    {
+      g_strlcpy (loaded.model, old2.model, sizeof (loaded.model));
+      loaded.options.denoise = old2.denoise;
+      loaded.options.sharpen = old2.sharpen;
+      loaded.options.grain = old2.grain;
     }
   else if (size == (gint) sizeof (old) && gimp_get_data (SETTINGS_KEY, &old)
            && old.version == 1)
@@ -110,6 +132,7 @@ plugin_settings_save (const UiRestoreSettings *settings)
   blob.denoise = settings->options.denoise;
   blob.sharpen = settings->options.sharpen;
   blob.grain = settings->options.grain;
+  blob.texture = settings->options.texture;
   gimp_set_data (SETTINGS_KEY, &blob, sizeof (blob));
 }
 

@@ -8,7 +8,7 @@
 
 G_BEGIN_DECLS
 
-#define PLUGIN_SETTINGS_VERSION 2
+#define PLUGIN_SETTINGS_VERSION 3
 
 /* Reads the last values saved in this GIMP session; keeps the defaults and
  * returns FALSE when there are none.  Older versions are migrated. */

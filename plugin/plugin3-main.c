@@ -189,7 +189,7 @@ static const int restore_args[] = {
   RESTORE_PARAM_MODEL, RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (restore_args) == RESTORE_PARAM_COUNT);
-static const int restore_aux[] = { RESTORE_PARAM_GRAIN };
+static const int restore_aux[] = { RESTORE_PARAM_GRAIN, RESTORE_PARAM_TEXTURE };
 G_STATIC_ASSERT (G_N_ELEMENTS (restore_aux) == RESTORE_PARAM_TABLE_COUNT - RESTORE_PARAM_COUNT);
 
 /* plug-in-restore-detect's arguments, then the dialog's own settings,
@@ -226,8 +226,8 @@ run_restore (GimpProcedure        *procedure,
   g_object_get (config, restore_params[RESTORE_PARAM_MODEL].name, &model, NULL);
   g_strlcpy (settings.model, model ? model : "", sizeof (settings.model));
   g_free (model);
-  /* non-interactive calls take grain at its default (not part of the
-   * signature) */
+  /* non-interactive calls take grain and texture at their defaults (not
+   * part of the signature) */
   if (! config_to_options (config, restore_params, restore_args, G_N_ELEMENTS (restore_args),
                            &settings.options, &error)
       || (run_mode != GIMP_RUN_NONINTERACTIVE
@@ -255,8 +255,7 @@ run_restore (GimpProcedure        *procedure,
                          &settings.options, config);
     }
 
-  layer = plugin_apply_run (image, drawable, settings.model, settings.options.denoise,
-                            settings.options.sharpen, settings.options.grain, &error);
+  layer = plugin_apply_run (image, drawable, settings.model, &settings.options, &error);
   if (layer == NULL)
     return return_error (procedure, error);
   if (run_mode != GIMP_RUN_NONINTERACTIVE)

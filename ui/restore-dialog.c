@@ -22,7 +22,8 @@
 #include "restore-dialog.h"
 
 /* The settings shown as sliders (RestoreParamId), in this order. */
-static const int sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN, RESTORE_PARAM_GRAIN };
+static const int sliders[] = { RESTORE_PARAM_DENOISE, RESTORE_PARAM_SHARPEN, RESTORE_PARAM_GRAIN,
+                               RESTORE_PARAM_TEXTURE };
 
 #define PREVIEW_SIDE     256
 #define PREVIEW_DELAY_MS 300
@@ -48,7 +49,7 @@ typedef struct
   Dialog        *dialog;
   gint          *cancel;
   char          *model;
-  double         denoise, sharpen, grain;
+  RestoreOptions settings;      /* denoise, sharpen, grain, texture */
   RestoreImage   out;
   GError        *error;
   gboolean       ok;
@@ -157,9 +158,10 @@ preview_worker (gpointer data)
       job->out = region->image;
       job->out.data = g_new (float, region->image.rowstride * region->height);
       restore_options_init (&options);
-      options.denoise = job->denoise;
-      options.sharpen = job->sharpen;
-      options.grain = job->grain;
+      options.denoise = job->settings.denoise;
+      options.sharpen = job->settings.sharpen;
+      options.grain = job->settings.grain;
+      options.texture = job->settings.texture;
       options.cancel = job->cancel;
       job->ok = restore_run (models, n, &region->image, &mask, &job->out,
                              &options, &job->error);
@@ -193,9 +195,7 @@ preview_start (gpointer data)
   job->dialog = d;
   job->cancel = g_new0 (gint, 1);
   job->model = g_strdup (settings.model);
-  job->denoise = settings.options.denoise;
-  job->sharpen = settings.options.sharpen;
-  job->grain = settings.options.grain;
+  job->settings = settings.options;
   d->cancel = job->cancel;
   d->running++;
   gtk_label_set_text (GTK_LABEL (d->status), _("Computing preview…"));

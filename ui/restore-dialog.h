@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 /**
  * restore_dialog_run:
  * Shows the dialog with @settings as the start values: the model choice,
- * denoise, sharpen, grain and a before / after preview of a crop around the
+ * denoise, sharpen, grain, texture and a before / after preview of a crop around the
  * selection (read once through @host; the models are loaded once).
  * Transient for the host's window when it has one.  Returns TRUE on OK
  * with @settings updated, FALSE when cancelled or GTK cannot start.

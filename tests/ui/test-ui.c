@@ -136,10 +136,10 @@ restore_shown (UiHost   *host,
       GList *spins = NULL;
       int    moved = 0;
 
-      /* sliders for denoise, sharpen and grain; denoise is the one in the
-       * grid's second row (the model is the first) */
+      /* sliders for denoise, sharpen, grain and texture; denoise is the
+       * one in the grid's second row (the model is the first) */
       find_widgets (dialog, GTK_TYPE_SPIN_BUTTON, &spins);
-      g_assert_cmpint (g_list_length (spins), ==, 3);
+      g_assert_cmpint (g_list_length (spins), ==, 4);
       for (GList *l = spins; l; l = l->next)
         {
           int top = -1;
