@@ -59,7 +59,7 @@
  * Cost: per region pixel, (RESTORE_TEXTURE_ITERS + RESTORE_TEXTURE_ROUNDS
  * x RESTORE_TEXTURE_ROUND_ITERS) scans of about 2 + log2 (window) patch
  * distances each, cut short once they pass the best.  Memory, per region:
- * 5 planes of floats per colour channel and 9 bytes per pixel of its work
+ * 7 planes of floats per colour channel and 9 bytes per pixel of its work
  * area, 20 bytes per region pixel.
  */
 #pragma once
