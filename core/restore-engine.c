@@ -854,7 +854,8 @@ restore_run (RestoreModel *const   *models,
    * alone, so the tiling and the threads do not change it. */
   if (ok && options->texture > 0.0
       && !restore_texture_apply (dst, mask, bx0, by0, bx1, by1, options->texture,
-                                 RESTORE_TEXTURE_SEED, options->cancel, NULL))
+                                 RESTORE_TEXTURE_SEED, options->n_threads, options->cancel,
+                                 NULL))
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_CANCELLED, "cancelled");
       ok = FALSE;

@@ -29,6 +29,8 @@
 #define DETAIL_REACH 6          /* ceil (3 DETAIL_SIGMA) */
 #define MARGIN       (R + 4)    /* a source's distance to masked pixels: R + 2 DETAIL_SIGMA */
 #define HALF_WIDTH   (RESTORE_TEXTURE_MIN_WIDTH / 2)
+#define TEXTURE_BAND 32         /* rows of a band of the parallel scans */
+#define TEXTURE_THREADS_MAX 64
 
 G_STATIC_ASSERT (MATCH_REACH >= 3 * RESTORE_TEXTURE_MATCH_SIGMA);
 G_STATIC_ASSERT (DETAIL_REACH >= 3 * RESTORE_TEXTURE_DETAIL_SIGMA);
@@ -64,6 +66,9 @@ typedef struct
   gint32       *sources;        /* [n_sources] area offsets of the sources */
   gsize         n_sources;
   int           rad;            /* the random search's first distance */
+  int          *band;           /* [n_bands + 1] first region pixel of each band */
+  int           n_bands;
+  int           threads;
   guint32       seed;
   const gint   *cancel;
 } Texture;
@@ -250,6 +255,82 @@ texture_try (Texture *t,
 
 /* @iters scans of the search from the current sources; @pass numbers the
  * scans of the whole run for the hash.  FALSE when cancelled. */
+/* One scan over the region pixels [@i0, @i1) (one band of rows), forwards
+ * (@step 1) or backwards (-1): each tries its scan neighbours' sources
+ * shifted by one pixel, then random sources around its own at halving
+ * distances.  A band reads the sources of the band before or after it,
+ * which no thread writes meanwhile (see texture_search). */
+static void
+texture_scan (Texture *t,
+              int      i0,
+              int      i1,
+              int      step,
+              int      pass)
+{
+  for (int k = i0; k < i1; k++)
+    {
+      int i = step > 0 ? k : i1 - 1 - (k - i0);
+      int x = t->px[i], y = t->py[i];
+      int step_no = 0;
+
+      if (x - step >= 0 && x - step < t->aw)
+        {
+          gint32 j = t->index[(gsize) y * t->aw + x - step];
+
+          if (j >= 0)
+            texture_try (t, i, t->sx[j] + step, t->sy[j]);
+        }
+      if (y - step >= 0 && y - step < t->ah)
+        {
+          gint32 j = t->index[(gsize) (y - step) * t->aw + x];
+
+          if (j >= 0)
+            texture_try (t, i, t->sx[j], t->sy[j] + step);
+        }
+      for (int rad = t->rad; rad >= 1; rad /= 2, step_no++)
+        {
+          guint32 h = texture_hash (t->seed, (guint32) (t->ax0 + x),
+                                    (guint32) (t->ay0 + y),
+                                    ((guint32) pass << 8) | (guint32) step_no);
+          int     dx = (int) ((h & 0xffffu) % (guint32) (2 * rad + 1)) - rad;
+          int     dy = (int) ((h >> 16) % (guint32) (2 * rad + 1)) - rad;
+
+          texture_try (t, i, t->sx[i] + dx, t->sy[i] + dy);
+        }
+    }
+}
+
+typedef struct
+{
+  Texture *t;
+  int      parity;     /* the bands of this phase: 0 even, 1 odd */
+  int      step, pass;
+  gint     next;       /* the next band to take (atomic) */
+} TexturePhase;
+
+static gpointer
+texture_phase_worker (gpointer data)
+{
+  TexturePhase *ph = data;
+  Texture      *t = ph->t;
+  int           b;
+
+  while ((b = g_atomic_int_add (&ph->next, 1)) * 2 + ph->parity < t->n_bands)
+    {
+      int band = b * 2 + ph->parity;
+
+      if (texture_cancelled (t->cancel))
+        break;
+      texture_scan (t, t->band[band], t->band[band + 1], ph->step, ph->pass);
+    }
+  return NULL;
+}
+
+/* @iters scans over the region, alternately forwards and backwards.  The
+ * region's rows are cut into bands of TEXTURE_BAND rows; each scan does the
+ * even bands, then the odd ones, the bands of one phase on the threads at
+ * once.  Bands of one phase never touch, so what a band reads of its
+ * neighbours is settled: the result is the same for any number of threads. */
 static gboolean
 texture_search (Texture *t,
                 int      iters,
@@ -258,46 +339,22 @@ texture_search (Texture *t,
   for (int i = 0; i < t->n; i++)
     t->best[i] = texture_distance (t, t->px[i], t->py[i], t->sx[i], t->sy[i], G_MAXFLOAT);
   for (int it = 0; it < iters; it++, pass++)
-    {
-      int step = it % 2 == 0 ? 1 : -1;
+    for (int parity = 0; parity < 2; parity++)
+      {
+        TexturePhase ph = { t, parity, it % 2 == 0 ? 1 : -1, pass, 0 };
+        int          bands = (t->n_bands + 1 - parity) / 2;
+        int          n_threads = MIN (t->threads, bands);
+        GThread     *threads[TEXTURE_THREADS_MAX];
 
-      for (int k = 0; k < t->n; k++)
-        {
-          int i = step > 0 ? k : t->n - 1 - k;
-          int x = t->px[i], y = t->py[i];
-          int step_no = 0;
-
-          if (k % 1024 == 0 && texture_cancelled (t->cancel))
-            return FALSE;
-          /* the scan neighbours' sources, shifted along */
-          if (x - step >= 0 && x - step < t->aw)
-            {
-              gint32 j = t->index[(gsize) y * t->aw + x - step];
-
-              if (j >= 0)
-                texture_try (t, i, t->sx[j] + step, t->sy[j]);
-            }
-          if (y - step >= 0 && y - step < t->ah)
-            {
-              gint32 j = t->index[(gsize) (y - step) * t->aw + x];
-
-              if (j >= 0)
-                texture_try (t, i, t->sx[j], t->sy[j] + step);
-            }
-          /* random sources around the current one, at halving distances */
-          for (int rad = t->rad; rad >= 1; rad /= 2, step_no++)
-            {
-              guint32 h = texture_hash (t->seed, (guint32) (t->ax0 + x),
-                                        (guint32) (t->ay0 + y),
-                                        ((guint32) pass << 8) | (guint32) step_no);
-              int     dx = (int) ((h & 0xffffu) % (guint32) (2 * rad + 1)) - rad;
-              int     dy = (int) ((h >> 16) % (guint32) (2 * rad + 1)) - rad;
-
-              texture_try (t, i, t->sx[i] + dx, t->sy[i] + dy);
-            }
-        }
-    }
-  return TRUE;
+        if (texture_cancelled (t->cancel))
+          return FALSE;
+        for (int k = 1; k < n_threads; k++)
+          threads[k] = g_thread_new ("texture", texture_phase_worker, &ph);
+        texture_phase_worker (&ph);
+        for (int k = 1; k < n_threads; k++)
+          g_thread_join (threads[k]);
+      }
+  return !texture_cancelled (t->cancel);
 }
 
 /* Each region pixel's detail: what the patches of the region pixels
@@ -405,6 +462,7 @@ texture_region (RestoreImage         *image,
                 int                   n_pixels,
                 double                strength,
                 guint32               seed,
+                int                   threads,
                 const gint           *cancel,
                 RestoreTextureStats  *stats)
 {
@@ -518,6 +576,14 @@ texture_region (RestoreImage         *image,
       }
     g_assert (i == t.n);
   }
+  /* the bands of the parallel scans, counted from the region's first row */
+  t.threads = CLAMP (threads, 1, TEXTURE_THREADS_MAX);
+  t.band = g_new (int, (ry1 - ry0) / TEXTURE_BAND + 2);
+  for (int i = 0; i < t.n; i++)
+    if (i == 0 || (t.ay0 + t.py[i] - ry0) / TEXTURE_BAND
+                  != (t.ay0 + t.py[i - 1] - ry0) / TEXTURE_BAND)
+      t.band[t.n_bands++] = i;
+  t.band[t.n_bands] = t.n;
 
   /* The first search: the fill's low-pass against the sources'. */
   t.target = t.l;
@@ -599,6 +665,7 @@ out:
   g_free (t.best);
   g_free (t.det);
   g_free (t.sources);
+  g_free (t.band);
   return ok;
 }
 
@@ -649,6 +716,7 @@ restore_texture_apply (RestoreImage        *image,
                        int                  y1,
                        double               strength,
                        guint32              seed,
+                       int                  threads,
                        const gint          *cancel,
                        RestoreTextureStats *stats)
 {
@@ -662,6 +730,8 @@ restore_texture_apply (RestoreImage        *image,
 
   if (stats != NULL)
     memset (stats, 0, sizeof *stats);
+  if (threads <= 0)
+    threads = (int) g_get_num_processors ();
   if (!(strength > 0.0))
     return TRUE;
   if (x1 <= x0)
@@ -734,7 +804,8 @@ restore_texture_apply (RestoreImage        *image,
           continue;
         }
       ok = texture_region (image, mask, regions, order + first[r], count[r],
-                           rx0, ry0, rx1, ry1, pixels, strength, seed, cancel, stats);
+                           rx0, ry0, rx1, ry1, pixels, strength, seed, threads, cancel,
+                           stats);
     }
 
   restore_tile_regions_free (regions);

@@ -101,6 +101,8 @@ typedef struct
  *         [y0, y1)); @x1 <= @x0 makes the function find it
  * @strength: 0 = nothing added, 1 = the default amplitude, up to 2
  * @seed: of the search; the engine passes RESTORE_TEXTURE_SEED
+ * @threads: threads of the search (0 = one per core); the result is the
+ *         same for any number
  * @cancel: polled with g_atomic_int_get; may be NULL
  * @stats: filled when not NULL
  * Returns FALSE only when cancelled (@image then holds texture in part of
@@ -114,6 +116,7 @@ gboolean restore_texture_apply (RestoreImage        *image,
                                 int                  y1,
                                 double               strength,
                                 guint32              seed,
+                                int                  threads,
                                 const gint          *cancel,
                                 RestoreTextureStats *stats);
 

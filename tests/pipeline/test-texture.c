@@ -2,8 +2,8 @@
  * textured picture whose wide hole holds a smooth fill, the fill's
  * high-pass comes up to the level of its surroundings; a scratch narrower
  * than RESTORE_TEXTURE_MIN_WIDTH, the pixels with mask 0 and alpha are
- * never written; the result is the same on every run; strength 0 and a
- * cancel change nothing or stop. */
+ * never written; the result is the same on every run and for any number
+ * of threads; strength 0 and a cancel change nothing or stop. */
 #include "config.h"
 
 #include <math.h>
@@ -88,6 +88,8 @@ copy_image (const RestoreImage *img)
   return c;
 }
 
+static int threads = 0;   /* of apply(): 0 = one per core */
+
 static gboolean
 apply (RestoreImage *img, const float *m, double strength, const gint *cancel,
        RestoreTextureStats *stats)
@@ -95,7 +97,7 @@ apply (RestoreImage *img, const float *m, double strength, const gint *cancel,
   RestoreMask mask = { m, W, H, W };
 
   return restore_texture_apply (img, &mask, 0, 0, 0, 0, strength, RESTORE_TEXTURE_SEED,
-                                cancel, stats);
+                                threads, cancel, stats);
 }
 
 /* The wide hole's high-pass comes up from almost nothing to about its
@@ -192,6 +194,34 @@ test_texture_repeatable (void)
   g_free (thin);
 }
 
+/* The search runs bands of rows on threads: the same result for 1, 2 and
+ * 3 threads on a region of several bands. */
+static void
+test_texture_threads (void)
+{
+  float       *m = g_new0 (float, W * H);
+  RestoreImage ref;
+
+  for (int y = 10; y < 150; y++)
+    for (int x = 70; x < 130; x++)
+      m[y * W + x] = 1.0f;
+  ref = make_filled (3, m);
+  threads = 1;
+  g_assert_true (apply (&ref, m, 1.0, NULL, NULL));
+  for (int n = 2; n <= 3; n++)
+    {
+      RestoreImage img = make_filled (3, m);
+
+      threads = n;
+      g_assert_true (apply (&img, m, 1.0, NULL, NULL));
+      g_assert_true (memcmp (img.data, ref.data, sizeof (float) * W * H * 3) == 0);
+      g_free (img.data);
+    }
+  threads = 0;
+  g_free (ref.data);
+  g_free (m);
+}
+
 static void
 test_texture_cancel (void)
 {
@@ -231,6 +261,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/texture/matches", test_texture_matches);
   g_test_add_func ("/pipeline/texture/only-wide", test_texture_only_wide);
   g_test_add_func ("/pipeline/texture/repeatable", test_texture_repeatable);
+  g_test_add_func ("/pipeline/texture/threads", test_texture_threads);
   g_test_add_func ("/pipeline/texture/cancel", test_texture_cancel);
   g_test_add_func ("/pipeline/texture/param", test_texture_param);
   return g_test_run ();
