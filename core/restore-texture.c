@@ -51,11 +51,11 @@ typedef struct
   float        *c;              /* [ah][aw][nc] the picture */
   float        *l;              /* [ah][aw][nc] its low-pass */
   float        *d;              /* [ah][aw][nc] its detail */
-  float        *g;              /* [ah][aw][nc] the fill with detail (rounds) */
+  float        *g;              /* [ah][aw][nc] the fill with detail (rounds:
+                                 * l's memory, no longer needed then) */
   const float  *target;         /* masked taps of a target read this: l or g */
   const float  *source;         /* ... and compare with this: l or c */
   float        *wm;             /* [ah][aw][nc] 1 where masked, else 0 */
-  float        *wu;             /* [ah][aw][nc] KNOWN_WEIGHT where unmasked, else 0 */
   guint8       *flag;           /* [ah][aw] */
   gint32       *index;          /* [ah][aw] region pixel, or -1 */
   int           n;              /* region pixels */
@@ -140,19 +140,20 @@ texture_blur (const float *src,
         }
 }
 
-/* One row of a patch: sum of wm (t1 - s1)^2 + wu (c_t - c_s)^2 over @n
- * floats, in 8 independent sums (which the compiler vectorises). */
+/* One row of a patch: sum of wm (t1 - s1)^2 + KNOWN_WEIGHT (1 - wm)
+ * (c_t - c_s)^2 over @n floats, in 8 independent sums (which the compiler
+ * vectorises). */
 static inline float
 texture_row (const float *t1,
              const float *s1,
              const float *ct,
              const float *cs,
              const float *wm,
-             const float *wu,
              int          n)
 {
-  float acc[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
-  float sum = 0.0f;
+  const float kw = (float) RESTORE_TEXTURE_KNOWN_WEIGHT;
+  float       acc[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+  float       sum = 0.0f;
   int   i = 0;
 
   for (; i + 8 <= n; i += 8)
@@ -160,13 +161,13 @@ texture_row (const float *t1,
       {
         float a = t1[i + j] - s1[i + j], b = ct[i + j] - cs[i + j];
 
-        acc[j] += wm[i + j] * a * a + wu[i + j] * b * b;
+        acc[j] += wm[i + j] * a * a + (kw - kw * wm[i + j]) * b * b;
       }
   for (; i < n; i++)
     {
       float a = t1[i] - s1[i], b = ct[i] - cs[i];
 
-      sum += wm[i] * a * a + wu[i] * b * b;
+      sum += wm[i] * a * a + (kw - kw * wm[i]) * b * b;
     }
   for (int j = 0; j < 8; j++)
     sum += acc[j];
@@ -200,7 +201,7 @@ texture_distance (const Texture *t,
           gsize so = ((gsize) (sy + dy) * t->aw + sx - R) * nc;
 
           sum += texture_row (t->target + to, t->source + so, t->c + to, t->c + so,
-                              t->wm + to, t->wu + to, n);
+                              t->wm + to, n);
           if (sum > limit)
             return sum;
         }
@@ -217,7 +218,7 @@ texture_distance (const Texture *t,
           gsize so = (srow + sx + dx) * nc;
 
           sum += texture_row (t->target + to, t->source + so, t->c + to, t->c + so,
-                              t->wm + to, t->wu + to, nc);
+                              t->wm + to, nc);
         }
       if (sum > limit)
         return sum;
@@ -484,14 +485,20 @@ texture_region (RestoreImage         *image,
   t.aw = MIN (rx1 + reach, image->width) - t.ax0;
   t.ah = MIN (ry1 + reach, image->height) - t.ay0;
   area = (gsize) t.aw * t.ah;
+  if (area > RESTORE_TEXTURE_MAX_AREA)
+    return TRUE;   /* left smooth: see RESTORE_TEXTURE_MAX_AREA */
 
-  t.c = g_new (float, area * nc);
-  t.l = g_new (float, area * nc);
-  t.d = g_new (float, area * nc);
-  t.flag = g_new0 (guint8, area);
-  t.wm = g_new (float, area * nc);
-  t.wu = g_new (float, area * nc);
-  t.index = g_new (gint32, area);
+  /* the large planes, or no texture for this region when the memory is
+   * not there (the fill stays as it is) */
+  t.c = g_try_new (float, area * nc);
+  t.l = g_try_new (float, area * nc);
+  t.d = g_try_new (float, area * nc);
+  t.wm = g_try_new (float, area * nc);
+  t.flag = g_try_new0 (guint8, area);
+  t.index = g_try_new (gint32, area);
+  if (t.c == NULL || t.l == NULL || t.d == NULL || t.wm == NULL || t.flag == NULL
+      || t.index == NULL)
+    goto out;
   for (int y = 0; y < t.ah; y++)
     for (int x = 0; x < t.aw; x++)
       {
@@ -501,19 +508,16 @@ texture_region (RestoreImage         *image,
           t.c[o * nc + c] = texture_sample (image, t.ax0 + x, t.ay0 + y, c);
         if (restore_mask_value (mask, t.ax0 + x, t.ay0 + y) > 0.0f)
           t.flag[o] = F_MASKED;
-        for (int c = 0; c < nc; c++)
-          {
-            t.wm[o * nc + c] = (t.flag[o] & F_MASKED) ? 1.0f : 0.0f;
-            t.wu[o * nc + c] = (t.flag[o] & F_MASKED) ? 0.0f : (float) RESTORE_TEXTURE_KNOWN_WEIGHT;
-          }
         t.index[o] = -1;
       }
-  tmp = g_new (float, area * nc);
+  tmp = t.wm;   /* the blurs' scratch, before wm is set */
   texture_blur (t.c, t.l, tmp, t.aw, t.ah, nc, RESTORE_TEXTURE_DETAIL_SIGMA, DETAIL_REACH);
   for (k = 0; k < area * nc; k++)
     t.d[k] = t.c[k] - t.l[k];
   texture_blur (t.c, t.l, tmp, t.aw, t.ah, nc, RESTORE_TEXTURE_MATCH_SIGMA, MATCH_REACH);
-  g_free (tmp);
+  for (k = 0; k < area; k++)
+    for (int c = 0; c < nc; c++)
+      t.wm[k * nc + c] = (t.flag[k] & F_MASKED) ? 1.0f : 0.0f;
 
   /* Sources: within the window, their patch inside the area, far enough
    * from every masked pixel. */
@@ -597,7 +601,8 @@ texture_region (RestoreImage         *image,
   texture_vote (&t);
 
   /* Rounds: the fill with its detail against the sources' pixels. */
-  t.g = g_new (float, area * nc);
+  t.g = t.l;
+  t.l = NULL;
   t.target = t.g;
   t.source = t.c;
   for (int round = 0; round < RESTORE_TEXTURE_ROUNDS; round++)
@@ -656,7 +661,6 @@ out:
   g_free (t.g);
   g_free (t.flag);
   g_free (t.wm);
-  g_free (t.wu);
   g_free (t.index);
   g_free (t.px);
   g_free (t.py);

@@ -58,9 +58,12 @@
  *
  * Cost: per region pixel, (RESTORE_TEXTURE_ITERS + RESTORE_TEXTURE_ROUNDS
  * x RESTORE_TEXTURE_ROUND_ITERS) scans of about 2 + log2 (window) patch
- * distances each, cut short once they pass the best.  Memory, per region:
- * 7 planes of floats per colour channel and 9 bytes per pixel of its work
- * area, 20 bytes per region pixel.
+ * distances each, cut short once they pass the best, on the threads.
+ * Memory, per region: 4 planes of floats per colour channel and 5 bytes
+ * per pixel of its work area (53 bytes for colour), 20 + 4 x channels
+ * bytes per region pixel.  A region whose work area exceeds
+ * RESTORE_TEXTURE_MAX_AREA pixels (a hole wider than about 1,800 px), or
+ * whose planes cannot be had, keeps its smooth fill.
  */
 #pragma once
 
@@ -81,6 +84,7 @@ G_BEGIN_DECLS
 #define RESTORE_TEXTURE_ROUND_ITERS  2     /* scans of each of those */
 #define RESTORE_TEXTURE_VOTE_RADIUS  2     /* patches a pixel's detail comes from */
 #define RESTORE_TEXTURE_GAIN_MAX     3.0   /* the most the mean's loss is made up */
+#define RESTORE_TEXTURE_MAX_AREA     (1 << 22) /* work-area pixels, at most 220 MB */
 #define RESTORE_TEXTURE_SEED         0xbb67ae85u /* the engine's seed */
 
 /* What restore_texture_apply() did, for tests and benchmarks. */

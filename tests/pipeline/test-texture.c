@@ -222,6 +222,38 @@ test_texture_threads (void)
   g_free (m);
 }
 
+/* A region whose work area passes RESTORE_TEXTURE_MAX_AREA keeps its
+ * smooth fill (the memory stays bounded). */
+static void
+test_texture_max_area (void)
+{
+  const int           side = 2100, r = 1000;
+  RestoreImage        img = { g_new (float, (gsize) side * side), side, side, 1, side };
+  float              *m = g_new0 (float, (gsize) side * side);
+  RestoreMask         mask = { m, side, side, side };
+  RestoreTextureStats stats;
+  float              *before;
+
+  g_assert_cmpint ((gint64) side * side, >, RESTORE_TEXTURE_MAX_AREA);
+  for (int y = 0; y < side; y++)
+    for (int x = 0; x < side; x++)
+      {
+        gboolean in = hypot (x - side / 2.0, y - side / 2.0) < r;
+
+        m[(gsize) y * side + x] = in ? 1.0f : 0.0f;
+        img.data[(gsize) y * side + x] = (float) (smooth (x % W, y % H, 0)
+                                                  + (in ? 0.0 : texture (x, y, 0)));
+      }
+  before = g_memdup2 (img.data, sizeof (float) * side * side);
+  g_assert_true (restore_texture_apply (&img, &mask, 0, 0, 0, 0, 1.0, RESTORE_TEXTURE_SEED,
+                                        0, NULL, &stats));
+  g_assert_cmpint (stats.regions, ==, 0);
+  g_assert_true (memcmp (img.data, before, sizeof (float) * side * side) == 0);
+  g_free (before);
+  g_free (img.data);
+  g_free (m);
+}
+
 static void
 test_texture_cancel (void)
 {
@@ -262,6 +294,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/texture/only-wide", test_texture_only_wide);
   g_test_add_func ("/pipeline/texture/repeatable", test_texture_repeatable);
   g_test_add_func ("/pipeline/texture/threads", test_texture_threads);
+  g_test_add_func ("/pipeline/texture/max-area", test_texture_max_area);
   g_test_add_func ("/pipeline/texture/cancel", test_texture_cancel);
   g_test_add_func ("/pipeline/texture/param", test_texture_param);
   return g_test_run ();
