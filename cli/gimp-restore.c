@@ -540,6 +540,7 @@ cli_restore (const CliArgs *args)
       goto fail;
     }
   options.n_threads = detect_options.n_threads = args->threads;
+  restore_io_set_threads (args->threads);
   options.flips = detect_options.flips = args->flips;
   options.cancel = detect_options.cancel = &cli_cancel;
   if (!args->quiet && isatty (STDERR_FILENO))

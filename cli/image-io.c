@@ -22,6 +22,9 @@
 #include "restore-ops.h"
 #include "image-exif-private.h"
 
+/* restore_io_set_threads() */
+static gint io_threads = 0;
+
 G_STATIC_ASSERT (RESTORE_IO_ERROR_COUNT == 6);
 G_STATIC_ASSERT (RESTORE_IO_FORMAT_COUNT == 3);
 
@@ -637,7 +640,8 @@ io_png_save (const RestoreIoImage *image,
    * five) and written in 60 % of the time even on one core. */
   writer = io_idat_writer_new (image->height,
                                (gsize) image->width * image->channels * (depth / 8),
-                               image->channels * (depth / 8), 4, 0, io_png_row, &rows);
+                               image->channels * (depth / 8), 4,
+                               g_atomic_int_get (&io_threads), io_png_row, &rows);
   if (! io_idat_writer_run (writer, png, cancel, &failed))
     {
       if (failed == NULL)
@@ -1734,6 +1738,16 @@ io_image_load (const IoRequest *req,
     }
   fclose (fp);
   return image;
+}
+
+/**
+ * restore_io_set_threads:
+ * See image-io.h.
+ */
+void
+restore_io_set_threads (int threads)
+{
+  g_atomic_int_set (&io_threads, MAX (threads, 0));
 }
 
 /**

@@ -148,6 +148,11 @@ gboolean        restore_io_check_output (const char     *path,
 gboolean        restore_io_same_file    (const char     *a,
                                          const char     *b);
 
+/* Threads the writers may use (the PNG writer's deflate, image-png-idat.h):
+ * 0 (the start value) = one per core.  For the whole process; set it
+ * before saving. */
+void            restore_io_set_threads  (int             threads);
+
 gboolean        restore_io_image_save   (const RestoreIoImage *image,
                                          const char           *path,
                                          const gint           *cancel,
