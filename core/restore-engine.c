@@ -655,7 +655,7 @@ restore_run (RestoreModel *const   *models,
   EngineRun         run;
   guint8           *owner = NULL;
   int               bx0 = G_MAXINT, by0 = G_MAXINT, bx1 = -1, by1 = -1;
-  int               x, y, k, total = 0;
+  int               y, k, total = 0;
   gsize             max_area = 0;
   gboolean          ok = TRUE;
   RestoreContext   *own_ctx = NULL;
@@ -692,20 +692,7 @@ restore_run (RestoreModel *const   *models,
     }
 
   /* Bounding box of the mask: the one read of the whole mask. */
-  for (y = 0; y < mask->height; y++)
-    {
-      const float *row = mask->data + (gsize) y * mask->rowstride;
-
-      for (x = 0; x < mask->width; x++)
-        if (row[x] > 0.0f)
-          {
-            bx0 = MIN (bx0, x);
-            bx1 = MAX (bx1, x + 1);
-            by0 = MIN (by0, y);
-            by1 = y + 1;
-          }
-    }
-  if (bx1 < 0)
+  if (!restore_mask_box (mask, &bx0, &by0, &bx1, &by1))
     {
       g_set_error (error, RESTORE_ERROR, RESTORE_ERROR_EMPTY_MASK,
                    "the selection is empty: select the damaged area first");

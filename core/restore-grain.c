@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "restore-grain.h"
+#include "restore-tile.h"
 #include "restore-grain-private.h"
 
 static inline float
@@ -345,22 +346,8 @@ restore_grain_apply (RestoreImage      *image,
     stats->channels = nc;
   if (!(strength > 0.0))
     return TRUE;
-  if (x1 <= x0)
-    {
-      x0 = y0 = G_MAXINT;
-      x1 = y1 = -1;
-      for (int y = 0; y < mask->height; y++)
-        for (int x = 0; x < mask->width; x++)
-          if (grain_mask (mask, x, y) > 0.0f)
-            {
-              x0 = MIN (x0, x);
-              x1 = MAX (x1, x + 1);
-              y0 = MIN (y0, y);
-              y1 = y + 1;
-            }
-      if (x1 < 0)
-        return TRUE;
-    }
+  if (x1 <= x0 && !restore_mask_box (mask, &x0, &y0, &x1, &y1))
+    return TRUE;
 
   memset (&gr, 0, sizeof gr);
   gr.im = image;

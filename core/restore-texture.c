@@ -738,22 +738,8 @@ restore_texture_apply (RestoreImage        *image,
     threads = (int) g_get_num_processors ();
   if (!(strength > 0.0))
     return TRUE;
-  if (x1 <= x0)
-    {
-      x0 = y0 = G_MAXINT;
-      x1 = y1 = -1;
-      for (int y = 0; y < mask->height; y++)
-        for (int x = 0; x < mask->width; x++)
-          if (restore_mask_value (mask, x, y) > 0.0f)
-            {
-              x0 = MIN (x0, x);
-              x1 = MAX (x1, x + 1);
-              y0 = MIN (y0, y);
-              y1 = y + 1;
-            }
-      if (x1 < 0)
-        return TRUE;
-    }
+  if (x1 <= x0 && !restore_mask_box (mask, &x0, &y0, &x1, &y1))
+    return TRUE;
   if (x1 - x0 <= RESTORE_TEXTURE_MIN_WIDTH || y1 - y0 <= RESTORE_TEXTURE_MIN_WIDTH)
     return TRUE;
   if (texture_cancelled (cancel))

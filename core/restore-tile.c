@@ -1049,3 +1049,38 @@ restore_tile_route (const RestoreMask *mask,
   g_free (region_owner);
   return owner;
 }
+
+/**
+ * restore_mask_box:
+ * See restore-tile.h.
+ */
+gboolean
+restore_mask_box (const RestoreMask *mask,
+                  int               *x0,
+                  int               *y0,
+                  int               *x1,
+                  int               *y1)
+{
+  int bx0 = G_MAXINT, by0 = G_MAXINT, bx1 = -1, by1 = -1;
+
+  for (int y = 0; y < mask->height; y++)
+    {
+      const float *row = mask->data + (gsize) y * mask->rowstride;
+
+      for (int x = 0; x < mask->width; x++)
+        if (row[x] > 0.0f)
+          {
+            bx0 = MIN (bx0, x);
+            bx1 = MAX (bx1, x + 1);
+            by0 = MIN (by0, y);
+            by1 = y + 1;
+          }
+    }
+  if (bx1 < 0)
+    return FALSE;
+  *x0 = bx0;
+  *y0 = by0;
+  *x1 = bx1;
+  *y1 = by1;
+  return TRUE;
+}

@@ -156,6 +156,15 @@ gboolean         restore_tile_plan_run   (const RestoreTilePlan *plan,
                                           gpointer               sink_data,
                                           GError               **error);
 
+/* The box [*x0, *x1) x [*y0, *y1) of the pixels whose mask value is above
+ * 0 (a read of the whole mask); FALSE, the box untouched, when there are
+ * none. */
+gboolean restore_mask_box (const RestoreMask *mask,
+                           int               *x0,
+                           int               *y0,
+                           int               *x1,
+                           int               *y1);
+
 /* The mask value used everywhere: clamped to 0..1, NaN read as 0. */
 static inline float
 restore_mask_value (const RestoreMask *mask,
