@@ -222,6 +222,36 @@ test_texture_threads (void)
   g_free (m);
 }
 
+/* A wide region in a corner of the picture: its patches reach past the
+ * edges (which repeat), only its pixels change. */
+static void
+test_texture_corner (void)
+{
+  float              *m = g_new0 (float, W * H);
+  RestoreImage        img, before;
+  RestoreTextureStats stats;
+  int                 changed = 0;
+
+  for (int y = H - 60; y < H; y++)
+    for (int x = 0; x < 50; x++)
+      m[y * W + x] = 1.0f;
+  img = make_filled (3, m);
+  before = copy_image (&img);
+  g_assert_true (apply (&img, m, 1.0, NULL, &stats));
+  g_assert_cmpint (stats.regions, ==, 1);
+  for (int i = 0; i < W * H * 3; i++)
+    {
+      if (m[i / 3] == 0.0f)
+        g_assert_cmpfloat (img.data[i], ==, before.data[i]);
+      else
+        changed += img.data[i] != before.data[i];
+    }
+  g_assert_cmpint (changed, >, 2 * 50 * 60);
+  g_free (img.data);
+  g_free (before.data);
+  g_free (m);
+}
+
 /* A region whose work area passes RESTORE_TEXTURE_MAX_AREA keeps its
  * smooth fill (the memory stays bounded). */
 static void
@@ -294,6 +324,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/texture/only-wide", test_texture_only_wide);
   g_test_add_func ("/pipeline/texture/repeatable", test_texture_repeatable);
   g_test_add_func ("/pipeline/texture/threads", test_texture_threads);
+  g_test_add_func ("/pipeline/texture/corner", test_texture_corner);
   g_test_add_func ("/pipeline/texture/max-area", test_texture_max_area);
   g_test_add_func ("/pipeline/texture/cancel", test_texture_cancel);
   g_test_add_func ("/pipeline/texture/param", test_texture_param);
