@@ -16,17 +16,17 @@ low frequencies stay, so PSNR moves little.
 prepare: the photos (eval: bench/quality.py's evaluation photos; dev: the
 held-out photos of the training recipe's split, weights/work/photos, at a
 long side of 600 px, never trained on) with bench/quality.py's masks,
-restored by build/cli/gimp-restore with --grain 0 (fill0.png) and with the
-default grain (fill.png).  score: applies the detail transfer to fill0.png
-and prints masked PSNR, SSIM and the high-pass ratio (bench/quality.py's
-metrics) of: the fill with grain (today), the fill without grain, and the
-fill with texture; --cmd scores a restorer command's output instead of the
-Python transfer (e.g. a build with texture in the engine).
+restored by build/cli/gimp-restore without its own texture step
+(--texture 0), with --grain 0 (fill0.png) and with the default grain
+(fill.png).  score: applies the detail transfer to fill0.png and prints
+masked PSNR, SSIM and the high-pass ratio (bench/quality.py's metrics) of:
+the fill with grain, the fill without grain, and the fill with texture;
+--cmd-out scores another file of each folder instead of the Python transfer
+(e.g. the command's output with its texture step).
 """
 import argparse
 import glob
 import os
-import subprocess
 import sys
 import time
 
@@ -69,7 +69,8 @@ def prepare(args):
             quality.save_png(os.path.join(folder, 'original.png'), original)
             quality.save_png(os.path.join(folder, 'mask.png'), mask.astype(np.uint8) * 255)
             damaged = quality.damage(original, mask)
-            for tag, extra in (('fill0', ['--grain', '0']), ('fill', [])):
+            for tag, extra in (('fill0', ['--grain', '0', '--texture', '0']),
+                               ('fill', ['--texture', '0'])):
                 argv = [exe, '--quiet', '--threads', '1'] + extra + \
                     ['--mask', '{mask}', '{input}', '{output}']
                 out = quality.run_command(argv, damaged, mask, folder, tag)
