@@ -7,9 +7,11 @@
  * 2^depth), runs the network only there, blends overlapping tiles, applies
  * post-processing inside the mask, and composites
  *   out = m * restored + (1 - m) * original
- * and, last, adds grain matched to the surroundings' film grain to the
- * pixels with m > 0 (options.grain, restore-grain.h), so every pixel with
- * m == 0 comes back bit-identical.
+ * then adds detail taken from the surroundings to the fill of regions
+ * wider than RESTORE_TEXTURE_MIN_WIDTH (options.texture,
+ * restore-texture.h) and, last, grain matched to the surroundings' film
+ * grain to the pixels with m > 0 (options.grain, restore-grain.h), so
+ * every pixel with m == 0 comes back bit-identical.
  */
 #pragma once
 
