@@ -437,6 +437,9 @@ def method_specs(args):
         if args.grain_off:
             specs.append(('ours (auto, grain 0)', 'cmd',
                           base + ['--grain', '0', '--mask', '{mask}', '{input}', '{output}']))
+        if args.texture_off:
+            specs.append(('ours (auto, texture 0)', 'cmd',
+                          base + ['--texture', '0', '--mask', '{mask}', '{input}', '{output}']))
         for name in args.models:
             specs.append(('ours (%s)' % name, 'cmd',
                           base + ['--model', name, '--mask', '{mask}', '{input}', '{output}']))
@@ -777,6 +780,8 @@ def main(argv=None):
                          'all, or of: ' + ', '.join(GRAIN_KINDS) + ' (default none)')
     ap.add_argument('--grain-off', action='store_true',
                     help='add the row "ours (auto, grain 0)": the command with --grain 0')
+    ap.add_argument('--texture-off', action='store_true',
+                    help='add the row "ours (auto, texture 0)": the command with --texture 0')
     ap.add_argument('--images', type=int, default=0, help='use only the first N images')
     ap.add_argument('--only', default='', help='comma-separated image ids')
     ap.add_argument('--size', type=int, default=0,
