@@ -29,7 +29,7 @@ smooth (int x, int y, int c)
 static double
 texture (int x, int y, int c)
 {
-  guint32 h = (guint32) (x * 73856093) ^ (guint32) (y * 19349663) ^ (guint32) (c * 83492791);
+  guint32 h = (guint32) x * 73856093u ^ (guint32) y * 19349663u ^ (guint32) c * 83492791u;
 
   h ^= h >> 13;
   h *= 0x5bd1e995u;
