@@ -21,17 +21,6 @@
 #include "restore-tile.h"
 #include "restore-grain-private.h"
 
-static inline float
-grain_sample (const RestoreImage *im,
-              int                 x,
-              int                 y,
-              int                 c)
-{
-  float v = im->data[(gsize) y * im->rowstride + (gsize) x * im->channels + c];
-
-  return isfinite (v) ? v : 0.0f;
-}
-
 /* Raw (non-finite read as 0) and Gaussian-blurred colour channels of
  * [rx0, rx1) x [ry0, ry1), planar [nc][rows][cols]; reads beyond the image
  * repeat its edge.  @tmp: nc * (rows + 2 HP_RADIUS) * cols floats. */
@@ -62,7 +51,7 @@ grain_blur_rect (const Grain *gr,
           float *tr = t + (gsize) r * cols;
 
           for (int i = 0; i < cols + 2 * HP_RADIUS; i++)
-            line[i] = grain_sample (im, CLAMP (rx0 - HP_RADIUS + i, 0, im->width - 1), y, c);
+            line[i] = restore_image_value (im, CLAMP (rx0 - HP_RADIUS + i, 0, im->width - 1), y, c);
           for (int x = 0; x < cols; x++)
             tr[x] = 0.0f;
           for (int k = 0; k <= 2 * HP_RADIUS; k++)
@@ -89,7 +78,7 @@ grain_blur_rect (const Grain *gr,
                 o[x] += g * tk[x];
             }
           for (int x = 0; x < cols; x++)
-            raw[((gsize) c * rows + r) * cols + x] = grain_sample (im, rx0 + x, ry0 + r, c);
+            raw[((gsize) c * rows + r) * cols + x] = restore_image_value (im, rx0 + x, ry0 + r, c);
         }
     }
   g_free (line);

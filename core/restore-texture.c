@@ -436,17 +436,6 @@ texture_gain (const Texture *t)
   return (float) CLAMP (sqrt (src / det), 1.0, RESTORE_TEXTURE_GAIN_MAX);
 }
 
-static inline float
-texture_sample (const RestoreImage *im,
-                int                 x,
-                int                 y,
-                int                 c)
-{
-  float v = im->data[(gsize) y * im->rowstride + (gsize) x * im->channels + c];
-
-  return isfinite (v) ? v : 0.0f;
-}
-
 /* The region made of runs @order[0..n_runs-1] of @regions, box [@rx0,
  * @rx1) x [@ry0, @ry1), @n_pixels pixels: texture into @image.  FALSE
  * when cancelled. */
@@ -505,7 +494,7 @@ texture_region (RestoreImage         *image,
         gsize o = (gsize) y * t.aw + x;
 
         for (int c = 0; c < nc; c++)
-          t.c[o * nc + c] = texture_sample (image, t.ax0 + x, t.ay0 + y, c);
+          t.c[o * nc + c] = restore_image_value (image, t.ax0 + x, t.ay0 + y, c);
         if (restore_mask_value (mask, t.ax0 + x, t.ay0 + y) > 0.0f)
           t.flag[o] = F_MASKED;
         t.index[o] = -1;

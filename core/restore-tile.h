@@ -37,6 +37,8 @@
  */
 #pragma once
 
+#include <math.h>
+
 #include <glib.h>
 #include "restore-types.h"
 
@@ -164,6 +166,19 @@ gboolean restore_mask_box (const RestoreMask *mask,
                            int               *y0,
                            int               *x1,
                            int               *y1);
+
+/* A sample of @im, channel @c of pixel (@x, @y); a non-finite one reads
+ * as 0 (the grain and texture steps' measurements). */
+static inline float
+restore_image_value (const RestoreImage *im,
+                     int                 x,
+                     int                 y,
+                     int                 c)
+{
+  float v = im->data[(gsize) y * im->rowstride + (gsize) x * im->channels + c];
+
+  return isfinite (v) ? v : 0.0f;
+}
 
 /* The mask value used everywhere: clamped to 0..1, NaN read as 0. */
 static inline float
