@@ -836,9 +836,11 @@ restore_run (RestoreModel *const   *models,
   g_free (run.sat_a);
   g_free (run.sat_k);
 
-  /* Last, the surroundings' film grain into the composite (restore-grain.h):
-   * the whole fill is known by now, and the noise depends on the pixel
-   * alone, so the tiling and the threads do not change it. */
+  /* Then the surroundings' texture into the wide regions' fill
+   * (restore-texture.h), and last their film grain (restore-grain.h), which
+   * adds only the fine detail the fill still lacks: the whole fill is known
+   * by now, and the grain's noise depends on the pixel alone, so the tiling
+   * and the threads do not change it. */
   if (ok && options->texture > 0.0
       && !restore_texture_apply (dst, mask, bx0, by0, bx1, by1, options->texture,
                                  RESTORE_TEXTURE_SEED, options->n_threads, options->cancel,

@@ -292,6 +292,19 @@ restore_params_set_defaults (const RestoreParamSpec *table,
       restore_param_set (&table[i], options, table[i].def, NULL);
 }
 
+/** restore_params_copy: See restore-params.h. */
+void
+restore_params_copy (const RestoreParamSpec *table,
+                     int                     n,
+                     gpointer                dst,
+                     gconstpointer           src)
+{
+  for (int i = 0; i < n; i++)
+    if (table[i].offset >= 0)
+      memcpy ((guint8 *) dst + table[i].offset, (const guint8 *) src + table[i].offset,
+              table[i].type == RESTORE_PARAM_TYPE_INT ? sizeof (int) : sizeof (double));
+}
+
 /** restore_params_check: See restore-params.h. */
 gboolean
 restore_params_check (const RestoreParamSpec *table,

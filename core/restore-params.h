@@ -111,6 +111,13 @@ gboolean restore_param_set           (const RestoreParamSpec *spec,
 void     restore_params_set_defaults (const RestoreParamSpec *table,
                                       int                     n,
                                       gpointer                options);
+/* Copies every field that a parameter of @table (@n entries) names from
+ * @src to @dst (both a RestoreOptions or both a RestoreDetectOptions), as
+ * it is; the other fields of @dst are left alone. */
+void     restore_params_copy         (const RestoreParamSpec *table,
+                                      int                     n,
+                                      gpointer                dst,
+                                      gconstpointer           src);
 /* TRUE when every field of @options that a parameter of @table names lies
  * in its range; else sets @error naming the first that does not. */
 gboolean restore_params_check        (const RestoreParamSpec *table,

@@ -254,8 +254,6 @@ texture_try (Texture *t,
     }
 }
 
-/* @iters scans of the search from the current sources; @pass numbers the
- * scans of the whole run for the hash.  FALSE when cancelled. */
 /* One scan over the region pixels [@i0, @i1) (one band of rows), forwards
  * (@step 1) or backwards (-1): each tries its scan neighbours' sources
  * shifted by one pixel, then random sources around its own at halving
@@ -327,7 +325,9 @@ texture_phase_worker (gpointer data)
   return NULL;
 }
 
-/* @iters scans over the region, alternately forwards and backwards.  The
+/* @iters scans over the region from the current sources, alternately
+ * forwards and backwards; @pass numbers the scans of the whole run for the
+ * hash.  FALSE when cancelled.  The
  * region's rows are cut into bands of TEXTURE_BAND rows; each scan does the
  * even bands, then the odd ones, the bands of one phase on the threads at
  * once.  Bands of one phase never touch, so what a band reads of its
@@ -589,17 +589,22 @@ texture_region (RestoreImage         *image,
   pass += RESTORE_TEXTURE_ITERS;
   texture_vote (&t);
 
-  /* Rounds: the fill with its detail against the sources' pixels. */
+  /* Rounds: the fill with its detail against the sources' pixels.  Only
+   * the region's pixels of g differ from the picture. */
   t.g = t.l;
   t.l = NULL;
   t.target = t.g;
   t.source = t.c;
+  memcpy (t.g, t.c, area * nc * sizeof (float));
   for (int round = 0; round < RESTORE_TEXTURE_ROUNDS; round++)
     {
-      memcpy (t.g, t.c, area * nc * sizeof (float));
       for (int i = 0; i < t.n; i++)
         for (int c = 0; c < nc; c++)
-          t.g[((gsize) t.py[i] * t.aw + t.px[i]) * nc + c] += t.det[(gsize) i * nc + c];
+          {
+            gsize o = ((gsize) t.py[i] * t.aw + t.px[i]) * nc + c;
+
+            t.g[o] = t.c[o] + t.det[(gsize) i * nc + c];
+          }
       if (!texture_search (&t, RESTORE_TEXTURE_ROUND_ITERS, pass))
         {
           ok = FALSE;

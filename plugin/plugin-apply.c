@@ -320,10 +320,7 @@ plugin_apply_run (PluginImage    image,
   mask.height = region->height;
   mask.rowstride = region->width;
   restore_options_init (&options);
-  options.denoise = settings->denoise;
-  options.sharpen = settings->sharpen;
-  options.grain = settings->grain;
-  options.texture = settings->texture;
+  restore_params_copy (restore_params, RESTORE_PARAM_TABLE_COUNT, &options, settings);
   options.progress = apply_progress;
 
   /* Cancel: GIMP 2.10 does not tell a plug-in that its progress was

@@ -158,10 +158,7 @@ preview_worker (gpointer data)
       job->out = region->image;
       job->out.data = g_new (float, region->image.rowstride * region->height);
       restore_options_init (&options);
-      options.denoise = job->settings.denoise;
-      options.sharpen = job->settings.sharpen;
-      options.grain = job->settings.grain;
-      options.texture = job->settings.texture;
+      restore_params_copy (restore_params, RESTORE_PARAM_TABLE_COUNT, &options, &job->settings);
       options.cancel = job->cancel;
       job->ok = restore_run (models, n, &region->image, &mask, &job->out,
                              &options, &job->error);

@@ -77,6 +77,29 @@ test_params_options (void)
   g_assert_null (options.cancel);
 }
 
+/* restore_params_copy: every table field from the source, nothing else. */
+static void
+test_params_copy (void)
+{
+  RestoreOptions a, b;
+
+  restore_options_init (&a);
+  restore_options_init (&b);
+  a.denoise = 0.25;
+  a.sharpen = 0.5;
+  a.grain = 1.75;
+  a.texture = 0.125;
+  a.n_threads = 3;
+  b.n_threads = 5;
+  restore_params_copy (restore_params, RESTORE_PARAM_TABLE_COUNT, &b, &a);
+  for (int i = 0; i < RESTORE_PARAM_TABLE_COUNT; i++)
+    if (restore_params[i].offset >= 0)
+      g_assert_cmpfloat (restore_param_get (&restore_params[i], &b), ==,
+                         restore_param_get (&restore_params[i], &a));
+  g_assert_cmpfloat (b.texture, ==, 0.125);
+  g_assert_cmpint (b.n_threads, ==, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -84,5 +107,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/params/table", test_params_table);
   g_test_add_func ("/pipeline/params/check", test_params_check);
   g_test_add_func ("/pipeline/params/options", test_params_options);
+  g_test_add_func ("/pipeline/params/copy", test_params_copy);
   return g_test_run ();
 }
