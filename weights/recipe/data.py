@@ -142,7 +142,7 @@ def inpaint_val_batches(val, size, mix, batch=8):
 
 def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, paragraph=0.0,
               strands=0.0, fonts=0.0, jpeg_fraction=0.0, glint=0.0, wide=0.0, enlarge=0.0,
-              broad=0.0, broad_lines=4.0, axis=0.0, facades=0.0):
+              broad=0.0, broad_lines=4.0, axis=0.0, facades=0.0, flat=0.0, tone_after=0.0):
     """A detector training pair from a clean crop: (input image [H,W,3],
     label [H,W]); @clean is the share of crops left undamaged, @texture the
     share that get a procedural texture (scenes.scene_texture), @text the
@@ -157,9 +157,14 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     1-30 defects, crisp or soft, 1-12 px; straight lines 1-@broad_lines px;
     @axis of its scratches and lines near the rows or columns) instead of
     defects.render_damage's; @facades of the textures are siding, windows,
-    ruled paper, tiles or panels seen square on (scenes._facade).
-    Without @enlarge, @broad and @facades the random draws are the same as before they
-    existed."""
+    ruled paper, tiles or panels seen square on (scenes._facade); @flat of
+    the pairs get their grain before the damage and defects of one flat
+    tone (a scratch through the emulsion shows bare paper, without grain);
+    @tone_after of the pairs are toned grey or sepia after the damage (a
+    black-and-white or toned print: the defects take the picture's tone, so
+    colour tells them apart no more).
+    Without @enlarge, @broad, @facades, @flat and @tone_after the random
+    draws are the same as before they existed."""
     if texture and rng.random() < texture:
         crop = scenes.scene_texture(rng, crop, strands, facades)
     if rng.random() < text:
@@ -167,15 +172,22 @@ def make_pair(rng, crop, clean=CLEAN_FRACTION, texture=0.0, text=TEXT_FRACTION, 
     if glint and rng.random() < glint:
         crop = scenes.glints(rng, crop)
     c = oldlook.old_look(rng, crop)
+    flat_pair = bool(flat) and rng.random() < flat
+    tone_pair = bool(tone_after) and rng.random() < tone_after
+    if flat_pair:
+        c = oldlook.grain(rng, c)
     if rng.random() < clean:
         label = np.zeros(c.shape[:2], np.float32)
     elif broad and rng.random() < broad:
-        c, label = defects.render(rng, c, broad_lines, axis)
+        c, label = defects.render(rng, c, broad_lines, axis, textured=not flat_pair)
     else:
-        c, label = defects.render_damage(rng, c, wide)
+        c, label = defects.render_damage(rng, c, wide, textured=not flat_pair)
     if enlarge and rng.random() < enlarge:
         c, label = oldlook.enlarge(rng, c, label)
-    c = oldlook.grain(rng, c)
+    if tone_pair:
+        c = oldlook.tone(rng, c)
+    if not flat_pair:
+        c = oldlook.grain(rng, c)
     if jpeg_fraction and rng.random() < jpeg_fraction:
         c = oldlook.jpeg(rng, c)
     return c, label

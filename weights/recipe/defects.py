@@ -54,9 +54,10 @@ def defect_coverage(rng, h, w, wide=0.0):
     return a
 
 
-def render_damage(rng, img, wide=0.0):
+def render_damage(rng, img, wide=0.0, textured=True):
     """Draws 1-5 defects into img [H,W,3]; returns (damaged, label [H,W] 0/1).
-    @wide: defect_coverage()'s share of broad scratches."""
+    @wide: defect_coverage()'s share of broad scratches; @textured: a little
+    noise inside each defect (else one flat tone)."""
     h, w = img.shape[:2]
     out = img.copy()
     label = np.zeros((h, w), np.float32)
@@ -78,7 +79,7 @@ def render_damage(rng, img, wide=0.0):
         opacity = rng.uniform(0.55, 1.0)
         k = (a * opacity)[..., None]
         # a little texture inside the defect
-        tex = rng.normal(0, 0.03, (h, w, 1)).astype(np.float32)
+        tex = rng.normal(0, 0.03, (h, w, 1)).astype(np.float32) if textured else 0.0
         out = out * (1 - k) + np.clip(colour + tex, 0, 1) * k
         label = np.maximum(label, (a >= LABEL_COVERAGE).astype(np.float32))
     return np.clip(out, 0, 1).astype(np.float32), label
@@ -171,10 +172,11 @@ def _colour(rng, gray):
     return v
 
 
-def render(rng, img, line_wmax=4.0, axis=0.0):
+def render(rng, img, line_wmax=4.0, axis=0.0, textured=True):
     """1-30 defects drawn into @img [H,W,3] 0..1: (damaged, label [H,W] 0/1);
     straight lines 1-@line_wmax px wide; @axis of the scratches and lines
-    run near the rows or columns (_axis_scratch)."""
+    run near the rows or columns (_axis_scratch); @textured: some noise
+    inside the defects (else each of one flat tone)."""
     h, w = img.shape[:2]
     out = img.copy()
     cover = np.zeros((h, w), np.float32)
@@ -187,7 +189,8 @@ def render(rng, img, line_wmax=4.0, axis=0.0):
             continue
         opacity = 1.0 if rng.random() < 0.5 else rng.uniform(0.4, 1.0)
         k = (a * opacity)[..., None]
-        tex = rng.normal(0, rng.uniform(0, 0.03), (h, w, 1)).astype(np.float32)
+        tex = rng.normal(0, rng.uniform(0, 0.03), (h, w, 1)).astype(np.float32) \
+            if textured else 0.0
         out = out * (1 - k) + np.clip(_colour(rng, gray) + tex, 0, 1) * k
         cover = np.maximum(cover, a)
     out = np.clip(out, 0, 1).astype(np.float32)

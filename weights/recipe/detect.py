@@ -75,6 +75,10 @@ def training_summary(args, n_photos):
                    + ("; %d%% of its scratches and lines within 20 degrees of the rows or "
                       "columns" % round(100 * args.axis_fraction)
                       if args.broad_fraction and args.axis_fraction else "")
+                   + ("; %d%% with the grain before the damage and defects of one flat tone"
+                      % round(100 * args.flat_fraction) if args.flat_fraction else "")
+                   + ("; %d%% toned grey or sepia after the damage"
+                      % round(100 * args.tone_after_fraction) if args.tone_after_fraction else "")
                    + ("; %d%% saved as JPEG (quality 25-95)" % round(100 * args.jpeg_fraction)
                       if args.jpeg_fraction else "")
                    + ("; %d%% of the crops around places where an earlier detector fired "
@@ -126,6 +130,7 @@ def cmd_train(args):
                 jpeg_fraction=args.jpeg_fraction, glint=args.glint_fraction,
                 wide=args.wide_fraction, enlarge=args.enlarge_fraction,
                 broad=args.broad_fraction, broad_lines=args.broad_lines,
+                flat=args.flat_fraction, tone_after=args.tone_after_fraction,
                 axis=args.axis_fraction, facades=args.facade_fraction)
 
     def batch(rng):
@@ -241,6 +246,13 @@ def main():
                    help="share of the --texture-fraction textures that are man-made surfaces "
                         "seen square on, lines along the rows and columns (siding, windows, "
                         "ruled paper, tiles, panels: scenes._facade; default 0)")
+    t.add_argument("--flat-fraction", type=float, default=0.0,
+                   help="share of the training pairs whose grain comes before the damage and "
+                        "whose defects are each of one flat tone (bare paper in a grainy "
+                        "picture; default 0)")
+    t.add_argument("--tone-after-fraction", type=float, default=0.0,
+                   help="share of the training pairs toned grey or sepia after the damage, so "
+                        "that the defects share the picture's tone (default 0)")
     t.add_argument("--jpeg-fraction", type=float, default=0.0,
                    help="share of the training pairs saved as a JPEG (quality 25-95) after "
                         "the damage and grain")

@@ -39,6 +39,17 @@ def old_look(rng, c):
     return np.clip(c, 0.0, 1.0).astype(np.float32)
 
 
+def tone(rng, c):
+    """The whole picture [H,W,3] 0..1 made grey (half the time) or toned
+    sepia to selenium: its luminance times one colour."""
+    g = c @ LUMA
+    if rng.random() < 0.5:
+        t = np.ones(3, np.float32)
+    else:
+        t = np.array([1.08, 0.94, 0.74], np.float32) ** rng.uniform(0.2, 1.0)
+    return np.clip(g[..., None] * t, 0.0, 1.0).astype(np.float32)
+
+
 def grain(rng, c):
     """Film grain on half of the crops: fine or clumped, monochrome or per
     channel."""
