@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+SEPIA = np.array([1.08, 0.94, 0.74], np.float32)   # a sepia print's colour per unit of luminance
 
 
 def old_look(rng, c):
@@ -22,7 +23,7 @@ def old_look(rng, c):
     if u < 0.3:
         c = np.repeat(g[..., None], 3, axis=2)
     elif u < 0.55:
-        tone = np.array([1.08, 0.94, 0.74], np.float32) * rng.uniform(0.9, 1.05)
+        tone = SEPIA * rng.uniform(0.9, 1.05)
         c = g[..., None] * tone
     elif u < 0.65:   # colour print gone yellow / magenta
         tint = np.array([1.0, 0.95, 0.8], np.float32) if rng.random() < 0.5 \
@@ -41,12 +42,13 @@ def old_look(rng, c):
 
 def tone(rng, c):
     """The whole picture [H,W,3] 0..1 made grey (half the time) or toned
-    sepia to selenium: its luminance times one colour."""
+    sepia, faint to full (SEPIA to a power of 0.2-1): its luminance times
+    one colour."""
     g = c @ LUMA
     if rng.random() < 0.5:
         t = np.ones(3, np.float32)
     else:
-        t = np.array([1.08, 0.94, 0.74], np.float32) ** rng.uniform(0.2, 1.0)
+        t = SEPIA ** rng.uniform(0.2, 1.0)
     return np.clip(g[..., None] * t, 0.0, 1.0).astype(np.float32)
 
 
