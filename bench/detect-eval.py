@@ -304,7 +304,7 @@ def main():
     for (cond, g), t in tallies.items():
         r = t.row()
         out.append("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.3f of %d |" % (
-            cond, "detector pixels (grow 0)" if g == "0" else "default (grow 1)",
+            cond, "detector pixels (grow 0)" if g == "0" else "default settings",
             r["precision"], r["recall"], r["recall_wide"], r["recall_thin"],
             r["defects_found"], r["defects"]))
     out.append("")

@@ -28,8 +28,14 @@ Recall is the share of damaged pixels (coverage >= 0.5) that the selection
 (>= 0.5) takes, also per defect width (a damaged pixel's width is the
 diameter of the largest disc inside the damage that covers it);
 precision is the share of selected pixels that are damaged; the undamaged
-row gives the share of pixels selected on the undamaged photos.  Writes a
-Markdown table with the command line to --md.
+row gives the share of pixels selected on the undamaged photos.  Damage
+left is what a restorer sees after restoring the selection: each damaged
+picture restored in it (gimp-restore --mask, default model and settings),
+the share of the visibly damaged pixels (a channel moved by >= 0.1) that
+are still visibly damaged (off the undamaged picture by >= 0.1 and by a
+third of the damage or more); beside it the same restore in the drawn
+damage (coverage >= 0.05), the fill's own floor.  Writes a Markdown table
+with the command line to --md.
 """
 import argparse
 import concurrent.futures
@@ -51,6 +57,8 @@ import foreign_damage  # noqa: E402
 
 MAX_SIDE = 512
 SAMPLE = os.path.join(ROOT, "data", "sample-damaged.png")
+ORIGINAL = np.asarray(Image.open(os.path.join(ROOT, "data", "sample-original.png")).convert("RGB"),
+                      np.float32) / 255
 FACTORS = (1, 2, 3)
 WIDTH_BINS = [(0, 2.5, "1-2 px"), (2.5, 5.5, "3-5 px"), (5.5, 12.5, "6-12 px"),
               (12.5, 1e9, "> 12 px")]
@@ -103,19 +111,27 @@ def foreign(rng, img):
 SOURCES = {"sample": sample_damage, "foreign": foreign}
 
 
-def as_scan(rng, img, cov, f):
+def as_scan(rng, img, cov, f, under=None):
     """A 1/@f crop of @img and its coverage @cov enlarged @f times (Lanczos
     for the picture, bilinear for the coverage): the same print scanned at
-    @f times the resolution."""
+    @f times the resolution.  (picture, coverage, the same of @under: the
+    picture before the damage, or None)."""
     if f == 1:
-        return img, cov
+        return img, cov, under
     h, w = cov.shape
     ch, cw = h // f, w // f
     y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
-    pim = Image.fromarray((np.clip(img[y0:y0 + ch, x0:x0 + cw], 0, 1) * 255 + 0.5).astype(np.uint8))
-    big = np.asarray(pim.resize((cw * f, ch * f), Image.LANCZOS), np.float32) / 255
+
+    def enlarge(im):
+        pim = Image.fromarray((np.clip(im[y0:y0 + ch, x0:x0 + cw], 0, 1) * 255 + 0.5)
+                              .astype(np.uint8))
+        return np.asarray(pim.resize((cw * f, ch * f), Image.LANCZOS), np.float32) / 255
+
     c = cv2.resize(cov[y0:y0 + ch, x0:x0 + cw], (cw * f, ch * f), interpolation=cv2.INTER_LINEAR)
-    return big, c
+    return enlarge(img), c, None if under is None else enlarge(under)
+
+
+TRUTH = 0.05    # the drawn damage's mask: coverage >= TRUTH
 
 
 class Tally:
@@ -123,6 +139,8 @@ class Tally:
         self.tp = self.fp = self.fn = 0
         self.bins = np.zeros((len(WIDTH_BINS), 2), np.int64)   # (found, all)
         self.pictures = 0
+        self.visible = 0
+        self.left = {"selection": 0, "truth": 0}
 
     def add(self, sel, label):
         s = sel >= 0.5
@@ -134,6 +152,18 @@ class Tally:
             b = label & (width > lo) & (width <= hi)
             self.bins[i] += (int((b & s).sum()), int(b.sum()))
         self.pictures += 1
+
+    def add_left(self, damaged, undamaged, restored):
+        """Counts the visibly damaged pixels and, per mask in @restored
+        ({"selection": picture restored in the detected selection, "truth":
+        in the drawn damage}), those the restore left visibly damaged."""
+        vis, left = evalset.damage_left(damaged, undamaged, restored)
+        self.visible += vis
+        for k, n in left.items():
+            self.left[k] += n
+
+    def left_share(self, key):
+        return self.left[key] / max(self.visible, 1)
 
     def recall(self):
         return self.tp / max(self.tp + self.fn, 1)
@@ -156,13 +186,27 @@ def run_detect(args, image, tmp, name):
     return np.asarray(Image.open(out), np.float32) / 255
 
 
+def run_restore(args, image, mask, tmp, name):
+    """gimp-restore (default model and settings) on @image in @mask (>= 0.5)."""
+    path = os.path.join(tmp, name + ".png")
+    mpath = os.path.join(tmp, name + "-restore-mask.png")
+    out = os.path.join(tmp, name + "-restored.png")
+    Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).save(path)
+    Image.fromarray(((mask >= 0.5) * 255).astype(np.uint8)).save(mpath)
+    cmd = [args.exe, "-q", "--threads", str(args.threads), "--mask", mpath, path, out]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("%s failed: %s" % (" ".join(cmd), r.stderr.strip()))
+    return np.asarray(Image.open(out).convert("RGB"), np.float32) / 255
+
+
 def bundled_sample(args, tmp):
     """(selection, label) for data/sample-damaged.png: its damage drawn again
     from make-sample.py's seed."""
     img = np.asarray(Image.open(SAMPLE).convert("RGB"), np.float32) / 255
     h, w = img.shape[:2]
     cov, _, _ = MAKE_SAMPLE.draw_damage(np.random.default_rng(MAKE_SAMPLE.SEED), w, h)
-    return run_detect(args, img, tmp, "bundled"), cov >= 0.5
+    return run_detect(args, img, tmp, "bundled"), cov >= 0.5, img, cov
 
 
 def round_trip(args, tmp, sel):
@@ -219,19 +263,25 @@ def main():
             jobs = []
             for f in FACTORS:
                 rng = np.random.default_rng([k, f, 99])
-                x, _ = as_scan(rng, img, np.zeros(img.shape[:2], np.float32), f)
-                jobs.append((("clean", f), x, None))
+                x, _, _ = as_scan(rng, img, np.zeros(img.shape[:2], np.float32), f)
+                jobs.append((("clean", f), x, None, None, None))
             for seed in range(args.seeds):
                 for si, (src, fn) in enumerate(SOURCES.items()):
                     rng = np.random.default_rng([seed, k, si])
                     x, cov = fn(rng, img)
                     for f in FACTORS:
-                        xs, cs = as_scan(rng, x, cov, f)
-                        jobs.append(((src, f), xs, cs >= 0.5))
+                        xs, cs, us = as_scan(rng, x, cov, f, img)
+                        jobs.append(((src, f), xs, cs >= 0.5, cs, us))
             sels = list(pool.map(lambda ij: run_detect(args, ij[1][1], tmp, "%d-%d" % (k, ij[0])),
                                  enumerate(jobs)))
+            # each damaged picture restored in its selection and in its drawn damage
+            fills = list(pool.map(
+                lambda ij: (run_restore(args, ij[1][0][1], ij[1][1], tmp, "%d-%d-s" % (k, ij[0])),
+                            run_restore(args, ij[1][0][1], (ij[1][0][3] >= TRUTH).astype(np.float32),
+                                        tmp, "%d-%d-t" % (k, ij[0])))
+                if ij[1][0][2] is not None else None, enumerate(zip(jobs, sels))))
             line = []
-            for (key, _, label), sel in zip(jobs, sels):
+            for (key, x, label, _, under), sel, fill in zip(jobs, sels, fills):
                 if key[0] == "clean":
                     n = int((sel >= 0.5).sum())
                     clean[key[1]][0] += n
@@ -241,15 +291,19 @@ def main():
                         line.append("clean %.3f%%" % (100 * n / sel.size))
                 else:
                     tallies[key].add(sel, label)
+                    tallies[key].add_left(x, under, {"selection": fill[0], "truth": fill[1]})
                     s = sel >= 0.5
                     line.append("%s x%d %.2f" % (key[0], key[1],
                                                  (s & label).sum() / max(label.sum(), 1)))
             print("%-22s %s" % (os.path.basename(path), "  ".join(line)), flush=True)
-        bsel, blab = bundled_sample(args, tmp)
+        bsel, blab, bimg, bcov = bundled_sample(args, tmp)
         if args.picture:
             round_trip(args, tmp, bsel)
-    bundled = Tally()
-    bundled.add(bsel, blab)
+        bundled = Tally()
+        bundled.add(bsel, blab)
+        bundled.add_left(bimg, ORIGINAL, {
+            "selection": run_restore(args, bimg, bsel, tmp, "bundled-s"),
+            "truth": run_restore(args, bimg, (bcov >= TRUTH).astype(np.float32), tmp, "bundled-t")})
 
     cmdline = "/usr/bin/python3 bench/detect-foreign.py" + \
         ("" if not args.limit else " --limit %d" % args.limit) + \
@@ -260,18 +314,21 @@ def main():
     out = ["Command: `%s` (%s; %d evaluation images, %.0f s)." % (
         cmdline, time.strftime("%Y-%m-%d"), len(images), time.time() - t0), ""]
     out.append("| damage | scan | recall | precision | " +
-               " | ".join("recall %s" % b[2] for b in WIDTH_BINS) + " | undamaged selected |")
-    out.append("|---|---|---|---|" + "---|" * len(WIDTH_BINS) + "---|")
+               " | ".join("recall %s" % b[2] for b in WIDTH_BINS) +
+               " | undamaged selected | damage left | damage left, drawn mask |")
+    out.append("|---|---|---|---|" + "---|" * len(WIDTH_BINS) + "---:|---:|---:|")
 
     def cells(t):
         return " | ".join("%.3f" % (f / a) if a else "-" for f, a in t.bins)
 
     for (src, f), t in tallies.items():
-        out.append("| %s | x%d | **%.3f** | %.3f | %s | %.3f%% |" % (
+        out.append("| %s | x%d | **%.3f** | %.3f | %s | %.3f%% | %.1f%% | %.1f%% |" % (
             src, f, t.recall(), t.precision(), cells(t),
-            100 * clean[f][0] / max(clean[f][1], 1)))
-    out.append("| data/sample-damaged.png | x1 | **%.3f** | %.3f | %s | |" % (
-        bundled.recall(), bundled.precision(), cells(bundled)))
+            100 * clean[f][0] / max(clean[f][1], 1),
+            100 * t.left_share("selection"), 100 * t.left_share("truth")))
+    out.append("| data/sample-damaged.png | x1 | **%.3f** | %.3f | %s | | %.1f%% | %.1f%% |" % (
+        bundled.recall(), bundled.precision(), cells(bundled),
+        100 * bundled.left_share("selection"), 100 * bundled.left_share("truth")))
     out.append("")
     out.append("Undamaged photos: %s; worst as they are: %s." % (
         "; ".join("x%d %d of %d pixels selected (%.3f%%)" % (

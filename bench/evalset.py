@@ -83,3 +83,23 @@ def readme_block(name, text):
     with open(path, "w") as fh:
         fh.write(pre + begin + text + "\n" + end + post)
     return True
+
+
+VISIBLE = 0.1
+
+
+def damage_left(damaged, undamaged, restored):
+    """(visibly damaged pixels, {key: how many of them are still visibly
+    damaged in restored[key]}), the pictures [h, w, 3] floats 0..1.  A pixel
+    is visibly damaged where the damage moved a channel by >= VISIBLE (26
+    of 255 levels); it is left where the restored picture still differs
+    from the undamaged one by >= VISIBLE and by at least a third of what
+    the damage changed (a grey ghost of a white scratch counts, a fill that
+    is off by a little in a busy texture does not)."""
+    d = np.abs(damaged - undamaged).max(2)
+    vis = d >= VISIBLE
+    left = {}
+    for k, r in restored.items():
+        e = np.abs(r - undamaged).max(2)
+        left[k] = int((vis & (e >= VISIBLE) & (e >= d / 3)).sum())
+    return int(vis.sum()), left

@@ -32,10 +32,11 @@
  *      0, 1): the margin reaches one pixel less far where the network
  *      sees nothing of a defect, so an isolated false speck is not blown
  *      up to nine pixels; fringe 0 gives the same margin everywhere.
- *      With the defaults (grow 1, fringe = extend) step 2 has already
- *      taken in every neighbour with p >= fringe, so the margin is the
- *      defect's faint edge and nothing more; grow 2 adds a pixel all
- *      round.
+ *      Step 2 has already taken in the neighbours with p >= extend; the
+ *      default grow 2 adds a pixel all round on top (one where p < fringe):
+ *      the anti-aliased edge of a defect that the network's label leaves
+ *      out (coverage < 0.5) still shows, and a fill that sees it in its
+ *      surroundings carries it in as a grey ghost of the defect.
  * The defaults of sensitivity, sizes, grow, fringe and extend are in the
  * parameter table (restore_detect_params, restore-params.h).
  */

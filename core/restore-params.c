@@ -139,7 +139,7 @@ const RestoreParamSpec restore_detect_params[RESTORE_DETECT_PARAM_COUNT] = {
     .type   = RESTORE_PARAM_TYPE_INT,
     .min    = 0,
     .max    = 32,
-    .def    = 1,
+    .def    = 2,
     .step   = 1,
     .offset = G_STRUCT_OFFSET (RestoreDetectOptions, grow),
   },

@@ -93,7 +93,7 @@
 
   ; Settings saved by the version before the scale (blob version 1:
   ; u32 version, 4 bytes of padding, double sensitivity 0.3, int operation
-  ; 0, min-size 1, max-size 48, grow 1) are still read: WITH-LAST-VALS then
+  ; 0, min-size 1, max-size 48, grow 2) are still read: WITH-LAST-VALS then
   ; repeats sensitivity 0.3, not the last call's 0.7 nor 0.5.
   (let* ((image (load-photo dir))
          (layer (car (gimp-image-get-active-layer image)))
@@ -104,7 +104,7 @@
          (set (gimp-procedural-db-set-data
                "plug-in-restore-detect" 32
                (vector 1 0 0 0  0 0 0 0  51 51 51 51 51 51 211 63
-                       0 0 0 0  1 0 0 0  48 0 0 0  1 0 0 0)))
+                       0 0 0 0  1 0 0 0  48 0 0 0  2 0 0 0)))
          (none (gimp-selection-none image))
          (again (detect RUN-WITH-LAST-VALS image layer 0.95 1)))
     (say (and want again other at-half (not (= want other)) (not (= want at-half))

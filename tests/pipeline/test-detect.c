@@ -267,9 +267,10 @@ test_select_fringe (void)
   prob[20 * SW + 41] = 0.1f;
 
   restore_detect_options_init (&options);
-  g_assert_cmpint (options.grow, ==, 1);
+  g_assert_cmpint (options.grow, ==, 2);   /* the default, tested below */
   g_assert_cmpfloat (options.fringe, >, 0.001);
   g_assert_cmpfloat (options.fringe, <=, 0.1);
+  options.grow = 1;
   g_assert_cmpint (restore_detect_select (prob, SW, SH, mask, &options, NULL), ==, 2);
   /* grow 1: the isolated speck stays one pixel; the other gets its edge */
   g_assert_cmpint (count_selected (mask, 1e-6f), ==, 3);
