@@ -187,7 +187,10 @@ def run_detect(args, image, tmp, name):
 
 
 def run_restore(args, image, mask, tmp, name):
-    """gimp-restore (default model and settings) on @image in @mask (>= 0.5)."""
+    """gimp-restore (default model and settings) on @image in @mask (>= 0.5);
+    @image itself where the mask is empty (nothing to restore)."""
+    if not (mask >= 0.5).any():
+        return image
     path = os.path.join(tmp, name + ".png")
     mpath = os.path.join(tmp, name + "-restore-mask.png")
     out = os.path.join(tmp, name + "-restored.png")
