@@ -57,8 +57,7 @@ import foreign_damage  # noqa: E402
 
 MAX_SIDE = 512
 SAMPLE = os.path.join(ROOT, "data", "sample-damaged.png")
-ORIGINAL = np.asarray(Image.open(os.path.join(ROOT, "data", "sample-original.png")).convert("RGB"),
-                      np.float32) / 255
+ORIGINAL = os.path.join(ROOT, "data", "sample-original.png")
 FACTORS = (1, 2, 3)
 WIDTH_BINS = [(0, 2.5, "1-2 px"), (2.5, 5.5, "3-5 px"), (5.5, 12.5, "6-12 px"),
               (12.5, 1e9, "> 12 px")]
@@ -172,10 +171,16 @@ class Tally:
         return self.tp / max(self.tp + self.fp, 1)
 
 
+def picture_path(tmp, name):
+    return os.path.join(tmp, name + ".png")
+
+
 def run_detect(args, image, tmp, name):
-    path = os.path.join(tmp, name + ".png")
+    """The selection of `gimp-restore --detect` on @image, which it writes
+    to picture_path(@tmp, @name)."""
+    path = picture_path(tmp, name)
     out = os.path.join(tmp, name + "-mask.png")
-    Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).save(path)
+    evalset.save_rgb(path, image)
     cmd = [args.exe, "--detect", "-q", "--threads", str(args.threads), "--mask-out", out]
     if args.detector:
         cmd += ["--detector", args.detector]
@@ -186,30 +191,42 @@ def run_detect(args, image, tmp, name):
     return np.asarray(Image.open(out), np.float32) / 255
 
 
-def run_restore(args, image, mask, tmp, name):
-    """gimp-restore (default model and settings) on @image in @mask (>= 0.5);
-    @image itself where the mask is empty (nothing to restore)."""
+def run_restore(args, src, mask, tmp, name):
+    """gimp-restore (default model and settings) on the picture file @src in
+    @mask (>= 0.5); @src's picture where the mask is empty (nothing to
+    restore)."""
     if not (mask >= 0.5).any():
-        return image
-    path = os.path.join(tmp, name + ".png")
+        return evalset.load_rgb(src, 0)
     mpath = os.path.join(tmp, name + "-restore-mask.png")
     out = os.path.join(tmp, name + "-restored.png")
-    Image.fromarray((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)).save(path)
     Image.fromarray(((mask >= 0.5) * 255).astype(np.uint8)).save(mpath)
-    cmd = [args.exe, "-q", "--threads", str(args.threads), "--mask", mpath, path, out]
+    cmd = [args.exe, "-q", "--threads", str(args.threads), "--mask", mpath, src, out]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed: %s" % (" ".join(cmd), r.stderr.strip()))
-    return np.asarray(Image.open(out).convert("RGB"), np.float32) / 255
+    return evalset.load_rgb(out, 0)
+
+
+def restore_both(args, src, sel, cov, tmp, name):
+    """{"selection": the picture file @src restored in its selection @sel,
+    "truth": in its drawn damage (coverage @cov >= TRUTH)}."""
+    return {"selection": run_restore(args, src, sel, tmp, name + "-s"),
+            "truth": run_restore(args, src, (cov >= TRUTH).astype(np.float32), tmp, name + "-t")}
 
 
 def bundled_sample(args, tmp):
-    """(selection, label) for data/sample-damaged.png: its damage drawn again
-    from make-sample.py's seed."""
-    img = np.asarray(Image.open(SAMPLE).convert("RGB"), np.float32) / 255
+    """(selection, its Tally) for data/sample-damaged.png: its damage drawn
+    again from make-sample.py's seed, the damage left measured against
+    data/sample-original.png."""
+    img = evalset.load_rgb(SAMPLE, 0)
     h, w = img.shape[:2]
     cov, _, _ = MAKE_SAMPLE.draw_damage(np.random.default_rng(MAKE_SAMPLE.SEED), w, h)
-    return run_detect(args, img, tmp, "bundled"), cov >= 0.5, img, cov
+    sel = run_detect(args, img, tmp, "bundled")
+    tally = Tally()
+    tally.add(sel, cov >= 0.5)
+    tally.add_left(img, evalset.load_rgb(ORIGINAL, 0),
+                   restore_both(args, SAMPLE, sel, cov, tmp, "bundled"))
+    return sel, tally
 
 
 def round_trip(args, tmp, sel):
@@ -222,8 +239,8 @@ def round_trip(args, tmp, sel):
     r = subprocess.run(cmd + list(args.extra) + [SAMPLE, out], capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit("%s failed: %s" % (" ".join(cmd), r.stderr.strip()))
-    img = np.asarray(Image.open(SAMPLE).convert("RGB"), np.float32) / 255
-    auto = np.asarray(Image.open(out).convert("RGB"), np.float32) / 255
+    img = evalset.load_rgb(SAMPLE, 0)
+    auto = evalset.load_rgb(out, 0)
     a = (sel * 0.8)[..., None]
     marked = img * (1 - a) + np.array([1.0, 0.05, 0.05], np.float32) * a
     gap = np.ones((img.shape[0], 12, 3), np.float32)
@@ -267,24 +284,23 @@ def main():
             for f in FACTORS:
                 rng = np.random.default_rng([k, f, 99])
                 x, _, _ = as_scan(rng, img, np.zeros(img.shape[:2], np.float32), f)
-                jobs.append((("clean", f), x, None, None, None))
+                jobs.append((("clean", f), x, None, None))
             for seed in range(args.seeds):
                 for si, (src, fn) in enumerate(SOURCES.items()):
                     rng = np.random.default_rng([seed, k, si])
                     x, cov = fn(rng, img)
                     for f in FACTORS:
                         xs, cs, us = as_scan(rng, x, cov, f, img)
-                        jobs.append(((src, f), xs, cs >= 0.5, cs, us))
+                        jobs.append(((src, f), xs, cs, us))
             sels = list(pool.map(lambda ij: run_detect(args, ij[1][1], tmp, "%d-%d" % (k, ij[0])),
                                  enumerate(jobs)))
-            # each damaged picture restored in its selection and in its drawn damage
+            # each damaged picture (the file run_detect wrote) restored
             fills = list(pool.map(
-                lambda ij: (run_restore(args, ij[1][0][1], ij[1][1], tmp, "%d-%d-s" % (k, ij[0])),
-                            run_restore(args, ij[1][0][1], (ij[1][0][3] >= TRUTH).astype(np.float32),
-                                        tmp, "%d-%d-t" % (k, ij[0])))
-                if ij[1][0][2] is not None else None, enumerate(zip(jobs, sels))))
+                lambda i: None if jobs[i][2] is None else restore_both(
+                    args, picture_path(tmp, "%d-%d" % (k, i)), sels[i], jobs[i][2], tmp,
+                    "%d-%d" % (k, i)), range(len(jobs))))
             line = []
-            for (key, x, label, _, under), sel, fill in zip(jobs, sels, fills):
+            for (key, x, cov, under), sel, fill in zip(jobs, sels, fills):
                 if key[0] == "clean":
                     n = int((sel >= 0.5).sum())
                     clean[key[1]][0] += n
@@ -293,20 +309,16 @@ def main():
                         worst.append((os.path.basename(path), n / sel.size))
                         line.append("clean %.3f%%" % (100 * n / sel.size))
                 else:
+                    label = cov >= 0.5
                     tallies[key].add(sel, label)
-                    tallies[key].add_left(x, under, {"selection": fill[0], "truth": fill[1]})
+                    tallies[key].add_left(x, under, fill)
                     s = sel >= 0.5
                     line.append("%s x%d %.2f" % (key[0], key[1],
                                                  (s & label).sum() / max(label.sum(), 1)))
             print("%-22s %s" % (os.path.basename(path), "  ".join(line)), flush=True)
-        bsel, blab, bimg, bcov = bundled_sample(args, tmp)
+        bsel, bundled = bundled_sample(args, tmp)
         if args.picture:
             round_trip(args, tmp, bsel)
-        bundled = Tally()
-        bundled.add(bsel, blab)
-        bundled.add_left(bimg, ORIGINAL, {
-            "selection": run_restore(args, bimg, bsel, tmp, "bundled-s"),
-            "truth": run_restore(args, bimg, (bcov >= TRUTH).astype(np.float32), tmp, "bundled-t")})
 
     cmdline = "/usr/bin/python3 bench/detect-foreign.py" + \
         ("" if not args.limit else " --limit %d" % args.limit) + \

@@ -47,10 +47,6 @@ def check(n, exe, name, what, score):
     return 0 if ok else 1
 
 
-def read_rgb(path):
-    return np.asarray(Image.open(path).convert("RGB"), np.float32) / 255
-
-
 def auto_left(n, exe, max_left):
     """TAP case @n: the damage `gimp-restore --auto` leaves on the sample.
     Returns 1 when it failed."""
@@ -62,9 +58,10 @@ def auto_left(n, exe, max_left):
         if r.returncode != 0:
             print("not ok %d %s # %s" % (n, what, r.stderr.strip()))
             return 1
-        vis, left = evalset.damage_left(read_rgb(damaged),
-                                        read_rgb(os.path.join(ROOT, "data", "sample-original.png")),
-                                        {"auto": read_rgb(out)})
+        vis, left = evalset.damage_left(
+            evalset.load_rgb(damaged, 0),
+            evalset.load_rgb(os.path.join(ROOT, "data", "sample-original.png"), 0),
+            {"auto": evalset.load_rgb(out, 0)})
     share = left["auto"] / max(vis, 1)
     ok = vis > 0 and share <= max_left
     print("%s %d %s: %.1f%% of %d visibly damaged pixels left (at most %.1f%%)"
